@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { PinterestHttp } from './http';
+
+/** Every status, archived included: Pinterest's default (ACTIVE, PAUSED) hides spend. */
+export const ALL_ENTITY_STATUSES = ['ACTIVE', 'PAUSED', 'ARCHIVED', 'DRAFT', 'DELETED_DRAFT'] as const;
+
+/** Largest `page_size` Pinterest allows on list endpoints. */
+export const PAGE_SIZE = 250;
+
+const digits = z.string().regex(/^\d+$/);
+
+/** components.schemas.AdAccount (fields we use; the rest is kept in `raw`). */
+export const adAccountSchema = z
+  .object({
+    id: digits,
+    name: z.string().default(''),
+    currency: z.string(),
+    country: z.string().optional(),
+    time_zone: z.string().nullish(),
+  })
+  .passthrough();
+
+/** components.schemas.CampaignResponse (fields we use). */
+export const campaignSchema = z
+  .object({
+    id: digits,
+    ad_account_id: digits,
+    name: z.string().nullish(),
+    status: z.string(),
+    objective_type: z.string().nullish(),
+  })
+  .passthrough();
+
+/** components.schemas.AdGroupResponse (fields we use). */
+export const adGroupSchema = z
+  .object({
+    id: digits,
+    campaign_id: z.string(),
+    ad_account_id: digits,
+    name: z.string().nullish(),
+    status: z.string(),
+  })
+  .passthrough();
+
+/** components.schemas.AdResponse (fields we use); `pin_id` is an 18-digit string. */
+export const adSchema = z
+  .object({
+    id: digits,
+    ad_group_id: digits,
+    campaign_id: digits,
+    pin_id: digits.nullish(),
+    creative_type: z.string().nullish(),
+    name: z.string().nullish(),
+    status: z.string(),
+  })
+  .passthrough();
+
+export type AdAccount = z.infer<typeof adAccountSchema>;
+export type Campaign = z.infer<typeof campaignSchema>;
+export type AdGroup = z.infer<typeof adGroupSchema>;
+export type Ad = z.infer<typeof adSchema>;
+
+const page = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ items: z.array(item), bookmark: z.string().nullish() });
+
+/** Follows `bookmark` until Pinterest returns none. */
+async function listAll<T extends z.ZodTypeAny>(
+  http: PinterestHttp,
+  accessToken: string,
+  path: string,
+  item: T,
+  query: Record<string, string | readonly string[] | number> = {},
+): Promise<z.infer<T>[]> {
+  const out: z.infer<T>[] = [];
+  let bookmark: string | undefined;
+  do {
+    const result = await http.request({
+      method: 'GET',
+      path,
+      accessToken,
+      query: { ...query, page_size: PAGE_SIZE, bookmark },
+      schema: page(item),
+    });
+    out.push(...result.items);
+    bookmark = result.bookmark ?? undefined;
+  } while (bookmark);
+  return out;
+}
+
+/** Ad accounts the token's user can reach. `GET /v5/ad_accounts` (`ad_accounts/list`). */
+export function listAdAccounts(http: PinterestHttp, accessToken: string): Promise<AdAccount[]> {
+  return listAll(http, accessToken, '/ad_accounts', adAccountSchema);
+}
+
+/** All campaigns, archived included. `GET /v5/ad_accounts/{id}/campaigns` (`campaigns/list`). */
+export function listCampaigns(http: PinterestHttp, accessToken: string, adAccountId: string): Promise<Campaign[]> {
+  return listAll(http, accessToken, `/ad_accounts/${adAccountId}/campaigns`, campaignSchema, {
+    entity_statuses: ALL_ENTITY_STATUSES,
+  });
+}
+
+/** All ad groups, archived included. `GET /v5/ad_accounts/{id}/ad_groups` (`ad_groups/list`). */
+export function listAdGroups(http: PinterestHttp, accessToken: string, adAccountId: string): Promise<AdGroup[]> {
+  return listAll(http, accessToken, `/ad_accounts/${adAccountId}/ad_groups`, adGroupSchema, {
+    entity_statuses: ALL_ENTITY_STATUSES,
+  });
+}
+
+/** All ads, archived included. `GET /v5/ad_accounts/{id}/ads` (`ads/list`). */
+export function listAds(http: PinterestHttp, accessToken: string, adAccountId: string): Promise<Ad[]> {
+  return listAll(http, accessToken, `/ad_accounts/${adAccountId}/ads`, adSchema, {
+    entity_statuses: ALL_ENTITY_STATUSES,
+  });
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** Pinterest's error body (components.schemas.Error): `{ code, message }`. */
+const errorBodySchema = z.object({ code: z.number(), message: z.string() }).partial().passthrough();
+
+/**
+ * A non-2xx answer from Pinterest, with its HTTP status and Pinterest's own `code` and
+ * `message` kept so operators see what Pinterest said.
+ */
+export class PinterestApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number | undefined,
+    readonly pinterestMessage: string,
+    readonly path: string,
+    readonly body: unknown,
+  ) {
+    super(`Pinterest ${path} answered HTTP ${status}${code !== undefined ? ` (code ${code})` : ''}: ${pinterestMessage}`);
+    this.name = 'PinterestApiError';
+  }
+
+  /** 429 or 5xx: worth another try; 401 is retried after a token refresh. */
+  get retryable(): boolean {
+    return this.status === 429 || this.status >= 500 || this.status === 401;
+  }
+}
+
+type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
+
+export interface PinterestRequest<T> {
+  method: 'GET' | 'POST';
+  /** Path under the API base, e.g. `/ad_accounts/123/ads`. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  /** Bearer token for the Marketing and Conversions APIs. */
+  accessToken?: string;
+  /** HTTP Basic client credentials, for `POST /oauth/token`. */
+  basicAuth?: { username: string; password: string };
+  json?: unknown;
+  form?: Record<string, string>;
+  /** zod schema the 2xx body must match; a mismatch throws. */
+  schema: z.ZodType<T>;
+}
+
+/**
+ * Thin HTTP client for Pinterest API v5 (`https://api.pinterest.com/v5` or the emulator).
+ * Arrays in the query are repeated keys (`ad_ids=1&ad_ids=2`), OpenAPI's form/explode style.
+ */
+export class PinterestHttp {
+  constructor(
+    readonly baseUrl: string,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  /**
+   * @throws PinterestApiError on a non-2xx answer; z.ZodError when a 2xx body does not match
+   * `schema`; TypeError on network failure.
+   */
+  async request<T>(req: PinterestRequest<T>): Promise<T> {
+    const url = new URL(this.baseUrl.replace(/\/$/, '') + req.path);
+    for (const [key, value] of Object.entries(req.query ?? {})) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, String(item));
+      else url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let body: string | undefined;
+    if (req.accessToken) headers.authorization = `Bearer ${req.accessToken}`;
+    if (req.basicAuth) {
+      const encoded = Buffer.from(`${req.basicAuth.username}:${req.basicAuth.password}`).toString('base64');
+      headers.authorization = `Basic ${encoded}`;
+    }
+    if (req.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(req.form).toString();
+    } else if (req.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.json);
+    }
+    const response = await this.fetchImpl(url, { method: req.method, headers, body, signal: AbortSignal.timeout(60_000) });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    if (!response.ok) {
+      const error = errorBodySchema.safeParse(parsed);
+      const message = error.success && error.data.message ? error.data.message : text.slice(0, 500);
+      throw new PinterestApiError(response.status, error.success ? error.data.code : undefined, message, req.path, parsed);
+    }
+    return req.schema.parse(parsed);
+  }
+}

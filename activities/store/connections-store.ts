@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { TokenResponse } from '../pinterest/oauth';
+import type { AdAccount } from '../pinterest/entities';
+import type { TokenCipher } from '../secrets/token-cipher';
+import type { Database } from './database-schema';
+import type { AttributionSettings } from '../../workflows/messages';
+
+/** Decrypted tokens of one Pinterest connection; never logged, never put in Temporal history. */
+export interface ConnectionTokens {
+  connection_id: string;
+  access_token: string;
+  refresh_token: string;
+  access_token_expires_at: Date;
+}
+
+/** Stores a new OAuth grant with both tokens encrypted. Returns the new connection id. */
+export async function insertConnection(
+  db: Kysely<Database>,
+  cipher: TokenCipher,
+  tokens: TokenResponse,
+  now: Date,
+): Promise<string> {
+  if (!tokens.refresh_token) throw new Error('Pinterest returned no refresh_token for the authorization code');
+  const connection_id = randomUUID();
+  await db
+    .insertInto('pinterest_connections')
+    .values({
+      connection_id,
+      access_token_encrypted: cipher.encrypt(tokens.access_token),
+      refresh_token_encrypted: cipher.encrypt(tokens.refresh_token),
+      encryption_key_id: cipher.currentKeyId,
+      access_token_expires_at: new Date(now.getTime() + tokens.expires_in * 1000),
+      refresh_token_expires_at: tokens.refresh_token_expires_in
+        ? new Date(now.getTime() + tokens.refresh_token_expires_in * 1000)
+        : null,
+      scope: tokens.scope,
+    })
+    .execute();
+  return connection_id;
+}
+
+/** Saves refreshed tokens; Pinterest rotates the refresh token, so the new one always replaces the old. */
+export async function updateConnectionTokens(
+  db: Kysely<Database>,
+  cipher: TokenCipher,
+  connectionId: string,
+  previousRefreshToken: string,
+  tokens: TokenResponse,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('pinterest_connections')
+    .set({
+      access_token_encrypted: cipher.encrypt(tokens.access_token),
+      refresh_token_encrypted: cipher.encrypt(tokens.refresh_token ?? previousRefreshToken),
+      encryption_key_id: cipher.currentKeyId,
+      access_token_expires_at: new Date(now.getTime() + tokens.expires_in * 1000),
+      ...(tokens.refresh_token_expires_in
+        ? { refresh_token_expires_at: new Date(now.getTime() + tokens.refresh_token_expires_in * 1000) }
+        : {}),
+      scope: tokens.scope,
+      updated_at: now,
+    })
+    .where('connection_id', '=', connectionId)
+    .execute();
+}
+
+/**
+ * Loads and decrypts the tokens of the connection that reaches an ad account.
+ * @throws Error when the ad account is not connected.
+ */
+export async function loadTokensForAdAccount(
+  db: Kysely<Database>,
+  cipher: TokenCipher,
+  adAccountId: string,
+): Promise<ConnectionTokens> {
+  const row = await db
+    .selectFrom('ad_accounts')
+    .innerJoin('pinterest_connections', 'pinterest_connections.connection_id', 'ad_accounts.connection_id')
+    .select([
+      'pinterest_connections.connection_id',
+      'access_token_encrypted',
+      'refresh_token_encrypted',
+      'access_token_expires_at',
+    ])
+    .where('ad_accounts.ad_account_id', '=', adAccountId)
+    .executeTakeFirst();
+  if (!row) throw new Error(`ad account ${adAccountId} is not connected`);
+  return {
+    connection_id: row.connection_id,
+    access_token: cipher.decrypt(row.access_token_encrypted),
+    refresh_token: cipher.decrypt(row.refresh_token_encrypted),
+    access_token_expires_at: row.access_token_expires_at,
+  };
+}
+
+/** Records (or re-points) an ad account at a connection, with its attribution settings. */
+export async function upsertAdAccount(
+  db: Kysely<Database>,
+  connectionId: string,
+  account: AdAccount,
+  settings: AttributionSettings,
+): Promise<void> {
+  const values = {
+    connection_id: connectionId,
+    name: account.name,
+    currency: account.currency,
+    country: account.country ?? null,
+    time_zone: account.time_zone ?? null,
+    connection_status: 'connected',
+    ...settings,
+  };
+  await db
+    .insertInto('ad_accounts')
+    .values({ ad_account_id: account.id, ...values })
+    .onConflict((oc) => oc.column('ad_account_id').doUpdateSet(values))
+    .execute();
+}
+
+/** Marks an OAuth `state` nonce used; false when it was used before (a replay). */
+export async function consumeOauthNonce(db: Kysely<Database>, nonce: string): Promise<boolean> {
+  const inserted = await db
+    .insertInto('oauth_states')
+    .values({ nonce })
+    .onConflict((oc) => oc.column('nonce').doNothing())
+    .returning('nonce')
+    .execute();
+  return inserted.length === 1;
+}

@@ -1,0 +1,169 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/** A timestamptz column: read as Date, written as Date or ISO string. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A bigint column: pg returns int8 as a string to keep full precision. */
+type BigintColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
+
+export interface PinterestConnectionsTable {
+  connection_id: string;
+  /** AES-256-GCM envelope from TokenCipher, never the raw token. */
+  access_token_encrypted: string;
+  refresh_token_encrypted: string;
+  encryption_key_id: string;
+  access_token_expires_at: Timestamp;
+  refresh_token_expires_at: Timestamp | null;
+  scope: string;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface OauthStatesTable {
+  nonce: string;
+  used_at: ColumnType<Date, never, never>;
+}
+
+export interface AdAccountsTable {
+  ad_account_id: string;
+  connection_id: string;
+  name: string;
+  currency: string;
+  country: string | null;
+  time_zone: string | null;
+  connection_status: ColumnType<string, string | undefined, string>;
+  click_window_days: number;
+  engagement_window_days: number;
+  view_window_days: number;
+  conversion_report_time: string;
+  connected_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_successful_pull_at: Timestamp | null;
+}
+
+export interface CampaignsTable {
+  ad_account_id: string;
+  campaign_id: string;
+  name: string;
+  status: string;
+  objective_type: string | null;
+  raw: JSONColumnType<Record<string, unknown>>;
+  synced_at: Timestamp;
+}
+
+export interface AdGroupsTable {
+  ad_account_id: string;
+  ad_group_id: string;
+  campaign_id: string;
+  name: string;
+  status: string;
+  raw: JSONColumnType<Record<string, unknown>>;
+  synced_at: Timestamp;
+}
+
+export interface AdsTable {
+  ad_account_id: string;
+  ad_id: string;
+  ad_group_id: string;
+  campaign_id: string;
+  pin_id: string | null;
+  creative_type: string | null;
+  name: string | null;
+  status: string;
+  raw: JSONColumnType<Record<string, unknown>>;
+  synced_at: Timestamp;
+}
+
+export interface MetricsDailyTable {
+  ad_account_id: string;
+  /** `ad` (pin level) for now; `campaign` and `ad_group` come with the reconciling pulls. */
+  level: string;
+  entity_id: string;
+  /** Account-timezone calendar date as `YYYY-MM-DD`. */
+  date: ColumnType<string, string, string>;
+  click_window_days: number;
+  engagement_window_days: number;
+  view_window_days: number;
+  conversion_report_time: string;
+  currency: string;
+  /** Micro-currency (millionths of `currency`). */
+  spend_micro: BigintColumn;
+  impressions: BigintColumn;
+  saves: BigintColumn;
+  pin_clicks: BigintColumn;
+  outbound_clicks: BigintColumn;
+  /** True for today's still-incomplete day. */
+  is_partial: boolean;
+  /** Every column Pinterest returned for the row, as returned. */
+  columns: JSONColumnType<Record<string, unknown>>;
+  pulled_at: Timestamp;
+}
+
+export interface TouchpointsTable {
+  touchpoint_id: ColumnType<string, never, never>;
+  ad_account_id: string;
+  dedupe_key: string;
+  type: string;
+  occurred_at: Timestamp;
+  click_id: string | null;
+  campaign_id: string | null;
+  ad_group_id: string | null;
+  ad_id: string | null;
+  pin_id: string | null;
+  /** Hashed identifiers only (see client/user-data.ts). */
+  user_data: JSONColumnType<Record<string, unknown>>;
+  received_at: ColumnType<Date, never, never>;
+}
+
+export interface ConversionsTable {
+  ad_account_id: string;
+  event_id: string;
+  event_name: string;
+  event_time: Timestamp;
+  action_source: string;
+  /** Decimal in `currency` units (not micro), as pg returns numeric: a string. */
+  value: ColumnType<string | null, string | null, string | null>;
+  currency: string | null;
+  order_id: string | null;
+  click_id: string | null;
+  /** Hashed identifiers only (see client/user-data.ts). */
+  user_data: JSONColumnType<Record<string, unknown>>;
+  /** `pending`, `matched` or `expired`. */
+  attribution_state: string;
+  hold_until: Timestamp;
+  /** `unsent`, `sending`, `sent`, `failed`, `stale` or `not_sendable`. */
+  capi_state: ColumnType<string, string | undefined, string>;
+  capi_attempted_at: Timestamp | null;
+  capi_result: JSONColumnType<Record<string, unknown>> | null;
+  received_at: ColumnType<Date, never, never>;
+}
+
+export interface AttributionsTable {
+  ad_account_id: string;
+  event_id: string;
+  touchpoint_id: ColumnType<string, string, string>;
+  touch_type: string;
+  /** `click_id`, or the hashed identifier that matched (`em`, ...). */
+  match_key: string;
+  campaign_id: string | null;
+  ad_group_id: string | null;
+  ad_id: string | null;
+  pin_id: string | null;
+  /** Seconds from the winning touchpoint to the conversion. */
+  lag_seconds: BigintColumn;
+  attributed_at: ColumnType<Date, never, never>;
+}
+
+/** The Kysely database type for every table the migrations create. */
+export interface Database {
+  pinterest_connections: PinterestConnectionsTable;
+  oauth_states: OauthStatesTable;
+  ad_accounts: AdAccountsTable;
+  campaigns: CampaignsTable;
+  ad_groups: AdGroupsTable;
+  ads: AdsTable;
+  metrics_daily: MetricsDailyTable;
+  touchpoints: TouchpointsTable;
+  conversions: ConversionsTable;
+  attributions: AttributionsTable;
+}
+
+export type { Generated };

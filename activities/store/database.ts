@@ -1,0 +1,41 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FileMigrationProvider, Kysely, Migrator, PostgresDialect, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database-schema';
+
+// DATE columns stay 'YYYY-MM-DD' strings: a JS Date would shift them by the process timezone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+
+const migrationFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/** Where the database lives: a PostgreSQL server URL, or an embedded PGlite data folder. */
+export type DatabaseLocation = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+
+/** Opens a Kysely instance on PostgreSQL (`pg` pool) or embedded PGlite (`kysely-pglite`). */
+export async function openDatabase(location: DatabaseLocation): Promise<Kysely<Database>> {
+  if (location.kind === 'postgres') {
+    return new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url, max: 10 }) }),
+    });
+  }
+  const { KyselyPGlite } = await import('kysely-pglite');
+  await fs.mkdir(location.dataDir, { recursive: true });
+  const { dialect } = await KyselyPGlite.create(location.dataDir);
+  return new Kysely<Database>({ dialect });
+}
+
+/**
+ * Runs every file in `migrations/` not yet applied, with Kysely's Migrator.
+ * @throws Error with the failing migration's name when one fails.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet['results']> {
+  const migrator = new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return results;
+}

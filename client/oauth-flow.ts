@@ -1,0 +1,103 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { listAdAccounts } from '../activities/pinterest/entities';
+import type { PinterestHttp } from '../activities/pinterest/http';
+import { buildAuthorizeUrl, exchangeAuthorizationCode, type PinterestApp } from '../activities/pinterest/oauth';
+import type { TokenCipher } from '../activities/secrets/token-cipher';
+import { consumeOauthNonce, insertConnection, upsertAdAccount } from '../activities/store/connections-store';
+import type { Database } from '../activities/store/database-schema';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
+import type { RoutyPinterestClient } from './routy-client';
+
+/** How long a consent link stays valid, in seconds. */
+const STATE_TTL_SECONDS = 15 * 60;
+
+const statePayloadSchema = z.object({
+  n: z.string().min(16),
+  exp: z.number().int(),
+  /** Ad accounts the user picked; omitted: every account the grant reaches. */
+  a: z.array(z.string().regex(/^\d+$/)).optional(),
+});
+
+/** Refusal of an OAuth callback: a bad, expired or replayed `state`, or a refused code. */
+export class OAuthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OAuthError';
+  }
+}
+
+/**
+ * Pinterest's OAuth authorization-code flow: a signed, single-use, expiring `state`; code exchange
+ * at `POST /v5/oauth/token`; tokens encrypted at rest; one workflow started per ad account.
+ */
+export class OAuthFlow {
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      cipher: TokenCipher;
+      http: PinterestHttp;
+      app: PinterestApp;
+      authorizeUrl: string;
+      /** HMAC key for `state`. */
+      stateSecret: Buffer;
+      client: RoutyPinterestClient;
+      now?: () => Date;
+    },
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.deps.stateSecret).update(payload).digest('base64url');
+  }
+
+  /** The consent URL to send the user to; `adAccountIds` limits which accounts get connected. */
+  authorizationUrl(options: { adAccountIds?: string[] } = {}): string {
+    const payload = Buffer.from(
+      JSON.stringify({
+        n: randomBytes(16).toString('hex'),
+        exp: Math.floor(this.now().getTime() / 1000) + STATE_TTL_SECONDS,
+        ...(options.adAccountIds?.length ? { a: options.adAccountIds } : {}),
+      }),
+    ).toString('base64url');
+    return buildAuthorizeUrl(this.deps.authorizeUrl, this.deps.app, `${payload}.${this.sign(payload)}`);
+  }
+
+  /**
+   * Handles the redirect back from Pinterest: checks `state`, exchanges `code`, stores the
+   * encrypted tokens and the ad accounts, and starts each account's workflow.
+   * @throws OAuthError for a forged, expired or replayed state; PinterestApiError when Pinterest refuses the code.
+   * @returns the ad account ids connected.
+   */
+  async complete(code: string, state: string): Promise<string[]> {
+    const [payload, signature] = state.split('.');
+    if (!payload || !signature) throw new OAuthError('state: malformed');
+    const expected = Buffer.from(this.sign(payload));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new OAuthError('state: bad signature');
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      throw new OAuthError('state: malformed');
+    }
+    const parsed = statePayloadSchema.safeParse(decoded);
+    if (!parsed.success) throw new OAuthError('state: malformed');
+    if (parsed.data.exp * 1000 < this.now().getTime()) throw new OAuthError('state: expired; start the connection again');
+    if (!(await consumeOauthNonce(this.deps.db, parsed.data.n))) throw new OAuthError('state: already used');
+
+    const tokens = await exchangeAuthorizationCode(this.deps.http, this.deps.app, code);
+    const connectionId = await insertConnection(this.deps.db, this.deps.cipher, tokens, this.now());
+    const reachable = await listAdAccounts(this.deps.http, tokens.access_token);
+    const picked = parsed.data.a ? reachable.filter((account) => parsed.data.a!.includes(account.id)) : reachable;
+    for (const account of picked) {
+      await upsertAdAccount(this.deps.db, connectionId, account, DEFAULT_ATTRIBUTION_SETTINGS);
+      await this.deps.client.connectAdAccount({ ad_account_id: account.id });
+    }
+    return picked.map((account) => account.id);
+  }
+}

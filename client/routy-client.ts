@@ -1,0 +1,126 @@
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  AD_ACCOUNT_ID,
+  adAccountWorkflowId,
+  CONNECTION_STATUS,
+  conversionsSignal,
+  DEFAULT_ATTRIBUTION_SETTINGS,
+  DEFAULT_SCHEDULE,
+  disconnectSignal,
+  statusQuery,
+  TASK_QUEUE,
+  touchpointsSignal,
+  type AdAccountStatus,
+  type AttributionSettings,
+  type ScheduleSettings,
+} from '../workflows/messages';
+import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
+import { prepareConversions, prepareTouchpoints, type RecordRejection } from './routy-schemas';
+
+/** Records per signal: keeps each signal payload far below Temporal's 2 MB limit. */
+const SIGNAL_CHUNK = 250;
+
+/** Result of recording a batch: how many records are durable in Temporal, and which were refused. */
+export interface BatchResult {
+  accepted: number;
+  rejected: RecordRejection[];
+}
+
+/**
+ * Routy's typed client: connects ad accounts and sends conversions and touchpoints to their
+ * workflows by signal. Records are validated with zod and their personal data hashed here,
+ * before anything reaches Temporal history.
+ */
+export class RoutyPinterestClient {
+  constructor(
+    private readonly temporal: Client,
+    private readonly defaults: { schedule?: Partial<ScheduleSettings>; taskQueue?: string } = {},
+  ) {}
+
+  /**
+   * Starts (or reaches, if already running) the ad account's workflow. The account and its
+   * tokens must already be stored by the OAuth callback.
+   */
+  async connectAdAccount(input: {
+    ad_account_id: string;
+    settings?: Partial<AttributionSettings>;
+    schedule?: Partial<ScheduleSettings>;
+  }): Promise<{ workflow_id: string }> {
+    const workflowId = adAccountWorkflowId(input.ad_account_id);
+    await this.temporal.workflow.start<typeof adAccountWorkflow>('adAccountWorkflow', {
+      taskQueue: this.defaults.taskQueue ?? TASK_QUEUE,
+      workflowId,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [
+        { key: AD_ACCOUNT_ID, value: input.ad_account_id },
+        { key: CONNECTION_STATUS, value: 'connected' },
+      ],
+      args: [
+        {
+          ad_account_id: input.ad_account_id,
+          settings: { ...DEFAULT_ATTRIBUTION_SETTINGS, ...input.settings },
+          schedule: { ...DEFAULT_SCHEDULE, ...this.defaults.schedule, ...input.schedule },
+        },
+      ],
+    });
+    return { workflow_id: workflowId };
+  }
+
+  /** Validates, hashes and signals conversions; a bad record is reported by index and field, the rest accepted. */
+  recordConversions(batch: unknown[]): Promise<BatchResult> {
+    const { accepted, rejected } = prepareConversions(batch);
+    const indexes = batch.map((_, i) => i).filter((i) => !rejected.some((r) => r.index === i));
+    return this.signalByAccount(accepted, indexes, rejected, (handle, chunk) => handle.signal(conversionsSignal, chunk));
+  }
+
+  /** Validates, hashes and signals touchpoints; a bad record is reported by index and field, the rest accepted. */
+  recordTouchpoints(batch: unknown[]): Promise<BatchResult> {
+    const { accepted, rejected } = prepareTouchpoints(batch);
+    const indexes = batch.map((_, i) => i).filter((i) => !rejected.some((r) => r.index === i));
+    return this.signalByAccount(accepted, indexes, rejected, (handle, chunk) => handle.signal(touchpointsSignal, chunk));
+  }
+
+  /** The account workflow's `status` query. @throws WorkflowNotFoundError when not connected. */
+  status(adAccountId: string): Promise<AdAccountStatus> {
+    return this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).query(statusQuery);
+  }
+
+  /** Asks the account's workflow to stop after its in-flight work. */
+  async disconnect(adAccountId: string): Promise<void> {
+    await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(disconnectSignal);
+  }
+
+  private async signalByAccount<T extends { ad_account_id: string }>(
+    records: T[],
+    indexes: number[],
+    rejected: RecordRejection[],
+    send: (handle: ReturnType<Client['workflow']['getHandle']>, chunk: T[]) => Promise<void>,
+  ): Promise<BatchResult> {
+    const byAccount = new Map<string, Array<{ record: T; index: number }>>();
+    records.forEach((record, i) => {
+      const list = byAccount.get(record.ad_account_id) ?? [];
+      list.push({ record, index: indexes[i]! });
+      byAccount.set(record.ad_account_id, list);
+    });
+    let accepted = 0;
+    const refused = [...rejected];
+    for (const [adAccountId, items] of byAccount) {
+      const handle = this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId));
+      for (let i = 0; i < items.length; i += SIGNAL_CHUNK) {
+        const chunk = items.slice(i, i + SIGNAL_CHUNK);
+        try {
+          await send(handle, chunk.map((c) => c.record));
+          accepted += chunk.length;
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+          for (const item of items.slice(i)) {
+            refused.push({ index: item.index, field: 'ad_account_id', message: `ad account ${adAccountId} is not connected` });
+          }
+          break;
+        }
+      }
+    }
+    refused.sort((a, b) => a.index - b.index);
+    return { accepted, rejected: refused };
+  }
+}

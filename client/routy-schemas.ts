@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { hashedUserDataSchema, hashUser, rawUserSchema } from './user-data';
+
+/** Pinterest ids are digit strings; 18-digit pin ids do not fit a JavaScript number. */
+export const pinterestIdSchema = z.string().regex(/^\d{1,19}$/, 'must be a string of digits');
+
+/** Conversions API `event_name` values (ConversionEvents.data[].event_name). */
+export const EVENT_NAMES = [
+  'add_to_cart',
+  'checkout',
+  'custom',
+  'lead',
+  'page_visit',
+  'search',
+  'signup',
+  'view_category',
+  'watch_video',
+] as const;
+
+/** Conversions API `action_source` values. */
+export const ACTION_SOURCES = ['app_android', 'app_ios', 'web', 'offline'] as const;
+
+const MIN_EVENT_TIME = Date.UTC(2000, 0, 1);
+
+/**
+ * A moment given as an ISO 8601 string with a timezone, or Unix seconds. Output: ISO string (UTC).
+ * Millisecond timestamps and times before 2000 are rejected, so a unit mistake is not stored.
+ */
+export const instantSchema = z
+  .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()])
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value * 1000 : Date.parse(value);
+    if (typeof value === 'number' && value > 1e11) {
+      ctx.addIssue({ code: 'custom', message: 'looks like milliseconds; send Unix seconds' });
+      return z.NEVER;
+    }
+    if (ms < MIN_EVENT_TIME) {
+      ctx.addIssue({ code: 'custom', message: 'is before 2000-01-01' });
+      return z.NEVER;
+    }
+    return new Date(ms).toISOString();
+  });
+
+/** A money amount as a decimal (currency units, not micro-currency); output is a decimal string. */
+const decimalValueSchema = z
+  .union([z.number().finite().nonnegative(), z.string().regex(/^\d{1,15}(\.\d{1,6})?$/, 'must be a decimal number')])
+  .transform((value) => (typeof value === 'number' ? String(value) : value));
+
+/** One conversion as Routy sends it (raw user data). */
+export const conversionInputSchema = z
+  .object({
+    event_id: z.string().trim().min(1).max(256),
+    event_name: z.enum(EVENT_NAMES),
+    event_time: instantSchema,
+    ad_account_id: pinterestIdSchema,
+    action_source: z.enum(ACTION_SOURCES).default('web'),
+    value: decimalValueSchema.optional(),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').optional(),
+    order_id: z.string().trim().min(1).max(256).optional(),
+    click_id: z.string().trim().min(1).max(512).optional(),
+    user: rawUserSchema.optional(),
+  })
+  .strict();
+
+export type ConversionInput = z.input<typeof conversionInputSchema>;
+
+/** A conversion after validation and hashing: the shape signalled to the workflow and stored. */
+export const conversionRecordSchema = z.object({
+  event_id: z.string(),
+  event_name: z.enum(EVENT_NAMES),
+  /** ISO 8601, UTC. */
+  event_time: z.string(),
+  ad_account_id: z.string(),
+  action_source: z.enum(ACTION_SOURCES),
+  value: z.string().optional(),
+  currency: z.string().optional(),
+  order_id: z.string().optional(),
+  click_id: z.string().optional(),
+  user_data: hashedUserDataSchema,
+});
+
+export type ConversionRecord = z.infer<typeof conversionRecordSchema>;
+
+export const TOUCHPOINT_TYPES = ['click', 'engagement', 'view'] as const;
+export type TouchpointType = (typeof TOUCHPOINT_TYPES)[number];
+
+/** One Pinterest interaction Routy observed (raw user data). */
+export const touchpointInputSchema = z
+  .object({
+    ad_account_id: pinterestIdSchema,
+    type: z.enum(TOUCHPOINT_TYPES),
+    occurred_at: instantSchema,
+    /** Pinterest's `epik` click id from the landing URL. */
+    click_id: z.string().trim().min(1).max(512).optional(),
+    campaign_id: pinterestIdSchema.optional(),
+    ad_group_id: pinterestIdSchema.optional(),
+    ad_id: pinterestIdSchema.optional(),
+    pin_id: pinterestIdSchema.optional(),
+    user: rawUserSchema.optional(),
+  })
+  .strict()
+  .superRefine((touchpoint, ctx) => {
+    if (touchpoint.type === 'click' && !touchpoint.click_id) {
+      ctx.addIssue({ code: 'custom', path: ['click_id'], message: 'is required for a click' });
+    }
+    if (!touchpoint.campaign_id && !touchpoint.ad_group_id && !touchpoint.ad_id && !touchpoint.pin_id) {
+      ctx.addIssue({ code: 'custom', path: ['ad_id'], message: 'one of campaign_id, ad_group_id, ad_id, pin_id is required' });
+    }
+  });
+
+export type TouchpointInput = z.input<typeof touchpointInputSchema>;
+
+/** A touchpoint after validation and hashing: the shape signalled to the workflow and stored. */
+export const touchpointRecordSchema = z.object({
+  ad_account_id: z.string(),
+  type: z.enum(TOUCHPOINT_TYPES),
+  /** ISO 8601, UTC. */
+  occurred_at: z.string(),
+  click_id: z.string().optional(),
+  campaign_id: z.string().optional(),
+  ad_group_id: z.string().optional(),
+  ad_id: z.string().optional(),
+  pin_id: z.string().optional(),
+  user_data: hashedUserDataSchema,
+});
+
+export type TouchpointRecord = z.infer<typeof touchpointRecordSchema>;
+
+/** A rejected record: its index in the batch, the field at fault and why. */
+export interface RecordRejection {
+  index: number;
+  field: string;
+  message: string;
+}
+
+function rejectionsOf(index: number, error: z.ZodError): RecordRejection[] {
+  return error.issues.map((issue) => ({
+    index,
+    field: issue.path.length ? issue.path.join('.') : '(record)',
+    message: issue.message,
+  }));
+}
+
+/** Validates and hashes a batch; good records are kept even when others fail. */
+export function prepareConversions(batch: unknown[]): { accepted: ConversionRecord[]; rejected: RecordRejection[] } {
+  const accepted: ConversionRecord[] = [];
+  const rejected: RecordRejection[] = [];
+  batch.forEach((item, index) => {
+    const parsed = conversionInputSchema.safeParse(item);
+    if (!parsed.success) return void rejected.push(...rejectionsOf(index, parsed.error));
+    const { user, ...rest } = parsed.data;
+    accepted.push({ ...rest, user_data: hashUser(user) });
+  });
+  return { accepted, rejected };
+}
+
+/** Validates and hashes a batch of touchpoints; good records are kept even when others fail. */
+export function prepareTouchpoints(batch: unknown[]): { accepted: TouchpointRecord[]; rejected: RecordRejection[] } {
+  const accepted: TouchpointRecord[] = [];
+  const rejected: RecordRejection[] = [];
+  batch.forEach((item, index) => {
+    const parsed = touchpointInputSchema.safeParse(item);
+    if (!parsed.success) return void rejected.push(...rejectionsOf(index, parsed.error));
+    const { user, ...rest } = parsed.data;
+    accepted.push({ ...rest, user_data: hashUser(user) });
+  });
+  return { accepted, rejected };
+}

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/** Routy's raw user identifiers, as accepted at the ingress (every field optional). */
+export const rawUserSchema = z
+  .object({
+    email: z.string().max(512),
+    phone: z.string().max(64),
+    first_name: z.string().max(256),
+    last_name: z.string().max(256),
+    gender: z.string().max(64),
+    date_of_birth: z.string().max(32),
+    city: z.string().max(256),
+    state: z.string().max(256),
+    zip: z.string().max(32),
+    country: z.string().max(64),
+    external_id: z.string().max(512),
+    maid: z.string().max(256),
+    ip: z.string().max(64),
+    user_agent: z.string().max(2048),
+  })
+  .partial()
+  .strict();
+
+export type RawUser = z.infer<typeof rawUserSchema>;
+
+/**
+ * Hashed user data under the Conversions API's field names: each hashed value is a lowercase
+ * SHA-256 hex digest of the normalized input. `client_ip_address` and `client_user_agent` are
+ * kept as given (Pinterest needs them raw; they are not names, emails or phones).
+ */
+export const hashedUserDataSchema = z
+  .object({
+    em: z.string(),
+    ph: z.string(),
+    ge: z.string(),
+    db: z.string(),
+    fn: z.string(),
+    ln: z.string(),
+    ct: z.string(),
+    st: z.string(),
+    zp: z.string(),
+    country: z.string(),
+    external_id: z.string(),
+    hashed_maids: z.string(),
+    client_ip_address: z.string(),
+    client_user_agent: z.string(),
+  })
+  .partial();
+
+export type HashedUserData = z.infer<typeof hashedUserDataSchema>;
+
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+const US_STATES: Record<string, string> = {
+  alabama: 'al', alaska: 'ak', arizona: 'az', arkansas: 'ar', california: 'ca', colorado: 'co',
+  connecticut: 'ct', delaware: 'de', districtofcolumbia: 'dc', florida: 'fl', georgia: 'ga',
+  hawaii: 'hi', idaho: 'id', illinois: 'il', indiana: 'in', iowa: 'ia', kansas: 'ks',
+  kentucky: 'ky', louisiana: 'la', maine: 'me', maryland: 'md', massachusetts: 'ma',
+  michigan: 'mi', minnesota: 'mn', mississippi: 'ms', missouri: 'mo', montana: 'mt',
+  nebraska: 'ne', nevada: 'nv', newhampshire: 'nh', newjersey: 'nj', newmexico: 'nm',
+  newyork: 'ny', northcarolina: 'nc', northdakota: 'nd', ohio: 'oh', oklahoma: 'ok',
+  oregon: 'or', pennsylvania: 'pa', rhodeisland: 'ri', southcarolina: 'sc', southdakota: 'sd',
+  tennessee: 'tn', texas: 'tx', utah: 'ut', vermont: 'vt', virginia: 'va', washington: 'wa',
+  westvirginia: 'wv', wisconsin: 'wi', wyoming: 'wy', puertorico: 'pr',
+};
+
+const GENDERS: Record<string, string> = {
+  f: 'f', female: 'f', woman: 'f', m: 'm', male: 'm', man: 'm', n: 'n', 'non-binary': 'n', nonbinary: 'n',
+};
+
+type Normalizer = (value: string) => string | undefined;
+
+const lettersAndDigitsOnly = (value: string) => value.toLowerCase().replace(/[\s\p{P}\p{S}]/gu, '');
+
+/** DESIGN.md's normalization table; `undefined` means the value is dropped. */
+export const normalizers = {
+  em: (v) => v.trim().toLowerCase(),
+  // A "(0)" after a country code is a trunk prefix, not part of the number.
+  ph: (v) => v.replace(/^\s*\+(\d+)\s*\(0\)/, '+$1').replace(/\D/g, '').replace(/^0+/, ''),
+  ge: (v) => GENDERS[v.trim().toLowerCase()],
+  db: (v) => {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v.trim());
+    return match ? `${match[1]}${match[2]}${match[3]}` : undefined;
+  },
+  fn: (v) => v.trim().toLowerCase(),
+  ln: (v) => v.trim().toLowerCase(),
+  ct: lettersAndDigitsOnly,
+  st: (v) => {
+    const compact = lettersAndDigitsOnly(v);
+    if (compact.length === 2) return compact;
+    return US_STATES[compact];
+  },
+  zp: (v) => {
+    const compact = v.toLowerCase().replace(/[\s-]/g, '');
+    return /^\d{9}$/.test(compact) ? compact.slice(0, 5) : compact;
+  },
+  country: (v) => {
+    const code = v.trim().toLowerCase();
+    return /^[a-z]{2}$/.test(code) ? code : undefined;
+  },
+  external_id: (v) => v.trim(),
+  hashed_maids: (v) => v.trim().toLowerCase(),
+} satisfies Record<string, Normalizer>;
+
+export type HashedField = keyof typeof normalizers;
+
+/** Lowercase hex SHA-256 of a UTF-8 string. */
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/**
+ * Normalizes then hashes one identifier. A value that already is a 64-hex digest passes through
+ * lowercased; blank or unrecognised values give `undefined` (the field is left out).
+ */
+export function hashIdentifier(field: HashedField, raw: string): string | undefined {
+  if (raw.trim() === '') return undefined;
+  if (SHA256_HEX.test(raw.trim())) return raw.trim().toLowerCase();
+  const normalized = normalizers[field](raw);
+  return normalized ? sha256Hex(normalized) : undefined;
+}
+
+const RAW_TO_HASHED: Array<[keyof RawUser, HashedField]> = [
+  ['email', 'em'],
+  ['phone', 'ph'],
+  ['gender', 'ge'],
+  ['date_of_birth', 'db'],
+  ['first_name', 'fn'],
+  ['last_name', 'ln'],
+  ['city', 'ct'],
+  ['state', 'st'],
+  ['zip', 'zp'],
+  ['country', 'country'],
+  ['external_id', 'external_id'],
+  ['maid', 'hashed_maids'],
+];
+
+/**
+ * Turns Routy's raw user object into hashed user data. Runs at the ingress, before anything
+ * reaches Temporal history, PostgreSQL or a log. IP and user agent are copied unhashed.
+ */
+export function hashUser(user: RawUser | undefined): HashedUserData {
+  const out: HashedUserData = {};
+  if (!user) return out;
+  for (const [rawField, hashedField] of RAW_TO_HASHED) {
+    const value = user[rawField];
+    if (value === undefined) continue;
+    const hashed = hashIdentifier(hashedField, value);
+    if (hashed) out[hashedField] = hashed;
+  }
+  if (user.ip?.trim()) out.client_ip_address = user.ip.trim();
+  if (user.user_agent?.trim()) out.client_user_agent = user.user_agent.trim();
+  return out;
+}

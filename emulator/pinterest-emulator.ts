@@ -1,0 +1,310 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import { buildSeed, dailyMetrics, type SeedData } from './seed';
+
+/** The emulator's demo Pinterest app (used when no PINTEREST_APP_* is configured). */
+export const EMULATOR_APP = { appId: '1500001', appSecret: 'emulator-app-secret' };
+
+const ACCESS_TOKEN_SECONDS = 30 * 86_400;
+const REFRESH_TOKEN_SECONDS = 60 * 86_400;
+const STALE_EVENT_SECONDS = 7 * 86_400;
+
+/** One Conversions API request as the emulator received it. */
+export interface RecordedCapiRequest {
+  ad_account_id: string;
+  test: boolean;
+  received_at: string;
+  body: { data: Array<Record<string, unknown>> };
+}
+
+/** One request/response pair, kept so tests can check both against the OpenAPI description. */
+export interface RecordedExchange {
+  method: string;
+  /** Spec path template, e.g. `/ad_accounts/{ad_account_id}/ads`. */
+  route: string;
+  query: Record<string, unknown>;
+  body: unknown;
+  status: number;
+  response: unknown;
+}
+
+export interface EmulatorOptions {
+  seed?: SeedData;
+  /** Wall clock; tests may pin it. */
+  now?: () => Date;
+}
+
+interface TokenGrant {
+  expiresAt: number;
+  scope: string;
+}
+
+const error = (reply: FastifyReply, status: number, code: number, message: string) =>
+  reply.code(status).send({ code, message });
+
+const asArray = (value: unknown): string[] =>
+  value === undefined ? [] : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter(Boolean);
+
+/**
+ * An HTTP stand-in for Pinterest API v5 and its OAuth consent page, serving a seeded ad account.
+ * Routes follow ../shared/pinterest/openapi-v5.yaml: `/oauth/` (consent, auto-approved),
+ * `POST /v5/oauth/token`, `GET /v5/ad_accounts`, campaigns, ad groups, ads, `ads/analytics`,
+ * and `POST /v5/ad_accounts/{id}/events`, whose every request is recorded.
+ */
+export class PinterestEmulator {
+  readonly seed: SeedData;
+  readonly capiRequests: RecordedCapiRequest[] = [];
+  readonly exchanges: RecordedExchange[] = [];
+  private readonly now: () => Date;
+  private readonly codes = new Map<string, { redirectUri: string; scope: string }>();
+  private readonly accessTokens = new Map<string, TokenGrant>();
+  private readonly refreshTokens = new Map<string, TokenGrant>();
+  readonly server: FastifyInstance;
+
+  constructor(options: EmulatorOptions = {}) {
+    this.seed = options.seed ?? buildSeed();
+    this.now = options.now ?? (() => new Date());
+    this.server = Fastify({ logger: false });
+    this.server.register(formbody);
+    this.server.addHook('onSend', async (request, reply, payload) => {
+      const route = request.routeOptions.url;
+      if (route?.startsWith('/v5/')) {
+        let response: unknown = payload;
+        try {
+          response = typeof payload === 'string' ? JSON.parse(payload) : payload;
+        } catch {
+          // not JSON: keep as sent
+        }
+        this.exchanges.push({
+          method: request.method,
+          route: route.slice(3).replace(/:([a-z_]+)/g, '{$1}'),
+          query: { ...(request.query as object) },
+          body: request.body,
+          status: reply.statusCode,
+          response,
+        });
+      }
+      return payload;
+    });
+    this.routes();
+  }
+
+  /** Starts listening on 127.0.0.1 (port 0: a random free port). @returns the base URL. */
+  async listen(port = 0): Promise<string> {
+    const address = await this.server.listen({ host: '127.0.0.1', port });
+    return address;
+  }
+
+  /** Base of the Marketing API under this emulator, e.g. `http://127.0.0.1:4321/v5`. */
+  apiBaseUrl(origin: string): string {
+    return `${origin}/v5`;
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+
+  private issueTokens(scope: string) {
+    const access = `pina_${randomBytes(24).toString('base64url')}`;
+    const refresh = `pinr_${randomBytes(24).toString('base64url')}`;
+    const nowMs = this.now().getTime();
+    this.accessTokens.set(access, { expiresAt: nowMs + ACCESS_TOKEN_SECONDS * 1000, scope });
+    this.refreshTokens.set(refresh, { expiresAt: nowMs + REFRESH_TOKEN_SECONDS * 1000, scope });
+    return { access, refresh };
+  }
+
+  /** Checks the bearer token; answers 401 (Pinterest code 2) when it is missing, unknown or expired. */
+  private authorize(request: FastifyRequest, reply: FastifyReply): boolean {
+    const header = request.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const grant = this.accessTokens.get(token);
+    if (!grant || grant.expiresAt <= this.now().getTime()) {
+      error(reply, 401, 2, 'Authentication failed.');
+      return false;
+    }
+    return true;
+  }
+
+  private knownAccount(id: string, reply: FastifyReply): boolean {
+    if (this.seed.adAccounts.some((a) => a.id === id)) return true;
+    error(reply, 403, 29, `Ad account ${id} is not accessible with this token.`);
+    return false;
+  }
+
+  private page<T>(items: T[], query: Record<string, unknown>) {
+    const size = Math.min(Math.max(Number(query.page_size ?? 25) || 25, 1), 250);
+    const start = query.bookmark ? Number(Buffer.from(String(query.bookmark), 'base64url').toString()) || 0 : 0;
+    const slice = items.slice(start, start + size);
+    const next = start + size < items.length ? Buffer.from(String(start + size)).toString('base64url') : null;
+    return { items: slice, bookmark: next };
+  }
+
+  private filterStatuses<T extends { status: string }>(items: T[], query: Record<string, unknown>): T[] {
+    const statuses = asArray(query.entity_statuses);
+    const allowed = statuses.length ? statuses : ['ACTIVE', 'PAUSED'];
+    return items.filter((item) => allowed.includes(item.status));
+  }
+
+  private routes(): void {
+    const s = this.server;
+
+    s.get('/oauth/', async (request, reply) => {
+      const q = request.query as Record<string, string | undefined>;
+      if (q.client_id !== EMULATOR_APP.appId) return error(reply, 400, 1, 'Unknown client_id.');
+      if (!q.redirect_uri || q.response_type !== 'code') return error(reply, 400, 1, 'redirect_uri and response_type=code are required.');
+      const code = randomBytes(16).toString('hex');
+      this.codes.set(code, { redirectUri: q.redirect_uri, scope: q.scope ?? 'ads:read' });
+      const target = new URL(q.redirect_uri);
+      target.searchParams.set('code', code);
+      if (q.state) target.searchParams.set('state', q.state);
+      return reply.redirect(target.toString(), 302);
+    });
+
+    s.post('/v5/oauth/token', async (request, reply) => {
+      const header = request.headers.authorization ?? '';
+      const expected = `Basic ${Buffer.from(`${EMULATOR_APP.appId}:${EMULATOR_APP.appSecret}`).toString('base64')}`;
+      if (header !== expected) return error(reply, 401, 2, 'Authentication failed.');
+      const form = (request.body ?? {}) as Record<string, string>;
+      if (form.grant_type === 'authorization_code') {
+        const grant = form.code ? this.codes.get(form.code) : undefined;
+        if (!grant || grant.redirectUri !== form.redirect_uri) return error(reply, 400, 1, 'Invalid authorization code.');
+        this.codes.delete(form.code!);
+        const { access, refresh } = this.issueTokens(grant.scope);
+        return {
+          access_token: access,
+          refresh_token: refresh,
+          response_type: 'authorization_code',
+          token_type: 'bearer',
+          expires_in: ACCESS_TOKEN_SECONDS,
+          refresh_token_expires_in: REFRESH_TOKEN_SECONDS,
+          scope: grant.scope,
+        };
+      }
+      if (form.grant_type === 'refresh_token') {
+        const grant = form.refresh_token ? this.refreshTokens.get(form.refresh_token) : undefined;
+        if (!grant || grant.expiresAt <= this.now().getTime()) return error(reply, 400, 1, 'Invalid refresh token.');
+        // Continuous refresh: the old refresh token is replaced by a new one.
+        this.refreshTokens.delete(form.refresh_token!);
+        const { access, refresh } = this.issueTokens(grant.scope);
+        return {
+          access_token: access,
+          refresh_token: refresh,
+          response_type: 'refresh_token',
+          token_type: 'bearer',
+          expires_in: ACCESS_TOKEN_SECONDS,
+          refresh_token_expires_in: REFRESH_TOKEN_SECONDS,
+          scope: grant.scope,
+        };
+      }
+      return error(reply, 400, 1, 'Unsupported grant_type.');
+    });
+
+    s.get('/v5/ad_accounts', async (request, reply) => {
+      if (!this.authorize(request, reply)) return reply;
+      return this.page(this.seed.adAccounts, request.query as Record<string, unknown>);
+    });
+
+    s.get('/v5/ad_accounts/:ad_account_id/campaigns', async (request, reply) => {
+      const { ad_account_id } = request.params as { ad_account_id: string };
+      if (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply)) return reply;
+      const query = request.query as Record<string, unknown>;
+      const items = this.filterStatuses(this.seed.campaigns.filter((c) => c.ad_account_id === ad_account_id), query);
+      const page = this.page(items, query);
+      return {
+        ...page,
+        items: page.items.map(({ stopped_days_ago: _stopped, ...c }) => ({
+          ...c,
+          summary_status: c.status === 'ARCHIVED' ? 'ARCHIVED' : 'RUNNING',
+          is_campaign_budget_optimization: false,
+          type: 'campaign',
+        })),
+      };
+    });
+
+    s.get('/v5/ad_accounts/:ad_account_id/ad_groups', async (request, reply) => {
+      const { ad_account_id } = request.params as { ad_account_id: string };
+      if (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply)) return reply;
+      const query = request.query as Record<string, unknown>;
+      const items = this.filterStatuses(this.seed.adGroups.filter((g) => g.ad_account_id === ad_account_id), query);
+      const page = this.page(items, query);
+      return { ...page, items: page.items.map((g) => ({ ...g, type: 'adgroup', billable_event: 'CLICKTHROUGH' })) };
+    });
+
+    s.get('/v5/ad_accounts/:ad_account_id/ads', async (request, reply) => {
+      const { ad_account_id } = request.params as { ad_account_id: string };
+      if (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply)) return reply;
+      const query = request.query as Record<string, unknown>;
+      const items = this.filterStatuses(this.seed.ads.filter((a) => a.ad_account_id === ad_account_id), query);
+      const page = this.page(items, query);
+      return { ...page, items: page.items.map(({ pin_title: _title, ...a }) => ({ ...a, type: 'pinpromotion' })) };
+    });
+
+    s.get('/v5/ad_accounts/:ad_account_id/ads/analytics', async (request, reply) => {
+      const { ad_account_id } = request.params as { ad_account_id: string };
+      if (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply)) return reply;
+      const q = request.query as Record<string, unknown>;
+      const adIds = asArray(q.ad_ids);
+      const columns = asArray(q.columns);
+      const start = String(q.start_date ?? '');
+      const end = String(q.end_date ?? '');
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || !/^\d{4}-\d{2}-\d{2}$/.test(end)) {
+        return error(reply, 400, 1, 'start_date and end_date must be YYYY-MM-DD.');
+      }
+      if (adIds.length === 0 || adIds.length > 250) return error(reply, 400, 1, 'ad_ids must hold 1 to 250 ids.');
+      if (columns.length === 0) return error(reply, 400, 1, 'columns is required.');
+      if (q.granularity !== 'DAY') return error(reply, 400, 1, 'The emulator serves granularity DAY only.');
+      const today = this.now().toISOString().slice(0, 10);
+      const span = (Date.parse(end) - Date.parse(start)) / 86_400_000;
+      const back = (Date.parse(today) - Date.parse(start)) / 86_400_000;
+      if (span < 0 || span > 89) return error(reply, 400, 1, 'The date range can be at most 90 days.');
+      if (back > 90) return error(reply, 400, 1, 'start_date cannot be more than 90 days back.');
+      const rows: Array<Record<string, unknown>> = [];
+      for (const adId of adIds) {
+        const ad = this.seed.ads.find((a) => a.id === adId && a.ad_account_id === ad_account_id);
+        const campaign = ad && this.seed.campaigns.find((c) => c.id === ad.campaign_id);
+        if (!ad || !campaign) continue;
+        for (let d = Date.parse(start); d <= Date.parse(end); d += 86_400_000) {
+          const date = new Date(d).toISOString().slice(0, 10);
+          const metrics = dailyMetrics(ad, campaign, date, (Date.parse(today) - d) / 86_400_000);
+          if (!metrics) continue;
+          const row: Record<string, unknown> = { AD_ID: ad.id, DATE: date };
+          for (const column of columns) if (column in metrics) row[column] = metrics[column];
+          rows.push(row);
+        }
+      }
+      return rows;
+    });
+
+    s.post('/v5/ad_accounts/:ad_account_id/events', async (request, reply) => {
+      const { ad_account_id } = request.params as { ad_account_id: string };
+      if (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply)) return reply;
+      const body = request.body as { data?: Array<Record<string, unknown>> } | undefined;
+      const data = body?.data;
+      if (!Array.isArray(data) || data.length < 1 || data.length > 1000) {
+        return error(reply, 400, 1, 'data must hold 1 to 1000 events.');
+      }
+      const test = String((request.query as Record<string, unknown>).test) === 'true';
+      this.capiRequests.push({ ad_account_id, test, received_at: this.now().toISOString(), body: { data } });
+      const nowSeconds = this.now().getTime() / 1000;
+      if (data.some((e) => typeof e.event_time === 'number' && nowSeconds - e.event_time > STALE_EVENT_SECONDS)) {
+        return error(reply, 422, 953, 'Event(s) in the request are older than 7 days and cannot be processed.');
+      }
+      const events = data.map((event) => {
+        const user = (event.user_data ?? {}) as Record<string, unknown>;
+        const sendable = user.em || user.hashed_maids || (user.client_ip_address && user.client_user_agent);
+        return sendable
+          ? { status: 'processed', error_message: null, warning_message: null }
+          : { status: 'failed', error_message: 'user_data needs em, hashed_maids, or client_ip_address with client_user_agent.', warning_message: null };
+      });
+      return {
+        num_events_received: data.length,
+        num_events_processed: events.filter((e) => e.status === 'processed').length,
+        events,
+      };
+    });
+
+    // Not part of Pinterest: lets a separate process (the demo) read what the emulator received.
+    s.get('/_emulator/capi-requests', async () => this.capiRequests);
+  }
+}

@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Kysely } from 'kysely';
+import { PinterestHttp } from '../activities/pinterest/http';
+import type { PinterestApp } from '../activities/pinterest/oauth';
+import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../activities/secrets/token-cipher';
+import { migrateToLatest, openDatabase } from '../activities/store/database';
+import type { Database } from '../activities/store/database-schema';
+import { buildIngressServer } from '../client/http/ingress-server';
+import { OAuthFlow } from '../client/oauth-flow';
+import { RoutyPinterestClient } from '../client/routy-client';
+import { EMULATOR_APP, PinterestEmulator } from '../emulator/pinterest-emulator';
+import type { ScheduleSettings } from '../workflows/messages';
+import { usesRealPinterest, type Config } from './config';
+import { createWorker } from './create-worker';
+import { startLocalTemporal } from './dev-server';
+
+/** A running app: database, Temporal, worker, ingress and (without credentials) the emulator. */
+export interface RunningApp {
+  config: Config;
+  db: Kysely<Database>;
+  client: RoutyPinterestClient;
+  temporalClient: Client;
+  ingressUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  emulator?: { instance: PinterestEmulator; origin: string };
+  /** Bearer token for the ingress (generated in emulator mode when none is configured). */
+  ingressToken?: string;
+  /** Stops ingress, worker, Temporal connections, dev server, emulator and database, in that order. */
+  shutdown(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** Keep the dev server's state in `<data dir>/temporal.sqlite` and serve the UI. */
+  persistTemporal?: boolean;
+  /** Durations for newly connected accounts (tests and the demo shorten them). */
+  schedule?: Partial<ScheduleSettings>;
+  log?: (line: string) => void;
+}
+
+/** The demo keeps one generated key in its data folder, so restarts can still decrypt tokens. */
+async function demoEncryptionKeys(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'demo-encryption-keys');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const entry = generateEncryptionKeyEntry('demo1');
+    await fs.writeFile(file, entry, { mode: 0o600 });
+    return entry;
+  }
+}
+
+/**
+ * Starts everything `npm start` needs, from validated configuration: PostgreSQL (`DATABASE_URL`)
+ * or embedded PGlite in the data folder, migrated; Temporal at `TEMPORAL_ADDRESS` or a local dev
+ * server; the worker; the HTTP ingress; and, with no Pinterest credentials, the emulator.
+ * @throws Error naming the missing variable when real credentials come without
+ * `ROUTY_ENCRYPTION_KEYS` or `ROUTY_INGRESS_TOKEN`.
+ */
+export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const real = usesRealPinterest(config);
+  if (real && !config.ROUTY_ENCRYPTION_KEYS) throw new Error('ROUTY_ENCRYPTION_KEYS is required with Pinterest credentials');
+  if (real && !config.ROUTY_INGRESS_TOKEN) throw new Error('ROUTY_INGRESS_TOKEN is required with Pinterest credentials');
+  const dataDir = path.resolve(config.ROUTY_DATA_DIR);
+  await fs.mkdir(dataDir, { recursive: true });
+  const stops: Array<() => Promise<unknown>> = [];
+  const shutdown = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => log(`shutdown: ${String(error)}`));
+  };
+
+  try {
+    const db = await openDatabase(
+      config.DATABASE_URL
+        ? { kind: 'postgres', url: config.DATABASE_URL }
+        : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    );
+    stops.push(() => db.destroy());
+    await migrateToLatest(db);
+
+    const keys = parseEncryptionKeys(config.ROUTY_ENCRYPTION_KEYS ?? (await demoEncryptionKeys(dataDir)));
+    const cipher = new TokenCipher(keys);
+    // The OAuth `state` HMAC key derives from the newest encryption key: no variable of its own.
+    const stateSecret = createHash('sha256').update('oauth-state:').update(keys[0]!.key).digest();
+
+    let emulator: RunningApp['emulator'];
+    let apiBaseUrl = config.PINTEREST_API_BASE_URL ?? 'https://api.pinterest.com/v5';
+    let authorizeUrl = config.PINTEREST_OAUTH_AUTHORIZE_URL;
+    if (!real) {
+      const instance = new PinterestEmulator();
+      const origin = await instance.listen(0);
+      stops.push(() => instance.close());
+      emulator = { instance, origin };
+      apiBaseUrl = config.PINTEREST_API_BASE_URL ?? instance.apiBaseUrl(origin);
+      authorizeUrl = `${origin}/oauth/`;
+    }
+
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let temporalUiUrl: string | undefined;
+    let testEnv: TestWorkflowEnvironment | undefined;
+    if (!temporalAddress) {
+      testEnv = await startLocalTemporal({
+        namespace: config.TEMPORAL_NAMESPACE,
+        ...(options.persistTemporal
+          ? { dbFilename: path.join(dataDir, 'temporal.sqlite'), port: config.TEMPORAL_PORT, uiPort: config.TEMPORAL_UI_PORT }
+          : {}),
+      });
+      const env = testEnv;
+      stops.push(() => env.teardown());
+      temporalAddress = testEnv.address;
+      if (options.persistTemporal) temporalUiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
+    }
+    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    stops.push(() => nativeConnection.close());
+    const connection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => connection.close());
+    const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+    const http = new PinterestHttp(apiBaseUrl);
+    const ingressPort = config.ROUTY_HTTP_PORT;
+    const app: PinterestApp = real
+      ? { appId: config.PINTEREST_APP_ID!, appSecret: config.PINTEREST_APP_SECRET!, redirectUri: config.PINTEREST_REDIRECT_URI! }
+      : { ...EMULATOR_APP, redirectUri: 'pending' };
+
+    const worker: Worker = await createWorker({
+      connection: nativeConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      deps: { db, http, app, cipher },
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+
+    const client = new RoutyPinterestClient(temporalClient, { schedule: options.schedule });
+    const ingressToken = config.ROUTY_INGRESS_TOKEN;
+    const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl, stateSecret, client });
+    const ingress = buildIngressServer({ client, oauth, ingressToken });
+    const ingressAddress = await ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort });
+    stops.push(() => ingress.close());
+    if (!real) app.redirectUri = `${ingressAddress}/v1/oauth/callback`;
+
+    return {
+      config,
+      db,
+      client,
+      temporalClient,
+      ingressUrl: ingressAddress,
+      temporalAddress,
+      temporalUiUrl,
+      emulator,
+      ingressToken,
+      shutdown,
+    };
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+}
+
+/**
+ * Connects every ad account the emulator's demo user owns by walking the real OAuth redirect
+ * chain: ingress `/v1/oauth/start` → emulator consent page → ingress callback.
+ * @returns the connected ad account ids.
+ */
+export async function connectThroughOAuth(ingressUrl: string): Promise<string[]> {
+  const response = await fetch(`${ingressUrl}/v1/oauth/start`, { redirect: 'follow' });
+  const body = (await response.json()) as { connected_ad_account_ids?: string[]; error?: string };
+  if (!response.ok || !body.connected_ad_account_ids) throw new Error(`OAuth connect failed: ${body.error ?? response.status}`);
+  return body.connected_ad_account_ids;
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const positiveSeconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * Environment variables read at start (names from DESIGN.md, plus the process's own ports and
+ * durations). Every value is validated; a bad one stops start-up with its variable name.
+ */
+export const configSchema = z.object({
+  DATABASE_URL: optionalString.pipe(z.string().url().optional()),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  PINTEREST_APP_ID: optionalString,
+  PINTEREST_APP_SECRET: optionalString,
+  PINTEREST_REDIRECT_URI: optionalString.pipe(z.string().url().optional()),
+  PINTEREST_API_BASE_URL: optionalString.pipe(z.string().url().optional()),
+  PINTEREST_OAUTH_AUTHORIZE_URL: z.string().url().default('https://www.pinterest.com/oauth/'),
+  ROUTY_INGRESS_TOKEN: optionalString,
+  ROUTY_ENCRYPTION_KEYS: optionalString,
+  ROUTY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  ROUTY_HTTP_HOST: z.string().default('127.0.0.1'),
+  ROUTY_DATA_DIR: z.string().default('.data'),
+  /** How often report pulls run, in seconds (production: 4 hours). */
+  ROUTY_PULL_INTERVAL_SECONDS: positiveSeconds(4 * 3600),
+  /** How long an unmatched conversion is held before it expires, in seconds (30 days). */
+  ROUTY_HOLD_SECONDS: positiveSeconds(30 * 86400),
+});
+
+/** Validated configuration; see {@link configSchema} for each variable. */
+export type Config = z.infer<typeof configSchema>;
+
+/**
+ * Parses the environment.
+ * @throws Error naming every invalid variable, e.g. `ROUTY_HTTP_PORT: Too big: expected number to be <=65535`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const config = parsed.data;
+  const credentials = [config.PINTEREST_APP_ID, config.PINTEREST_APP_SECRET, config.PINTEREST_REDIRECT_URI];
+  if (credentials.some(Boolean) && !credentials.every(Boolean)) {
+    throw new Error(
+      'Invalid configuration:\n  PINTEREST_APP_ID, PINTEREST_APP_SECRET and PINTEREST_REDIRECT_URI must be set together',
+    );
+  }
+  return config;
+}
+
+/** True when real Pinterest app credentials are configured; otherwise the emulator is used. */
+export function usesRealPinterest(config: Config): boolean {
+  return Boolean(config.PINTEREST_APP_ID && config.PINTEREST_APP_SECRET && config.PINTEREST_REDIRECT_URI);
+}

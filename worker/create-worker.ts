@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index';
+import { TASK_QUEUE } from '../workflows/messages';
+
+const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * Creates the worker that runs every ad account workflow and its activities on `TASK_QUEUE`.
+ * Workflows are bundled from `workflows/index.ts`; activities get their dependencies here.
+ */
+export async function createWorker(options: {
+  connection: NativeConnection;
+  namespace: string;
+  deps: ActivityDeps;
+  taskQueue?: string;
+  /** Pre-built workflow bundle (tests build it once and share it). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    activities: createActivities(options.deps),
+    shutdownGraceTime: '10 seconds',
+  });
+}
+
+export { workflowsPath };

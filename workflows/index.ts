@@ -1,0 +1,2 @@
+// Every workflow the worker registers; bundled into Temporal's deterministic sandbox.
+export { adAccountWorkflow } from './ad-account-workflow';
