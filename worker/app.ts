@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Kysely } from 'kysely';
+import type { ActivityDeps } from '../activities/index';
 import { PinterestHttp } from '../activities/pinterest/http';
 import type { PinterestApp } from '../activities/pinterest/oauth';
 import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../activities/secrets/token-cipher';
@@ -29,8 +30,10 @@ export interface RunningApp {
   temporalAddress: string;
   temporalUiUrl?: string;
   emulator?: { instance: PinterestEmulator; origin: string };
-  /** Bearer token for the ingress (generated in emulator mode when none is configured). */
+  /** Bearer token Routy sends to the ingress (`ROUTY_INGRESS_TOKEN`). */
   ingressToken?: string;
+  /** What the worker's activities were built with (tests run activities directly on it). */
+  activityDeps: ActivityDeps;
   /** Stops ingress, worker, Temporal connections, dev server, emulator and database, in that order. */
   shutdown(): Promise<void>;
 }
@@ -64,6 +67,7 @@ async function demoEncryptionKeys(dataDir: string): Promise<string> {
  */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const log = options.log ?? ((line: string) => console.log(line));
+  installRuntimeOnce(config.ROUTY_LOG_LEVEL);
   const real = usesRealPinterest(config);
   if (real && !config.ROUTY_ENCRYPTION_KEYS) throw new Error('ROUTY_ENCRYPTION_KEYS is required with Pinterest credentials');
   if (real && !config.ROUTY_INGRESS_TOKEN) throw new Error('ROUTY_INGRESS_TOKEN is required with Pinterest credentials');
@@ -127,11 +131,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       ? { appId: config.PINTEREST_APP_ID!, appSecret: config.PINTEREST_APP_SECRET!, redirectUri: config.PINTEREST_REDIRECT_URI! }
       : { ...EMULATOR_APP, redirectUri: 'pending' };
 
-    const worker: Worker = await createWorker({
-      connection: nativeConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      deps: { db, http, app, cipher },
-    });
+    const activityDeps: ActivityDeps = { db, http, app, cipher };
+    const worker: Worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, deps: activityDeps });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();
@@ -156,12 +157,21 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       temporalUiUrl,
       emulator,
       ingressToken,
+      activityDeps,
       shutdown,
     };
   } catch (error) {
     await shutdown();
     throw error;
   }
+}
+
+let runtimeInstalled = false;
+/** The SDK runtime is process-wide and can be installed only once. */
+function installRuntimeOnce(level: Config['ROUTY_LOG_LEVEL']): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger(level) });
+  runtimeInstalled = true;
 }
 
 /**

@@ -1,0 +1,234 @@
+// The whole path on real parts: a Temporal dev server, a fresh PostgreSQL database, our worker
+// and ingress, and the Pinterest emulator.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../activities/index';
+import { sha256Hex } from '../client/user-data';
+import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
+import { adAccountWorkflowId, AD_ACCOUNT_ID, DEFAULT_ATTRIBUTION_SETTINGS, LAST_SUCCESSFUL_PULL } from '../workflows/messages';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFile } from 'node:fs/promises';
+import { loadConfig } from '../worker/config';
+import { connectThroughOAuth, startApp, type RunningApp } from '../worker/app';
+import { workflowsPath } from '../worker/create-worker';
+import { createTestDatabase } from './support/postgres';
+import { waitFor } from './support/wait';
+
+const DAY_MS = 86_400_000;
+const ACCOUNT = DEMO_AD_ACCOUNT_ID;
+
+let app: RunningApp;
+let dropDatabase: () => Promise<void>;
+let dataDir: string;
+
+async function post(pathName: string, body: unknown) {
+  const response = await fetch(`${app.ingressUrl}${pathName}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${app.ingressToken}` },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const capiEventsWithId = (eventId: string) =>
+  app.emulator!.instance.capiRequests.flatMap((r) => r.body.data).filter((event) => event.event_id === eventId);
+
+before(async () => {
+  const database = await createTestDatabase();
+  dropDatabase = database.drop;
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-e2e-'));
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    ROUTY_HTTP_PORT: '0',
+    ROUTY_DATA_DIR: dataDir,
+    ROUTY_INGRESS_TOKEN: 'test-ingress-token',
+    ROUTY_LOG_LEVEL: 'WARN',
+  });
+  app = await startApp(config, { schedule: { hold_seconds: 4 }, log: () => {} });
+});
+
+after(async () => {
+  await app?.shutdown();
+  await dropDatabase?.();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('one ad account end to end', () => {
+  it('connects through OAuth and pulls entities and daily metrics', async () => {
+    assert.deepEqual(await connectThroughOAuth(app.ingressUrl), [ACCOUNT]);
+    const status = await waitFor('the first pull', async () => {
+      const s = await app.client.status(ACCOUNT);
+      return s.counters.pulls >= 1 ? s : undefined;
+    });
+    assert.equal(status.connection_status, 'connected');
+
+    const ads = await app.db.selectFrom('ads').selectAll().where('ad_account_id', '=', ACCOUNT).execute();
+    assert.equal(ads.length, 12, 'every seeded ad, archived ones included');
+    assert.ok(ads.some((a) => a.status === 'ARCHIVED'));
+    assert.deepEqual(new Set(ads.map((a) => a.creative_type)), new Set(['REGULAR', 'VIDEO', 'IDEA']));
+    const pinned = ads.find((a) => a.ad_id === '687195905901')!;
+    assert.equal(pinned.pin_id, '987654321012345601', '18-digit pin id kept exactly');
+
+    const rows = await app.db.selectFrom('metrics_daily').selectAll().where('ad_account_id', '=', ACCOUNT).execute();
+    assert.equal(rows.length, status.counters.metric_rows_upserted);
+    const row = rows.find((r) => r.entity_id === '687195905901' && r.is_partial === false)!;
+    assert.equal(row.currency, 'USD');
+    assert.equal(row.click_window_days, 30);
+    assert.equal(row.view_window_days, 1);
+    assert.equal(row.spend_micro, String(row.columns.SPEND_IN_MICRO_DOLLAR));
+    assert.equal(Number(row.saves), Number(row.columns.REPIN_1) + Number(row.columns.REPIN_2));
+    assert.equal(Number(row.outbound_clicks), Number(row.columns.OUTBOUND_CLICK_1) + Number(row.columns.OUTBOUND_CLICK_2));
+    assert.ok(Number(row.spend_micro) > 0 && Number(row.impressions) > 0 && Number(row.pin_clicks) > 0);
+
+    const description = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT)).describe();
+    assert.equal(description.typedSearchAttributes.get(AD_ACCOUNT_ID), ACCOUNT);
+    assert.ok(description.typedSearchAttributes.get(LAST_SUCCESSFUL_PULL) instanceof Date);
+  });
+
+  it('a repeated pull of the same days upserts, never double-counts', async () => {
+    const totals = () =>
+      app.db
+        .selectFrom('metrics_daily')
+        .select((eb) => [eb.fn.countAll<string>().as('rows'), eb.fn.sum<string>('spend_micro').as('spend')])
+        .executeTakeFirstOrThrow();
+    const first = await totals();
+    const activities = createActivities(app.activityDeps);
+    const input = { ad_account_id: ACCOUNT, days: 30, settings: DEFAULT_ATTRIBUTION_SETTINGS };
+    const pulled = (await new MockActivityEnvironment().run(activities.pullAdMetrics, input)) as { rows: number };
+    assert.ok(pulled.rows > 200, `re-read ${pulled.rows} rows`);
+    await new MockActivityEnvironment().run(activities.pullAdMetrics, input);
+    assert.deepEqual(await totals(), first);
+  });
+
+  it('attributes a conversion to the clicked pin and posts it to the Conversions API once', async () => {
+    const now = Date.now();
+    const click = {
+      ad_account_id: ACCOUNT,
+      type: 'click',
+      occurred_at: new Date(now - 21 * DAY_MS).toISOString(),
+      click_id: 'epik-21-days',
+      pin_id: '987654321012345603',
+    };
+    const oldClick = { ...click, occurred_at: new Date(now - 31 * DAY_MS).toISOString(), click_id: 'epik-31-days' };
+    const touch = await post('/v1/touchpoints', { touchpoints: [click, oldClick] });
+    assert.equal(touch.status, 202);
+    assert.equal(touch.body.accepted, 2);
+
+    const conversion = {
+      event_id: 'order-1001-checkout',
+      event_name: 'checkout',
+      event_time: new Date(now - 60_000).toISOString(),
+      ad_account_id: ACCOUNT,
+      value: '84.50',
+      currency: 'USD',
+      order_id: 'order-1001',
+      click_id: 'epik-21-days',
+      user: { email: '  Ada.Lovelace@Example.COM ', phone: '+1 415 555 0100' },
+    };
+    const late = { ...conversion, event_id: 'order-1002-checkout', order_id: 'order-1002', click_id: 'epik-31-days' };
+    const sent = await post('/v1/conversions', { conversions: [conversion, late] });
+    assert.equal(sent.status, 202);
+    assert.deepEqual(sent.body, { accepted: 2, rejected: [] });
+
+    const capi = await waitFor('the Conversions API request', async () => capiEventsWithId('order-1001-checkout')[0]);
+    assert.equal(capi.event_time, Math.floor((now - 60_000) / 1000));
+    assert.equal(capi.event_name, 'checkout');
+    assert.equal(capi.action_source, 'web');
+    const user = capi.user_data as Record<string, unknown>;
+    assert.deepEqual(user.em, [sha256Hex('ada.lovelace@example.com')]);
+    assert.equal(user.click_id, 'epik-21-days');
+    assert.deepEqual(capi.custom_data, { currency: 'USD', value: '84.50', order_id: 'order-1001' });
+
+    const attribution = await app.db
+      .selectFrom('attributions')
+      .selectAll()
+      .where('event_id', '=', 'order-1001-checkout')
+      .executeTakeFirstOrThrow();
+    assert.equal(attribution.pin_id, '987654321012345603');
+    assert.equal(attribution.ad_id, '687195905903', 'ad completed from the synced entities');
+    assert.equal(attribution.ad_group_id, '2680060704712');
+    assert.equal(attribution.campaign_id, '626736533501');
+    assert.equal(attribution.touch_type, 'click');
+    assert.equal(attribution.match_key, 'click_id');
+    assert.equal(Number(attribution.lag_seconds), 21 * 86_400 - 60);
+
+    const stored = await app.db.selectFrom('conversions').selectAll().where('event_id', '=', 'order-1001-checkout').executeTakeFirstOrThrow();
+    assert.equal(stored.capi_state, 'sent');
+    assert.equal(stored.user_data.em, sha256Hex('ada.lovelace@example.com'));
+    assert.ok(!JSON.stringify(stored).includes('Lovelace'), 'no raw email stored');
+
+    // The 31-day-old click is outside the 30-day click window: nothing attributed, nothing sent.
+    const lateRow = await app.db.selectFrom('conversions').selectAll().where('event_id', '=', 'order-1002-checkout').executeTakeFirstOrThrow();
+    assert.notEqual(lateRow.attribution_state, 'matched');
+    assert.equal(await app.db.selectFrom('attributions').select('event_id').where('event_id', '=', 'order-1002-checkout').executeTakeFirst(), undefined);
+    assert.equal(capiEventsWithId('order-1002-checkout').length, 0);
+  });
+
+  it('a second signal with the same event_id causes no second send', async () => {
+    const again = {
+      event_id: 'order-1001-checkout',
+      event_name: 'checkout',
+      event_time: new Date(Date.now() - 30_000).toISOString(),
+      ad_account_id: ACCOUNT,
+      click_id: 'epik-21-days',
+      user: { email: 'ada.lovelace@example.com' },
+    };
+    const marker = {
+      ...again,
+      event_id: 'order-1003-checkout',
+      user: { email: 'grace@example.com' },
+    };
+    assert.equal((await post('/v1/conversions', { conversions: [again] })).status, 202);
+    assert.equal((await post('/v1/conversions', { conversions: [marker] })).status, 202);
+    // The later conversion is sent once processed; by then the repeat was processed before it.
+    await waitFor('the marker conversion to be sent', async () => capiEventsWithId('order-1003-checkout')[0]);
+    assert.equal(capiEventsWithId('order-1001-checkout').length, 1);
+    const status = await app.client.status(ACCOUNT);
+    assert.equal(status.counters.conversions_received, 4);
+  });
+
+  it('an unmatched conversion stays pending, then expires when its hold ends', async () => {
+    const lonely = {
+      event_id: 'signup-without-click',
+      event_name: 'signup',
+      event_time: new Date().toISOString(),
+      ad_account_id: ACCOUNT,
+      user: { email: 'nobody@example.com' },
+    };
+    assert.equal((await post('/v1/conversions', { conversions: [lonely] })).status, 202);
+    const state = async () =>
+      (await app.db.selectFrom('conversions').select('attribution_state').where('event_id', '=', 'signup-without-click').executeTakeFirst())
+        ?.attribution_state;
+    assert.equal(await waitFor('the conversion to be stored', state), 'pending');
+    assert.equal(await waitFor('the hold to end', async () => ((await state()) === 'expired' ? 'expired' : undefined)), 'expired');
+  });
+
+  it('rejects bad records by index and field and keeps the good ones', async () => {
+    const good = { event_id: 'ok-1', event_name: 'lead', event_time: new Date().toISOString(), ad_account_id: ACCOUNT };
+    const result = await post('/v1/conversions', {
+      conversions: [good, { ...good, event_id: 'bad-1', event_time: Date.now() }, { ...good, event_id: 'bad-2', ad_account_id: '999' }],
+    });
+    assert.equal(result.status, 202);
+    assert.equal(result.body.accepted, 1);
+    assert.deepEqual(result.body.rejected, [
+      { index: 1, field: 'event_time', message: 'looks like milliseconds; send Unix seconds' },
+      { index: 2, field: 'ad_account_id', message: 'ad account 999 is not connected' },
+    ]);
+    const unauthorized = await fetch(`${app.ingressUrl}/v1/conversions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    assert.equal(unauthorized.status, 401);
+  });
+
+  it('replays its own fresh history deterministically', async () => {
+    const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT)).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath }, history, adAccountWorkflowId(ACCOUNT));
+    // RECORD_HISTORY=1 npm test refreshes the fixture that test/replay.test.ts replays.
+    if (process.env.RECORD_HISTORY === '1') {
+      await writeFile(new URL('./fixtures/ad-account-workflow-history.json', import.meta.url), historyToJSON(history));
+    }
+  });
+});

@@ -1,0 +1,15 @@
+// Replays a recorded ad account workflow history against today's workflow code, so a change that
+// breaks determinism for running workflows fails CI. Refresh with `RECORD_HISTORY=1 npm test`
+// only when the change is meant to be incompatible (and then version the workflow instead).
+import { readFile } from 'node:fs/promises';
+import { it } from 'node:test';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { workflowsPath } from '../worker/create-worker';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+it('replays the recorded ad account workflow history without non-determinism', async () => {
+  const json = JSON.parse(await readFile(new URL('./fixtures/ad-account-workflow-history.json', import.meta.url), 'utf8'));
+  await Worker.runReplayHistory({ workflowsPath }, historyFromJSON(json), 'recorded-ad-account');
+});
