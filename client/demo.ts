@@ -1,0 +1,109 @@
+// `npm run demo [-- --json]`: the whole service on embedded defaults with a realistic Routy
+// stream, then a short report. Exits 0 when everything was processed.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { addDays, dateInTimeZone } from '../activities/dates';
+import { loadConfig } from '../worker/config';
+import { connectThroughOAuth, startApp } from '../worker/app';
+import { buildDemoReport, formatTable } from './demo-report';
+import { buildDemoStream } from './demo-stream';
+
+const options = new Command()
+  .name('npm run demo --')
+  .description('Run routy-pinterest end to end on embedded parts with the Pinterest emulator and print a report.')
+  .option('--json', 'print the report as one JSON object on the last line of stdout')
+  .option('--users <n>', 'simulated shoppers', (v) => Number.parseInt(v, 10), 240)
+  .parse()
+  .opts<{ json?: boolean; users: number }>();
+
+// Progress goes to stderr so `--json` leaves stdout to the report.
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-pinterest-demo-'));
+const config = loadConfig({
+  ...process.env,
+  // Embedded defaults, whatever the shell has set: a fresh PGlite, a dev server, the emulator.
+  DATABASE_URL: '',
+  TEMPORAL_ADDRESS: '',
+  PINTEREST_APP_ID: '',
+  PINTEREST_APP_SECRET: '',
+  PINTEREST_REDIRECT_URI: '',
+  PINTEREST_API_BASE_URL: '',
+  ROUTY_INGRESS_TOKEN: 'demo-ingress-token',
+  ROUTY_HTTP_PORT: '0',
+  ROUTY_DATA_DIR: dataDir,
+  ROUTY_LOG_LEVEL: process.env.ROUTY_LOG_LEVEL ?? 'WARN',
+});
+
+say('Starting PGlite, the Temporal dev server, the worker, the ingress and the Pinterest emulator...');
+const app = await startApp(config, { log: say });
+let exitCode = 0;
+try {
+  const [adAccountId] = await connectThroughOAuth(app.ingressUrl);
+  if (!adAccountId) throw new Error('the emulator offered no ad account');
+  say(`Connected ad account ${adAccountId} through the OAuth flow; waiting for the first pull...`);
+  await until(async () => (await app.client.status(adAccountId)).counters.pulls >= 1);
+
+  const stream = buildDemoStream(app.emulator!.instance.seed, Date.now(), options.users);
+  const post = async (route: string, key: string, records: unknown[]) => {
+    for (let i = 0; i < records.length; i += 100) {
+      const response = await fetch(`${app.ingressUrl}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${app.ingressToken}` },
+        body: JSON.stringify({ [key]: records.slice(i, i + 100) }),
+      });
+      const body = (await response.json()) as { rejected?: unknown[] };
+      if (response.status !== 202 || body.rejected?.length) throw new Error(`${route} answered ${response.status}: ${JSON.stringify(body)}`);
+    }
+  };
+  say(`Feeding ${stream.touchpoints.length} touchpoints, ${stream.conversions.length} conversions, then ${stream.lateTouchpoints.length} late clicks...`);
+  await post('/v1/touchpoints', 'touchpoints', stream.touchpoints);
+  await post('/v1/conversions', 'conversions', stream.conversions);
+  await post('/v1/touchpoints', 'touchpoints', stream.lateTouchpoints);
+
+  say('Waiting until every record is processed and every match is sent...');
+  await until(async () => {
+    const status = await app.client.status(adAccountId);
+    if (status.buffered_conversions + status.buffered_touchpoints > 0) return false;
+    const rows = await app.db
+      .selectFrom('conversions')
+      .select(['attribution_state', 'capi_state'])
+      .where('ad_account_id', '=', adAccountId)
+      .execute();
+    const late = await app.db.selectFrom('touchpoints').select('click_id').where('click_id', 'in', stream.lateTouchpoints.map((t) => t.click_id!)).execute();
+    return (
+      rows.length === stream.conversions.length &&
+      late.length === stream.lateTouchpoints.length &&
+      rows.every((r) => r.attribution_state !== 'matched' || ['sent', 'failed', 'stale', 'not_sendable'].includes(r.capi_state))
+    );
+  });
+
+  const account = await app.db.selectFrom('ad_accounts').selectAll().where('ad_account_id', '=', adAccountId).executeTakeFirstOrThrow();
+  const today = dateInTimeZone(new Date(), account.time_zone ?? 'UTC');
+  const report = await buildDemoReport(app.db, adAccountId, addDays(today, -29), today);
+  console.log(`Ad account ${adAccountId} (${account.name}), spend ${report.start_date} to ${report.end_date}, ${report.currency}, windows ${account.click_window_days}d click / ${account.engagement_window_days}d engagement / ${account.view_window_days}d view`);
+  console.log(formatTable('\nPer campaign', report.currency, report.campaigns));
+  console.log(formatTable('\nPer pin', report.currency, report.pins));
+  const c = report.counts;
+  console.log(
+    `\nConversions: ${c.conversions} received, ${c.attributed} attributed (${c.attributed_with_lag_over_7_days} with lag over 7 days), ${c.pending} pending, ${c.expired} expired; ${c.sent_to_conversions_api} sent to the Conversions API (emulator received ${app.emulator!.instance.capiRequests.length} requests).`,
+  );
+  if (options.json) console.log(JSON.stringify(report));
+} catch (error) {
+  console.error(error);
+  exitCode = 1;
+} finally {
+  await app.shutdown();
+  await rm(dataDir, { recursive: true, force: true });
+}
+process.exit(exitCode);
+
+async function until(done: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('the demo did not finish processing within 2 minutes');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
