@@ -22,7 +22,11 @@ export async function openDatabase(location: DatabaseLocation): Promise<Kysely<D
   }
   const { KyselyPGlite } = await import('kysely-pglite');
   await fs.mkdir(location.dataDir, { recursive: true });
-  const { dialect } = await KyselyPGlite.create(location.dataDir);
+  // Same value shapes as `pg`: DATE as 'YYYY-MM-DD', int8 and numeric as strings (no precision lost).
+  const asText = (value: string) => value;
+  const { dialect } = await KyselyPGlite.create(location.dataDir, {
+    parsers: { [pg.types.builtins.DATE]: asText, [pg.types.builtins.INT8]: asText, [pg.types.builtins.NUMERIC]: asText },
+  });
   return new Kysely<Database>({ dialect });
 }
 

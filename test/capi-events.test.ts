@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { toCapiEvent, type StoredConversion } from '../activities/capi-events';
+
+const now = new Date('2026-11-29T12:00:00Z');
+const base: StoredConversion = {
+  event_id: 'e-1',
+  event_name: 'checkout',
+  event_time: new Date('2026-11-28T12:00:00Z'),
+  action_source: 'web',
+  value: '19.90',
+  currency: 'EUR',
+  order_id: 'o-1',
+  click_id: null,
+  user_data: { em: 'a'.repeat(64), client_ip_address: '203.0.113.1' },
+};
+
+describe('toCapiEvent', () => {
+  it('builds the event with Unix seconds, the Tag event_id and a decimal string value', () => {
+    assert.deepEqual(toCapiEvent(base, now), {
+      kind: 'event',
+      event: {
+        event_name: 'checkout',
+        action_source: 'web',
+        event_time: Date.parse('2026-11-28T12:00:00Z') / 1000,
+        event_id: 'e-1',
+        user_data: { em: ['a'.repeat(64)], client_ip_address: '203.0.113.1' },
+        custom_data: { currency: 'EUR', value: '19.90', order_id: 'o-1' },
+        partner_name: 'ss-routy',
+      },
+    });
+  });
+
+  it('borrows IP and user agent from the matched click when the conversion has no identifiers', () => {
+    const bare = { ...base, user_data: {} };
+    assert.equal(toCapiEvent(bare, now).kind, 'not_sendable');
+    const withClick = toCapiEvent(bare, now, { click_id: 'epik-1', client_ip_address: '198.51.100.2', client_user_agent: 'UA' });
+    assert.equal(withClick.kind, 'event');
+    assert.deepEqual(withClick.kind === 'event' && withClick.event.user_data, {
+      click_id: 'epik-1',
+      client_ip_address: '198.51.100.2',
+      client_user_agent: 'UA',
+    });
+  });
+
+  it('marks events older than 7 days stale instead of sending them', () => {
+    const old = { ...base, event_time: new Date('2026-11-20T11:00:00Z') };
+    assert.equal(toCapiEvent(old, now).kind, 'stale');
+  });
+});
