@@ -49,7 +49,12 @@ before(async () => {
     ROUTY_INGRESS_TOKEN: 'test-ingress-token',
     ROUTY_LOG_LEVEL: 'WARN',
   });
-  app = await startApp(config, { schedule: { hold_seconds: 4 }, log: () => {} });
+  app = await startApp(config, {
+    schedule: { hold_seconds: 4 },
+    log: () => {},
+    // A low threshold makes Temporal suggest continue-as-new within this test's few signals.
+    temporalExtraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60'],
+  });
 });
 
 after(async () => {
@@ -221,6 +226,31 @@ describe('one ad account end to end', () => {
     ]);
     const unauthorized = await fetch(`${app.ingressUrl}/v1/conversions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(unauthorized.status, 401);
+  });
+
+  it('continues-as-new when Temporal suggests it, carrying counters and schedule', async () => {
+    const before = await app.client.status(ACCOUNT);
+    for (let i = 0; i < 30; i += 1) {
+      const touchpoint = { ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date().toISOString(), click_id: `epik-can-${i}`, ad_id: '687195905901' };
+      assert.equal((await post('/v1/touchpoints', { touchpoints: [touchpoint] })).status, 202);
+    }
+    const continued = await waitFor('a continued-as-new run', async () => {
+      const runs = [];
+      for await (const run of app.temporalClient.workflow.list({ query: `WorkflowId = '${adAccountWorkflowId(ACCOUNT)}'` })) runs.push(run);
+      return runs.some((r) => r.status.name === 'CONTINUED_AS_NEW') ? runs : undefined;
+    });
+    assert.ok(continued.length >= 2);
+    const after = await waitFor('the new run to take every touchpoint', async () => {
+      const s = await app.client.status(ACCOUNT);
+      return s.counters.touchpoints_received === before.counters.touchpoints_received + 30 ? s : undefined;
+    });
+    assert.equal(after.counters.pulls, before.counters.pulls, 'no new backfill after continue-as-new');
+    assert.equal(after.last_pull_at, before.last_pull_at);
+    const stored = await waitFor('every touchpoint stored', async () => {
+      const rows = await app.db.selectFrom('touchpoints').select('click_id').where('click_id', 'like', 'epik-can-%').execute();
+      return rows.length === 30 ? rows : undefined;
+    });
+    assert.equal(new Set(stored.map((r) => r.click_id)).size, 30);
   });
 
   it('replays its own fresh history deterministically', async () => {

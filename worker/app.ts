@@ -44,6 +44,8 @@ export interface AppOptions {
   /** Durations for newly connected accounts (tests and the demo shorten them). */
   schedule?: Partial<ScheduleSettings>;
   log?: (line: string) => void;
+  /** Extra flags for a local dev server (tests lower its continue-as-new threshold). */
+  temporalExtraArgs?: string[];
 }
 
 /** The demo keeps one generated key in its data folder, so restarts can still decrypt tokens. */
@@ -110,6 +112,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     if (!temporalAddress) {
       testEnv = await startLocalTemporal({
         namespace: config.TEMPORAL_NAMESPACE,
+        extraArgs: options.temporalExtraArgs,
         ...(options.persistTemporal
           ? { dbFilename: path.join(dataDir, 'temporal.sqlite'), port: config.TEMPORAL_PORT, uiPort: config.TEMPORAL_UI_PORT }
           : {}),

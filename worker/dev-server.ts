@@ -10,6 +10,8 @@ export interface LocalTemporalOptions {
   /** Serve the Temporal UI on this port. */
   uiPort?: number;
   namespace?: string;
+  /** Extra `temporal server start-dev` flags, e.g. dynamic config for tests. */
+  extraArgs?: string[];
   env?: NodeJS.ProcessEnv;
 }
 
@@ -28,6 +30,7 @@ export async function startLocalTemporal(options: LocalTemporalOptions = {}): Pr
       ...(options.port ? { port: options.port } : {}),
       ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
       ...(options.namespace ? { namespace: options.namespace } : {}),
+      ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}),
     },
   });
 }
