@@ -138,7 +138,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const worker: Worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, deps: activityDeps });
     const running = worker.run();
     stops.push(async () => {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
 
@@ -173,7 +173,8 @@ let runtimeInstalled = false;
 /** The SDK runtime is process-wide and can be installed only once. */
 function installRuntimeOnce(level: Config['ROUTY_LOG_LEVEL']): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  // shutdownSignals: [] — start.ts owns SIGINT/SIGTERM, so shutdown runs in order: ingress, worker, connections.
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
   runtimeInstalled = true;
 }
 
