@@ -15,7 +15,7 @@ import {
   type ScheduleSettings,
 } from '../workflows/messages';
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
-import { prepareConversions, prepareTouchpoints, type RecordRejection } from './routy-schemas';
+import { prepareConversions, prepareTouchpoints, type PreparedBatch, type RecordRejection } from './routy-schemas';
 
 /** Records per signal: keeps each signal payload far below Temporal's 2 MB limit. */
 const SIGNAL_CHUNK = 250;
@@ -68,16 +68,12 @@ export class RoutyPinterestClient {
 
   /** Validates, hashes and signals conversions; a bad record is reported by index and field, the rest accepted. */
   recordConversions(batch: unknown[]): Promise<BatchResult> {
-    const { accepted, rejected } = prepareConversions(batch);
-    const indexes = batch.map((_, i) => i).filter((i) => !rejected.some((r) => r.index === i));
-    return this.signalByAccount(accepted, indexes, rejected, (handle, chunk) => handle.signal(conversionsSignal, chunk));
+    return this.signalByAccount(prepareConversions(batch), (handle, chunk) => handle.signal(conversionsSignal, chunk));
   }
 
   /** Validates, hashes and signals touchpoints; a bad record is reported by index and field, the rest accepted. */
   recordTouchpoints(batch: unknown[]): Promise<BatchResult> {
-    const { accepted, rejected } = prepareTouchpoints(batch);
-    const indexes = batch.map((_, i) => i).filter((i) => !rejected.some((r) => r.index === i));
-    return this.signalByAccount(accepted, indexes, rejected, (handle, chunk) => handle.signal(touchpointsSignal, chunk));
+    return this.signalByAccount(prepareTouchpoints(batch), (handle, chunk) => handle.signal(touchpointsSignal, chunk));
   }
 
   /** The account workflow's `status` query. @throws WorkflowNotFoundError when not connected. */
@@ -91,17 +87,15 @@ export class RoutyPinterestClient {
   }
 
   private async signalByAccount<T extends { ad_account_id: string }>(
-    records: T[],
-    indexes: number[],
-    rejected: RecordRejection[],
+    { accepted: records, rejected }: PreparedBatch<T>,
     send: (handle: ReturnType<Client['workflow']['getHandle']>, chunk: T[]) => Promise<void>,
   ): Promise<BatchResult> {
     const byAccount = new Map<string, Array<{ record: T; index: number }>>();
-    records.forEach((record, i) => {
-      const list = byAccount.get(record.ad_account_id) ?? [];
-      list.push({ record, index: indexes[i]! });
-      byAccount.set(record.ad_account_id, list);
-    });
+    for (const item of records) {
+      const list = byAccount.get(item.record.ad_account_id) ?? [];
+      list.push(item);
+      byAccount.set(item.record.ad_account_id, list);
+    }
     let accepted = 0;
     const refused = [...rejected];
     for (const [adAccountId, items] of byAccount) {

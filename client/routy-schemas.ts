@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hashedUserDataSchema, hashUser, rawUserSchema } from './user-data';
+import { hashedUserDataSchema, hashUser, rawUserSchema, type HashedUserData, type RawUser } from './user-data';
 
 /** Pinterest ids are digit strings; 18-digit pin ids do not fit a JavaScript number. */
 export const pinterestIdSchema = z.string().regex(/^\d{1,19}$/, 'must be a string of digits');
@@ -141,28 +141,32 @@ function rejectionsOf(index: number, error: z.ZodError): RecordRejection[] {
   }));
 }
 
-/** Validates and hashes a batch; good records are kept even when others fail. */
-export function prepareConversions(batch: unknown[]): { accepted: ConversionRecord[]; rejected: RecordRejection[] } {
-  const accepted: ConversionRecord[] = [];
-  const rejected: RecordRejection[] = [];
+/** A batch after validation and hashing: the good records with their index in the batch, and the refusals. */
+export interface PreparedBatch<T> {
+  accepted: Array<{ index: number; record: T }>;
+  rejected: RecordRejection[];
+}
+
+function prepareBatch<I extends { user?: RawUser }>(
+  schema: z.ZodType<I, unknown>,
+  batch: unknown[],
+): PreparedBatch<Omit<I, 'user'> & { user_data: HashedUserData }> {
+  const prepared: PreparedBatch<Omit<I, 'user'> & { user_data: HashedUserData }> = { accepted: [], rejected: [] };
   batch.forEach((item, index) => {
-    const parsed = conversionInputSchema.safeParse(item);
-    if (!parsed.success) return void rejected.push(...rejectionsOf(index, parsed.error));
+    const parsed = schema.safeParse(item);
+    if (!parsed.success) return void prepared.rejected.push(...rejectionsOf(index, parsed.error));
     const { user, ...rest } = parsed.data;
-    accepted.push({ ...rest, user_data: hashUser(user) });
+    prepared.accepted.push({ index, record: { ...rest, user_data: hashUser(user) } });
   });
-  return { accepted, rejected };
+  return prepared;
+}
+
+/** Validates and hashes a batch of conversions; good records are kept even when others fail. */
+export function prepareConversions(batch: unknown[]): PreparedBatch<ConversionRecord> {
+  return prepareBatch(conversionInputSchema, batch);
 }
 
 /** Validates and hashes a batch of touchpoints; good records are kept even when others fail. */
-export function prepareTouchpoints(batch: unknown[]): { accepted: TouchpointRecord[]; rejected: RecordRejection[] } {
-  const accepted: TouchpointRecord[] = [];
-  const rejected: RecordRejection[] = [];
-  batch.forEach((item, index) => {
-    const parsed = touchpointInputSchema.safeParse(item);
-    if (!parsed.success) return void rejected.push(...rejectionsOf(index, parsed.error));
-    const { user, ...rest } = parsed.data;
-    accepted.push({ ...rest, user_data: hashUser(user) });
-  });
-  return { accepted, rejected };
+export function prepareTouchpoints(batch: unknown[]): PreparedBatch<TouchpointRecord> {
+  return prepareBatch(touchpointInputSchema, batch);
 }

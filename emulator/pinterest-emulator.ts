@@ -105,13 +105,22 @@ export class PinterestEmulator {
     await this.server.close();
   }
 
-  private issueTokens(scope: string) {
+  /** A new token pair in the OauthAccessTokenResponseCode / ...Refresh shape. */
+  private issueTokens(scope: string, responseType: 'authorization_code' | 'refresh_token') {
     const access = `pina_${randomBytes(24).toString('base64url')}`;
     const refresh = `pinr_${randomBytes(24).toString('base64url')}`;
     const nowMs = this.now().getTime();
     this.accessTokens.set(access, { expiresAt: nowMs + ACCESS_TOKEN_SECONDS * 1000, scope });
     this.refreshTokens.set(refresh, { expiresAt: nowMs + REFRESH_TOKEN_SECONDS * 1000, scope });
-    return { access, refresh };
+    return {
+      access_token: access,
+      refresh_token: refresh,
+      response_type: responseType,
+      token_type: 'bearer',
+      expires_in: ACCESS_TOKEN_SECONDS,
+      refresh_token_expires_in: REFRESH_TOKEN_SECONDS,
+      scope,
+    };
   }
 
   /** Checks the bearer token; answers 401 (Pinterest code 2) when it is missing, unknown or expired. */
@@ -170,32 +179,14 @@ export class PinterestEmulator {
         const grant = form.code ? this.codes.get(form.code) : undefined;
         if (!grant || grant.redirectUri !== form.redirect_uri) return error(reply, 400, 1, 'Invalid authorization code.');
         this.codes.delete(form.code!);
-        const { access, refresh } = this.issueTokens(grant.scope);
-        return {
-          access_token: access,
-          refresh_token: refresh,
-          response_type: 'authorization_code',
-          token_type: 'bearer',
-          expires_in: ACCESS_TOKEN_SECONDS,
-          refresh_token_expires_in: REFRESH_TOKEN_SECONDS,
-          scope: grant.scope,
-        };
+        return this.issueTokens(grant.scope, 'authorization_code');
       }
       if (form.grant_type === 'refresh_token') {
         const grant = form.refresh_token ? this.refreshTokens.get(form.refresh_token) : undefined;
         if (!grant || grant.expiresAt <= this.now().getTime()) return error(reply, 400, 1, 'Invalid refresh token.');
         // Continuous refresh: the old refresh token is replaced by a new one.
         this.refreshTokens.delete(form.refresh_token!);
-        const { access, refresh } = this.issueTokens(grant.scope);
-        return {
-          access_token: access,
-          refresh_token: refresh,
-          response_type: 'refresh_token',
-          token_type: 'bearer',
-          expires_in: ACCESS_TOKEN_SECONDS,
-          refresh_token_expires_in: REFRESH_TOKEN_SECONDS,
-          scope: grant.scope,
-        };
+        return this.issueTokens(grant.scope, 'refresh_token');
       }
       return error(reply, 400, 1, 'Unsupported grant_type.');
     });

@@ -18,7 +18,7 @@ describe('normalization examples from ../shared/capi', { skip: examples.skip }, 
         const [record] = prepareConversions([
           { event_id: 'x', event_name: 'lead', event_time: 1_800_000_000, ad_account_id: '1', click_id: c.input },
         ]).accepted;
-        assert.equal(record?.click_id, c.normalized, 'click_id is kept as sent');
+        assert.equal(record?.record.click_id, c.normalized, 'click_id is kept as sent');
         return;
       }
       const field = c.field as HashedField;

@@ -3,13 +3,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PinterestApiError } from '../../activities/pinterest/http';
 import { OAuthError, type OAuthFlow } from '../oauth-flow';
-import type { RoutyPinterestClient } from '../routy-client';
+import type { BatchResult, RoutyPinterestClient } from '../routy-client';
 
 /** Largest batch in one request. */
 export const MAX_BATCH = 5000;
 
-const conversionsBody = z.object({ conversions: z.array(z.unknown()).min(1).max(MAX_BATCH) });
-const touchpointsBody = z.object({ touchpoints: z.array(z.unknown()).min(1).max(MAX_BATCH) });
 const callbackQuery = z.object({ code: z.string().min(1).optional(), state: z.string().min(1), error: z.string().optional() });
 const startQuery = z.object({ ad_account_id: z.union([z.string(), z.array(z.string())]).optional() });
 
@@ -39,21 +37,19 @@ export function buildIngressServer(deps: {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.post('/v1/conversions', async (request, reply) => {
-    if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
-    const body = conversionsBody.safeParse(request.body);
-    if (!body.success) return reply.code(400).send({ error: 'invalid body', issues: issuesOf(body.error) });
-    const result = await deps.client.recordConversions(body.data.conversions);
-    return reply.code(result.accepted > 0 ? 202 : 400).send(result);
-  });
-
-  app.post('/v1/touchpoints', async (request, reply) => {
-    if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
-    const body = touchpointsBody.safeParse(request.body);
-    if (!body.success) return reply.code(400).send({ error: 'invalid body', issues: issuesOf(body.error) });
-    const result = await deps.client.recordTouchpoints(body.data.touchpoints);
-    return reply.code(result.accepted > 0 ? 202 : 400).send(result);
-  });
+  /** A batch route: 401 without the token, 400 for a bad envelope, else 202 with per-record refusals. */
+  const batchRoute = (route: string, key: 'conversions' | 'touchpoints', record: (batch: unknown[]) => Promise<BatchResult>) => {
+    const envelope = z.object({ [key]: z.array(z.unknown()).min(1).max(MAX_BATCH) });
+    app.post(route, async (request, reply) => {
+      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+      const body = envelope.safeParse(request.body);
+      if (!body.success) return reply.code(400).send({ error: 'invalid body', issues: issuesOf(body.error) });
+      const result = await record(body.data[key] as unknown[]);
+      return reply.code(result.accepted > 0 ? 202 : 400).send(result);
+    });
+  };
+  batchRoute('/v1/conversions', 'conversions', (batch) => deps.client.recordConversions(batch));
+  batchRoute('/v1/touchpoints', 'touchpoints', (batch) => deps.client.recordTouchpoints(batch));
 
   app.get('/v1/oauth/start', async (request, reply) => {
     const query = startQuery.safeParse(request.query);
