@@ -12,7 +12,7 @@ import type { PinterestApp } from './pinterest/oauth';
 import type { TokenCipher } from './secrets/token-cipher';
 import { attributeConversions, pendingConversionsTouchedBy } from './store/attribution-store';
 import { claimConversionsToSend, recordCapiOutcomes, releaseClaims, type CapiOutcome } from './store/capi-store';
-import { expireConversions, insertConversions } from './store/conversions-store';
+import { countPending, expireConversions, insertConversions } from './store/conversions-store';
 import type { Database } from './store/database-schema';
 import { getAdAccount, listAdIds, upsertAdGroups, upsertAds, upsertCampaigns } from './store/entities-store';
 import { upsertAdMetrics } from './store/metrics-store';
@@ -138,16 +138,22 @@ export function createActivities(deps: ActivityDeps) {
       return { inserted, matched: matched.length };
     },
 
-    /** Stores conversions (a known `event_id` is skipped) and attributes the new ones. */
+    /**
+     * Stores conversions (a known `event_id` is skipped) and attributes every one of the batch
+     * still pending, so a retry after a crash between insert and attribution loses no match.
+     * @returns counts, with `pending` the batch's conversions still waiting for a touchpoint.
+     */
     async recordConversions(input: {
       ad_account_id: string;
       conversions: ConversionRecord[];
       settings: AttributionSettings;
       hold_seconds: number;
-    }): Promise<{ inserted: number; duplicates: number; matched: number }> {
+    }): Promise<{ inserted: number; duplicates: number; matched: number; pending: number }> {
       const fresh = await insertConversions(deps.db, input.conversions, input.hold_seconds, now());
-      const matched = await attributeConversions(deps.db, input.ad_account_id, fresh, input.settings);
-      return { inserted: fresh.length, duplicates: input.conversions.length - fresh.length, matched: matched.length };
+      const eventIds = input.conversions.map((c) => c.event_id);
+      const matched = await attributeConversions(deps.db, input.ad_account_id, eventIds, input.settings);
+      const pending = await countPending(deps.db, input.ad_account_id, eventIds);
+      return { inserted: fresh.length, duplicates: input.conversions.length - fresh.length, matched: matched.length, pending };
     },
 
     /**

@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index';
+import { insertConversions } from '../activities/store/conversions-store';
+import { insertTouchpoints } from '../activities/store/touchpoints-store';
 import { sha256Hex } from '../client/user-data';
 import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
 import { adAccountWorkflowId, AD_ACCOUNT_ID, DEFAULT_ATTRIBUTION_SETTINGS, LAST_SUCCESSFUL_PULL } from '../workflows/messages';
@@ -226,6 +228,24 @@ describe('one ad account end to end', () => {
     ]);
     const unauthorized = await fetch(`${app.ingressUrl}/v1/conversions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(unauthorized.status, 401);
+  });
+
+  it('a retried recordConversions still attributes what a crashed attempt had already inserted', async () => {
+    const activities = createActivities(app.activityDeps);
+    const occurred = new Date(Date.now() - 3 * DAY_MS).toISOString();
+    await insertTouchpoints(app.db, [{ ad_account_id: ACCOUNT, type: 'click', occurred_at: occurred, click_id: 'epik-retry', ad_id: '687195905905', user_data: {} }]);
+    const conversion = {
+      event_id: 'retry-1', event_name: 'checkout' as const, event_time: new Date().toISOString(), ad_account_id: ACCOUNT,
+      action_source: 'web' as const, click_id: 'epik-retry', user_data: {},
+    };
+    // The first attempt died right after its insert.
+    await insertConversions(app.db, [conversion], 3600, new Date());
+    const input = { ad_account_id: ACCOUNT, conversions: [conversion], settings: DEFAULT_ATTRIBUTION_SETTINGS, hold_seconds: 3600 };
+    const retried = (await new MockActivityEnvironment().run(activities.recordConversions, input)) as Record<string, number>;
+    assert.deepEqual(retried, { inserted: 0, duplicates: 1, matched: 1, pending: 0 });
+    const attribution = await app.db.selectFrom('attributions').selectAll().where('event_id', '=', 'retry-1').executeTakeFirstOrThrow();
+    assert.equal(attribution.ad_id, '687195905905');
+    assert.equal(attribution.pin_id, '987654321012345605');
   });
 
   it('continues-as-new when Temporal suggests it, carrying counters and schedule', async () => {

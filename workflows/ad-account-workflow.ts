@@ -92,7 +92,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
         hold_seconds: input.schedule.hold_seconds,
       });
       matched += result.matched;
-      if (result.inserted > result.matched) state.pendingAdded(Date.now());
+      if (result.pending > 0) state.pendingAdded(Date.now());
     }
     if (matched > 0) {
       state.counters.conversions_matched += matched;

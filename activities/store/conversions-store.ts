@@ -68,13 +68,15 @@ export async function expireConversions(
   };
 }
 
-/** Counts an account's conversions by attribution state and by Conversions API state. */
-export async function countConversions(db: Kysely<Database>, adAccountId: string) {
-  const rows = await db
+/** How many of the given conversions are still pending. */
+export async function countPending(db: Kysely<Database>, adAccountId: string, eventIds: string[]): Promise<number> {
+  if (eventIds.length === 0) return 0;
+  const row = await db
     .selectFrom('conversions')
-    .select(['attribution_state', 'capi_state', sql<string>`count(*)`.as('n')])
+    .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('ad_account_id', '=', adAccountId)
-    .groupBy(['attribution_state', 'capi_state'])
-    .execute();
-  return rows.map((r) => ({ attribution_state: r.attribution_state, capi_state: r.capi_state, count: Number(r.n) }));
+    .where('event_id', 'in', eventIds)
+    .where('attribution_state', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
