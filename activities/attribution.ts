@@ -1,4 +1,4 @@
-// Pure attribution rules from DESIGN.md; no I/O, tested alone.
+// Pure attribution rules (which touchpoint wins a conversion); no I/O, tested alone.
 import type { AttributionSettings } from '../workflows/messages';
 import type { TouchpointType } from '../client/routy-schemas';
 

@@ -33,7 +33,7 @@ export type CapiEventOutcome =
 /**
  * Builds the ConversionEvents.data[] item for a matched conversion: `event_time` in Unix seconds
  * from the conversion itself, `event_id` as Routy received it, `value` as a decimal string.
- * Sendable only with `em`, `hashed_maids`, or IP address plus user agent (DESIGN.md).
+ * Sendable only with `em`, `hashed_maids`, or IP address plus user agent (Conversions API rule).
  */
 export function toCapiEvent(conversion: StoredConversion, now: Date, fallback?: ClickFallback): CapiEventOutcome {
   const eventTime = Math.floor(conversion.event_time.getTime() / 1000);

@@ -44,6 +44,19 @@ function asActivityFailure(error: unknown): unknown {
   return error;
 }
 
+/** PostgreSQL data exceptions (SQLSTATE class 22) and check violations: no retry can fix the record. */
+async function refuseInvalidData<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('22') || code === '23514')) {
+      throw ApplicationFailure.nonRetryable(`the database refused a record: ${(error as Error).message}`, 'InvalidRecord');
+    }
+    throw error;
+  }
+}
+
 /**
  * Builds the activities with their dependencies (STYLE: activities from a factory), so tests hand
  * in real PostgreSQL and the emulator without module mocking.
@@ -132,7 +145,7 @@ export function createActivities(deps: ActivityDeps) {
       touchpoints: TouchpointRecord[];
       settings: AttributionSettings;
     }): Promise<{ inserted: number; matched: number }> {
-      const inserted = await insertTouchpoints(deps.db, input.touchpoints);
+      const inserted = await refuseInvalidData(() => insertTouchpoints(deps.db, input.touchpoints));
       const candidates = await pendingConversionsTouchedBy(deps.db, input.ad_account_id, input.touchpoints);
       const matched = await attributeConversions(deps.db, input.ad_account_id, candidates, input.settings);
       return { inserted, matched: matched.length };
@@ -149,7 +162,7 @@ export function createActivities(deps: ActivityDeps) {
       settings: AttributionSettings;
       hold_seconds: number;
     }): Promise<{ inserted: number; duplicates: number; matched: number; pending: number }> {
-      const fresh = await insertConversions(deps.db, input.conversions, input.hold_seconds, now());
+      const fresh = await refuseInvalidData(() => insertConversions(deps.db, input.conversions, input.hold_seconds, now()));
       const eventIds = input.conversions.map((c) => c.event_id);
       const matched = await attributeConversions(deps.db, input.ad_account_id, eventIds, input.settings);
       const pending = await countPending(deps.db, input.ad_account_id, eventIds);

@@ -91,9 +91,13 @@ export class OAuthFlow {
     if (!(await consumeOauthNonce(this.deps.db, parsed.data.n))) throw new OAuthError('state: already used');
 
     const tokens = await exchangeAuthorizationCode(this.deps.http, this.deps.app, code);
-    const connectionId = await insertConnection(this.deps.db, this.deps.cipher, tokens, this.now());
     const reachable = await listAdAccounts(this.deps.http, tokens.access_token);
-    const picked = parsed.data.a ? reachable.filter((account) => parsed.data.a!.includes(account.id)) : reachable;
+    const wanted = parsed.data.a;
+    const missing = wanted?.filter((id) => !reachable.some((account) => account.id === id)) ?? [];
+    if (missing.length > 0) throw new OAuthError(`ad_account_id: ${missing.join(', ')} not reachable with this Pinterest grant`);
+    const picked = wanted ? reachable.filter((account) => wanted.includes(account.id)) : reachable;
+    if (picked.length === 0) throw new OAuthError('this Pinterest grant reaches no ad account');
+    const connectionId = await insertConnection(this.deps.db, this.deps.cipher, tokens, this.now());
     for (const account of picked) {
       await upsertAdAccount(this.deps.db, connectionId, account, DEFAULT_ATTRIBUTION_SETTINGS);
       await this.deps.client.connectAdAccount({ ad_account_id: account.id });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hashedUserDataSchema, hashUser, rawUserSchema, type HashedUserData, type RawUser } from './user-data';
+import { hashedUserDataSchema, hashUser, rawUserSchema, text, type HashedUserData, type RawUser } from './user-data';
 
 /** Pinterest ids are digit strings; 18-digit pin ids do not fit a JavaScript number. */
 export const pinterestIdSchema = z.string().regex(/^\d{1,19}$/, 'must be a string of digits');
@@ -21,13 +21,18 @@ export const EVENT_NAMES = [
 export const ACTION_SOURCES = ['app_android', 'app_ios', 'web', 'offline'] as const;
 
 const MIN_EVENT_TIME = Date.UTC(2000, 0, 1);
+/** Clock skew tolerated for times in the future. */
+const MAX_FUTURE_MS = 3_600_000;
 
 /**
  * A moment given as an ISO 8601 string with a timezone, or Unix seconds. Output: ISO string (UTC).
- * Millisecond timestamps and times before 2000 are rejected, so a unit mistake is not stored.
+ * Millisecond timestamps, times before 2000 and times more than an hour ahead are rejected, so a
+ * unit or clock mistake is not stored.
  */
 export const instantSchema = z
-  .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()])
+  .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()], {
+    error: 'must be an ISO 8601 date-time with offset, or whole Unix seconds',
+  })
   .transform((value, ctx) => {
     const ms = typeof value === 'number' ? value * 1000 : Date.parse(value);
     if (typeof value === 'number' && value > 1e11) {
@@ -38,29 +43,47 @@ export const instantSchema = z
       ctx.addIssue({ code: 'custom', message: 'is before 2000-01-01' });
       return z.NEVER;
     }
+    if (ms > Date.now() + MAX_FUTURE_MS) {
+      ctx.addIssue({ code: 'custom', message: 'is in the future' });
+      return z.NEVER;
+    }
     return new Date(ms).toISOString();
   });
 
+const DECIMAL = /^\d{1,15}(\.\d{1,6})?$/;
+const DECIMAL_MESSAGE = 'must be a non-negative decimal with at most 15 digits before the point and 6 after';
+
 /** A money amount as a decimal (currency units, not micro-currency); output is a decimal string. */
 const decimalValueSchema = z
-  .union([z.number().finite().nonnegative(), z.string().regex(/^\d{1,15}(\.\d{1,6})?$/, 'must be a decimal number')])
-  .transform((value) => (typeof value === 'number' ? String(value) : value));
+  .union([z.number(), z.string()], { error: DECIMAL_MESSAGE })
+  .transform((value) => (typeof value === 'number' ? String(value) : value))
+  .refine((value) => DECIMAL.test(value), DECIMAL_MESSAGE);
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
 /** One conversion as Routy sends it (raw user data). */
 export const conversionInputSchema = z
   .object({
-    event_id: z.string().trim().min(1).max(256),
+    event_id: text(256).pipe(z.string().trim().min(1, 'must not be empty')),
     event_name: z.enum(EVENT_NAMES),
     event_time: instantSchema,
     ad_account_id: pinterestIdSchema,
     action_source: z.enum(ACTION_SOURCES).default('web'),
     value: decimalValueSchema.optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').optional(),
-    order_id: z.string().trim().min(1).max(256).optional(),
-    click_id: z.string().trim().min(1).max(512).optional(),
+    currency: z
+      .string()
+      .refine((code) => CURRENCIES.has(code), 'must be an ISO 4217 code such as USD')
+      .optional(),
+    order_id: text(256).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
+    click_id: text(512).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
     user: rawUserSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((conversion, ctx) => {
+    if (conversion.value !== undefined && !conversion.currency) {
+      ctx.addIssue({ code: 'custom', path: ['currency'], message: 'is required when value is set' });
+    }
+  });
 
 export type ConversionInput = z.input<typeof conversionInputSchema>;
 
@@ -91,7 +114,7 @@ export const touchpointInputSchema = z
     type: z.enum(TOUCHPOINT_TYPES),
     occurred_at: instantSchema,
     /** Pinterest's `epik` click id from the landing URL. */
-    click_id: z.string().trim().min(1).max(512).optional(),
+    click_id: text(512).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
     campaign_id: pinterestIdSchema.optional(),
     ad_group_id: pinterestIdSchema.optional(),
     ad_id: pinterestIdSchema.optional(),
@@ -133,12 +156,19 @@ export interface RecordRejection {
   message: string;
 }
 
+/** Names the field at fault, including each unknown key (zod reports those on their parent). */
+export function fieldIssues(error: z.ZodError, root = '(record)'): Array<{ field: string; message: string }> {
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...path, key].join('.'), message: 'is not a known field' }));
+    }
+    return [{ field: path.length ? path.join('.') : root, message: issue.message }];
+  });
+}
+
 function rejectionsOf(index: number, error: z.ZodError): RecordRejection[] {
-  return error.issues.map((issue) => ({
-    index,
-    field: issue.path.length ? issue.path.join('.') : '(record)',
-    message: issue.message,
-  }));
+  return fieldIssues(error).map((issue) => ({ index, ...issue }));
 }
 
 /** A batch after validation and hashing: the good records with their index in the batch, and the refusals. */

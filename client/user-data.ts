@@ -1,23 +1,31 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
+/** A bounded string without NUL characters (PostgreSQL text cannot hold them). */
+export function text(max: number) {
+  return z
+    .string({ error: 'must be a string' })
+    .max(max, `must be at most ${max} characters`)
+    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+}
+
 /** Routy's raw user identifiers, as accepted at the ingress (every field optional). */
 export const rawUserSchema = z
   .object({
-    email: z.string().max(512),
-    phone: z.string().max(64),
-    first_name: z.string().max(256),
-    last_name: z.string().max(256),
-    gender: z.string().max(64),
-    date_of_birth: z.string().max(32),
-    city: z.string().max(256),
-    state: z.string().max(256),
-    zip: z.string().max(32),
-    country: z.string().max(64),
-    external_id: z.string().max(512),
-    maid: z.string().max(256),
-    ip: z.string().max(64),
-    user_agent: z.string().max(2048),
+    email: text(512),
+    phone: text(64),
+    first_name: text(256),
+    last_name: text(256),
+    gender: text(64),
+    date_of_birth: text(32),
+    city: text(256),
+    state: text(256),
+    zip: text(32),
+    country: text(64),
+    external_id: text(512),
+    maid: text(256),
+    ip: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' }),
+    user_agent: text(1024),
   })
   .partial()
   .strict();
@@ -73,7 +81,7 @@ type Normalizer = (value: string) => string | undefined;
 
 const lettersAndDigitsOnly = (value: string) => value.toLowerCase().replace(/[\s\p{P}\p{S}]/gu, '');
 
-/** DESIGN.md's normalization table; `undefined` means the value is dropped. */
+/** Per-field normalization before hashing (Pinterest's Conversions API rules); `undefined` means the value is dropped. */
 export const normalizers = {
   em: (v) => v.trim().toLowerCase(),
   // A "(0)" after a country code is a trunk prefix, not part of the number.

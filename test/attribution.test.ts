@@ -14,7 +14,7 @@ const touch = (id: string, type: TouchpointCandidate['type'], daysBefore: number
   identifiers: match === 'em' ? { em: 'e'.repeat(64) } : {},
 });
 
-describe('chooseAttribution (DESIGN.md rules)', () => {
+describe('chooseAttribution', () => {
   it('attributes a click 21 days back and not one 31 days back under the 30-day click window', () => {
     const inside = chooseAttribution(conversion, [touch('1', 'click', 21, 'click')], DEFAULT_ATTRIBUTION_SETTINGS);
     assert.deepEqual(inside, { touchpoint_id: '1', touch_type: 'click', match_key: 'click_id', lag_seconds: 21 * 86_400 });

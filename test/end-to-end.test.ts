@@ -65,7 +65,8 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('one ad account end to end', () => {
+// A bound so a hang fails the run instead of stalling CI.
+describe('one ad account end to end', { timeout: 300_000 }, () => {
   it('connects through OAuth and pulls entities and daily metrics', async () => {
     assert.deepEqual(await connectThroughOAuth(app.ingressUrl), [ACCOUNT]);
     const status = await waitFor('the first pull', async () => {
@@ -228,6 +229,40 @@ describe('one ad account end to end', () => {
     ]);
     const unauthorized = await fetch(`${app.ingressUrl}/v1/conversions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(unauthorized.status, 401);
+    const lowercase = await fetch(`${app.ingressUrl}/v1/conversions`, {
+      method: 'POST',
+      body: JSON.stringify({ conversions: [{ ...good, event_id: 'ok-2' }], extra: 1 }),
+      headers: { 'content-type': 'application/json', authorization: 'bearer test-ingress-token' },
+    });
+    assert.equal(lowercase.status, 400, 'the scheme is case-insensitive; the unknown envelope key is refused');
+    assert.deepEqual(await lowercase.json(), { error: 'invalid body', issues: [{ field: 'extra', message: 'is not a known field' }] });
+  });
+
+  it('takes a batch of 1,000 conversions at the largest allowed sizes without losing one', async () => {
+    const long = (prefix: string, n: number) => prefix + 'x'.repeat(n - prefix.length);
+    const conversions = Array.from({ length: 1000 }, (_, i) => ({
+      event_id: long(`big-${i}-`, 256),
+      event_name: 'checkout',
+      event_time: new Date().toISOString(),
+      ad_account_id: ACCOUNT,
+      order_id: long(`order-${i}-`, 256),
+      click_id: long(`click-${i}-`, 512),
+      value: '999999999999999.999999',
+      currency: 'USD',
+      user: { email: long(`${i}@`, 512), user_agent: long('UA/', 1024), ip: '2001:db8::1', external_id: long('id', 512) },
+    }));
+    for (let i = 0; i < conversions.length; i += 500) {
+      const result = await post('/v1/conversions', { conversions: conversions.slice(i, i + 500) });
+      assert.equal(result.status, 202);
+      assert.equal(result.body.accepted, 500);
+    }
+    const stored = await waitFor('all 1,000 stored', async () => {
+      const row = await app.db.selectFrom('conversions').select((eb) => eb.fn.countAll<string>().as('n')).where('event_id', 'like', 'big-%').executeTakeFirstOrThrow();
+      return Number(row.n) === 1000 ? Number(row.n) : undefined;
+    }, 120_000);
+    assert.equal(stored, 1000);
+    const status = await app.client.status(ACCOUNT);
+    assert.equal(status.connection_status, 'connected');
   });
 
   it('a retried recordConversions still attributes what a crashed attempt had already inserted', async () => {
@@ -273,8 +308,16 @@ describe('one ad account end to end', () => {
     assert.equal(new Set(stored.map((r) => r.click_id)).size, 30);
   });
 
-  it('replays its own fresh history deterministically', async () => {
-    const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT)).fetchHistory();
+  it('replays a complete run of its own history deterministically', async () => {
+    // A run closed by continue-as-new: a complete history, not one cut mid-task. The smallest,
+    // as the run that took the 1,000 large conversions is past gRPC's 4 MB message size.
+    const closed: Array<{ runId: string; size: number }> = [];
+    for await (const run of app.temporalClient.workflow.list({ query: `WorkflowId = '${adAccountWorkflowId(ACCOUNT)}'` })) {
+      if (run.status.name === 'CONTINUED_AS_NEW') closed.push({ runId: run.runId, size: run.historySize ?? 0 });
+    }
+    const closedRunId = closed.sort((a, b) => a.size - b.size)[0]?.runId;
+    assert.ok(closedRunId);
+    const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT), closedRunId).fetchHistory();
     await Worker.runReplayHistory({ workflowsPath }, history, adAccountWorkflowId(ACCOUNT));
     // RECORD_HISTORY=1 npm test refreshes the fixture that test/replay.test.ts replays.
     if (process.env.RECORD_HISTORY === '1') {

@@ -16,7 +16,7 @@ describe('normalization examples from ../shared/capi', { skip: examples.skip }, 
       if (c.field === 'click_id') {
         assert.equal(c.sha256, null);
         const [record] = prepareConversions([
-          { event_id: 'x', event_name: 'lead', event_time: 1_800_000_000, ad_account_id: '1', click_id: c.input },
+          { event_id: 'x', event_name: 'lead', event_time: 1_790_000_000, ad_account_id: '1', click_id: c.input },
         ]).accepted;
         assert.equal(record?.record.click_id, c.normalized, 'click_id is kept as sent');
         return;

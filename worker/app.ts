@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -87,7 +88,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     );
     stops.push(() => db.destroy());
-    await migrateToLatest(db);
+    await naming(config.DATABASE_URL ? 'DATABASE_URL' : 'ROUTY_DATA_DIR', () => migrateToLatest(db));
 
     const keys = parseEncryptionKeys(config.ROUTY_ENCRYPTION_KEYS ?? (await demoEncryptionKeys(dataDir)));
     const cipher = new TokenCipher(keys);
@@ -110,6 +111,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     let temporalUiUrl: string | undefined;
     let testEnv: TestWorkflowEnvironment | undefined;
     if (!temporalAddress) {
+      if (options.persistTemporal) {
+        await ensurePortFree(config.TEMPORAL_PORT, 'TEMPORAL_PORT', 'set TEMPORAL_ADDRESS to use the server already there, or another TEMPORAL_PORT');
+        await ensurePortFree(config.TEMPORAL_UI_PORT, 'TEMPORAL_UI_PORT', 'choose another TEMPORAL_UI_PORT');
+      }
       testEnv = await startLocalTemporal({
         namespace: config.TEMPORAL_NAMESPACE,
         extraArgs: options.temporalExtraArgs,
@@ -122,9 +127,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       temporalAddress = testEnv.address;
       if (options.persistTemporal) temporalUiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
     }
-    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    const address = temporalAddress;
+    const nativeConnection = await naming('TEMPORAL_ADDRESS', () => NativeConnection.connect({ address }));
     stops.push(() => nativeConnection.close());
-    const connection = await Connection.connect({ address: temporalAddress });
+    const connection = await naming('TEMPORAL_ADDRESS', () => Connection.connect({ address }));
     stops.push(() => connection.close());
     const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
@@ -146,7 +152,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const ingressToken = config.ROUTY_INGRESS_TOKEN;
     const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl, stateSecret, client });
     const ingress = buildIngressServer({ client, oauth, ingressToken });
-    const ingressAddress = await ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort });
+    const ingressAddress = await naming('ROUTY_HTTP_HOST / ROUTY_HTTP_PORT', () =>
+      ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort }),
+    );
     stops.push(() => ingress.close());
     if (!real) app.redirectUri = `${ingressAddress}/v1/oauth/callback`;
 
@@ -167,6 +175,26 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     await shutdown();
     throw error;
   }
+}
+
+/** Runs a start-up step; its failure is reported with the configuration variable behind it. */
+async function naming<T>(variable: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new Error(`${variable}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** Fails fast, naming the variable, when a port the dev server needs is taken (it would hang otherwise). */
+async function ensurePortFree(port: number, variable: string, hint: string): Promise<void> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(`${variable}: port ${port} is in use (${error.code}); ${hint}`)),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
 }
 
 let runtimeInstalled = false;

@@ -9,11 +9,16 @@ const optionalString = z
 const positiveSeconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /**
- * Environment variables read at start (names from DESIGN.md, plus the process's own ports and
+ * Environment variables read at start (the design's names, plus the process's own ports and
  * durations). Every value is validated; a bad one stops start-up with its variable name.
  */
 export const configSchema = z.object({
-  DATABASE_URL: optionalString.pipe(z.string().url().optional()),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_CLI_PATH: optionalString,
@@ -45,7 +50,9 @@ export type Config = z.infer<typeof configSchema>;
  * @throws Error naming every invalid variable, e.g. `ROUTY_HTTP_PORT: Too big: expected number to be <=65535`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  // An empty variable means unset, so `ROUTY_HTTP_PORT=` keeps its default instead of becoming 0.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = configSchema.safeParse(set);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);

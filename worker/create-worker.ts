@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index';
 import { TASK_QUEUE } from '../workflows/messages';
 
@@ -21,7 +21,8 @@ export async function createWorker(options: {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    // Bundled here with a quiet logger: webpack's build report is noise in a service's output.
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })),
     activities: createActivities(options.deps),
     shutdownGraceTime: '10 seconds',
   });

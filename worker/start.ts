@@ -1,21 +1,29 @@
 // `npm start`: the whole service on the configured (or embedded) parts; Ctrl-C stops it cleanly.
-import { loadConfig, usesRealPinterest } from './config';
-import { connectThroughOAuth, startApp } from './app';
+import { loadConfig, usesRealPinterest, type Config } from './config';
+import { connectThroughOAuth, startApp, type RunningApp } from './app';
 
-const config = loadConfig();
-const app = await startApp(config, {
-  persistTemporal: true,
-  schedule: { pull_interval_seconds: config.ROUTY_PULL_INTERVAL_SECONDS, hold_seconds: config.ROUTY_HOLD_SECONDS },
-});
+let config: Config;
+let app: RunningApp;
+try {
+  config = loadConfig();
+  app = await startApp(config, {
+    persistTemporal: true,
+    schedule: { pull_interval_seconds: config.ROUTY_PULL_INTERVAL_SECONDS, hold_seconds: config.ROUTY_HOLD_SECONDS },
+  });
+} catch (error) {
+  // A configuration or start-up problem: its message names the variable; no stack trace needed.
+  console.error(`routy-pinterest did not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 
 let stopping = false;
-const stop = async (signal: string) => {
+const stop = async (reason: string, exitCode = 0) => {
   if (stopping) return;
   stopping = true;
-  console.log(`\n${signal}: shutting down (worker grace time 10 s)...`);
+  console.log(`\n${reason}: shutting down (worker grace time 10 s)...`);
   await app.shutdown();
   console.log('stopped.');
-  process.exit(0);
+  process.exit(exitCode);
 };
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -33,8 +41,8 @@ if (!usesRealPinterest(config)) {
     console.log(`  connected the emulator's demo ad account(s) through OAuth: ${connected.join(', ')}`);
     console.log(`  status:       ad account workflows pinterest-ad-account-<id> in the Temporal UI`);
   } catch (error) {
-    console.error(error);
-    await stop('error');
+    console.error(error instanceof Error ? error.message : error);
+    await stop('connecting the demo account failed', 1);
   }
 }
 console.log('Press Ctrl-C to stop.');

@@ -2,9 +2,22 @@
 import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
 import type { AdAccountCounters, AdAccountStatus, AdAccountWorkflowInput } from './messages';
 
-/** Largest batch handed to one activity call. */
+/** Largest batch handed to one activity call: by count, and by JSON size far below Temporal's 2 MB payload limit. */
 export const CONVERSION_BATCH = 1000;
 export const TOUCHPOINT_BATCH = 1000;
+export const BATCH_MAX_BYTES = 512 * 1024;
+
+/** Removes and returns the head of `items`: at most `count` records and about `maxBytes` of JSON (always at least one). */
+function takeBatch<T>(items: T[], count: number, maxBytes: number): T[] {
+  let bytes = 0;
+  let n = 0;
+  while (n < items.length && n < count) {
+    bytes += JSON.stringify(items[n]).length;
+    if (n > 0 && bytes > maxBytes) break;
+    n += 1;
+  }
+  return items.splice(0, n);
+}
 
 const emptyCounters = (): AdAccountCounters => ({
   pulls: 0,
@@ -59,11 +72,11 @@ export class AdAccountState {
   }
 
   takeConversions(): ConversionRecord[] {
-    return this.conversions.splice(0, CONVERSION_BATCH);
+    return takeBatch(this.conversions, CONVERSION_BATCH, BATCH_MAX_BYTES);
   }
 
   takeTouchpoints(): TouchpointRecord[] {
-    return this.touchpoints.splice(0, TOUCHPOINT_BATCH);
+    return takeBatch(this.touchpoints, TOUCHPOINT_BATCH, BATCH_MAX_BYTES);
   }
 
   pullDue(nowMs: number): boolean {

@@ -1,5 +1,6 @@
 import {
   ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -41,6 +42,25 @@ const errorMessage = (error: unknown): string =>
   error instanceof ActivityFailure && error.cause ? error.cause.message : error instanceof Error ? error.message : String(error);
 
 /**
+ * Records a batch; when the store refuses it as invalid (non-retryable), records its items one by
+ * one so only the faulty ones are dropped, each noted in `status`.
+ */
+async function recordEach<T>(state: AdAccountState, batch: T[], record: (items: T[]) => Promise<void>): Promise<void> {
+  try {
+    await record(batch);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) throw error;
+    if (batch.length === 1) {
+      state.counters.records_refused = (state.counters.records_refused ?? 0) + 1;
+      state.lastError = errorMessage(error);
+      log.warn('record refused by the store', { error: state.lastError });
+      return;
+    }
+    for (const item of batch) await recordEach(state, [item], record);
+  }
+}
+
+/**
  * One workflow per connected Pinterest ad account (id from `adAccountWorkflowId`). Runs until
  * disconnected: pulls entities and daily metrics on its schedule, takes Routy's conversions and
  * touchpoints by signal, attributes them and posts matches to the Conversions API through
@@ -77,22 +97,22 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       }
     }
     while (state.touchpoints.length > 0) {
-      const result = await records.recordTouchpoints({
-        ad_account_id: id,
-        touchpoints: state.takeTouchpoints(),
-        settings: input.settings,
+      await recordEach(state, state.takeTouchpoints(), async (touchpoints) => {
+        const result = await records.recordTouchpoints({ ad_account_id: id, touchpoints, settings: input.settings });
+        matched += result.matched;
       });
-      matched += result.matched;
     }
     while (state.conversions.length > 0) {
-      const result = await records.recordConversions({
-        ad_account_id: id,
-        conversions: state.takeConversions(),
-        settings: input.settings,
-        hold_seconds: input.schedule.hold_seconds,
+      await recordEach(state, state.takeConversions(), async (conversions) => {
+        const result = await records.recordConversions({
+          ad_account_id: id,
+          conversions,
+          settings: input.settings,
+          hold_seconds: input.schedule.hold_seconds,
+        });
+        matched += result.matched;
+        if (result.pending > 0) state.pendingAdded(Date.now());
       });
-      matched += result.matched;
-      if (result.pending > 0) state.pendingAdded(Date.now());
     }
     if (matched > 0) {
       state.counters.conversions_matched += matched;
@@ -103,7 +123,8 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       const expired = await records.expirePendingConversions({ ad_account_id: id });
       state.nextExpiryAt = expired.next_expiry_at ? Date.parse(expired.next_expiry_at) : undefined;
     }
-    if (workflowInfo().continueAsNewSuggested) {
+    // Only with empty buffers, so the next run's input stays small.
+    if (workflowInfo().continueAsNewSuggested && !state.hasBufferedWork()) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof adAccountWorkflow>(state.carry());
     }

@@ -57,6 +57,8 @@ export interface AdAccountCounters {
   conversions_matched: number;
   conversions_sent: number;
   touchpoints_received: number;
+  /** Records the store refused as invalid (dropped, each noted in `last_error`). */
+  records_refused?: number;
 }
 
 /** Input of {@link adAccountWorkflow}; `carried` is set only by continue-as-new. */

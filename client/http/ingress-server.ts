@@ -4,20 +4,25 @@ import { z } from 'zod';
 import { PinterestApiError } from '../../activities/pinterest/http';
 import { OAuthError, type OAuthFlow } from '../oauth-flow';
 import type { BatchResult, RoutyPinterestClient } from '../routy-client';
+import { fieldIssues } from '../routy-schemas';
 
 /** Largest batch in one request. */
 export const MAX_BATCH = 5000;
+/** Largest request body, in bytes. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+const digits = z.string().regex(/^\d{1,19}$/, 'must be a string of digits');
 const callbackQuery = z.object({ code: z.string().min(1).optional(), state: z.string().min(1), error: z.string().optional() });
-const startQuery = z.object({ ad_account_id: z.union([z.string(), z.array(z.string())]).optional() });
+const startQuery = z.object({ ad_account_id: z.union([digits, z.array(digits)]).optional() });
 
-const issuesOf = (error: z.ZodError) =>
-  error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message }));
+/** Every error answer has this shape: `{ error, issues? }`, issues naming the field at fault. */
+const invalid = (error: string, zodError: z.ZodError, root: string) => ({ error, issues: fieldIssues(zodError, root) });
 
 /**
  * Routy's HTTP ingress (Fastify): `POST /v1/conversions`, `POST /v1/touchpoints`,
  * `GET /v1/oauth/start`, `GET /v1/oauth/callback`, `GET /healthz`. Batches answer 202 only after
- * the accepted records are signalled (durable in Temporal), with rejected ones by index and field.
+ * the accepted records are signalled (durable in Temporal), with rejected ones by index and field;
+ * 400 `{accepted: 0, rejected}` when none is accepted.
  */
 export function buildIngressServer(deps: {
   client: RoutyPinterestClient;
@@ -26,26 +31,43 @@ export function buildIngressServer(deps: {
   ingressToken?: string;
   logger?: boolean;
 }): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 10 * 1024 * 1024 });
-  const token = deps.ingressToken ? Buffer.from(`Bearer ${deps.ingressToken}`) : undefined;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: MAX_BODY_BYTES,
+    // Keys named __proto__ / constructor are dropped rather than refusing the whole body.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+  });
+  const token = deps.ingressToken ? Buffer.from(deps.ingressToken) : undefined;
 
   const authorized = (header: string | undefined): boolean => {
     if (!token) return true;
-    const given = Buffer.from(header ?? '');
+    const match = /^bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    const given = Buffer.from(match?.[1] ?? '');
     return given.length === token.length && timingSafeEqual(given, token);
   };
 
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return reply.code(status).send({ error: status === 500 ? 'internal error' : error.message });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
+
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  /** A batch route: 401 without the token, 400 for a bad envelope, else 202 with per-record refusals. */
+  /** A batch route: 401 before the body is read, 400 for a bad envelope, else per-record results. */
   const batchRoute = (route: string, key: 'conversions' | 'touchpoints', record: (batch: unknown[]) => Promise<BatchResult>) => {
-    const envelope = z.object({ [key]: z.array(z.unknown()).min(1).max(MAX_BATCH) });
-    app.post(route, async (request, reply) => {
-      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
-      const body = envelope.safeParse(request.body);
-      if (!body.success) return reply.code(400).send({ error: 'invalid body', issues: issuesOf(body.error) });
-      const result = await record(body.data[key] as unknown[]);
-      return reply.code(result.accepted > 0 ? 202 : 400).send(result);
+    const envelope = z.object({ [key]: z.array(z.unknown()).min(1).max(MAX_BATCH) }).strict();
+    app.post(route, {
+      onRequest: async (request, reply) => {
+        if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+      },
+      handler: async (request, reply) => {
+        const body = envelope.safeParse(request.body);
+        if (!body.success) return reply.code(400).send(invalid('invalid body', body.error, '(body)'));
+        const result = await record(body.data[key] as unknown[]);
+        return reply.code(result.accepted > 0 ? 202 : 400).send(result);
+      },
     });
   };
   batchRoute('/v1/conversions', 'conversions', (batch) => deps.client.recordConversions(batch));
@@ -53,7 +75,7 @@ export function buildIngressServer(deps: {
 
   app.get('/v1/oauth/start', async (request, reply) => {
     const query = startQuery.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'invalid query', issues: issuesOf(query.error) });
+    if (!query.success) return reply.code(400).send(invalid('invalid query', query.error, '(query)'));
     const ids = query.data.ad_account_id;
     const url = deps.oauth.authorizationUrl({ adAccountIds: ids === undefined ? undefined : [ids].flat() });
     return reply.redirect(url, 302);
@@ -61,7 +83,7 @@ export function buildIngressServer(deps: {
 
   app.get('/v1/oauth/callback', async (request, reply) => {
     const query = callbackQuery.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'invalid query', issues: issuesOf(query.error) });
+    if (!query.success) return reply.code(400).send(invalid('invalid query', query.error, '(query)'));
     if (query.data.error || !query.data.code) {
       return reply.code(400).send({ error: `Pinterest did not grant access: ${query.data.error ?? 'no code'}` });
     }
