@@ -1,12 +1,12 @@
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
 import type { AttributionSettings } from '../workflows/messages';
 import { toCapiEvent } from './capi-events';
 import { AccessTokens } from './pinterest/access-tokens';
-import { getAdAnalytics, MAX_DAYS_PER_CALL, MAX_IDS_PER_CALL, type AdAnalyticsRow } from './pinterest/analytics';
+import { getAnalytics, MAX_DAYS_PER_CALL, MAX_IDS_PER_CALL, type MetricLevel } from './pinterest/analytics';
 import { MAX_EVENTS_PER_REQUEST, sendConversionEvents, type CapiEvent } from './pinterest/conversions';
-import { listAdGroups, listAds, listCampaigns } from './pinterest/entities';
+import { getPin, listAdGroups, listAds, listCampaigns } from './pinterest/entities';
 import { PinterestApiError, type PinterestHttp } from './pinterest/http';
 import type { PinterestApp } from './pinterest/oauth';
 import type { TokenCipher } from './secrets/token-cipher';
@@ -14,8 +14,9 @@ import { attributeConversions, pendingConversionsTouchedBy } from './store/attri
 import { claimConversionsToSend, recordCapiOutcomes, releaseClaims, type CapiOutcome } from './store/capi-store';
 import { countPending, expireConversions, insertConversions } from './store/conversions-store';
 import type { Database } from './store/database-schema';
-import { getAdAccount, listAdIds, upsertAdGroups, upsertAds, upsertCampaigns } from './store/entities-store';
-import { upsertAdMetrics } from './store/metrics-store';
+import { getAdAccount, listEntityIds, pinsWithoutMetadata, upsertAdGroups, upsertAds, upsertCampaigns, upsertPins } from './store/entities-store';
+import { markNeedsReauth, saveAttributionSettings } from './store/connections-store';
+import { upsertMetrics } from './store/metrics-store';
 import { insertTouchpoints } from './store/touchpoints-store';
 import { addDays, dateInTimeZone } from './dates';
 
@@ -33,13 +34,43 @@ export interface ActivityDeps {
   capiTestMode?: boolean;
 }
 
+/** Waits longer than this (a daily cap) are not slept through: they are surfaced in `status`. */
+export const LONGEST_RATE_LIMIT_WAIT_SECONDS = 15 * 60;
+
+/** Failure types the workflow acts on. */
+export const FAILURE_TYPES = {
+  reauth: 'PinterestReauthRequired',
+  rateLimited: 'PinterestRateLimited',
+  rateLimitedLong: 'PinterestRateLimitedLong',
+  api: 'PinterestApiError',
+} as const;
+
 /**
- * Turns Pinterest errors into Temporal failures: 429, 5xx and network errors are thrown as they
- * are (Temporal retries them); other 4xx become non-retryable and keep Pinterest's message.
+ * Turns Pinterest errors into Temporal failures: 429 / code 8 retries after Pinterest's hint
+ * (`nextRetryDelay`), or, past 15 minutes, fails non-retryably with the wait in its details so the
+ * workflow shows it in `status`; 5xx and network errors are thrown as they are (retried by policy);
+ * other 4xx become non-retryable and keep Pinterest's message.
  */
 function asActivityFailure(error: unknown): unknown {
-  if (error instanceof PinterestApiError && !error.retryable) {
-    return ApplicationFailure.nonRetryable(error.message, 'PinterestApiError', { status: error.status, code: error.code });
+  if (!(error instanceof PinterestApiError)) return error;
+  if (error.rateLimited) {
+    const wait = error.retryAfterSeconds;
+    if (wait !== undefined && wait > LONGEST_RATE_LIMIT_WAIT_SECONDS) {
+      return ApplicationFailure.create({
+        message: error.message,
+        type: FAILURE_TYPES.rateLimitedLong,
+        nonRetryable: true,
+        details: [{ retry_after_seconds: wait }],
+      });
+    }
+    return ApplicationFailure.create({
+      message: error.message,
+      type: FAILURE_TYPES.rateLimited,
+      ...(wait !== undefined ? { nextRetryDelay: `${Math.max(1, wait)} seconds` } : {}),
+    });
+  }
+  if (!error.retryable) {
+    return ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.api, { status: error.status, code: error.code });
   }
   return error;
 }
@@ -72,14 +103,35 @@ export function createActivities(deps: ActivityDeps) {
     refreshMarginSeconds: deps.tokenRefreshMarginSeconds ?? 600,
   });
 
-  /** Runs a Pinterest call with a valid token; a 401 refreshes the token once and retries. */
+  /**
+   * Runs a Pinterest call with a valid token; a 401 refreshes the token once and retries. A
+   * refused refresh, or a 401 right after one, means the grant is gone: the account moves to
+   * `needs_reauth` and the failure is non-retryable.
+   */
   async function withToken<T>(adAccountId: string, call: (accessToken: string) => Promise<T>): Promise<T> {
+    const reauth = async (error: PinterestApiError) => {
+      await markNeedsReauth(deps.db, adAccountId);
+      return ApplicationFailure.nonRetryable(`Pinterest refused the grant; reconnect the account: ${error.message}`, FAILURE_TYPES.reauth);
+    };
+    const token = async (forceRefresh: boolean) => {
+      try {
+        return await tokens.forAdAccount(adAccountId, { forceRefresh });
+      } catch (error) {
+        if (error instanceof PinterestApiError && (error.status === 400 || error.status === 401)) throw await reauth(error);
+        throw error;
+      }
+    };
     try {
       try {
-        return await call(await tokens.forAdAccount(adAccountId));
+        return await call(await token(false));
       } catch (error) {
         if (!(error instanceof PinterestApiError) || error.status !== 401) throw error;
-        return await call(await tokens.forAdAccount(adAccountId, { forceRefresh: true }));
+      }
+      try {
+        return await call(await token(true));
+      } catch (error) {
+        if (error instanceof PinterestApiError && error.status === 401) throw await reauth(error);
+        throw error;
       }
     } catch (error) {
       throw asActivityFailure(error);
@@ -88,10 +140,11 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     /**
-     * Syncs campaigns, ad groups and ads (archived included) into PostgreSQL.
-     * Source: `campaigns/list`, `ad_groups/list`, `ads/list`. @returns counts per level.
+     * Syncs campaigns, ad groups and ads (archived included), then the metadata (title, link,
+     * media type) of promoted pins not stored yet. Source: `campaigns/list`, `ad_groups/list`,
+     * `ads/list`, `pins/get`. @returns counts per level.
      */
-    async syncEntities(input: { ad_account_id: string }): Promise<{ campaigns: number; ad_groups: number; ads: number }> {
+    async syncEntities(input: { ad_account_id: string }): Promise<{ campaigns: number; ad_groups: number; ads: number; pins: number }> {
       const id = input.ad_account_id;
       const campaigns = await withToken(id, (token) => listCampaigns(deps.http, token, id));
       const adGroups = await withToken(id, (token) => listAdGroups(deps.http, token, id));
@@ -100,43 +153,75 @@ export function createActivities(deps: ActivityDeps) {
       await upsertCampaigns(deps.db, id, campaigns, at);
       await upsertAdGroups(deps.db, id, adGroups, at);
       await upsertAds(deps.db, id, ads, at);
-      return { campaigns: campaigns.length, ad_groups: adGroups.length, ads: ads.length };
+      let pins = 0;
+      for (const pinId of await pinsWithoutMetadata(deps.db, id)) {
+        try {
+          const pin = await withToken(id, (token) => getPin(deps.http, token, id, pinId));
+          await upsertPins(deps.db, id, [pin], now());
+          pins += 1;
+        } catch (error) {
+          // A deleted pin (404) keeps its ad; anything else fails the sync.
+          if (!(error instanceof ApplicationFailure && (error.details?.[0] as { status?: number } | undefined)?.status === 404)) throw error;
+        }
+        heartbeat({ pins });
+      }
+      return { campaigns: campaigns.length, ad_groups: adGroups.length, ads: ads.length, pins };
     },
 
     /**
-     * Pulls daily ad (pin) metrics for the last `days` account-timezone days up to today (today
-     * marked partial), in calls of at most 250 ads and 90 days, and upserts them.
-     * Source: `ads/analytics`. @returns rows written and the date range.
+     * Pulls daily metrics at campaign, ad group and ad (pin) level and upserts them. The range
+     * ends today (account timezone, marked partial) and starts `min_days` back, or earlier when
+     * days were missed since the last complete pull (a paused or reauthorized account), or at the
+     * backfill on the first pull; Pinterest's synchronous limit caps it at 90 days. Calls take at
+     * most 250 ids and 90 days. Progress is heartbeated, so a retried attempt resumes at its cursor.
+     * Source: `campaigns/analytics`, `ad_groups/analytics`, `ads/analytics`.
      */
-    async pullAdMetrics(input: {
+    async pullMetrics(input: {
       ad_account_id: string;
-      days: number;
+      /** Days re-read at least (the restatement window). */
+      min_days: number;
+      /** Days pulled when the account was never pulled. */
+      backfill_days: number;
       settings: AttributionSettings;
-    }): Promise<{ rows: number; start_date: string; end_date: string }> {
+    }): Promise<{ rows: number; start_date: string; end_date: string; capped: boolean }> {
       const id = input.ad_account_id;
       const account = await getAdAccount(deps.db, id);
       const today = dateInTimeZone(now(), account.time_zone ?? 'UTC');
-      const days = Math.min(Math.max(1, input.days), MAX_DAYS_PER_CALL);
+      const missed = account.last_pulled_through
+        ? Math.round((Date.parse(today) - Date.parse(account.last_pulled_through)) / 86_400_000) + 1
+        : input.backfill_days;
+      const wanted = Math.max(1, input.min_days, missed);
+      const days = Math.min(wanted, MAX_DAYS_PER_CALL);
       const startDate = addDays(today, -(days - 1));
-      const adIds = await listAdIds(deps.db, id);
-      let rows = 0;
-      for (let i = 0; i < adIds.length; i += MAX_IDS_PER_CALL) {
-        const chunk = adIds.slice(i, i + MAX_IDS_PER_CALL);
-        const result: AdAnalyticsRow[] = await withToken(id, (token) =>
-          getAdAnalytics(deps.http, token, id, { adIds: chunk, startDate, endDate: today, settings: input.settings }),
-        );
-        rows += await upsertAdMetrics(deps.db, {
-          adAccountId: id,
-          currency: account.currency,
-          settings: input.settings,
-          rows: result,
-          today,
-          now: now(),
-        });
-        heartbeat({ ads_done: i + chunk.length });
+      const units: Array<{ level: MetricLevel; ids: string[] }> = [];
+      for (const level of ['campaign', 'ad_group', 'ad'] as const) {
+        const ids = await listEntityIds(deps.db, id, level);
+        for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL) units.push({ level, ids: ids.slice(i, i + MAX_IDS_PER_CALL) });
       }
-      await deps.db.updateTable('ad_accounts').set({ last_successful_pull_at: now() }).where('ad_account_id', '=', id).execute();
-      return { rows, start_date: startDate, end_date: today };
+      const resumed = activityInfo().heartbeatDetails as { unit: number; rows: number } | undefined;
+      let rows = resumed?.rows ?? 0;
+      for (let unit = resumed?.unit ?? 0; unit < units.length; unit += 1) {
+        const { level, ids } = units[unit]!;
+        const result = await withToken(id, (token) =>
+          getAnalytics(deps.http, token, id, { level, ids, startDate, endDate: today, settings: input.settings }),
+        );
+        rows += await upsertMetrics(deps.db, { adAccountId: id, level, currency: account.currency, settings: input.settings, rows: result, today, now: now() });
+        heartbeat({ unit: unit + 1, rows });
+      }
+      await deps.db
+        .updateTable('ad_accounts')
+        .set({ last_successful_pull_at: now(), last_pulled_through: addDays(today, -1), connection_status: 'connected' })
+        .where('ad_account_id', '=', id)
+        .execute();
+      return { rows, start_date: startDate, end_date: today, capped: wanted > days };
+    },
+
+    /**
+     * Stores an account's attribution settings; the next pull then backfills under them, since
+     * metrics are keyed by the settings they were pulled under.
+     */
+    async saveAttributionSettings(input: { ad_account_id: string; settings: AttributionSettings }): Promise<void> {
+      await saveAttributionSettings(deps.db, input.ad_account_id, input.settings);
     },
 
     /** Stores touchpoints and attributes the pending conversions they now qualify for. */
@@ -204,7 +289,11 @@ export function createActivities(deps: ActivityDeps) {
           } catch (error) {
             const cause = error instanceof ApplicationFailure ? error.details?.[0] : undefined;
             const code = (cause as { code?: number } | undefined)?.code;
-            if (code === 953) {
+            if (error instanceof ApplicationFailure && error.type === FAILURE_TYPES.reauth) {
+              await recordCapiOutcomes(deps.db, id, outcomes);
+              await releaseClaims(deps.db, id, toSend.map((e) => e.event_id));
+              throw error;
+            } else if (code === 953) {
               for (const event of toSend) outcomes.push({ event_id: event.event_id, capi_state: 'stale', result: { error_message: String((error as Error).message) } });
             } else if (error instanceof ApplicationFailure && error.nonRetryable) {
               for (const event of toSend) outcomes.push({ event_id: event.event_id, capi_state: 'failed', result: { error_message: error.message } });

@@ -1,8 +1,9 @@
-import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   AD_ACCOUNT_ID,
   adAccountWorkflowId,
   CONNECTION_STATUS,
+  connectedSignal,
   conversionsSignal,
   DEFAULT_ATTRIBUTION_SETTINGS,
   DEFAULT_SCHEDULE,
@@ -10,6 +11,7 @@ import {
   statusQuery,
   TASK_QUEUE,
   touchpointsSignal,
+  updateSettingsUpdate,
   type AdAccountStatus,
   type AttributionSettings,
   type ScheduleSettings,
@@ -38,8 +40,9 @@ export class RoutyPinterestClient {
   ) {}
 
   /**
-   * Starts (or reaches, if already running) the ad account's workflow. The account and its
-   * tokens must already be stored by the OAuth callback.
+   * Starts the ad account's workflow, or tells the running one that the account was
+   * (re)connected (signal-with-start of `connected`), so a `needs_reauth` account resumes and
+   * pulls the days it missed. The account and its tokens must already be stored by the OAuth callback.
    */
   async connectAdAccount(input: {
     ad_account_id: string;
@@ -47,10 +50,11 @@ export class RoutyPinterestClient {
     schedule?: Partial<ScheduleSettings>;
   }): Promise<{ workflow_id: string }> {
     const workflowId = adAccountWorkflowId(input.ad_account_id);
-    await this.temporal.workflow.start<typeof adAccountWorkflow>('adAccountWorkflow', {
+    await this.temporal.workflow.signalWithStart<typeof adAccountWorkflow, []>('adAccountWorkflow', {
       taskQueue: this.defaults.taskQueue ?? TASK_QUEUE,
       workflowId,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      signal: connectedSignal,
+      signalArgs: [],
       typedSearchAttributes: [
         { key: AD_ACCOUNT_ID, value: input.ad_account_id },
         { key: CONNECTION_STATUS, value: 'connected' },
@@ -64,6 +68,15 @@ export class RoutyPinterestClient {
       ],
     });
     return { workflow_id: workflowId };
+  }
+
+  /**
+   * Changes the account's attribution settings through the workflow's validated `updateSettings`
+   * update. @returns the settings now in force. @throws WorkflowUpdateFailedError naming the field
+   * when a value is not allowed (windows: 0, 1, 7, 14, 30, 60).
+   */
+  updateSettings(adAccountId: string, change: Partial<AttributionSettings>): Promise<AttributionSettings> {
+    return this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).executeUpdate(updateSettingsUpdate, { args: [change] });
   }
 
   /** Validates, hashes and signals conversions; a bad record is reported by index and field, the rest accepted. */

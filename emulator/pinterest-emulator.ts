@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { buildSeed, dailyMetrics, type SeedData } from './seed';
+import { buildSeed, CURRENCY_SCALE, dailyMetrics, sumMetrics, type SeedData } from './seed';
 
 /** The emulator's demo Pinterest app (used when no PINTEREST_APP_* is configured). */
 export const EMULATOR_APP = { appId: '1500001', appSecret: 'emulator-app-secret' };
@@ -27,6 +27,20 @@ export interface RecordedExchange {
   body: unknown;
   status: number;
   response: unknown;
+}
+
+/** A failure the emulator answers with instead of the real response. */
+export type Fault =
+  /** HTTP 429, Pinterest code 8, with the wait in `X-RateLimit-Reset` or in the message text. */
+  | { kind: 'rate_limit'; hint: 'header' | 'message'; retry_after_seconds: number }
+  | { kind: 'server_error' }
+  | { kind: 'slow'; delay_ms: number };
+
+interface QueuedFault {
+  fault: Fault;
+  remaining: number;
+  /** Only requests whose path contains this string (default: every /v5 API path but OAuth). */
+  pathContains?: string;
 }
 
 export interface EmulatorOptions {
@@ -61,12 +75,35 @@ export class PinterestEmulator {
   private readonly accessTokens = new Map<string, TokenGrant>();
   private readonly refreshTokens = new Map<string, TokenGrant>();
   readonly server: FastifyInstance;
+  private readonly faults: QueuedFault[] = [];
+  /** Requests per spec path template, e.g. `GET /ad_accounts/{ad_account_id}/ads`. */
+  readonly requestCounts = new Map<string, number>();
 
   constructor(options: EmulatorOptions = {}) {
     this.seed = options.seed ?? buildSeed();
     this.now = options.now ?? (() => new Date());
     this.server = Fastify({ logger: false });
     this.server.register(formbody);
+    this.server.addHook('preHandler', async (request, reply) => {
+      const route = request.routeOptions.url ?? '';
+      if (!route.startsWith('/v5/')) return;
+      const key = `${request.method} ${route.slice(3).replace(/:([a-z_]+)/g, '{$1}')}`;
+      this.requestCounts.set(key, (this.requestCounts.get(key) ?? 0) + 1);
+      const queued = this.faults.find((f) =>
+        f.remaining > 0 && (f.pathContains ? request.url.includes(f.pathContains) : route !== '/v5/oauth/token'),
+      );
+      if (!queued) return;
+      queued.remaining -= 1;
+      const fault = queued.fault;
+      if (fault.kind === 'slow') {
+        await new Promise((resolve) => setTimeout(resolve, fault.delay_ms));
+        return;
+      }
+      if (fault.kind === 'server_error') return error(reply, 503, 503, 'Service Unavailable. Please try again later.');
+      if (fault.hint === 'header') reply.header('X-RateLimit-Reset', String(fault.retry_after_seconds));
+      const hint = fault.hint === 'message' ? ` Please retry after ${fault.retry_after_seconds} seconds.` : '';
+      return error(reply, 429, 8, `You have exceeded your rate limit. Try again later.${hint}`);
+    });
     this.server.addHook('onSend', async (request, reply, payload) => {
       const route = request.routeOptions.url;
       if (route?.startsWith('/v5/')) {
@@ -103,6 +140,22 @@ export class PinterestEmulator {
 
   async close(): Promise<void> {
     await this.server.close();
+  }
+
+  /** Answers the next `times` matching API requests with `fault` instead of the real response. */
+  inject(fault: Fault, options: { times?: number; pathContains?: string } = {}): void {
+    this.faults.push({ fault, remaining: options.times ?? 1, pathContains: options.pathContains });
+  }
+
+  /** Every access token issued so far expires now (the refresh tokens stay valid). */
+  expireAccessTokens(): void {
+    for (const grant of this.accessTokens.values()) grant.expiresAt = 0;
+  }
+
+  /** The user revokes the app: every access and refresh token stops working. */
+  revokeGrants(): void {
+    this.accessTokens.clear();
+    this.refreshTokens.clear();
   }
 
   /** A new token pair in the OauthAccessTokenResponseCode / ...Refresh shape. */
@@ -231,40 +284,70 @@ export class PinterestEmulator {
       return { ...page, items: page.items.map(({ pin_title: _title, ...a }) => ({ ...a, type: 'pinpromotion' })) };
     });
 
-    s.get('/v5/ad_accounts/:ad_account_id/ads/analytics', async (request, reply) => {
-      const { ad_account_id } = request.params as { ad_account_id: string };
-      if (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply)) return reply;
-      const q = request.query as Record<string, unknown>;
-      const adIds = asArray(q.ad_ids);
-      const columns = asArray(q.columns);
-      const start = String(q.start_date ?? '');
-      const end = String(q.end_date ?? '');
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || !/^\d{4}-\d{2}-\d{2}$/.test(end)) {
-        return error(reply, 400, 1, 'start_date and end_date must be YYYY-MM-DD.');
-      }
-      if (adIds.length === 0 || adIds.length > 250) return error(reply, 400, 1, 'ad_ids must hold 1 to 250 ids.');
-      if (columns.length === 0) return error(reply, 400, 1, 'columns is required.');
-      if (q.granularity !== 'DAY') return error(reply, 400, 1, 'The emulator serves granularity DAY only.');
-      const today = this.now().toISOString().slice(0, 10);
-      const span = (Date.parse(end) - Date.parse(start)) / 86_400_000;
-      const back = (Date.parse(today) - Date.parse(start)) / 86_400_000;
-      if (span < 0 || span > 89) return error(reply, 400, 1, 'The date range can be at most 90 days.');
-      if (back > 90) return error(reply, 400, 1, 'start_date cannot be more than 90 days back.');
-      const rows: Array<Record<string, unknown>> = [];
-      for (const adId of adIds) {
-        const ad = this.seed.ads.find((a) => a.id === adId && a.ad_account_id === ad_account_id);
-        const campaign = ad && this.seed.campaigns.find((c) => c.id === ad.campaign_id);
-        if (!ad || !campaign) continue;
-        for (let d = Date.parse(start); d <= Date.parse(end); d += 86_400_000) {
-          const date = new Date(d).toISOString().slice(0, 10);
-          const metrics = dailyMetrics(ad, campaign, date, (Date.parse(today) - d) / 86_400_000);
-          if (!metrics) continue;
-          const row: Record<string, unknown> = { AD_ID: ad.id, DATE: date };
-          for (const column of columns) if (column in metrics) row[column] = metrics[column];
-          rows.push(row);
+    const analytics = (level: 'ads' | 'ad_groups' | 'campaigns') => {
+      const [idsParam, idColumn] =
+        level === 'ads' ? ['ad_ids', 'AD_ID'] : level === 'ad_groups' ? ['ad_group_ids', 'AD_GROUP_ID'] : ['campaign_ids', 'CAMPAIGN_ID'];
+      s.get(`/v5/ad_accounts/:ad_account_id/${level}/analytics`, async (request, reply) => {
+        const { ad_account_id } = request.params as { ad_account_id: string };
+        if (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply)) return reply;
+        const q = request.query as Record<string, unknown>;
+        const ids = asArray(q[idsParam]);
+        const columns = asArray(q.columns);
+        const start = String(q.start_date ?? '');
+        const end = String(q.end_date ?? '');
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || !/^\d{4}-\d{2}-\d{2}$/.test(end)) {
+          return error(reply, 400, 1, 'start_date and end_date must be YYYY-MM-DD.');
         }
-      }
-      return rows;
+        if (ids.length === 0 || ids.length > 250) return error(reply, 400, 1, `${idsParam} must hold 1 to 250 ids.`);
+        if (columns.length === 0) return error(reply, 400, 1, 'columns is required.');
+        if (q.granularity !== 'DAY') return error(reply, 400, 1, 'The emulator serves granularity DAY only.');
+        const today = this.now().toISOString().slice(0, 10);
+        const span = (Date.parse(end) - Date.parse(start)) / 86_400_000;
+        const back = (Date.parse(today) - Date.parse(start)) / 86_400_000;
+        if (span < 0 || span > 89) return error(reply, 400, 1, 'The date range can be at most 90 days.');
+        if (back > 90) return error(reply, 400, 1, 'start_date cannot be more than 90 days back.');
+        const scale = CURRENCY_SCALE[this.seed.adAccounts.find((a) => a.id === ad_account_id)!.currency] ?? 1;
+        const rows: Array<Record<string, unknown>> = [];
+        for (const id of ids) {
+          const ads = this.seed.ads.filter(
+            (a) => a.ad_account_id === ad_account_id && (level === 'ads' ? a.id : level === 'ad_groups' ? a.ad_group_id : a.campaign_id) === id,
+          );
+          for (let d = Date.parse(start); d <= Date.parse(end); d += 86_400_000) {
+            const date = new Date(d).toISOString().slice(0, 10);
+            const daily = ads.flatMap((ad) => {
+              const campaign = this.seed.campaigns.find((c) => c.id === ad.campaign_id)!;
+              const metrics = dailyMetrics(ad, campaign, date, (Date.parse(today) - d) / 86_400_000, scale);
+              return metrics ? [metrics] : [];
+            });
+            if (daily.length === 0) continue;
+            const metrics = sumMetrics(daily);
+            const row: Record<string, unknown> = { [idColumn]: id, DATE: date };
+            for (const column of columns) if (column in metrics) row[column] = metrics[column];
+            rows.push(row);
+          }
+        }
+        return rows;
+      });
+    };
+    analytics('ads');
+    analytics('ad_groups');
+    analytics('campaigns');
+
+    s.get('/v5/pins/:pin_id', async (request, reply) => {
+      const { pin_id } = request.params as { pin_id: string };
+      if (!this.authorize(request, reply)) return reply;
+      const ad = this.seed.ads.find((a) => a.pin_id === pin_id);
+      if (!ad) return error(reply, 404, 50, 'Pin not found.');
+      return {
+        id: pin_id,
+        title: ad.pin_title,
+        description: `${ad.pin_title}. Ideas from Evergreen Home & Garden.`,
+        link: `https://shop.example.com/p/${pin_id}`,
+        created_at: '2026-03-01T12:00:00',
+        board_id: '1099300727702429999',
+        creative_type: ad.creative_type === 'IDEA' ? 'IDEA' : ad.creative_type === 'VIDEO' ? 'VIDEO' : 'REGULAR',
+        media: { media_type: ad.creative_type === 'VIDEO' ? 'video' : ad.creative_type === 'IDEA' ? 'multiple_mixed' : 'image' },
+      };
     });
 
     s.post('/v5/ad_accounts/:ad_account_id/events', async (request, reply) => {
@@ -295,7 +378,12 @@ export class PinterestEmulator {
       };
     });
 
-    // Not part of Pinterest: lets a separate process (the demo) read what the emulator received.
+    // Not part of Pinterest: lets a separate process (the demo, a chaos run) read and steer it.
     s.get('/_emulator/capi-requests', async () => this.capiRequests);
+    s.post('/_emulator/faults', async (request) => {
+      const body = request.body as { fault: Fault; times?: number; path_contains?: string };
+      this.inject(body.fault, { times: body.times, pathContains: body.path_contains });
+      return { queued: true };
+    });
   }
 }

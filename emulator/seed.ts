@@ -91,91 +91,159 @@ const PIN_TITLES = [
 
 const CREATIVE_TYPES: SeedAd['creative_type'][] = ['REGULAR', 'VIDEO', 'IDEA', 'REGULAR'];
 
-/** Builds the seeded advertiser: 3 campaigns (one archived), 6 ad groups, 12 ads. */
-export function buildSeed(adAccountId = DEMO_AD_ACCOUNT_ID): SeedData {
-  const adAccounts: SeedAdAccount[] = [
-    {
-      id: adAccountId,
-      name: 'Evergreen Home & Garden',
-      currency: 'USD',
-      country: 'US',
-      time_zone: 'America/New_York',
-      owner: { id: '1099300727702429065', username: 'evergreenhome' },
-    },
-  ];
-  const campaigns: SeedCampaign[] = [];
-  const adGroups: SeedAdGroup[] = [];
-  const ads: SeedAd[] = [];
-  let adIndex = 0;
-  CAMPAIGNS.forEach((campaign, c) => {
-    const { groups, ...fields } = campaign;
-    const campaignId = `6267365335${String(c + 1).padStart(2, '0')}`;
-    campaigns.push({ id: campaignId, ad_account_id: adAccountId, ...fields });
-    groups.forEach((groupName, g) => {
-      const adGroupId = `26800607047${c + 1}${g + 1}`;
-      adGroups.push({ id: adGroupId, campaign_id: campaignId, ad_account_id: adAccountId, name: groupName, status: campaign.status });
-      for (let a = 0; a < 2; a += 1) {
-        const title = PIN_TITLES[adIndex % PIN_TITLES.length]!;
-        ads.push({
-          id: `6871959059${String(adIndex + 1).padStart(2, '0')}`,
-          ad_group_id: adGroupId,
-          campaign_id: campaignId,
-          ad_account_id: adAccountId,
-          // 18 digits: beyond Number.MAX_SAFE_INTEGER, so it must stay a string end to end.
-          pin_id: `9876543210123456${String(adIndex + 1).padStart(2, '0')}`,
-          creative_type: CREATIVE_TYPES[adIndex % CREATIVE_TYPES.length]!,
-          name: `${groupName}: ${title}`,
-          status: campaign.status,
-          pin_title: title,
-        });
-        adIndex += 1;
-      }
-    });
-  });
-  return { adAccounts, campaigns, adGroups, ads };
+/** An ad account the emulator's demo user can reach. */
+export interface SeedAccountOptions {
+  id: string;
+  currency: string;
+  time_zone?: string;
+  name?: string;
 }
 
-/** Metric columns the emulator can fill (a subset of the spec's sync `columns` enum). */
+/** How many units of an account's currency one US dollar of the seed's base prices is worth. */
+export const CURRENCY_SCALE: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79, JPY: 150 };
+
+/**
+ * Builds the seeded advertiser(s). Each account gets 3 campaigns (one archived, stopped 40 days
+ * ago), 2 ad groups each and `adsPerGroup` ads per group (REGULAR, VIDEO, IDEA). The first
+ * account's ids are stable across versions; tests rely on them.
+ */
+export function buildSeed(options: { accounts?: SeedAccountOptions[]; adsPerGroup?: number } = {}): SeedData {
+  const accounts = options.accounts ?? [{ id: DEMO_AD_ACCOUNT_ID, currency: 'USD' }];
+  const adsPerGroup = options.adsPerGroup ?? 2;
+  const seed: SeedData = { adAccounts: [], campaigns: [], adGroups: [], ads: [] };
+  accounts.forEach((account, k) => {
+    seed.adAccounts.push({
+      id: account.id,
+      name: account.name ?? (k === 0 ? 'Evergreen Home & Garden' : `Evergreen Home & Garden ${account.currency}`),
+      currency: account.currency,
+      country: account.currency === 'EUR' ? 'DE' : account.currency === 'JPY' ? 'JP' : 'US',
+      time_zone: account.time_zone ?? (account.currency === 'JPY' ? 'Asia/Tokyo' : account.currency === 'EUR' ? 'Europe/Berlin' : 'America/New_York'),
+      owner: { id: '1099300727702429065', username: 'evergreenhome' },
+    });
+    const compact = k === 0 && adsPerGroup <= 16;
+    let adIndex = 0;
+    CAMPAIGNS.forEach((campaign, c) => {
+      const { groups, ...fields } = campaign;
+      const campaignId = k === 0 ? `6267365335${String(c + 1).padStart(2, '0')}` : `62673${k}5335${String(c + 1).padStart(2, '0')}`;
+      seed.campaigns.push({ id: campaignId, ad_account_id: account.id, ...fields });
+      groups.forEach((groupName, g) => {
+        const adGroupId = k === 0 ? `26800607047${c + 1}${g + 1}` : `2680${k}0607047${c + 1}${g + 1}`;
+        seed.adGroups.push({ id: adGroupId, campaign_id: campaignId, ad_account_id: account.id, name: groupName, status: campaign.status });
+        for (let a = 0; a < adsPerGroup; a += 1) {
+          const title = PIN_TITLES[adIndex % PIN_TITLES.length]!;
+          seed.ads.push({
+            id: compact ? `6871959059${String(adIndex + 1).padStart(2, '0')}` : `687195${k}${String(adIndex + 1).padStart(6, '0')}`,
+            ad_group_id: adGroupId,
+            campaign_id: campaignId,
+            ad_account_id: account.id,
+            // 18 digits: beyond Number.MAX_SAFE_INTEGER, so it must stay a string end to end.
+            pin_id: compact ? `9876543210123456${String(adIndex + 1).padStart(2, '0')}` : `98765432${k}${String(adIndex + 1).padStart(9, '0')}`,
+            creative_type: CREATIVE_TYPES[adIndex % CREATIVE_TYPES.length]!,
+            name: `${groupName}: ${title}`,
+            status: campaign.status,
+            pin_title: title,
+          });
+          adIndex += 1;
+        }
+      });
+    });
+  });
+  return seed;
+}
+
+/** Metric columns the emulator can fill (a subset of the spec's sync `columns` enum), per day. */
 export type MetricRow = Record<string, number>;
 
 /**
  * Deterministic daily metrics of one ad on one date (`YYYY-MM-DD`), or undefined when the ad did
- * not deliver that day. Spend is micro-currency of the account's currency.
+ * not deliver that day. Money is micro-currency of the account's currency (`currencyScale` makes
+ * yen amounts yen-sized). Paid (`_1`) and earned (`_2`) splits add up to their totals.
  */
-export function dailyMetrics(ad: SeedAd, campaign: SeedCampaign, date: string, daysAgo: number): MetricRow | undefined {
-  if (daysAgo < 0 || daysAgo > 90) return undefined;
+export function dailyMetrics(ad: SeedAd, campaign: SeedCampaign, date: string, daysAgo: number, currencyScale = 1): MetricRow | undefined {
+  if (daysAgo < 0 || daysAgo > 1000) return undefined;
   if (campaign.stopped_days_ago !== undefined && daysAgo < campaign.stopped_days_ago) return undefined;
   const random = prng(hashString(`${ad.id}:${date}`));
   const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
   const weekendBoost = weekday === 0 || weekday === 6 ? 1.25 : 1;
-  const formatFactor = ad.creative_type === 'VIDEO' ? 1.4 : ad.creative_type === 'IDEA' ? 0.9 : 1;
-  const impressions = Math.round((1800 + random() * 2400) * weekendBoost * formatFactor);
-  const cpmMicro = 4_000_000 + Math.round(random() * 3_000_000);
-  const spend = Math.round((impressions / 1000) * cpmMicro);
-  const saves = Math.round(impressions * (0.004 + random() * 0.006) * (ad.creative_type === 'IDEA' ? 2 : 1));
-  const pinClicks = Math.round(impressions * (0.008 + random() * 0.01));
-  const outbound = ad.creative_type === 'IDEA' ? 0 : Math.round(pinClicks * (0.35 + random() * 0.25));
-  const engagement = saves + pinClicks + Math.round(impressions * 0.002);
-  const checkouts = Math.round(outbound * (0.02 + random() * 0.03));
-  return {
+  const video = ad.creative_type === 'VIDEO';
+  const idea = ad.creative_type === 'IDEA';
+  const formatFactor = video ? 1.4 : idea ? 0.9 : 1;
+  const paidImpressions = Math.round((1800 + random() * 2400) * weekendBoost * formatFactor);
+  const earnedImpressions = Math.round(paidImpressions * (0.08 + random() * 0.05));
+  const cpmMicro = Math.round((4_000_000 + random() * 3_000_000) * currencyScale);
+  const spend = Math.round((paidImpressions / 1000) * cpmMicro);
+  const paidSaves = Math.round(paidImpressions * (0.004 + random() * 0.006) * (idea ? 2 : 1));
+  const earnedSaves = Math.round(paidSaves * 0.2);
+  const paidPinClicks = Math.round(paidImpressions * (0.008 + random() * 0.01));
+  const earnedPinClicks = Math.round(paidPinClicks * 0.1);
+  const paidOutbound = idea ? 0 : Math.round(paidPinClicks * (0.35 + random() * 0.25));
+  const earnedOutbound = Math.round(paidOutbound * 0.1);
+  const paidEngagement = paidSaves + paidPinClicks + Math.round(paidImpressions * 0.002);
+  const earnedEngagement = earnedSaves + earnedPinClicks;
+  const clickCheckouts = Math.round(paidOutbound * (0.02 + random() * 0.03));
+  const engagementCheckouts = Math.round(paidSaves * 0.03);
+  const viewCheckouts = Math.round(paidImpressions * 0.0004);
+  const checkouts = clickCheckouts + engagementCheckouts + viewCheckouts;
+  const orderValue = () => Math.round((30_000_000 + random() * 60_000_000) * currencyScale);
+  const clickValue = clickCheckouts * orderValue();
+  const engagementValue = engagementCheckouts * orderValue();
+  const viewValue = viewCheckouts * orderValue();
+  const webCheckouts = checkouts - Math.round(checkouts * 0.1);
+  const signups = Math.round(paidPinClicks * 0.01);
+  const pageVisits = paidOutbound + earnedOutbound;
+  const row: MetricRow = {
     SPEND_IN_MICRO_DOLLAR: spend,
-    SPEND_IN_DOLLAR: spend / 1_000_000,
-    PAID_IMPRESSION: impressions,
-    TOTAL_IMPRESSION: impressions + Math.round(impressions * 0.1),
-    IMPRESSION_1: impressions,
-    IMPRESSION_2: Math.round(impressions * 0.1),
-    REPIN_1: saves,
-    REPIN_2: Math.round(saves * 0.2),
-    TOTAL_CLICKTHROUGH: pinClicks,
-    CLICKTHROUGH_1: pinClicks,
-    OUTBOUND_CLICK_1: outbound,
-    OUTBOUND_CLICK_2: Math.round(outbound * 0.1),
-    TOTAL_ENGAGEMENT: engagement,
-    TOTAL_CONVERSIONS: checkouts + Math.round(pinClicks * 0.01),
+    PAID_IMPRESSION: paidImpressions,
+    IMPRESSION_1: paidImpressions,
+    IMPRESSION_2: earnedImpressions,
+    TOTAL_IMPRESSION: paidImpressions + earnedImpressions,
+    REPIN_1: paidSaves,
+    REPIN_2: earnedSaves,
+    CLICKTHROUGH_1: paidPinClicks,
+    CLICKTHROUGH_2: earnedPinClicks,
+    TOTAL_CLICKTHROUGH: paidPinClicks + earnedPinClicks,
+    OUTBOUND_CLICK_1: paidOutbound,
+    OUTBOUND_CLICK_2: earnedOutbound,
+    ENGAGEMENT_1: paidEngagement,
+    ENGAGEMENT_2: earnedEngagement,
+    TOTAL_ENGAGEMENT: paidEngagement + earnedEngagement,
+    TOTAL_WEB_SESSIONS: pageVisits,
+    TOTAL_PAGE_VISIT: pageVisits,
+    TOTAL_SIGNUP: signups,
+    TOTAL_LEAD: 0,
+    TOTAL_CUSTOM: 0,
     TOTAL_CHECKOUT: checkouts,
-    TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR: checkouts * (30_000_000 + Math.round(random() * 60_000_000)),
-    ...(ad.creative_type === 'VIDEO'
-      ? { VIDEO_MRC_VIEWS_2: Math.round(impressions * 0.4), VIDEO_3SEC_VIEWS_2: Math.round(impressions * 0.55) }
-      : {}),
+    TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR: clickValue + engagementValue + viewValue,
+    TOTAL_CLICK_CHECKOUT: clickCheckouts,
+    TOTAL_CLICK_CHECKOUT_VALUE_IN_MICRO_DOLLAR: clickValue,
+    TOTAL_ENGAGEMENT_CHECKOUT: engagementCheckouts,
+    TOTAL_ENGAGEMENT_CHECKOUT_VALUE_IN_MICRO_DOLLAR: engagementValue,
+    TOTAL_VIEW_CHECKOUT: viewCheckouts,
+    TOTAL_VIEW_CHECKOUT_VALUE_IN_MICRO_DOLLAR: viewValue,
+    TOTAL_WEB_CHECKOUT: webCheckouts,
+    TOTAL_OFFLINE_CHECKOUT: checkouts - webCheckouts,
+    TOTAL_CONVERSIONS: checkouts + signups + pageVisits,
   };
+  if (video) {
+    const mrc = Math.round(paidImpressions * 0.4);
+    Object.assign(row, {
+      VIDEO_MRC_VIEWS_1: mrc,
+      VIDEO_MRC_VIEWS_2: Math.round(mrc * 0.1),
+      TOTAL_VIDEO_MRC_VIEWS: mrc + Math.round(mrc * 0.1),
+      TOTAL_VIDEO_3SEC_VIEWS: Math.round(paidImpressions * 0.55),
+      TOTAL_VIDEO_P100_COMPLETE: Math.round(paidImpressions * 0.12),
+    });
+  }
+  if (idea) {
+    const visits = Math.round(paidPinClicks * 0.3);
+    Object.assign(row, { IDEA_PIN_PRODUCT_TAG_VISIT_1: visits, IDEA_PIN_PRODUCT_TAG_VISIT_2: 0, TOTAL_IDEA_PIN_PRODUCT_TAG_VISIT: visits });
+  }
+  return row;
+}
+
+/** Adds metric rows column by column (campaign and ad group rows are sums of their ads). */
+export function sumMetrics(rows: MetricRow[]): MetricRow {
+  const total: MetricRow = {};
+  for (const row of rows) for (const [column, value] of Object.entries(row)) total[column] = (total[column] ?? 0) + value;
+  return total;
 }

@@ -10,19 +10,39 @@ const input: AdAccountWorkflowInput = {
 };
 
 describe('AdAccountState', () => {
-  it('backfills first, then re-reads the restatement window (longest of click and engagement)', () => {
+  it('re-reads the restatement window (longest of click and engagement) every pull interval', () => {
     const state = new AdAccountState(input, 0);
     assert.equal(state.pullDue(0), true);
-    assert.equal(state.pullDays(), 90);
+    assert.equal(state.restatementDays(), 60);
     state.pullSucceeded(1_000, 500);
-    assert.equal(state.pullDays(), 60);
     assert.equal(state.pullDue(60_999), false);
     assert.equal(state.pullDue(61_000), true);
+  });
+
+  it('parks pulls while the grant is refused and pulls at once when reconnected', () => {
+    const state = new AdAccountState(input, 0);
+    state.pullSucceeded(0, 1);
+    state.entitySyncSucceeded(0);
+    state.needsReauth('refused');
+    assert.equal(state.pullDue(10 * 60_000), false);
+    assert.equal(state.msUntilNextDue(10 * 60_000), undefined, 'no timer while parked and nothing pending');
+    state.reconnected(10 * 60_000);
+    assert.equal(state.status().connection_status, 'connected');
+    assert.equal(state.pullDue(10 * 60_000), true);
+  });
+
+  it('waits out a long rate limit and shows it in status', () => {
+    const state = new AdAccountState(input, 0);
+    state.rateLimitedFor(1_000, 7200, 'daily cap');
+    assert.equal(state.status().rate_limited_until, new Date(7_201_000).toISOString());
+    assert.equal(state.pullDue(7_200_999), false);
+    assert.equal(state.pullDue(7_201_000), true);
   });
 
   it('keeps one expiry time, the earliest, and survives continue-as-new as plain JSON', () => {
     const state = new AdAccountState(input, 0);
     state.pullSucceeded(0, 1);
+    state.entitySyncSucceeded(0);
     state.pendingAdded(10_000);
     state.pendingAdded(20_000);
     assert.equal(state.nextExpiryAt, 110_000);

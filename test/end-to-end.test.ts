@@ -106,10 +106,10 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
         .executeTakeFirstOrThrow();
     const first = await totals();
     const activities = createActivities(app.activityDeps);
-    const input = { ad_account_id: ACCOUNT, days: 30, settings: DEFAULT_ATTRIBUTION_SETTINGS };
-    const pulled = (await new MockActivityEnvironment().run(activities.pullAdMetrics, input)) as { rows: number };
+    const input = { ad_account_id: ACCOUNT, min_days: 30, backfill_days: 90, settings: DEFAULT_ATTRIBUTION_SETTINGS };
+    const pulled = (await new MockActivityEnvironment().run(activities.pullMetrics, input)) as { rows: number; start_date: string };
     assert.ok(pulled.rows > 200, `re-read ${pulled.rows} rows`);
-    await new MockActivityEnvironment().run(activities.pullAdMetrics, input);
+    await new MockActivityEnvironment().run(activities.pullMetrics, input);
     assert.deepEqual(await totals(), first);
   });
 

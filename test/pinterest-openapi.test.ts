@@ -3,13 +3,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { AD_METRIC_COLUMNS, getAdAnalytics } from '../activities/pinterest/analytics';
+import { getAnalytics, METRIC_COLUMNS } from '../activities/pinterest/analytics';
 import { sendConversionEvents } from '../activities/pinterest/conversions';
 import {
   adAccountSchema,
   adGroupSchema,
   adSchema,
   campaignSchema,
+  getPin,
   listAdAccounts,
   listAdGroups,
   listAds,
@@ -58,13 +59,22 @@ describe('Pinterest API shapes', { skip: spec.skip }, () => {
     const ads = await listAds(http, token, DEMO_AD_ACCOUNT_ID);
     const today = new Date().toISOString().slice(0, 10);
     const start = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
-    const rows = await getAdAnalytics(http, token, DEMO_AD_ACCOUNT_ID, {
-      adIds: ads.map((a) => a.id),
-      startDate: start,
-      endDate: today,
-      settings: DEFAULT_ATTRIBUTION_SETTINGS,
-    });
-    assert.ok(rows.length > 100);
+    const range = { startDate: start, endDate: today, settings: DEFAULT_ATTRIBUTION_SETTINGS };
+    const adRows = await getAnalytics(http, token, DEMO_AD_ACCOUNT_ID, { level: 'ad', ids: ads.map((a) => a.id), ...range });
+    const campaignRows = await getAnalytics(http, token, DEMO_AD_ACCOUNT_ID, { level: 'campaign', ids: campaigns.map((c) => c.id), ...range });
+    const adGroupRows = await getAnalytics(http, token, DEMO_AD_ACCOUNT_ID, { level: 'ad_group', ids: (await listAdGroups(http, token, DEMO_AD_ACCOUNT_ID)).map((g) => g.id), ...range });
+    assert.ok(adRows.length > 100);
+    // The levels reconcile: campaign spend is the sum of its ads' spend, day by day.
+    const spend = (rows: typeof adRows) => rows.reduce((total, r) => total + Number(r.columns.SPEND_IN_MICRO_DOLLAR ?? 0), 0);
+    assert.equal(spend(campaignRows), spend(adRows));
+    assert.equal(spend(adGroupRows), spend(adRows));
+    const video = adRows.find((r) => r.entity_id === ads.find((a) => a.creative_type === 'VIDEO')!.id)!;
+    assert.ok(Number(video.columns.TOTAL_VIDEO_MRC_VIEWS) > 0, 'video metrics pulled');
+    const idea = adRows.find((r) => r.entity_id === ads.find((a) => a.creative_type === 'IDEA')!.id)!;
+    assert.ok(Number(idea.columns.TOTAL_IDEA_PIN_PRODUCT_TAG_VISIT) > 0, 'Idea Pin metrics pulled');
+    const pin = await getPin(http, token, DEMO_AD_ACCOUNT_ID, ads[0]!.pin_id!);
+    assert.equal(pin.id, ads[0]!.pin_id);
+    assert.ok(pin.title && pin.link && pin.media?.media_type);
     const capi = await sendConversionEvents(http, token, DEMO_AD_ACCOUNT_ID, [
       {
         event_name: 'checkout',
@@ -89,9 +99,12 @@ describe('Pinterest API shapes', { skip: spec.skip }, () => {
       [
         'GET /ad_accounts',
         'GET /ad_accounts/{ad_account_id}/ad_groups',
+        'GET /ad_accounts/{ad_account_id}/ad_groups/analytics',
         'GET /ad_accounts/{ad_account_id}/ads',
         'GET /ad_accounts/{ad_account_id}/ads/analytics',
         'GET /ad_accounts/{ad_account_id}/campaigns',
+        'GET /ad_accounts/{ad_account_id}/campaigns/analytics',
+        'GET /pins/{pin_id}',
         'POST /ad_accounts/{ad_account_id}/events',
         'POST /oauth/token',
       ],
@@ -120,7 +133,7 @@ describe('Pinterest API shapes', { skip: spec.skip }, () => {
 describe('analytics columns', { skip: columns.skip }, () => {
   it('every column we ask for is in the sync reporting columns enum', () => {
     const known = new Set(readFileSync(columns.path!, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
-    assert.deepEqual(AD_METRIC_COLUMNS.filter((c) => !known.has(c)), []);
+    assert.deepEqual(METRIC_COLUMNS.filter((c) => !known.has(c)), []);
   });
 });
 

@@ -1,6 +1,6 @@
 // The ad account's small state machine, as plain code: no Temporal imports, unit-testable.
 import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
-import type { AdAccountCounters, AdAccountStatus, AdAccountWorkflowInput } from './messages';
+import type { AdAccountCounters, AdAccountStatus, AdAccountWorkflowInput, AttributionSettings, ConnectionStatus } from './messages';
 
 /** Largest batch handed to one activity call: by count, and by JSON size far below Temporal's 2 MB payload limit. */
 export const CONVERSION_BATCH = 1000;
@@ -40,8 +40,13 @@ export class AdAccountState {
   lastPullAt?: number;
   nextPullAt: number;
   nextExpiryAt?: number;
+  nextEntitySyncAt: number;
+  rateLimitedUntil?: number;
   lastError?: string;
-  disconnected = false;
+  settings: AttributionSettings;
+  connectionStatus: ConnectionStatus;
+  /** Matches wait to be sent (the grant was refused while they matched). */
+  unsentMatches: boolean;
 
   constructor(
     readonly input: AdAccountWorkflowInput,
@@ -55,6 +60,20 @@ export class AdAccountState {
     this.lastPullAt = carried?.last_pull_at ? Date.parse(carried.last_pull_at) : undefined;
     this.nextPullAt = carried?.next_pull_at ? Date.parse(carried.next_pull_at) : nowMs;
     this.nextExpiryAt = carried?.next_expiry_at ? Date.parse(carried.next_expiry_at) : undefined;
+    this.nextEntitySyncAt = carried?.next_entity_sync_at ? Date.parse(carried.next_entity_sync_at) : nowMs;
+    this.rateLimitedUntil = carried?.rate_limited_until ? Date.parse(carried.rate_limited_until) : undefined;
+    this.settings = input.settings;
+    this.connectionStatus = carried?.connection_status ?? 'connected';
+    this.unsentMatches = carried?.unsent_matches ?? false;
+  }
+
+  get disconnected(): boolean {
+    return this.connectionStatus === 'disconnected';
+  }
+
+  /** Pulls and entity syncs run only while Pinterest accepts the grant. */
+  get canReachPinterest(): boolean {
+    return this.connectionStatus === 'connected';
   }
 
   bufferConversions(batch: ConversionRecord[]): void {
@@ -80,24 +99,58 @@ export class AdAccountState {
   }
 
   pullDue(nowMs: number): boolean {
-    return nowMs >= this.nextPullAt;
+    return this.canReachPinterest && nowMs >= this.nextPullAt;
+  }
+
+  entitySyncDue(nowMs: number): boolean {
+    return this.canReachPinterest && nowMs >= this.nextEntitySyncAt;
+  }
+
+  entitySyncSucceeded(nowMs: number): void {
+    this.nextEntitySyncAt = nowMs + (this.input.schedule.entity_sync_interval_seconds ?? 3600) * 1000;
   }
 
   expiryDue(nowMs: number): boolean {
     return this.nextExpiryAt !== undefined && nowMs >= this.nextExpiryAt;
   }
 
-  /** Days the next pull reads: the backfill first, then the restatement window (longest of click and engagement). */
-  pullDays(): number {
-    if (!this.backfilled) return this.input.schedule.backfill_days;
-    const { click_window_days, engagement_window_days } = this.input.settings;
-    return Math.max(1, click_window_days, engagement_window_days);
+  /** Days every pull re-reads at least: the restatement window, the longest of the click and engagement windows. */
+  restatementDays(): number {
+    return Math.max(1, this.settings.click_window_days, this.settings.engagement_window_days);
+  }
+
+  /** New settings: the next pull comes now and backfills under them. */
+  settingsChanged(settings: AttributionSettings, nowMs: number): void {
+    this.settings = settings;
+    this.nextPullAt = nowMs;
+  }
+
+  /** Pinterest refused the grant: wait for a reconnect. */
+  needsReauth(message: string): void {
+    this.connectionStatus = 'needs_reauth';
+    this.lastError = message;
+  }
+
+  /** Reconnected through OAuth: pull (the missed days) and sync now. */
+  reconnected(nowMs: number): void {
+    if (this.connectionStatus === 'disconnected') return;
+    this.connectionStatus = 'connected';
+    this.nextPullAt = Math.min(this.nextPullAt, nowMs);
+    this.nextEntitySyncAt = Math.min(this.nextEntitySyncAt, nowMs);
+  }
+
+  /** Pinterest asked for a wait longer than we sleep through in an activity (a daily cap). */
+  rateLimitedFor(nowMs: number, seconds: number, message: string): void {
+    this.rateLimitedUntil = nowMs + seconds * 1000;
+    this.nextPullAt = this.rateLimitedUntil;
+    this.lastError = message;
   }
 
   pullSucceeded(nowMs: number, rows: number): void {
     this.backfilled = true;
     this.lastPullAt = nowMs;
     this.lastError = undefined;
+    this.rateLimitedUntil = undefined;
     this.counters.pulls += 1;
     this.counters.metric_rows_upserted += rows;
     this.nextPullAt = nowMs + this.input.schedule.pull_interval_seconds * 1000;
@@ -114,18 +167,21 @@ export class AdAccountState {
     this.nextExpiryAt = this.nextExpiryAt === undefined ? candidate : Math.min(this.nextExpiryAt, candidate);
   }
 
-  /** Milliseconds until the next timed work (pull or expiry), never negative. */
-  msUntilNextDue(nowMs: number): number {
-    const next = Math.min(this.nextPullAt, this.nextExpiryAt ?? Infinity);
-    return Math.max(0, next - nowMs);
+  /** Milliseconds until the next timed work (pull, entity sync or expiry), never negative; undefined: none. */
+  msUntilNextDue(nowMs: number): number | undefined {
+    const pinterest = this.canReachPinterest ? Math.min(this.nextPullAt, this.nextEntitySyncAt) : Infinity;
+    const next = Math.min(pinterest, this.nextExpiryAt ?? Infinity);
+    return next === Infinity ? undefined : Math.max(0, next - nowMs);
   }
 
   status(): AdAccountStatus {
     const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
     return {
       ad_account_id: this.input.ad_account_id,
-      connection_status: this.disconnected ? 'disconnected' : 'connected',
-      settings: this.input.settings,
+      connection_status: this.connectionStatus,
+      rate_limited_until: iso(this.rateLimitedUntil),
+      next_entity_sync_at: iso(this.nextEntitySyncAt),
+      settings: this.settings,
       schedule: this.input.schedule,
       last_pull_at: iso(this.lastPullAt),
       next_pull_at: iso(this.nextPullAt),
@@ -142,9 +198,12 @@ export class AdAccountState {
     const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
     return {
       ad_account_id: this.input.ad_account_id,
-      settings: this.input.settings,
+      settings: this.settings,
       schedule: this.input.schedule,
       carried: {
+        next_entity_sync_at: iso(this.nextEntitySyncAt),
+        connection_status: this.connectionStatus,
+        rate_limited_until: iso(this.rateLimitedUntil),
         counters: this.counters,
         last_pull_at: iso(this.lastPullAt),
         next_pull_at: iso(this.nextPullAt),

@@ -1,7 +1,7 @@
 import {
   ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
   log,
@@ -15,17 +15,24 @@ import { AdAccountState } from './ad-account-state';
 import {
   AD_ACCOUNT_ID,
   CONNECTION_STATUS,
+  connectedSignal,
   conversionsSignal,
   disconnectSignal,
   LAST_SUCCESSFUL_PULL,
+  settingsProblems,
   statusQuery,
   touchpointsSignal,
+  updateSettingsUpdate,
   type AdAccountWorkflowInput,
 } from './messages';
 
 type Activities = activityTypes.Activities;
 
-// Pulls page through many requests: heartbeat so a dead worker is noticed in a minute.
+// Failure types from activities/index.ts (FAILURE_TYPES), repeated here: workflow code imports no activity code.
+const REAUTH = 'PinterestReauthRequired';
+const RATE_LIMITED_LONG = 'PinterestRateLimitedLong';
+
+// Pulls page through many requests: heartbeat so a dead worker is noticed in two minutes.
 const pulls = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
@@ -38,6 +45,9 @@ const records = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
 });
 
+const causeOf = (error: unknown): ApplicationFailure | undefined =>
+  error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+
 const errorMessage = (error: unknown): string =>
   error instanceof ActivityFailure && error.cause ? error.cause.message : error instanceof Error ? error.message : String(error);
 
@@ -49,7 +59,8 @@ async function recordEach<T>(state: AdAccountState, batch: T[], record: (items: 
   try {
     await record(batch);
   } catch (error) {
-    if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) throw error;
+    const cause = causeOf(error);
+    if (!cause?.nonRetryable || cause.type === REAUTH) throw error;
     if (batch.length === 1) {
       state.counters.records_refused = (state.counters.records_refused ?? 0) + 1;
       state.lastError = errorMessage(error);
@@ -62,43 +73,92 @@ async function recordEach<T>(state: AdAccountState, batch: T[], record: (items: 
 
 /**
  * One workflow per connected Pinterest ad account (id from `adAccountWorkflowId`). Runs until
- * disconnected: pulls entities and daily metrics on its schedule, takes Routy's conversions and
- * touchpoints by signal, attributes them and posts matches to the Conversions API through
- * activities, expires holds with one timer, and continues-as-new when Temporal suggests it.
+ * disconnected: syncs entities and pulls daily metrics on their schedules, takes Routy's
+ * conversions and touchpoints by signal, attributes them and posts matches to the Conversions
+ * API through activities, expires holds with one timer, and continues-as-new when Temporal
+ * suggests it. A refused grant parks it in `needs_reauth` until the `connected` signal.
  */
 export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<void> {
   const state = new AdAccountState(input, Date.now());
+  const id = input.ad_account_id;
+  const setConnectionStatus = () => upsertSearchAttributes([{ key: CONNECTION_STATUS, value: state.connectionStatus }]);
+
   setHandler(conversionsSignal, (batch) => state.bufferConversions(batch));
   setHandler(touchpointsSignal, (batch) => state.bufferTouchpoints(batch));
   setHandler(disconnectSignal, () => {
-    state.disconnected = true;
+    state.connectionStatus = 'disconnected';
+  });
+  setHandler(connectedSignal, () => {
+    state.reconnected(Date.now());
+    setConnectionStatus();
   });
   setHandler(statusQuery, () => state.status());
+  setHandler(
+    updateSettingsUpdate,
+    async (change) => {
+      const settings = { ...state.settings, ...change };
+      await records.saveAttributionSettings({ ad_account_id: id, settings });
+      state.settingsChanged(settings, Date.now());
+      return settings;
+    },
+    {
+      validator: (change) => {
+        const problems = settingsProblems(change);
+        if (problems.length > 0) throw new Error(problems.join('; '));
+      },
+    },
+  );
   upsertSearchAttributes([
-    { key: AD_ACCOUNT_ID, value: input.ad_account_id },
-    { key: CONNECTION_STATUS, value: 'connected' },
+    { key: AD_ACCOUNT_ID, value: id },
+    { key: CONNECTION_STATUS, value: state.connectionStatus },
   ]);
 
-  const id = input.ad_account_id;
+  /** A failure Pinterest will not fix by itself: park the account or note the wait; else rethrow. */
+  const onPinterestFailure = (error: unknown): void => {
+    const cause = causeOf(error);
+    if (cause?.type === REAUTH) {
+      state.needsReauth(cause.message);
+      setConnectionStatus();
+    } else if (cause?.type === RATE_LIMITED_LONG) {
+      const wait = (cause.details?.[0] as { retry_after_seconds?: number } | undefined)?.retry_after_seconds ?? 3600;
+      state.rateLimitedFor(Date.now(), wait, cause.message);
+    } else {
+      state.pullFailed(Date.now(), errorMessage(error));
+    }
+    log.warn('Pinterest call failed', { ad_account_id: id, error: state.lastError });
+  };
+
   while (!state.disconnected) {
-    await condition(() => state.hasBufferedWork() || state.disconnected, state.msUntilNextDue(Date.now()));
+    await condition(() => state.hasBufferedWork() || state.disconnected || state.pullDue(Date.now()), state.msUntilNextDue(Date.now()));
     if (state.disconnected) break;
 
     let matched = 0;
-    if (state.pullDue(Date.now())) {
+    if (state.entitySyncDue(Date.now())) {
       try {
         await pulls.syncEntities({ ad_account_id: id });
-        const pulled = await pulls.pullAdMetrics({ ad_account_id: id, days: state.pullDays(), settings: input.settings });
+        state.entitySyncSucceeded(Date.now());
+      } catch (error) {
+        onPinterestFailure(error);
+        state.entitySyncSucceeded(Date.now());
+      }
+    }
+    if (state.pullDue(Date.now())) {
+      try {
+        const pulled = await pulls.pullMetrics({
+          ad_account_id: id,
+          min_days: state.restatementDays(),
+          backfill_days: input.schedule.backfill_days,
+          settings: state.settings,
+        });
         state.pullSucceeded(Date.now(), pulled.rows);
         upsertSearchAttributes([{ key: LAST_SUCCESSFUL_PULL, value: new Date() }]);
       } catch (error) {
-        state.pullFailed(Date.now(), errorMessage(error));
-        log.warn('pull failed', { ad_account_id: id, error: state.lastError });
+        onPinterestFailure(error);
       }
     }
     while (state.touchpoints.length > 0) {
       await recordEach(state, state.takeTouchpoints(), async (touchpoints) => {
-        const result = await records.recordTouchpoints({ ad_account_id: id, touchpoints, settings: input.settings });
+        const result = await records.recordTouchpoints({ ad_account_id: id, touchpoints, settings: state.settings });
         matched += result.matched;
       });
     }
@@ -107,17 +167,26 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
         const result = await records.recordConversions({
           ad_account_id: id,
           conversions,
-          settings: input.settings,
+          settings: state.settings,
           hold_seconds: input.schedule.hold_seconds,
         });
         matched += result.matched;
         if (result.pending > 0) state.pendingAdded(Date.now());
       });
     }
-    if (matched > 0) {
-      state.counters.conversions_matched += matched;
-      const sent = await records.sendMatchedConversions({ ad_account_id: id });
-      state.counters.conversions_sent += sent.sent;
+    state.counters.conversions_matched += matched;
+    if ((matched > 0 || state.unsentMatches) && state.canReachPinterest) {
+      try {
+        const sent = await records.sendMatchedConversions({ ad_account_id: id });
+        state.counters.conversions_sent += sent.sent;
+        state.unsentMatches = false;
+      } catch (error) {
+        if (causeOf(error)?.type !== REAUTH) throw error;
+        state.unsentMatches = true;
+        onPinterestFailure(error);
+      }
+    } else if (matched > 0) {
+      state.unsentMatches = true;
     }
     if (state.expiryDue(Date.now())) {
       const expired = await records.expirePendingConversions({ ad_account_id: id });
@@ -129,6 +198,6 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       await continueAsNew<typeof adAccountWorkflow>(state.carry());
     }
   }
-  upsertSearchAttributes([{ key: CONNECTION_STATUS, value: 'disconnected' }]);
+  setConnectionStatus();
   await condition(allHandlersFinished);
 }

@@ -1,5 +1,5 @@
 // Messages defined once: imported by the workflow, the worker, the typed client and tests.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
 
@@ -33,10 +33,35 @@ export const DEFAULT_ATTRIBUTION_SETTINGS: AttributionSettings = {
   conversion_report_time: 'TIME_OF_AD_ACTION',
 };
 
+/** The windows Pinterest accepts for `click_window_days`, `engagement_window_days`, `view_window_days`. */
+export const WINDOW_DAYS = [0, 1, 7, 14, 30, 60] as const;
+export const CONVERSION_REPORT_TIMES = ['TIME_OF_AD_ACTION', 'TIME_OF_CONVERSION'] as const;
+
+/**
+ * Checks a settings change; deterministic and dependency-free so the workflow's update validator
+ * can run it. @returns the problems, each naming its field; empty when valid.
+ */
+export function settingsProblems(change: Partial<AttributionSettings>): string[] {
+  const problems: string[] = [];
+  const known = new Set(['click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time']);
+  for (const key of Object.keys(change ?? {})) if (!known.has(key)) problems.push(`${key}: is not a known setting`);
+  for (const key of ['click_window_days', 'engagement_window_days', 'view_window_days'] as const) {
+    const value = change?.[key];
+    if (value !== undefined && !(WINDOW_DAYS as readonly unknown[]).includes(value)) problems.push(`${key}: must be one of ${WINDOW_DAYS.join(', ')}`);
+  }
+  const time = change?.conversion_report_time;
+  if (time !== undefined && !(CONVERSION_REPORT_TIMES as readonly unknown[]).includes(time)) {
+    problems.push(`conversion_report_time: must be ${CONVERSION_REPORT_TIMES.join(' or ')}`);
+  }
+  return problems;
+}
+
 /** Durations, in seconds, so tests on the real dev server run in seconds. */
 export interface ScheduleSettings {
   /** Between report pulls (production: 4 hours). */
   pull_interval_seconds: number;
+  /** Between entity syncs (campaigns, ad groups, ads, pins); production: 1 hour. Optional for runs started before it existed. */
+  entity_sync_interval_seconds?: number;
   /** How long an unmatched conversion waits for a touchpoint (production: 30 days). */
   hold_seconds: number;
   /** Days pulled on the first pull (Pinterest's synchronous limit is 90). */
@@ -45,6 +70,7 @@ export interface ScheduleSettings {
 
 export const DEFAULT_SCHEDULE: ScheduleSettings = {
   pull_interval_seconds: 4 * 3600,
+  entity_sync_interval_seconds: 3600,
   hold_seconds: 30 * 86400,
   backfill_days: 90,
 };
@@ -71,16 +97,26 @@ export interface AdAccountWorkflowInput {
     last_pull_at?: string;
     next_pull_at?: string;
     next_expiry_at?: string;
+    next_entity_sync_at?: string;
+    connection_status?: ConnectionStatus;
+    rate_limited_until?: string;
+    unsent_matches?: boolean;
     backfilled: boolean;
     conversions_buffer: ConversionRecord[];
     touchpoints_buffer: TouchpointRecord[];
   };
 }
 
+/** `needs_reauth`: Pinterest refused the grant; pulls and sends wait until the account is reconnected. */
+export type ConnectionStatus = 'connected' | 'needs_reauth' | 'disconnected';
+
 /** Answer of the `status` query. Times are ISO 8601 strings. */
 export interface AdAccountStatus {
   ad_account_id: string;
-  connection_status: 'connected' | 'disconnected';
+  connection_status: ConnectionStatus;
+  /** Set while Pinterest's rate limit asks for a wait longer than 15 minutes (a daily cap): the next pull waits until then. */
+  rate_limited_until?: string;
+  next_entity_sync_at?: string;
   settings: AttributionSettings;
   schedule: ScheduleSettings;
   last_pull_at?: string;
@@ -97,6 +133,10 @@ export interface AdAccountStatus {
 export const conversionsSignal = defineSignal<[ConversionRecord[]]>('conversions');
 /** Routy touchpoints, already validated and hashed at the ingress; batched. */
 export const touchpointsSignal = defineSignal<[TouchpointRecord[]]>('touchpoints');
+/** The account was (re)connected through OAuth: a `needs_reauth` account resumes and pulls what it missed. */
+export const connectedSignal = defineSignal('connected');
+/** Changes attribution settings (validated); the next pull backfills under them. Returns the settings now in force. */
+export const updateSettingsUpdate = defineUpdate<AttributionSettings, [Partial<AttributionSettings>]>('updateSettings');
 /** Stops the account's workflow after its in-flight work. */
 export const disconnectSignal = defineSignal('disconnect');
 export const statusQuery = defineQuery<AdAccountStatus>('status');

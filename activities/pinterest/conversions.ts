@@ -70,6 +70,7 @@ export function sendConversionEvents(
   return http.request({
     method: 'POST',
     path: `/ad_accounts/${adAccountId}/events`,
+    category: 'ads_conversions',
     accessToken,
     query: options.test ? { test: true } : undefined,
     json: { data: events },

@@ -77,6 +77,7 @@ async function listAll<T extends z.ZodTypeAny>(
     const result = await http.request({
       method: 'GET',
       path,
+      category: 'ads_read',
       accessToken,
       query: { ...query, page_size: PAGE_SIZE, bookmark },
       schema: page(item),
@@ -110,5 +111,35 @@ export function listAdGroups(http: PinterestHttp, accessToken: string, adAccount
 export function listAds(http: PinterestHttp, accessToken: string, adAccountId: string): Promise<Ad[]> {
   return listAll(http, accessToken, `/ad_accounts/${adAccountId}/ads`, adSchema, {
     entity_statuses: ALL_ENTITY_STATUSES,
+  });
+}
+
+/** components.schemas.Pin (fields we keep for reports). */
+export const pinSchema = z
+  .object({
+    id: digits,
+    title: z.string().nullish(),
+    description: z.string().nullish(),
+    link: z.string().nullish(),
+    creative_type: z.string().nullish(),
+    media: z.object({ media_type: z.string().nullish() }).passthrough().nullish(),
+  })
+  .passthrough();
+
+export type Pin = z.infer<typeof pinSchema>;
+
+/**
+ * A promoted pin's own metadata (title, link, media type). `GET /v5/pins/{pin_id}` (`pins/get`,
+ * rate-limit category `org_read`), with `ad_account_id` so pins the account promotes but does not own are readable.
+ * @throws PinterestApiError (404) when the pin is gone.
+ */
+export function getPin(http: PinterestHttp, accessToken: string, adAccountId: string, pinId: string): Promise<Pin> {
+  return http.request({
+    method: 'GET',
+    path: `/pins/${pinId}`,
+    category: 'org_read',
+    accessToken,
+    query: { ad_account_id: adAccountId },
+    schema: pinSchema,
   });
 }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { RequestBudget, type RateLimitCategory } from './request-budget';
 
 /** Pinterest's error body (components.schemas.Error): `{ code, message }`. */
 const errorBodySchema = z.object({ code: z.number(), message: z.string() }).partial().passthrough();
@@ -14,15 +16,36 @@ export class PinterestApiError extends Error {
     readonly pinterestMessage: string,
     readonly path: string,
     readonly body: unknown,
+    /** From `X-RateLimit-Reset` or a "retry after N seconds" message: how long Pinterest asks us to wait. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`Pinterest ${path} answered HTTP ${status}${code !== undefined ? ` (code ${code})` : ''}: ${pinterestMessage}`);
     this.name = 'PinterestApiError';
   }
 
+  /** HTTP 429, or Pinterest's code 8 ("rate limit exceeded") in any status. */
+  get rateLimited(): boolean {
+    return this.status === 429 || this.code === 8;
+  }
+
   /** 429 or 5xx: worth another try; 401 is retried after a token refresh. */
   get retryable(): boolean {
-    return this.status === 429 || this.status >= 500 || this.status === 401;
+    return this.rateLimited || this.status >= 500 || this.status === 401;
   }
+}
+
+/**
+ * Seconds to wait from a rate-limited answer: `X-RateLimit-Reset` (seconds until the window
+ * resets; an epoch-seconds value is converted), else "retry after N seconds" in the message.
+ */
+export function parseRetryAfter(resetHeader: string | null, message: string, nowMs: number): number | undefined {
+  const reset = resetHeader === null ? Number.NaN : Number(resetHeader.split(',')[0]);
+  if (Number.isFinite(reset) && reset >= 0) return reset > 1e9 ? Math.max(0, reset - Math.floor(nowMs / 1000)) : reset;
+  const hint = /retry after (\d+(?:\.\d+)?) ?(second|sec|s\b|minute|min|hour|h\b)/i.exec(message);
+  if (!hint) return undefined;
+  const unit = hint[2]!.toLowerCase();
+  const factor = unit.startsWith('h') ? 3600 : unit.startsWith('m') ? 60 : 1;
+  return Math.ceil(Number(hint[1]) * factor);
 }
 
 type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
@@ -40,6 +63,8 @@ export interface PinterestRequest<T> {
   form?: Record<string, string>;
   /** zod schema the 2xx body must match; a mismatch throws. */
   schema: z.ZodType<T>;
+  /** The operation's `x-ratelimit-category`; the request waits for its budget. */
+  category: RateLimitCategory;
 }
 
 /**
@@ -49,6 +74,7 @@ export interface PinterestRequest<T> {
 export class PinterestHttp {
   constructor(
     readonly baseUrl: string,
+    private readonly budget: RequestBudget = new RequestBudget(),
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
@@ -77,6 +103,9 @@ export class PinterestHttp {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(req.json);
     }
+    // Budgets are per user: key by a digest of the credential, never the credential itself.
+    const who = createHash('sha256').update(headers.authorization ?? 'anonymous').digest('hex').slice(0, 16);
+    await this.budget.take(req.category, who);
     const response = await this.fetchImpl(url, { method: req.method, headers, body, signal: AbortSignal.timeout(60_000) });
     const text = await response.text();
     let parsed: unknown = undefined;
@@ -88,7 +117,8 @@ export class PinterestHttp {
     if (!response.ok) {
       const error = errorBodySchema.safeParse(parsed);
       const message = error.success && error.data.message ? error.data.message : text.slice(0, 500);
-      throw new PinterestApiError(response.status, error.success ? error.data.code : undefined, message, req.path, parsed);
+      const retryAfter = parseRetryAfter(response.headers.get('x-ratelimit-reset'), message, Date.now());
+      throw new PinterestApiError(response.status, error.success ? error.data.code : undefined, message, req.path, parsed, retryAfter);
     }
     return req.schema.parse(parsed);
   }

@@ -43,6 +43,7 @@ export function exchangeAuthorizationCode(http: PinterestHttp, app: PinterestApp
   return http.request({
     method: 'POST',
     path: '/oauth/token',
+    category: 'oauth',
     basicAuth: { username: app.appId, password: app.appSecret },
     form: { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri },
     schema: tokenResponseSchema,
@@ -58,6 +59,7 @@ export function refreshAccessToken(http: PinterestHttp, app: PinterestApp, refre
   return http.request({
     method: 'POST',
     path: '/oauth/token',
+    category: 'oauth',
     basicAuth: { username: app.appId, password: app.appSecret },
     form: { grant_type: 'refresh_token', refresh_token: refreshToken, continuous_refresh: 'true' },
     schema: tokenResponseSchema,

@@ -95,7 +95,7 @@ export async function loadTokensForAdAccount(
   };
 }
 
-/** Records (or re-points) an ad account at a connection, with its attribution settings. */
+/** Records an ad account with its attribution settings, or re-points a known one at a new connection. */
 export async function upsertAdAccount(
   db: Kysely<Database>,
   connectionId: string,
@@ -111,10 +111,12 @@ export async function upsertAdAccount(
     connection_status: 'connected',
     ...settings,
   };
+  // A reconnect re-points the account at the new grant and keeps the settings the user chose.
+  const { click_window_days: _c, engagement_window_days: _e, view_window_days: _v, conversion_report_time: _r, ...reconnect } = values;
   await db
     .insertInto('ad_accounts')
     .values({ ad_account_id: account.id, ...values })
-    .onConflict((oc) => oc.column('ad_account_id').doUpdateSet(values))
+    .onConflict((oc) => oc.column('ad_account_id').doUpdateSet(reconnect))
     .execute();
 }
 
@@ -127,4 +129,27 @@ export async function consumeOauthNonce(db: Kysely<Database>, nonce: string): Pr
     .returning('nonce')
     .execute();
   return inserted.length === 1;
+}
+
+/** Every ad account on the same connection as this one moves to `needs_reauth` (the grant is shared). */
+export async function markNeedsReauth(db: Kysely<Database>, adAccountId: string): Promise<void> {
+  await db
+    .updateTable('ad_accounts')
+    .set({ connection_status: 'needs_reauth' })
+    .where('connection_id', '=', (eb) =>
+      eb.selectFrom('ad_accounts').select('connection_id').where('ad_account_id', '=', adAccountId).limit(1),
+    )
+    .execute();
+}
+
+/**
+ * Stores new attribution settings and forgets how far the account was pulled, so the next pull
+ * backfills under them (metrics rows are keyed by the settings they were pulled under).
+ */
+export async function saveAttributionSettings(db: Kysely<Database>, adAccountId: string, settings: AttributionSettings): Promise<void> {
+  await db
+    .updateTable('ad_accounts')
+    .set({ ...settings, last_pulled_through: null })
+    .where('ad_account_id', '=', adAccountId)
+    .execute();
 }

@@ -4,6 +4,8 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A bigint column: pg returns int8 as a string to keep full precision. */
 type BigintColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
+/** A bigint column with a database default of 0 (optional on insert). */
+type BigintDefault0 = ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
 
 export interface PinterestConnectionsTable {
   connection_id: string;
@@ -37,6 +39,20 @@ export interface AdAccountsTable {
   conversion_report_time: string;
   connected_at: ColumnType<Date, Date | string | undefined, Date | string>;
   last_successful_pull_at: Timestamp | null;
+  /** Account-timezone date up to which every day has been pulled (`YYYY-MM-DD`). */
+  last_pulled_through: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface PinsTable {
+  ad_account_id: string;
+  pin_id: string;
+  title: string | null;
+  description: string | null;
+  link: string | null;
+  media_type: string | null;
+  creative_type: string | null;
+  raw: JSONColumnType<Record<string, unknown>>;
+  synced_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface CampaignsTable {
@@ -74,7 +90,7 @@ export interface AdsTable {
 
 export interface MetricsDailyTable {
   ad_account_id: string;
-  /** `ad` (pin level) for now; `campaign` and `ad_group` come with the reconciling pulls. */
+  /** `campaign`, `ad_group` or `ad` (pin level). */
   level: string;
   entity_id: string;
   /** Account-timezone calendar date as `YYYY-MM-DD`. */
@@ -90,6 +106,21 @@ export interface MetricsDailyTable {
   saves: BigintColumn;
   pin_clicks: BigintColumn;
   outbound_clicks: BigintColumn;
+  earned_impressions: BigintDefault0;
+  engagements: BigintDefault0;
+  video_mrc_views: BigintDefault0;
+  video_3s_views: BigintDefault0;
+  video_p100_complete: BigintDefault0;
+  idea_pin_product_tag_visits: BigintDefault0;
+  /** Pinterest-reported conversions (TOTAL_CONVERSIONS) under the row's attribution settings. */
+  pinterest_conversions: BigintDefault0;
+  checkouts: BigintDefault0;
+  /** Micro-currency. */
+  checkout_value_micro: BigintDefault0;
+  click_checkouts: BigintDefault0;
+  engagement_checkouts: BigintDefault0;
+  view_checkouts: BigintDefault0;
+  web_checkouts: BigintDefault0;
   /** True for today's still-incomplete day. */
   is_partial: boolean;
   /** Every column Pinterest returned for the row, as returned. */
@@ -160,6 +191,7 @@ export interface Database {
   campaigns: CampaignsTable;
   ad_groups: AdGroupsTable;
   ads: AdsTable;
+  pins: PinsTable;
   metrics_daily: MetricsDailyTable;
   touchpoints: TouchpointsTable;
   conversions: ConversionsTable;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Ad, AdGroup, Campaign } from '../pinterest/entities';
+import type { MetricLevel } from '../pinterest/analytics';
+import type { Ad, AdGroup, Campaign, Pin } from '../pinterest/entities';
 import type { Database } from './database-schema';
 
 /** Upserts campaigns by (ad account, campaign id); a re-sync overwrites, never duplicates. */
@@ -92,10 +93,62 @@ export async function upsertAds(db: Kysely<Database>, adAccountId: string, ads: 
     .execute();
 }
 
-/** Ids of every synced ad of an account, in a stable order. */
-export async function listAdIds(db: Kysely<Database>, adAccountId: string): Promise<string[]> {
-  const rows = await db.selectFrom('ads').select('ad_id').where('ad_account_id', '=', adAccountId).orderBy('ad_id').execute();
-  return rows.map((r) => r.ad_id);
+/** Ids of every synced entity of one level of an account, in a stable order. */
+export async function listEntityIds(db: Kysely<Database>, adAccountId: string, level: MetricLevel): Promise<string[]> {
+  const rows =
+    level === 'ad'
+      ? await db.selectFrom('ads').select('ad_id as id').where('ad_account_id', '=', adAccountId).orderBy('ad_id').execute()
+      : level === 'ad_group'
+        ? await db.selectFrom('ad_groups').select('ad_group_id as id').where('ad_account_id', '=', adAccountId).orderBy('ad_group_id').execute()
+        : await db.selectFrom('campaigns').select('campaign_id as id').where('ad_account_id', '=', adAccountId).orderBy('campaign_id').execute();
+  return rows.map((r) => r.id);
+}
+
+/** Pin ids of the account's ads whose pin metadata is not stored yet. */
+export async function pinsWithoutMetadata(db: Kysely<Database>, adAccountId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('ads')
+    .leftJoin('pins', (join) => join.onRef('pins.pin_id', '=', 'ads.pin_id').onRef('pins.ad_account_id', '=', 'ads.ad_account_id'))
+    .select('ads.pin_id')
+    .distinct()
+    .where('ads.ad_account_id', '=', adAccountId)
+    .where('ads.pin_id', 'is not', null)
+    .where('pins.pin_id', 'is', null)
+    .orderBy('ads.pin_id')
+    .execute();
+  return rows.map((r) => r.pin_id!);
+}
+
+/** Upserts promoted pins' metadata by (ad account, pin id). */
+export async function upsertPins(db: Kysely<Database>, adAccountId: string, pins: Pin[], now: Date) {
+  if (pins.length === 0) return;
+  await db
+    .insertInto('pins')
+    .values(
+      pins.map((p) => ({
+        ad_account_id: adAccountId,
+        pin_id: p.id,
+        title: p.title ?? null,
+        description: p.description ?? null,
+        link: p.link ?? null,
+        media_type: p.media?.media_type ?? null,
+        creative_type: p.creative_type ?? null,
+        raw: JSON.stringify(p),
+        synced_at: now,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['ad_account_id', 'pin_id']).doUpdateSet((eb) => ({
+        title: eb.ref('excluded.title'),
+        description: eb.ref('excluded.description'),
+        link: eb.ref('excluded.link'),
+        media_type: eb.ref('excluded.media_type'),
+        creative_type: eb.ref('excluded.creative_type'),
+        raw: eb.ref('excluded.raw'),
+        synced_at: eb.ref('excluded.synced_at'),
+      })),
+    )
+    .execute();
 }
 
 /** The account's currency and timezone, as Pinterest reported them at connect. */

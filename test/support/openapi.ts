@@ -5,6 +5,15 @@ import type { RecordedExchange } from '../../emulator/pinterest-emulator';
 
 type Json = Record<string, any>;
 
+/** Ajv supports OpenAPI's `nullable` only beside `type`; a few spec schemas (allOf wrappers) have it alone. */
+function dropTypelessNullable(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(dropTypelessNullable);
+  if (!node || typeof node !== 'object') return;
+  const object = node as Json;
+  if ('nullable' in object && !('type' in object)) delete object.nullable;
+  for (const value of Object.values(object)) dropTypelessNullable(value);
+}
+
 /**
  * Checks recorded emulator exchanges against Pinterest's OpenAPI description: the request's
  * query parameters (types, enums, item limits, required ones), JSON or form body, and the
@@ -17,6 +26,7 @@ export class OpenApiChecker {
 
   constructor(specPath: string) {
     this.spec = YAML.parse(readFileSync(specPath, 'utf8'));
+    dropTypelessNullable(this.spec);
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     this.ajv.addSchema(this.spec, 'spec');
   }
