@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
   AD_ACCOUNT_ID,
   adAccountWorkflowId,
@@ -8,6 +8,7 @@ import {
   DEFAULT_ATTRIBUTION_SETTINGS,
   DEFAULT_SCHEDULE,
   disconnectSignal,
+  pullNowSignal,
   statusQuery,
   TASK_QUEUE,
   touchpointsSignal,
@@ -72,11 +73,17 @@ export class RoutyPinterestClient {
 
   /**
    * Changes the account's attribution settings through the workflow's validated `updateSettings`
-   * update. @returns the settings now in force. @throws WorkflowUpdateFailedError naming the field
-   * when a value is not allowed (windows: 0, 1, 7, 14, 30, 60).
+   * update. @returns the settings now in force. @throws Error naming the field when a value is not
+   * allowed (windows: 0, 1, 7, 14, 30, 60).
    */
-  updateSettings(adAccountId: string, change: Partial<AttributionSettings>): Promise<AttributionSettings> {
-    return this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).executeUpdate(updateSettingsUpdate, { args: [change] });
+  async updateSettings(adAccountId: string, change: Partial<AttributionSettings>): Promise<AttributionSettings> {
+    try {
+      return await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).executeUpdate(updateSettingsUpdate, { args: [change] });
+    } catch (error) {
+      // The validator's message names the field; surface it rather than "Workflow Update failed".
+      if (error instanceof WorkflowUpdateFailedError && error.cause) throw new Error(error.cause.message, { cause: error });
+      throw error;
+    }
   }
 
   /** Validates, hashes and signals conversions; a bad record is reported by index and field, the rest accepted. */
@@ -92,6 +99,11 @@ export class RoutyPinterestClient {
   /** The account workflow's `status` query. @throws WorkflowNotFoundError when not connected. */
   status(adAccountId: string): Promise<AdAccountStatus> {
     return this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).query(statusQuery);
+  }
+
+  /** Asks the account's workflow to pull now (it still re-reads at least the restatement window). */
+  async pullNow(adAccountId: string): Promise<void> {
+    await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(pullNowSignal);
   }
 
   /** Asks the account's workflow to stop after its in-flight work. */

@@ -16,6 +16,7 @@ import { buildIngressServer } from '../client/http/ingress-server';
 import { OAuthFlow } from '../client/oauth-flow';
 import { RoutyPinterestClient } from '../client/routy-client';
 import { EMULATOR_APP, PinterestEmulator } from '../emulator/pinterest-emulator';
+import type { SeedData } from '../emulator/seed';
 import type { ScheduleSettings } from '../workflows/messages';
 import { usesRealPinterest, type Config } from './config';
 import { createWorker } from './create-worker';
@@ -47,6 +48,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** Extra flags for a local dev server (tests lower its continue-as-new threshold). */
   temporalExtraArgs?: string[];
+  /** The emulator's advertiser(s), when no Pinterest credentials are set (tests seed several). */
+  emulatorSeed?: SeedData;
 }
 
 /** The demo keeps one generated key in its data folder, so restarts can still decrypt tokens. */
@@ -99,7 +102,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     let apiBaseUrl = config.PINTEREST_API_BASE_URL ?? 'https://api.pinterest.com/v5';
     let authorizeUrl = config.PINTEREST_OAUTH_AUTHORIZE_URL;
     if (!real) {
-      const instance = new PinterestEmulator();
+      const instance = new PinterestEmulator({ seed: options.emulatorSeed });
       const origin = await instance.listen(0);
       stops.push(() => instance.close());
       emulator = { instance, origin };

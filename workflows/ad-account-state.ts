@@ -125,6 +125,11 @@ export class AdAccountState {
     this.nextPullAt = nowMs;
   }
 
+  /** An operator asked for a pull now. */
+  pullNow(nowMs: number): void {
+    this.nextPullAt = Math.min(this.nextPullAt, nowMs);
+  }
+
   /** Pinterest refused the grant: wait for a reconnect. */
   needsReauth(message: string): void {
     this.connectionStatus = 'needs_reauth';

@@ -19,6 +19,7 @@ import {
   conversionsSignal,
   disconnectSignal,
   LAST_SUCCESSFUL_PULL,
+  pullNowSignal,
   settingsProblems,
   statusQuery,
   touchpointsSignal,
@@ -92,11 +93,14 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     state.reconnected(Date.now());
     setConnectionStatus();
   });
+  setHandler(pullNowSignal, () => state.pullNow(Date.now()));
   setHandler(statusQuery, () => state.status());
   setHandler(
     updateSettingsUpdate,
     async (change) => {
       const settings = { ...state.settings, ...change };
+      const unchanged = (Object.keys(settings) as Array<keyof typeof settings>).every((key) => settings[key] === state.settings[key]);
+      if (unchanged) return state.settings;
       await records.saveAttributionSettings({ ad_account_id: id, settings });
       state.settingsChanged(settings, Date.now());
       return settings;

@@ -137,6 +137,8 @@ export const touchpointsSignal = defineSignal<[TouchpointRecord[]]>('touchpoints
 export const connectedSignal = defineSignal('connected');
 /** Changes attribution settings (validated); the next pull backfills under them. Returns the settings now in force. */
 export const updateSettingsUpdate = defineUpdate<AttributionSettings, [Partial<AttributionSettings>]>('updateSettings');
+/** Pull now, whatever the schedule says (operators, tests). */
+export const pullNowSignal = defineSignal('pullNow');
 /** Stops the account's workflow after its in-flight work. */
 export const disconnectSignal = defineSignal('disconnect');
 export const statusQuery = defineQuery<AdAccountStatus>('status');

@@ -3,6 +3,9 @@ import type { AttributionSettings } from '../../workflows/messages';
 import type { AnalyticsRow, MetricLevel } from '../pinterest/analytics';
 import type { Database } from './database-schema';
 
+/** Rows per INSERT statement. */
+const UPSERT_ROWS = 1000;
+
 const integer = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : 0);
 const sum = (...values: unknown[]) => values.reduce<number>((total, value) => total + integer(value), 0);
 
@@ -67,14 +70,17 @@ export async function upsertMetrics(
     (column) =>
       !['ad_account_id', 'level', 'entity_id', 'date', 'click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'].includes(column),
   ) as Array<keyof (typeof values)[number]>;
-  await db
-    .insertInto('metrics_daily')
-    .values(values)
-    .onConflict((oc) =>
-      oc
-        .columns(['ad_account_id', 'level', 'entity_id', 'date', 'click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'])
-        .doUpdateSet((eb) => Object.fromEntries(updated.map((column) => [column, eb.ref(`excluded.${column}` as never)]))),
-    )
-    .execute();
+  // PostgreSQL takes at most 65,535 bind parameters per statement: ~33 columns × 1,000 rows stays under.
+  for (let i = 0; i < values.length; i += UPSERT_ROWS) {
+    await db
+      .insertInto('metrics_daily')
+      .values(values.slice(i, i + UPSERT_ROWS))
+      .onConflict((oc) =>
+        oc
+          .columns(['ad_account_id', 'level', 'entity_id', 'date', 'click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'])
+          .doUpdateSet((eb) => Object.fromEntries(updated.map((column) => [column, eb.ref(`excluded.${column}` as never)]))),
+      )
+      .execute();
+  }
   return values.length;
 }
