@@ -7,6 +7,7 @@ import { AccessTokens } from './pinterest/access-tokens';
 import { getAnalytics, MAX_DAYS_PER_CALL, MAX_IDS_PER_CALL, type MetricLevel } from './pinterest/analytics';
 import { MAX_EVENTS_PER_REQUEST, sendConversionEvents, type CapiEvent } from './pinterest/conversions';
 import { getPin, listAdGroups, listAds, listCampaigns } from './pinterest/entities';
+import { createAdReport, downloadAdReport, getReport } from './pinterest/reports';
 import { PinterestApiError, type PinterestHttp } from './pinterest/http';
 import type { PinterestApp } from './pinterest/oauth';
 import type { TokenCipher } from './secrets/token-cipher';
@@ -43,6 +44,9 @@ export const FAILURE_TYPES = {
   rateLimited: 'PinterestRateLimited',
   rateLimitedLong: 'PinterestRateLimitedLong',
   api: 'PinterestApiError',
+  reportNotReady: 'PinterestReportNotReady',
+  reportExpired: 'PinterestReportExpired',
+  reportFailed: 'PinterestReportFailed',
 } as const;
 
 /**
@@ -214,6 +218,65 @@ export function createActivities(deps: ActivityDeps) {
         .where('ad_account_id', '=', id)
         .execute();
       return { rows, start_date: startDate, end_date: today, capped: wanted > days };
+    },
+
+    /**
+     * Asks Pinterest for an async report of daily ad metrics over up to 186 days (older history
+     * than the synchronous 90 days, up to 914 days back). Source: `analytics/create_report`.
+     * @returns the report token.
+     */
+    async requestAdReport(input: { ad_account_id: string; start_date: string; end_date: string; settings: AttributionSettings }): Promise<string> {
+      const id = input.ad_account_id;
+      return withToken(id, (token) =>
+        createAdReport(deps.http, token, id, { startDate: input.start_date, endDate: input.end_date, settings: input.settings }),
+      );
+    },
+
+    /**
+     * Polls a report once: while IN_PROGRESS it fails retryably (Temporal's retry policy is the
+     * polling loop, with capped backoff and a schedule-to-close deadline). FINISHED: downloads the
+     * file at once, inside its 5-minute link life, and upserts the rows. EXPIRED (or a dead link):
+     * non-retryable `PinterestReportExpired`, so the workflow asks for a new report. FAILED,
+     * CANCELLED, DOES_NOT_EXIST: non-retryable `PinterestReportFailed` with the status.
+     * Source: `analytics/get_report`.
+     */
+    async collectAdReport(input: { ad_account_id: string; token: string; settings: AttributionSettings }): Promise<{ rows: number }> {
+      const id = input.ad_account_id;
+      const report = await withToken(id, (token) => getReport(deps.http, token, id, input.token));
+      if (report.report_status === 'IN_PROGRESS') {
+        throw ApplicationFailure.create({ message: 'report in progress', type: FAILURE_TYPES.reportNotReady });
+      }
+      if (report.report_status === 'EXPIRED') {
+        throw ApplicationFailure.nonRetryable('the report expired before it was downloaded', FAILURE_TYPES.reportExpired);
+      }
+      if (report.report_status !== 'FINISHED' || !report.url) {
+        throw ApplicationFailure.nonRetryable(`the report ended ${report.report_status}`, FAILURE_TYPES.reportFailed, { status: report.report_status });
+      }
+      let rows;
+      try {
+        rows = await downloadAdReport(report.url);
+      } catch (error) {
+        if (/HTTP 40[34]/.test(String(error))) {
+          throw ApplicationFailure.nonRetryable(`the report link is no longer valid: ${String(error)}`, FAILURE_TYPES.reportExpired);
+        }
+        throw error;
+      }
+      const account = await getAdAccount(deps.db, id);
+      const today = dateInTimeZone(now(), account.time_zone ?? 'UTC');
+      let written = 0;
+      for (let i = 0; i < rows.length; i += 5000) {
+        written += await upsertMetrics(deps.db, {
+          adAccountId: id,
+          level: 'ad',
+          currency: account.currency,
+          settings: input.settings,
+          rows: rows.slice(i, i + 5000),
+          today,
+          now: now(),
+        });
+        heartbeat({ written });
+      }
+      return { rows: written };
     },
 
     /**

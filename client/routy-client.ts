@@ -1,7 +1,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import {
   AD_ACCOUNT_ID,
   adAccountWorkflowId,
+  backfillUpdate,
   CONNECTION_STATUS,
   connectedSignal,
   conversionsSignal,
@@ -15,6 +17,7 @@ import {
   updateSettingsUpdate,
   type AdAccountStatus,
   type AttributionSettings,
+  type BackfillRange,
   type ScheduleSettings,
 } from '../workflows/messages';
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
@@ -76,14 +79,8 @@ export class RoutyPinterestClient {
    * update. @returns the settings now in force. @throws Error naming the field when a value is not
    * allowed (windows: 0, 1, 7, 14, 30, 60).
    */
-  async updateSettings(adAccountId: string, change: Partial<AttributionSettings>): Promise<AttributionSettings> {
-    try {
-      return await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).executeUpdate(updateSettingsUpdate, { args: [change] });
-    } catch (error) {
-      // The validator's message names the field; surface it rather than "Workflow Update failed".
-      if (error instanceof WorkflowUpdateFailedError && error.cause) throw new Error(error.cause.message, { cause: error });
-      throw error;
-    }
+  updateSettings(adAccountId: string, change: Partial<AttributionSettings>): Promise<AttributionSettings> {
+    return this.executeUpdate(adAccountId, updateSettingsUpdate, change);
   }
 
   /** Validates, hashes and signals conversions; a bad record is reported by index and field, the rest accepted. */
@@ -99,6 +96,25 @@ export class RoutyPinterestClient {
   /** The account workflow's `status` query. @throws WorkflowNotFoundError when not connected. */
   status(adAccountId: string): Promise<AdAccountStatus> {
     return this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).query(statusQuery);
+  }
+
+  /**
+   * Backfills a date range (UTC `YYYY-MM-DD`, up to 914 days back) through Pinterest's async
+   * reports, in pieces of at most 186 days. @returns the pieces queued. @throws Error naming the
+   * field when the range is not allowed.
+   */
+  backfill(adAccountId: string, range: BackfillRange): Promise<BackfillRange[]> {
+    return this.executeUpdate(adAccountId, backfillUpdate, range);
+  }
+
+  private async executeUpdate<R, A>(adAccountId: string, update: UpdateDefinition<R, [A]>, arg: A): Promise<R> {
+    try {
+      return await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).executeUpdate(update, { args: [arg] });
+    } catch (error) {
+      // The validator's message names the field; surface it rather than "Workflow Update failed".
+      if (error instanceof WorkflowUpdateFailedError && error.cause) throw new Error(error.cause.message, { cause: error });
+      throw error;
+    }
   }
 
   /** Asks the account's workflow to pull now (it still re-reads at least the restatement window). */

@@ -43,6 +43,17 @@ interface QueuedFault {
   pathContains?: string;
 }
 
+/** Async report job as the emulator keeps it. */
+interface ReportJob {
+  adAccountId: string;
+  startDate: string;
+  endDate: string;
+  columns: string[];
+  pollsUntilDone: number;
+  outcome: 'FINISHED' | 'FAILED' | 'CANCELLED' | 'EXPIRED';
+  finishedAt?: number;
+}
+
 export interface EmulatorOptions {
   seed?: SeedData;
   /** Wall clock; tests may pin it. */
@@ -76,6 +87,9 @@ export class PinterestEmulator {
   private readonly refreshTokens = new Map<string, TokenGrant>();
   readonly server: FastifyInstance;
   private readonly faults: QueuedFault[] = [];
+  private readonly reports = new Map<string, ReportJob>();
+  private readonly reportOutcomes: ReportJob['outcome'][] = [];
+  private origin = '';
   /** Requests per spec path template, e.g. `GET /ad_accounts/{ad_account_id}/ads`. */
   readonly requestCounts = new Map<string, number>();
 
@@ -130,6 +144,7 @@ export class PinterestEmulator {
   /** Starts listening on 127.0.0.1 (port 0: a random free port). @returns the base URL. */
   async listen(port = 0): Promise<string> {
     const address = await this.server.listen({ host: '127.0.0.1', port });
+    this.origin = address;
     return address;
   }
 
@@ -145,6 +160,11 @@ export class PinterestEmulator {
   /** Answers the next `times` matching API requests with `fault` instead of the real response. */
   inject(fault: Fault, options: { times?: number; pathContains?: string } = {}): void {
     this.faults.push({ fault, remaining: options.times ?? 1, pathContains: options.pathContains });
+  }
+
+  /** How the next async reports end, one outcome per report created, in order (then FINISHED). */
+  nextReportOutcomes(...outcomes: ReportJob['outcome'][]): void {
+    this.reportOutcomes.push(...outcomes);
   }
 
   /** Every access token issued so far expires now (the refresh tokens stay valid). */
@@ -332,6 +352,70 @@ export class PinterestEmulator {
     analytics('ads');
     analytics('ad_groups');
     analytics('campaigns');
+
+    s.post('/v5/ad_accounts/:ad_account_id/reports', async (request, reply) => {
+      const { ad_account_id } = request.params as { ad_account_id: string };
+      if (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply)) return reply;
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const start = String(body.start_date ?? '');
+      const end = String(body.end_date ?? '');
+      const today = this.now().toISOString().slice(0, 10);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || !/^\d{4}-\d{2}-\d{2}$/.test(end) || end < start) {
+        return error(reply, 400, 1, 'start_date and end_date must be YYYY-MM-DD, start first.');
+      }
+      if ((Date.parse(end) - Date.parse(start)) / 86_400_000 > 185) return error(reply, 400, 1, 'A report covers at most 186 days.');
+      if ((Date.parse(today) - Date.parse(start)) / 86_400_000 > 914) return error(reply, 400, 1, 'start_date cannot be more than 914 days back.');
+      if (body.level !== 'PIN_PROMOTION') return error(reply, 400, 1, 'The emulator serves level PIN_PROMOTION only.');
+      const token = randomBytes(12).toString('hex');
+      this.reports.set(token, {
+        adAccountId: ad_account_id,
+        startDate: start,
+        endDate: end,
+        columns: asArray(body.columns),
+        pollsUntilDone: 2,
+        outcome: this.reportOutcomes.shift() ?? 'FINISHED',
+      });
+      return { report_status: 'IN_PROGRESS', token, message: null };
+    });
+
+    s.get('/v5/ad_accounts/:ad_account_id/reports', async (request, reply) => {
+      const { ad_account_id } = request.params as { ad_account_id: string };
+      if (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply)) return reply;
+      const job = this.reports.get(String((request.query as Record<string, unknown>).token ?? ''));
+      if (!job || job.adAccountId !== ad_account_id) return { report_status: 'DOES_NOT_EXIST', url: null, size: null };
+      if (job.pollsUntilDone > 0) {
+        job.pollsUntilDone -= 1;
+        return { report_status: 'IN_PROGRESS', url: null, size: null };
+      }
+      if (job.outcome !== 'FINISHED') return { report_status: job.outcome, url: null, size: null };
+      job.finishedAt ??= this.now().getTime();
+      const token = [...this.reports].find(([, j]) => j === job)![0];
+      return { report_status: 'FINISHED', url: `${this.origin}/_emulator/report-files/${token}.json`, size: 1 };
+    });
+
+    // Stands in for the pre-signed storage link Pinterest hands out: valid 5 minutes.
+    s.get('/_emulator/report-files/:file', async (request, reply) => {
+      const token = (request.params as { file: string }).file.replace(/\.json$/, '');
+      const job = this.reports.get(token);
+      if (!job?.finishedAt) return reply.code(404).send('NoSuchKey');
+      if (this.now().getTime() - job.finishedAt > 5 * 60_000) return reply.code(403).send('Request has expired');
+      const account = this.seed.adAccounts.find((a) => a.id === job.adAccountId)!;
+      const scale = CURRENCY_SCALE[account.currency] ?? 1;
+      const today = this.now().toISOString().slice(0, 10);
+      const report: Record<string, Array<Record<string, unknown>>> = {};
+      for (const ad of this.seed.ads.filter((a) => a.ad_account_id === job.adAccountId)) {
+        const campaign = this.seed.campaigns.find((c) => c.id === ad.campaign_id)!;
+        for (let d = Date.parse(job.startDate); d <= Date.parse(job.endDate); d += 86_400_000) {
+          const date = new Date(d).toISOString().slice(0, 10);
+          const metrics = dailyMetrics(ad, campaign, date, (Date.parse(today) - d) / 86_400_000, scale);
+          if (!metrics) continue;
+          const row: Record<string, unknown> = { DATE: date, PIN_PROMOTION_ID: ad.id, AD_GROUP_ID: ad.ad_group_id, CAMPAIGN_ID: ad.campaign_id };
+          for (const column of job.columns) if (column in metrics) row[column] = metrics[column];
+          (report[ad.id] ??= []).push(row);
+        }
+      }
+      return report;
+    });
 
     s.get('/v5/pins/:pin_id', async (request, reply) => {
       const { pin_id } = request.params as { pin_id: string };

@@ -17,6 +17,10 @@ import { loadConfig } from '../worker/config';
 import { startApp, type RunningApp } from '../worker/app';
 import { createTestDatabase } from './support/postgres';
 import { waitFor } from './support/wait';
+import { OpenApiChecker } from './support/openapi';
+import { sharedFile } from './support/shared-files';
+
+const spec = sharedFile('pinterest/openapi-v5.yaml');
 
 const USD = '549764105221';
 const EUR = '549764105300';
@@ -120,9 +124,10 @@ describe('pull', { timeout: 300_000 }, () => {
     );
   });
 
-  it('rides out a 429 burst and 5xx inside the workflow, and surfaces a daily cap in status', async () => {
+  it('rides out a 429 burst, a 5xx and a slow answer inside the workflow, and surfaces a daily cap in status', async () => {
     emulator().inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 1 }, { times: 2, pathContains: '/analytics' });
     emulator().inject({ kind: 'server_error' }, { times: 1, pathContains: '/analytics' });
+    emulator().inject({ kind: 'slow', delay_ms: 1500 }, { times: 1, pathContains: '/analytics' });
     const before = (await statusOf(USD)).counters.pulls;
     await app.client.pullNow(USD);
     await waitFor('a pull through the faults', async () => ((await statusOf(USD)).counters.pulls > before ? true : undefined));
@@ -205,6 +210,46 @@ describe('pull', { timeout: 300_000 }, () => {
     });
     const sent = emulator().exchanges.filter((e) => e.route.endsWith('/analytics') && e.query.click_window_days === '7');
     assert.ok(sent.length > 0 && sent.every((e) => e.query.view_window_days === '0' && e.query.engagement_window_days === '30'));
+  });
+
+  it('backfills up to 914 days back through async reports in 186-day pieces, handling every ending', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    await assert.rejects(() => app.client.backfill(USD, { start_date: addDays(today, -1000), end_date: addDays(today, -95) }), /start_date: Pinterest keeps at most 914 days/);
+    await assert.rejects(() => app.client.backfill(USD, { start_date: '2026-13-01', end_date: today }), /start_date: must be a YYYY-MM-DD date/);
+
+    emulator().nextReportOutcomes('EXPIRED', 'FINISHED', 'FAILED');
+    const pieces = await app.client.backfill(USD, { start_date: addDays(today, -400), end_date: addDays(today, -200) });
+    assert.deepEqual(pieces, [
+      { start_date: addDays(today, -400), end_date: addDays(today, -215) },
+      { start_date: addDays(today, -214), end_date: addDays(today, -200) },
+    ]);
+    // First piece: EXPIRED, asked for again, then FINISHED. Second piece: FAILED, reported in status.
+    const status = await waitFor('both pieces handled', async () => {
+      const s = await statusOf(USD);
+      return s.backfill_queue.length === 0 && s.last_error?.includes('FAILED') ? s : undefined;
+    }, 120_000);
+    assert.match(status.last_error!, new RegExp(`backfill ${addDays(today, -214)}..${addDays(today, -200)}: the report ended FAILED`));
+    const days = await app.db
+      .selectFrom('metrics_daily')
+      .select('date')
+      .distinct()
+      .where('ad_account_id', '=', USD)
+      .where('level', '=', 'ad')
+      .where('click_window_days', '=', 7)
+      .where('date', '>=', addDays(today, -400))
+      .where('date', '<=', addDays(today, -200))
+      .orderBy('date')
+      .execute();
+    assert.equal(days.length, 186, 'the first piece landed whole');
+    assert.equal(days[0]!.date, addDays(today, -400));
+    const reports = emulator().exchanges.filter((e) => e.route.endsWith('/reports') && e.method === 'POST');
+    assert.equal(reports.length, 3, 'expired once, asked again, and the failing piece once');
+    assert.ok(reports.every((e) => (e.body as { level: string }).level === 'PIN_PROMOTION'));
+  });
+
+  it('every exchange with the emulator, faults included, conforms to openapi-v5.yaml', { skip: spec.skip }, () => {
+    const checker = new OpenApiChecker(spec.path!);
+    assert.deepEqual(emulator().exchanges.flatMap((exchange) => checker.check(exchange)), []);
   });
 
   it('resumes a pull from its heartbeat cursor instead of starting over', async () => {

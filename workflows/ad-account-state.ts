@@ -1,6 +1,6 @@
 // The ad account's small state machine, as plain code: no Temporal imports, unit-testable.
 import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
-import type { AdAccountCounters, AdAccountStatus, AdAccountWorkflowInput, AttributionSettings, ConnectionStatus } from './messages';
+import type { AdAccountCounters, AdAccountStatus, AdAccountWorkflowInput, AttributionSettings, BackfillRange, ConnectionStatus } from './messages';
 
 /** Largest batch handed to one activity call: by count, and by JSON size far below Temporal's 2 MB payload limit. */
 export const CONVERSION_BATCH = 1000;
@@ -47,6 +47,8 @@ export class AdAccountState {
   connectionStatus: ConnectionStatus;
   /** Matches wait to be sent (the grant was refused while they matched). */
   unsentMatches: boolean;
+  /** Report-sized ranges still to backfill, oldest request first. */
+  backfillQueue: BackfillRange[];
 
   constructor(
     readonly input: AdAccountWorkflowInput,
@@ -65,6 +67,12 @@ export class AdAccountState {
     this.settings = input.settings;
     this.connectionStatus = carried?.connection_status ?? 'connected';
     this.unsentMatches = carried?.unsent_matches ?? false;
+    this.backfillQueue = carried?.backfill_queue ?? [];
+  }
+
+  /** A backfill range is waiting and Pinterest can be reached. */
+  backfillDue(): boolean {
+    return this.canReachPinterest && this.backfillQueue.length > 0;
   }
 
   get disconnected(): boolean {
@@ -186,6 +194,7 @@ export class AdAccountState {
       connection_status: this.connectionStatus,
       rate_limited_until: iso(this.rateLimitedUntil),
       next_entity_sync_at: iso(this.nextEntitySyncAt),
+      backfill_queue: [...this.backfillQueue],
       settings: this.settings,
       schedule: this.input.schedule,
       last_pull_at: iso(this.lastPullAt),

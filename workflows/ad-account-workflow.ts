@@ -19,6 +19,9 @@ import {
   conversionsSignal,
   disconnectSignal,
   LAST_SUCCESSFUL_PULL,
+  backfillProblems,
+  backfillUpdate,
+  splitBackfill,
   pullNowSignal,
   settingsProblems,
   statusQuery,
@@ -32,12 +35,23 @@ type Activities = activityTypes.Activities;
 // Failure types from activities/index.ts (FAILURE_TYPES), repeated here: workflow code imports no activity code.
 const REAUTH = 'PinterestReauthRequired';
 const RATE_LIMITED_LONG = 'PinterestRateLimitedLong';
+const REPORT_EXPIRED = 'PinterestReportExpired';
+/** A report whose link expired is asked for again this many times. */
+const REPORT_TRIES = 3;
 
 // Pulls page through many requests: heartbeat so a dead worker is noticed in two minutes.
 const pulls = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+});
+
+// Temporal's retry policy is the report polling loop: capped backoff, and a deadline.
+const reportPolls = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  scheduleToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [REPORT_EXPIRED] },
 });
 
 const records = proxyActivities<Activities>({
@@ -112,6 +126,20 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       },
     },
   );
+  setHandler(
+    backfillUpdate,
+    (range) => {
+      const pieces = splitBackfill(range);
+      state.backfillQueue.push(...pieces);
+      return pieces;
+    },
+    {
+      validator: (range) => {
+        const problems = backfillProblems(range, new Date().toISOString().slice(0, 10));
+        if (problems.length > 0) throw new Error(problems.join('; '));
+      },
+    },
+  );
   upsertSearchAttributes([
     { key: AD_ACCOUNT_ID, value: id },
     { key: CONNECTION_STATUS, value: state.connectionStatus },
@@ -133,7 +161,10 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   };
 
   while (!state.disconnected) {
-    await condition(() => state.hasBufferedWork() || state.disconnected || state.pullDue(Date.now()), state.msUntilNextDue(Date.now()));
+    await condition(
+      () => state.hasBufferedWork() || state.disconnected || state.pullDue(Date.now()) || state.backfillDue(),
+      state.msUntilNextDue(Date.now()),
+    );
     if (state.disconnected) break;
 
     let matched = 0;
@@ -159,6 +190,25 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       } catch (error) {
         onPinterestFailure(error);
       }
+    }
+    if (state.backfillDue()) {
+      const range = state.backfillQueue[0]!;
+      for (let attempt = 1; attempt <= REPORT_TRIES; attempt += 1) {
+        try {
+          const token = await pulls.requestAdReport({ ad_account_id: id, ...range, settings: state.settings });
+          const collected = await reportPolls.collectAdReport({ ad_account_id: id, token, settings: state.settings });
+          state.counters.metric_rows_upserted += collected.rows;
+          break;
+        } catch (error) {
+          const type = causeOf(error)?.type;
+          if (type === REPORT_EXPIRED && attempt < REPORT_TRIES) continue;
+          if (type === REAUTH || type === RATE_LIMITED_LONG) onPinterestFailure(error);
+          else state.lastError = `backfill ${range.start_date}..${range.end_date}: ${errorMessage(error)}`;
+          break;
+        }
+      }
+      // Done, or given up with the reason in status; a parked account keeps the range for later.
+      if (state.canReachPinterest) state.backfillQueue.shift();
     }
     while (state.touchpoints.length > 0) {
       await recordEach(state, state.takeTouchpoints(), async (touchpoints) => {

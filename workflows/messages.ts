@@ -101,6 +101,7 @@ export interface AdAccountWorkflowInput {
     connection_status?: ConnectionStatus;
     rate_limited_until?: string;
     unsent_matches?: boolean;
+    backfill_queue?: BackfillRange[];
     backfilled: boolean;
     conversions_buffer: ConversionRecord[];
     touchpoints_buffer: TouchpointRecord[];
@@ -117,6 +118,8 @@ export interface AdAccountStatus {
   /** Set while Pinterest's rate limit asks for a wait longer than 15 minutes (a daily cap): the next pull waits until then. */
   rate_limited_until?: string;
   next_entity_sync_at?: string;
+  /** Report-sized date ranges still to backfill through async reports. */
+  backfill_queue: BackfillRange[];
   settings: AttributionSettings;
   schedule: ScheduleSettings;
   last_pull_at?: string;
@@ -139,6 +142,47 @@ export const connectedSignal = defineSignal('connected');
 export const updateSettingsUpdate = defineUpdate<AttributionSettings, [Partial<AttributionSettings>]>('updateSettings');
 /** Pull now, whatever the schedule says (operators, tests). */
 export const pullNowSignal = defineSignal('pullNow');
+/** A date range (`YYYY-MM-DD`, inclusive, UTC) to backfill through async reports. */
+export interface BackfillRange {
+  start_date: string;
+  end_date: string;
+}
+
+/** Async reports reach this far back, and one covers at most this many days. */
+export const BACKFILL_MAX_DAYS_BACK = 914;
+export const BACKFILL_RANGE_DAYS = 186;
+
+/**
+ * Checks a backfill request against today's date (`YYYY-MM-DD`); deterministic for the workflow's
+ * validator. @returns the problems, each naming its field.
+ */
+export function backfillProblems(range: BackfillRange, today: string): string[] {
+  const problems: string[] = [];
+  const date = /^\d{4}-\d{2}-\d{2}$/;
+  for (const key of ['start_date', 'end_date'] as const) {
+    if (!date.test(range?.[key] ?? '') || Number.isNaN(Date.parse(range[key]))) problems.push(`${key}: must be a YYYY-MM-DD date`);
+  }
+  if (problems.length) return problems;
+  if (range.start_date > range.end_date) problems.push('start_date: must not be after end_date');
+  if (range.end_date > today) problems.push('end_date: must not be after today');
+  const back = (Date.parse(today) - Date.parse(range.start_date)) / 86_400_000;
+  if (back > BACKFILL_MAX_DAYS_BACK) problems.push(`start_date: Pinterest keeps at most ${BACKFILL_MAX_DAYS_BACK} days of history`);
+  return problems;
+}
+
+/** Splits a range into report-sized pieces of at most 186 days. */
+export function splitBackfill(range: BackfillRange): BackfillRange[] {
+  const pieces: BackfillRange[] = [];
+  const day = 86_400_000;
+  for (let start = Date.parse(range.start_date); start <= Date.parse(range.end_date); start += BACKFILL_RANGE_DAYS * day) {
+    const end = Math.min(start + (BACKFILL_RANGE_DAYS - 1) * day, Date.parse(range.end_date));
+    pieces.push({ start_date: new Date(start).toISOString().slice(0, 10), end_date: new Date(end).toISOString().slice(0, 10) });
+  }
+  return pieces;
+}
+
+/** Backfills a date range up to 914 days back through async reports; returns the report-sized pieces queued. */
+export const backfillUpdate = defineUpdate<BackfillRange[], [BackfillRange]>('backfill');
 /** Stops the account's workflow after its in-flight work. */
 export const disconnectSignal = defineSignal('disconnect');
 export const statusQuery = defineQuery<AdAccountStatus>('status');
