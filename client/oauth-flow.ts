@@ -7,7 +7,7 @@ import { buildAuthorizeUrl, exchangeAuthorizationCode, type PinterestApp } from 
 import type { TokenCipher } from '../activities/secrets/token-cipher';
 import { consumeOauthNonce, insertConnection, upsertAdAccount } from '../activities/store/connections-store';
 import type { Database } from '../activities/store/database-schema';
-import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
+import { CONVERSION_REPORT_TIMES, DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems, type AttributionSettings } from '../workflows/messages';
 import type { RoutyPinterestClient } from './routy-client';
 
 /** How long a consent link stays valid, in seconds. */
@@ -18,6 +18,16 @@ const statePayloadSchema = z.object({
   exp: z.number().int(),
   /** Ad accounts the user picked; omitted: every account the grant reaches. */
   a: z.array(z.string().regex(/^\d+$/)).optional(),
+  /** Attribution settings chosen at connect for newly connected accounts. */
+  s: z
+    .object({
+      click_window_days: z.number().int(),
+      engagement_window_days: z.number().int(),
+      view_window_days: z.number().int(),
+      conversion_report_time: z.enum(CONVERSION_REPORT_TIMES),
+    })
+    .partial()
+    .optional(),
 });
 
 /** Refusal of an OAuth callback: a bad, expired or replayed `state`, or a refused code. */
@@ -55,13 +65,20 @@ export class OAuthFlow {
     return createHmac('sha256', this.deps.stateSecret).update(payload).digest('base64url');
   }
 
-  /** The consent URL to send the user to; `adAccountIds` limits which accounts get connected. */
-  authorizationUrl(options: { adAccountIds?: string[] } = {}): string {
+  /**
+   * The consent URL to send the user to; `adAccountIds` limits which accounts get connected and
+   * `settings` sets their attribution windows (Pinterest's defaults otherwise).
+   * @throws OAuthError naming the setting when a value is not allowed.
+   */
+  authorizationUrl(options: { adAccountIds?: string[]; settings?: Partial<AttributionSettings> } = {}): string {
+    const problems = settingsProblems(options.settings ?? {});
+    if (problems.length > 0) throw new OAuthError(problems.join('; '));
     const payload = Buffer.from(
       JSON.stringify({
         n: randomBytes(16).toString('hex'),
         exp: Math.floor(this.now().getTime() / 1000) + STATE_TTL_SECONDS,
         ...(options.adAccountIds?.length ? { a: options.adAccountIds } : {}),
+        ...(options.settings && Object.keys(options.settings).length ? { s: options.settings } : {}),
       }),
     ).toString('base64url');
     return buildAuthorizeUrl(this.deps.authorizeUrl, this.deps.app, `${payload}.${this.sign(payload)}`);
@@ -98,9 +115,11 @@ export class OAuthFlow {
     const picked = wanted ? reachable.filter((account) => wanted.includes(account.id)) : reachable;
     if (picked.length === 0) throw new OAuthError('this Pinterest grant reaches no ad account');
     const connectionId = await insertConnection(this.deps.db, this.deps.cipher, tokens, this.now());
+    const settings = { ...DEFAULT_ATTRIBUTION_SETTINGS, ...parsed.data.s };
     for (const account of picked) {
-      await upsertAdAccount(this.deps.db, connectionId, account, DEFAULT_ATTRIBUTION_SETTINGS);
-      await this.deps.client.connectAdAccount({ ad_account_id: account.id });
+      // A known account keeps its settings; a new one takes those chosen at connect.
+      await upsertAdAccount(this.deps.db, connectionId, account, settings);
+      await this.deps.client.connectAdAccount({ ad_account_id: account.id, settings });
     }
     return picked.map((account) => account.id);
   }

@@ -429,8 +429,10 @@ export class PinterestEmulator {
         link: `https://shop.example.com/p/${pin_id}`,
         created_at: '2026-03-01T12:00:00',
         board_id: '1099300727702429999',
-        creative_type: ad.creative_type === 'IDEA' ? 'IDEA' : ad.creative_type === 'VIDEO' ? 'VIDEO' : 'REGULAR',
-        media: { media_type: ad.creative_type === 'VIDEO' ? 'video' : ad.creative_type === 'IDEA' ? 'multiple_mixed' : 'image' },
+        creative_type: ad.creative_type,
+        media: {
+          media_type: ad.creative_type === 'VIDEO' ? 'video' : ad.creative_type === 'IDEA' ? 'multiple_mixed' : ad.creative_type === 'CAROUSEL' ? 'multiple_images' : 'image',
+        },
       };
     });
 

@@ -52,7 +52,7 @@ export interface SeedAd {
   campaign_id: string;
   ad_account_id: string;
   pin_id: string;
-  creative_type: 'REGULAR' | 'VIDEO' | 'IDEA';
+  creative_type: 'REGULAR' | 'VIDEO' | 'IDEA' | 'SHOPPING' | 'CAROUSEL';
   name: string;
   status: string;
   /** Pin metadata for reports. */
@@ -89,7 +89,7 @@ const PIN_TITLES = [
   'Trailing plants that love shade',
 ];
 
-const CREATIVE_TYPES: SeedAd['creative_type'][] = ['REGULAR', 'VIDEO', 'IDEA', 'REGULAR'];
+const CREATIVE_TYPES: SeedAd['creative_type'][] = ['REGULAR', 'VIDEO', 'IDEA', 'SHOPPING', 'CAROUSEL', 'REGULAR'];
 
 /** An ad account the emulator's demo user can reach. */
 export interface SeedAccountOptions {
@@ -105,7 +105,8 @@ export const CURRENCY_SCALE: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 
 /**
  * Builds the seeded advertiser(s). Each account gets 3 campaigns (one archived, stopped 40 days
  * ago), 2 ad groups each and `adsPerGroup` ads per group (REGULAR, VIDEO, IDEA). The first
- * account's ids are stable across versions; tests rely on them.
+ * account's ids are stable across versions; tests rely on them. Creative types rotate through
+ * REGULAR, VIDEO, IDEA, SHOPPING and CAROUSEL.
  */
 export function buildSeed(options: { accounts?: SeedAccountOptions[]; adsPerGroup?: number } = {}): SeedData {
   const accounts = options.accounts ?? [{ id: DEMO_AD_ACCOUNT_ID, currency: 'USD' }];

@@ -78,7 +78,7 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     const ads = await app.db.selectFrom('ads').selectAll().where('ad_account_id', '=', ACCOUNT).execute();
     assert.equal(ads.length, 12, 'every seeded ad, archived ones included');
     assert.ok(ads.some((a) => a.status === 'ARCHIVED'));
-    assert.deepEqual(new Set(ads.map((a) => a.creative_type)), new Set(['REGULAR', 'VIDEO', 'IDEA']));
+    assert.deepEqual(new Set(ads.map((a) => a.creative_type)), new Set(['REGULAR', 'VIDEO', 'IDEA', 'SHOPPING', 'CAROUSEL']));
     const pinned = ads.find((a) => a.ad_id === '687195905901')!;
     assert.equal(pinned.pin_id, '987654321012345601', '18-digit pin id kept exactly');
 

@@ -76,6 +76,18 @@ describe('pull', { timeout: 300_000 }, () => {
     for (const id of [USD, JPY]) await waitFor(`first pull of ${id}`, async () => ((await statusOf(id)).counters.pulls >= 1 ? true : undefined));
   });
 
+  it('takes attribution settings at connect, validated by name', async () => {
+    const bad = await fetch(`${app.ingressUrl}/v1/oauth/start?ad_account_id=${EUR}&click_window_days=3`, { redirect: 'manual' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(await bad.json(), { error: 'invalid query', issues: [{ field: 'click_window_days', message: 'must be one of 0, 1, 7, 14, 30, 60' }] });
+    const response = await fetch(`${app.ingressUrl}/v1/oauth/start?ad_account_id=${EUR}&click_window_days=14&view_window_days=0`, { redirect: 'follow' });
+    assert.deepEqual(await response.json(), { connected_ad_account_ids: [EUR] });
+    const expected = { ...DEFAULT_ATTRIBUTION_SETTINGS, click_window_days: 14, view_window_days: 0 };
+    assert.deepEqual((await statusOf(EUR)).settings, expected);
+    const row = await app.db.selectFrom('ad_accounts').select(['click_window_days', 'view_window_days', 'currency']).where('ad_account_id', '=', EUR).executeTakeFirstOrThrow();
+    assert.deepEqual(row, { click_window_days: 14, view_window_days: 0, currency: 'EUR' });
+  });
+
   it('pages through 300 ads with page_size 250 and chunks analytics by 250 ids', async () => {
     const ads = await app.db.selectFrom('ads').select('ad_id').where('ad_account_id', '=', USD).execute();
     assert.equal(ads.length, 300);
@@ -110,14 +122,14 @@ describe('pull', { timeout: 300_000 }, () => {
     assert.equal(parseRetryAfter('3', '', 0), 3);
     assert.equal(parseRetryAfter(null, 'Rate limit exceeded. Please retry after 12 seconds.', 0), 12);
     assert.equal(parseRetryAfter('1700000060', '', 1_700_000_000_000), 60);
-    emulator().inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 2 }, { pathContains: '/campaigns/analytics' });
+    emulator().inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 2 }, { pathContains: `${USD}/campaigns/analytics` });
     const input = { ad_account_id: USD, min_days: 7, backfill_days: 7, settings: DEFAULT_ATTRIBUTION_SETTINGS };
     await assert.rejects(
       () => new MockActivityEnvironment().run(activities().pullMetrics, input),
       (error: unknown) =>
         error instanceof ApplicationFailure && error.type === 'PinterestRateLimited' && error.nextRetryDelay === '2 seconds',
     );
-    emulator().inject({ kind: 'rate_limit', hint: 'message', retry_after_seconds: 5 }, { pathContains: '/campaigns/analytics' });
+    emulator().inject({ kind: 'rate_limit', hint: 'message', retry_after_seconds: 5 }, { pathContains: `${USD}/campaigns/analytics` });
     await assert.rejects(
       () => new MockActivityEnvironment().run(activities().pullMetrics, input),
       (error: unknown) => error instanceof ApplicationFailure && error.nextRetryDelay === '5 seconds',
@@ -125,14 +137,14 @@ describe('pull', { timeout: 300_000 }, () => {
   });
 
   it('rides out a 429 burst, a 5xx and a slow answer inside the workflow, and surfaces a daily cap in status', async () => {
-    emulator().inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 1 }, { times: 2, pathContains: '/analytics' });
-    emulator().inject({ kind: 'server_error' }, { times: 1, pathContains: '/analytics' });
-    emulator().inject({ kind: 'slow', delay_ms: 1500 }, { times: 1, pathContains: '/analytics' });
+    emulator().inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 1 }, { times: 2, pathContains: `${USD}/campaigns/analytics` });
+    emulator().inject({ kind: 'server_error' }, { times: 1, pathContains: `${USD}/campaigns/analytics` });
+    emulator().inject({ kind: 'slow', delay_ms: 1500 }, { times: 1, pathContains: `${USD}/campaigns/analytics` });
     const before = (await statusOf(USD)).counters.pulls;
     await app.client.pullNow(USD);
     await waitFor('a pull through the faults', async () => ((await statusOf(USD)).counters.pulls > before ? true : undefined));
 
-    emulator().inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 7200 }, { pathContains: '/analytics' });
+    emulator().inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 7200 }, { pathContains: `${USD}/campaigns/analytics` });
     await app.client.pullNow(USD);
     const status = await waitFor('the daily cap in status', async () => {
       const s = await statusOf(USD);

@@ -23,14 +23,23 @@ export class RequestBudget {
 
   constructor(private readonly perMinute: Record<RateLimitCategory, number> = REQUESTS_PER_MINUTE) {}
 
-  /** Waits until one request of `category` for `who` (a connection or token) may be sent. */
-  async take(category: RateLimitCategory, who: string): Promise<void> {
+  private bucket(category: RateLimitCategory, who: string): RateLimiter {
     const key = `${category}:${who}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = new RateLimiter({ tokensPerInterval: this.perMinute[category], interval: 'minute' });
       this.buckets.set(key, bucket);
     }
-    await bucket.removeTokens(1);
+    return bucket;
+  }
+
+  /** Waits until one request of `category` for `who` (a digest of the user's token) may be sent. */
+  async take(category: RateLimitCategory, who: string): Promise<void> {
+    await this.bucket(category, who).removeTokens(1);
+  }
+
+  /** Requests of `category` that `who` may still send in the current minute. */
+  remaining(category: RateLimitCategory, who: string): number {
+    return Math.floor(this.bucket(category, who).getTokensRemaining());
   }
 }

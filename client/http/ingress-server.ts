@@ -5,6 +5,7 @@ import { PinterestApiError } from '../../activities/pinterest/http';
 import { OAuthError, type OAuthFlow } from '../oauth-flow';
 import type { BatchResult, RoutyPinterestClient } from '../routy-client';
 import { fieldIssues } from '../routy-schemas';
+import { CONVERSION_REPORT_TIMES, WINDOW_DAYS } from '../../workflows/messages';
 
 /** Largest batch in one request. */
 export const MAX_BATCH = 5000;
@@ -13,7 +14,18 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 const digits = z.string().regex(/^\d{1,19}$/, 'must be a string of digits');
 const callbackQuery = z.object({ code: z.string().min(1).optional(), state: z.string().min(1), error: z.string().optional() });
-const startQuery = z.object({ ad_account_id: z.union([digits, z.array(digits)]).optional() });
+const windowDays = z.coerce
+  .number()
+  .refine((days) => (WINDOW_DAYS as readonly number[]).includes(days), `must be one of ${WINDOW_DAYS.join(', ')}`);
+const startQuery = z
+  .object({
+    ad_account_id: z.union([digits, z.array(digits)]).optional(),
+    click_window_days: windowDays.optional(),
+    engagement_window_days: windowDays.optional(),
+    view_window_days: windowDays.optional(),
+    conversion_report_time: z.enum(CONVERSION_REPORT_TIMES).optional(),
+  })
+  .strict();
 
 /** Every error answer has this shape: `{ error, issues? }`, issues naming the field at fault. */
 const invalid = (error: string, zodError: z.ZodError, root: string) => ({ error, issues: fieldIssues(zodError, root) });
@@ -76,8 +88,8 @@ export function buildIngressServer(deps: {
   app.get('/v1/oauth/start', async (request, reply) => {
     const query = startQuery.safeParse(request.query);
     if (!query.success) return reply.code(400).send(invalid('invalid query', query.error, '(query)'));
-    const ids = query.data.ad_account_id;
-    const url = deps.oauth.authorizationUrl({ adAccountIds: ids === undefined ? undefined : [ids].flat() });
+    const { ad_account_id: ids, ...settings } = query.data;
+    const url = deps.oauth.authorizationUrl({ adAccountIds: ids === undefined ? undefined : [ids].flat(), settings });
     return reply.redirect(url, 302);
   });
 
