@@ -155,6 +155,18 @@ describe('pull', { timeout: 300_000 }, () => {
     assert.equal(status.next_pull_at, status.rate_limited_until);
   });
 
+  it('refreshes a token ahead of its expiry, before Pinterest would refuse it', async () => {
+    const before = await loadTokensForAdAccount(app.db, app.activityDeps.cipher, JPY);
+    await app.db.updateTable('pinterest_connections').set({ access_token_expires_at: new Date(Date.now() + 60_000) }).where('connection_id', '=', before.connection_id).execute();
+    const refused = () => emulator().exchanges.filter((e) => e.status === 401).length;
+    const refusedBefore = refused();
+    await new MockActivityEnvironment().run(activities().syncEntities, { ad_account_id: JPY });
+    const after = await loadTokensForAdAccount(app.db, app.activityDeps.cipher, JPY);
+    assert.notEqual(after.access_token, before.access_token);
+    assert.ok(after.access_token_expires_at.getTime() > Date.now() + 86_400_000);
+    assert.equal(refused(), refusedBefore, 'no request was refused on the way');
+  });
+
   it('refreshes an expired access token once and stores the rotated refresh token', async () => {
     const before = await loadTokensForAdAccount(app.db, app.activityDeps.cipher, JPY);
     emulator().expireAccessTokens();
