@@ -15,6 +15,9 @@ import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
 import { adAccountWorkflowId, AD_ACCOUNT_ID, DEFAULT_ATTRIBUTION_SETTINGS, LAST_SUCCESSFUL_PULL } from '../workflows/messages';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { ConversionExplanation } from '../client/conversion-explainer';
 import { loadConfig } from '../worker/config';
 import { connectThroughOAuth, startApp, type RunningApp } from '../worker/app';
 import { workflowsPath } from '../worker/create-worker';
@@ -175,6 +178,26 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     assert.notEqual(lateRow.attribution_state, 'matched');
     assert.equal(await app.db.selectFrom('attributions').select('event_id').where('event_id', '=', 'order-1002-checkout').executeTakeFirst(), undefined);
     assert.equal(capiEventsWithId('order-1002-checkout').length, 0);
+  });
+
+  it('explains a conversion over HTTP and from the CLI', async () => {
+    const response = await fetch(`${app.ingressUrl}/v1/conversions/order-1001-checkout`, { headers: { authorization: `Bearer ${app.ingressToken}` } });
+    assert.equal(response.status, 200);
+    const [explained] = ((await response.json()) as { conversions: ConversionExplanation[] }).conversions;
+    assert.equal(explained?.state, 'matched');
+    assert.deepEqual(
+      { ...explained?.attribution, touched_at: undefined },
+      { campaign_id: '626736533501', ad_group_id: '2680060704712', ad_id: '687195905903', pin_id: '987654321012345603', touch_type: 'click', match_key: 'click_id', lag_seconds: 21 * 86_400 - 60, touched_at: undefined },
+    );
+    assert.equal(explained?.conversions_api.state, 'sent');
+    assert.equal((await fetch(`${app.ingressUrl}/v1/conversions/nope`, { headers: { authorization: `Bearer ${app.ingressToken}` } })).status, 404);
+
+    const { stdout } = await promisify(execFile)('node', ['bin/routy-pinterest.js', 'conversion', 'order-1001-checkout', '--url', app.ingressUrl], {
+      env: { ...process.env, ROUTY_INGRESS_TOKEN: app.ingressToken },
+    });
+    assert.match(stdout, /credited to pin 987654321012345603 \(ad 687195905903, ad group 2680060704712, campaign 626736533501\)/);
+    assert.match(stdout, /by a click at .*, matched on click_id, 21\.0 days before the conversion/);
+    assert.match(stdout, /Conversions API {2}sent/);
   });
 
   it('a second signal with the same event_id causes no second send', async () => {

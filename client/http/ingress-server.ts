@@ -5,6 +5,9 @@ import { PinterestApiError } from '../../activities/pinterest/http';
 import { OAuthError, type OAuthFlow } from '../oauth-flow';
 import type { BatchResult, RoutyPinterestClient } from '../routy-client';
 import { fieldIssues } from '../routy-schemas';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../activities/store/database-schema';
+import { explainConversion } from '../conversion-explainer';
 import { CONVERSION_REPORT_TIMES, WINDOW_DAYS } from '../../workflows/messages';
 
 /** Largest batch in one request. */
@@ -38,6 +41,7 @@ const invalid = (error: string, zodError: z.ZodError, root: string) => ({ error,
  */
 export function buildIngressServer(deps: {
   client: RoutyPinterestClient;
+  db: Kysely<Database>;
   oauth: OAuthFlow;
   /** Bearer token Routy must send on /v1/conversions and /v1/touchpoints; unset: open (demo only). */
   ingressToken?: string;
@@ -84,6 +88,18 @@ export function buildIngressServer(deps: {
   };
   batchRoute('/v1/conversions', 'conversions', (batch) => deps.client.recordConversions(batch));
   batchRoute('/v1/touchpoints', 'touchpoints', (batch) => deps.client.recordTouchpoints(batch));
+
+  app.get('/v1/conversions/:event_id', {
+    onRequest: async (request, reply) => {
+      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+    },
+    handler: async (request, reply) => {
+      const eventId = (request.params as { event_id: string }).event_id;
+      const found = await explainConversion(deps.db, eventId);
+      if (found.length === 0) return reply.code(404).send({ error: `no conversion with event_id ${eventId} was accepted` });
+      return { conversions: found };
+    },
+  });
 
   app.get('/v1/oauth/start', async (request, reply) => {
     const query = startQuery.safeParse(request.query);

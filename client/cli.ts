@@ -1,0 +1,44 @@
+// `npx routy-pinterest`: the command-line side (dry runs and explanations for operators).
+import { createInterface } from 'node:readline';
+import { Command } from 'commander';
+import { previewLine } from './capi-preview';
+import { formatExplanation, type ConversionExplanation } from './conversion-explainer';
+
+const program = new Command().name('routy-pinterest').description('Routy Pinterest Ads integration: operator commands.');
+
+program
+  .command('capi-preview')
+  .description('Read conversions (the ingress JSON shape, one per line) on stdin; print the Conversions API event each would produce, or its validation error. No network, no database.')
+  .action(async () => {
+    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    let n = 0;
+    for await (const line of lines) {
+      n += 1;
+      if (line.trim() === '') continue;
+      process.stdout.write(`${previewLine(line, n, new Date())}\n`);
+    }
+  });
+
+program
+  .command('conversion')
+  .argument('<event_id>', 'the conversion event_id as Routy sent it')
+  .description('Explain one conversion: its state, the pin it was credited to and why, and its Conversions API outcome.')
+  .option('--json', 'print the explanation as JSON')
+  .option('--url <url>', 'the running service', process.env.ROUTY_URL ?? `http://127.0.0.1:${process.env.ROUTY_HTTP_PORT || 8080}`)
+  .action(async (eventId: string, options: { json?: boolean; url: string }) => {
+    const token = process.env.ROUTY_INGRESS_TOKEN;
+    const response = await fetch(`${options.url.replace(/\/$/, '')}/v1/conversions/${encodeURIComponent(eventId)}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    }).catch((error: unknown) => {
+      console.error(`cannot reach ${options.url} (is the service running? set --url or ROUTY_URL): ${String(error)}`);
+      process.exit(2);
+    });
+    const body = (await response.json()) as { conversions?: ConversionExplanation[]; error?: string };
+    if (!response.ok || !body.conversions) {
+      console.error(body.error ?? `HTTP ${response.status}`);
+      process.exit(1);
+    }
+    console.log(options.json ? JSON.stringify(body.conversions, null, 2) : body.conversions.map(formatExplanation).join('\n\n'));
+  });
+
+await program.parseAsync();
