@@ -12,7 +12,7 @@ import { PinterestApiError, type PinterestHttp } from './pinterest/http';
 import type { PinterestApp } from './pinterest/oauth';
 import type { TokenCipher } from './secrets/token-cipher';
 import { attributeConversions, pendingConversionsTouchedBy } from './store/attribution-store';
-import { claimConversionsToSend, recordCapiOutcomes, releaseClaims, type CapiOutcome } from './store/capi-store';
+import { claimConversionsToSend, markPosting, recordCapiOutcomes, recoverInterruptedSends, releaseClaims, type CapiOutcome } from './store/capi-store';
 import { countPending, expireConversions, insertConversions } from './store/conversions-store';
 import type { Database } from './store/database-schema';
 import { getAdAccount, listEntityIds, pinsWithoutMetadata, upsertAdGroups, upsertAds, upsertCampaigns, upsertPins } from './store/entities-store';
@@ -319,13 +319,17 @@ export function createActivities(deps: ActivityDeps) {
 
     /**
      * Posts matched, unsent conversions to the Conversions API in batches of at most 1,000 and
-     * stores each event's result. Source: `events/create`.
+     * stores each event's result. Each row goes `unsent` → `sending` (claimed) → `posting`
+     * (committed before the request) → `sent` / `failed` / `stale` / `not_sendable`; an
+     * interrupted attempt's `posting` rows become `unconfirmed` and are never posted twice by us.
+     * Source: `events/create`.
      */
     async sendMatchedConversions(input: {
       ad_account_id: string;
     }): Promise<{ sent: number; failed: number; stale: number; not_sendable: number }> {
       const id = input.ad_account_id;
       const totals = { sent: 0, failed: 0, stale: 0, not_sendable: 0 };
+      await recoverInterruptedSends(deps.db, id);
       for (;;) {
         const claimed = await claimConversionsToSend(deps.db, id, MAX_EVENTS_PER_REQUEST, now());
         if (claimed.length === 0) return totals;
@@ -337,6 +341,7 @@ export function createActivities(deps: ActivityDeps) {
           else outcomes.push({ event_id: conversion.event_id, capi_state: built.kind, result: { reason: built.reason } });
         }
         if (toSend.length > 0) {
+          await markPosting(deps.db, id, toSend.map((e) => e.event_id));
           try {
             const response = await withToken(id, (token) =>
               sendConversionEvents(deps.http, token, id, toSend, { test: deps.capiTestMode }),

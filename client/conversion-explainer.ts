@@ -25,7 +25,10 @@ export interface ConversionExplanation {
     touched_at: string;
   };
   conversions_api: {
-    /** `unsent`, `sending`, `sent`, `failed` (Pinterest's message in `detail`), `stale` or `not_sendable` (reason in `detail`). */
+    /**
+     * `unsent`, `sending`/`posting` (in flight), `sent`, `failed` (Pinterest's message in `detail`), `stale`,
+     * `not_sendable` (reason in `detail`) or `unconfirmed` (the sender stopped mid-request; not posted again).
+     */
     state: string;
     detail: Record<string, unknown> | null;
     attempted_at: string | null;

@@ -34,6 +34,7 @@ export type Fault =
   /** HTTP 429, Pinterest code 8, with the wait in `X-RateLimit-Reset` or in the message text. */
   | { kind: 'rate_limit'; hint: 'header' | 'message'; retry_after_seconds: number }
   | { kind: 'server_error' }
+  /** The request is handled (and recorded), then the answer is held back: a slow or lost response. */
   | { kind: 'slow'; delay_ms: number };
 
 interface QueuedFault {
@@ -110,7 +111,7 @@ export class PinterestEmulator {
       queued.remaining -= 1;
       const fault = queued.fault;
       if (fault.kind === 'slow') {
-        await new Promise((resolve) => setTimeout(resolve, fault.delay_ms));
+        (request as { slowBy?: number }).slowBy = fault.delay_ms;
         return;
       }
       if (fault.kind === 'server_error') return error(reply, 503, 503, 'Service Unavailable. Please try again later.');
@@ -119,6 +120,8 @@ export class PinterestEmulator {
       return error(reply, 429, 8, `You have exceeded your rate limit. Try again later.${hint}`);
     });
     this.server.addHook('onSend', async (request, reply, payload) => {
+      const slowBy = (request as { slowBy?: number }).slowBy;
+      if (slowBy) await new Promise((resolve) => setTimeout(resolve, slowBy));
       const route = request.routeOptions.url;
       if (route?.startsWith('/v5/')) {
         let response: unknown = payload;

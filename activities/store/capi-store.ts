@@ -65,6 +65,42 @@ export async function claimConversionsToSend(
   });
 }
 
+/**
+ * Recovers from a sender that stopped (worker killed, attempt timed out) before recording its
+ * outcome: rows it had claimed but not posted go back to `unsent`; rows it was posting become
+ * `unconfirmed`, never posted again by us (Pinterest's event_id deduplication is the last guard).
+ * @returns how many rows each way.
+ */
+export async function recoverInterruptedSends(db: Kysely<Database>, adAccountId: string): Promise<{ released: number; unconfirmed: number }> {
+  const released = await db
+    .updateTable('conversions')
+    .set({ capi_state: 'unsent' })
+    .where('ad_account_id', '=', adAccountId)
+    .where('capi_state', '=', 'sending')
+    .returning('event_id')
+    .execute();
+  const unconfirmed = await db
+    .updateTable('conversions')
+    .set({ capi_state: 'unconfirmed', capi_result: JSON.stringify({ reason: 'the sender stopped while posting; not posted again' }) })
+    .where('ad_account_id', '=', adAccountId)
+    .where('capi_state', '=', 'posting')
+    .returning('event_id')
+    .execute();
+  return { released: released.length, unconfirmed: unconfirmed.length };
+}
+
+/** `sending` → `posting`, committed before the request goes out: from here on a crash means "maybe posted". */
+export async function markPosting(db: Kysely<Database>, adAccountId: string, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await db
+    .updateTable('conversions')
+    .set({ capi_state: 'posting' })
+    .where('ad_account_id', '=', adAccountId)
+    .where('event_id', 'in', eventIds)
+    .where('capi_state', '=', 'sending')
+    .execute();
+}
+
 /** Final Conversions API state of one event and what Pinterest (or we) said about it. */
 export interface CapiOutcome {
   event_id: string;
@@ -72,7 +108,10 @@ export interface CapiOutcome {
   result: Record<string, unknown>;
 }
 
-/** Records each event's outcome, only for rows this sender still holds in `sending`. */
+/**
+ * Records each event's outcome for rows this sender holds (`sending` or `posting`), or that a later
+ * attempt marked `unconfirmed` while this one was still waiting for Pinterest's answer.
+ */
 export async function recordCapiOutcomes(db: Kysely<Database>, adAccountId: string, outcomes: CapiOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
   await db.transaction().execute(async (trx) => {
@@ -82,13 +121,16 @@ export async function recordCapiOutcomes(db: Kysely<Database>, adAccountId: stri
         .set({ capi_state: outcome.capi_state, capi_result: JSON.stringify(outcome.result) })
         .where('ad_account_id', '=', adAccountId)
         .where('event_id', '=', outcome.event_id)
-        .where('capi_state', '=', 'sending')
+        .where('capi_state', 'in', ['sending', 'posting', 'unconfirmed'])
         .execute();
     }
   });
 }
 
-/** Gives claimed rows back (`sending` → `unsent`) when the request surely did not reach Pinterest's processing. */
+/**
+ * Gives rows back to `unsent` after an answer that asks for a retry (429, 5xx, a refused token):
+ * they are posted again with the same event_id.
+ */
 export async function releaseClaims(db: Kysely<Database>, adAccountId: string, eventIds: string[]): Promise<void> {
   if (eventIds.length === 0) return;
   await db
@@ -96,7 +138,7 @@ export async function releaseClaims(db: Kysely<Database>, adAccountId: string, e
     .set({ capi_state: 'unsent' })
     .where('ad_account_id', '=', adAccountId)
     .where('event_id', 'in', eventIds)
-    .where('capi_state', '=', 'sending')
+    .where('capi_state', 'in', ['sending', 'posting'])
     .execute();
 }
 

@@ -160,7 +160,7 @@ export interface ConversionsTable {
   /** `pending`, `matched` or `expired`. */
   attribution_state: string;
   hold_until: Timestamp;
-  /** `unsent`, `sending`, `sent`, `failed`, `stale` or `not_sendable`. */
+  /** `unsent`, `sending`, `posting`, `sent`, `unconfirmed`, `failed`, `stale` or `not_sendable`. */
   capi_state: ColumnType<string, string | undefined, string>;
   capi_attempted_at: Timestamp | null;
   capi_result: JSONColumnType<Record<string, unknown>> | null;

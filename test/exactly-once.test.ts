@@ -1,0 +1,113 @@
+// A Conversions API send killed mid-request is never posted twice by us.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../activities/index';
+import { generateEncryptionKeyEntry } from '../activities/secrets/token-cipher';
+import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
+import { loadConfig } from '../worker/config';
+import { connectThroughOAuth, startApp, type RunningApp } from '../worker/app';
+import { prepareConversions, prepareTouchpoints } from '../client/routy-schemas';
+import { createTestDatabase } from './support/postgres';
+import { waitFor } from './support/wait';
+
+const ACCOUNT = DEMO_AD_ACCOUNT_ID;
+const keys = generateEncryptionKeyEntry('test1');
+let app: RunningApp;
+let database: { url: string; drop: () => Promise<void> };
+let dataDir: string;
+
+const run = (fn: unknown, input: unknown) => new MockActivityEnvironment().run(fn as never, input as never);
+const postsOf = (eventId: string) => app.emulator!.instance.capiRequests.flatMap((r) => r.body.data).filter((e) => e.event_id === eventId).length;
+const stateOf = async (eventId: string) =>
+  (await app.db.selectFrom('conversions').select('capi_state').where('event_id', '=', eventId).executeTakeFirstOrThrow()).capi_state;
+
+/** Stores a click and `n` conversions matched to it, not yet sent (no workflow signal involved). */
+async function matchedConversions(prefix: string, n: number): Promise<string[]> {
+  const activities = createActivities(app.activityDeps);
+  const now = Date.now();
+  const touchpoints = prepareTouchpoints([
+    { ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(now - 86_400_000).toISOString(), click_id: `${prefix}-click`, ad_id: '687195905901' },
+  ]).accepted.map((a) => a.record);
+  await run(activities.recordTouchpoints, { ad_account_id: ACCOUNT, touchpoints, settings: DEFAULT_ATTRIBUTION_SETTINGS });
+  const conversions = prepareConversions(
+    Array.from({ length: n }, (_, i) => ({
+      event_id: `${prefix}-${i}`,
+      event_name: 'checkout',
+      event_time: new Date(now - 60_000).toISOString(),
+      ad_account_id: ACCOUNT,
+      click_id: `${prefix}-click`,
+      user: { email: `${prefix}${i}@example.com` },
+    })),
+  ).accepted.map((a) => a.record);
+  const result = (await run(activities.recordConversions, { ad_account_id: ACCOUNT, conversions, settings: DEFAULT_ATTRIBUTION_SETTINGS, hold_seconds: 3600 })) as { matched: number };
+  assert.equal(result.matched, n);
+  return conversions.map((c) => c.event_id);
+}
+
+before(async () => {
+  database = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-once-'));
+  const config = loadConfig({ DATABASE_URL: database.url, ROUTY_HTTP_PORT: '0', ROUTY_DATA_DIR: dataDir, ROUTY_LOG_LEVEL: 'ERROR', ROUTY_ENCRYPTION_KEYS: keys });
+  app = await startApp(config, { log: () => {} });
+  await connectThroughOAuth(app.ingressUrl);
+});
+
+after(async () => {
+  await app?.shutdown();
+  await database?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('Conversions API exactly once from our side', { timeout: 120_000 }, () => {
+  it('a sender killed after Pinterest received the request is not posted again on retry', async () => {
+    const ids = await matchedConversions('killed', 5);
+    // Pinterest takes the request but its answer is slow: the kill lands between request and result.
+    app.emulator!.instance.inject({ kind: 'slow', delay_ms: 10_000 }, { pathContains: '/events' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/send-conversions-child.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        PINTEREST_API_BASE_URL: app.emulator!.instance.apiBaseUrl(app.emulator!.origin),
+        ROUTY_ENCRYPTION_KEYS: keys,
+        AD_ACCOUNT_ID: ACCOUNT,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await waitFor('Pinterest to receive the request', async () => (ids.every((id) => postsOf(id) === 1) ? true : undefined));
+    assert.deepEqual(await Promise.all(ids.map(stateOf)), ids.map(() => 'posting'));
+    child.kill('SIGKILL');
+    await exited;
+
+    const retried = (await run(createActivities(app.activityDeps).sendMatchedConversions, { ad_account_id: ACCOUNT })) as { sent: number };
+    assert.equal(retried.sent, 0);
+    assert.deepEqual(ids.map(postsOf), [1, 1, 1, 1, 1], 'each event_id reached Pinterest once');
+    assert.deepEqual(await Promise.all(ids.map(stateOf)), ids.map(() => 'unconfirmed'));
+  });
+
+  it('rows claimed but never posted by a dead sender are posted once by the next attempt', async () => {
+    const ids = await matchedConversions('claimed', 3);
+    await app.db.updateTable('conversions').set({ capi_state: 'sending' }).where('event_id', 'in', ids).execute();
+    const result = (await run(createActivities(app.activityDeps).sendMatchedConversions, { ad_account_id: ACCOUNT })) as { sent: number };
+    assert.equal(result.sent, 3);
+    assert.deepEqual(ids.map(postsOf), [1, 1, 1]);
+    assert.deepEqual(await Promise.all(ids.map(stateOf)), ['sent', 'sent', 'sent']);
+  });
+
+  it('a 5xx answer is retried with the same event_id, and the events end sent', async () => {
+    const ids = await matchedConversions('retry5xx', 2);
+    app.emulator!.instance.inject({ kind: 'server_error' }, { pathContains: '/events' });
+    const activities = createActivities(app.activityDeps);
+    await assert.rejects(() => run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT }));
+    assert.deepEqual(await Promise.all(ids.map(stateOf)), ['unsent', 'unsent']);
+    await run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT });
+    assert.deepEqual(await Promise.all(ids.map(stateOf)), ['sent', 'sent']);
+    assert.deepEqual(ids.map(postsOf), [1, 1], 'the 5xx happened before the emulator recorded the request');
+  });
+});
