@@ -16,6 +16,8 @@ import { adAccountWorkflowId, AD_ACCOUNT_ID, DEFAULT_ATTRIBUTION_SETTINGS, LAST_
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { promisify } from 'node:util';
 import type { ConversionExplanation } from '../client/conversion-explainer';
 import { loadConfig } from '../worker/config';
@@ -259,6 +261,34 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     });
     assert.equal(lowercase.status, 400, 'the scheme is case-insensitive; the unknown envelope key is refused');
     assert.deepEqual(await lowercase.json(), { error: 'invalid body', issues: [{ field: 'extra', message: 'is not a known field' }] });
+  });
+
+  it('accepts an HMAC-signed batch and refuses a stale or forged signature', async () => {
+    const body = JSON.stringify({ conversions: [{ event_id: 'signed-1', event_name: 'lead', event_time: new Date().toISOString(), ad_account_id: ACCOUNT }] });
+    const sign = (t: number, payload: string) => `t=${t},v1=${createHmac('sha256', 'test-ingress-token').update(`${t}.${payload}`).digest('hex')}`;
+    const send = (signature: string) =>
+      fetch(`${app.ingressUrl}/v1/conversions`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-routy-signature': signature } });
+    const now = Math.floor(Date.now() / 1000);
+    assert.equal((await send(sign(now, body))).status, 202);
+    assert.equal((await send(sign(now - 600, body))).status, 401, 'older than 5 minutes');
+    assert.equal((await send(sign(now, body.replace('lead', 'signup')))).status, 401, 'signature of another body');
+    assert.equal((await send('t=1,v1=00')).status, 401);
+  });
+
+  it('serves an OpenAPI document whose schemas are the validating zod schemas', async () => {
+    const document = (await (await fetch(`${app.ingressUrl}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, object> };
+    };
+    assert.equal(document.openapi, '3.1.0');
+    assert.ok(document.paths['/v1/conversions'] && document.paths['/v1/touchpoints']);
+    const ajv = new Ajv2020({ strict: false });
+    const conversion = ajv.compile(document.components.schemas.Conversion!);
+    const record = { event_id: 'x', event_name: 'checkout', event_time: '2026-11-01T10:00:00Z', ad_account_id: '1', user: { email: 'a@b.c' } };
+    assert.equal(conversion(record), true, ajv.errorsText(conversion.errors));
+    assert.equal(conversion({ ...record, event_name: 'buy' }), false);
+    assert.equal(conversion({ ...record, surprise: 1 }), false, 'unknown fields are refused there too');
   });
 
   it('takes a batch of 1,000 conversions at the largest allowed sizes without losing one', async () => {

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PinterestApiError } from '../../activities/pinterest/http';
@@ -8,10 +8,13 @@ import { fieldIssues } from '../routy-schemas';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../activities/store/database-schema';
 import { explainConversion } from '../conversion-explainer';
+import { buildOpenApiDocument } from './openapi-document';
 import { CONVERSION_REPORT_TIMES, WINDOW_DAYS } from '../../workflows/messages';
 
 /** Largest batch in one request. */
 export const MAX_BATCH = 5000;
+/** How far a signature's timestamp may be from now, in seconds. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
 /** Largest request body, in bytes. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -55,13 +58,30 @@ export function buildIngressServer(deps: {
     onConstructorPoisoning: 'remove',
   });
   const token = deps.ingressToken ? Buffer.from(deps.ingressToken) : undefined;
+  const sameBytes = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
 
   const authorized = (header: string | undefined): boolean => {
     if (!token) return true;
     const match = /^bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    const given = Buffer.from(match?.[1] ?? '');
-    return given.length === token.length && timingSafeEqual(given, token);
+    return sameBytes(Buffer.from(match?.[1] ?? ''), token);
   };
+
+  /** `X-Routy-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256("<t>.<raw body>")>`, keyed with the token, t within 5 min. */
+  const signedCorrectly = (header: string | undefined, rawBody: string | undefined): boolean => {
+    if (!token || !header || rawBody === undefined) return false;
+    const parts = Object.fromEntries(header.split(',').map((part) => part.trim().split('=') as [string, string]));
+    const t = Number(parts.t);
+    if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > SIGNATURE_TOLERANCE_SECONDS) return false;
+    const expected = createHmac('sha256', token).update(`${t}.${rawBody}`).digest('hex');
+    return sameBytes(Buffer.from(parts.v1 ?? ''), Buffer.from(expected));
+  };
+
+  // Keep the raw body for signatures; parse it with Fastify's own (prototype-safe) JSON parser.
+  const parseJson = app.getDefaultJsonParser('remove', 'remove');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    (request as { rawBody?: string }).rawBody = body as string;
+    parseJson(request, body as string, done);
+  });
 
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -70,13 +90,25 @@ export function buildIngressServer(deps: {
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const openApi = buildOpenApiDocument();
+  app.get('/openapi.json', async () => openApi);
 
   /** A batch route: 401 before the body is read, 400 for a bad envelope, else per-record results. */
   const batchRoute = (route: string, key: 'conversions' | 'touchpoints', record: (batch: unknown[]) => Promise<BatchResult>) => {
     const envelope = z.object({ [key]: z.array(z.unknown()).min(1).max(MAX_BATCH) }).strict();
     app.post(route, {
+      // A bearer token is checked before the body is read; a signature needs the body, so it is checked once parsed.
       onRequest: async (request, reply) => {
-        if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+        if (!authorized(request.headers.authorization) && !request.headers['x-routy-signature']) {
+          return reply.code(401).send({ error: 'unauthorized' });
+        }
+      },
+      preValidation: async (request, reply) => {
+        if (authorized(request.headers.authorization)) return;
+        const signature = request.headers['x-routy-signature'];
+        if (!signedCorrectly(typeof signature === 'string' ? signature : undefined, (request as { rawBody?: string }).rawBody)) {
+          return reply.code(401).send({ error: 'unauthorized: bad or expired X-Routy-Signature' });
+        }
       },
       handler: async (request, reply) => {
         const body = envelope.safeParse(request.body);
