@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
 
 /** A bounded string without NUL characters (PostgreSQL text cannot hold them). */
@@ -79,17 +80,38 @@ const GENDERS: Record<string, string> = {
 
 type Normalizer = (value: string) => string | undefined;
 
+/** Own keys only: "__proto__" or "constructor" must not find Object.prototype's members. */
+const lookup = (table: Record<string, string>, key: string): string | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
+
+/**
+ * Phone: digits only with the country code the input carried (never invented), leading zeros
+ * removed. International input (`+…` or `00…`) goes through libphonenumber-js, which also drops a
+ * national trunk prefix such as the "(0)" in "+44 (0)20 …".
+ */
+function normalizePhone(value: string): string | undefined {
+  const trimmed = value.trim();
+  if (/^(\+|00)/.test(trimmed)) {
+    const parsed = parsePhoneNumberFromString(trimmed.replace(/^00/, '+'));
+    if (parsed?.number) return parsed.number.replace(/^\+/, '');
+  }
+  const digits = trimmed.replace(/\D/g, '').replace(/^0+/, '');
+  return digits || undefined;
+}
+
 const lettersAndDigitsOnly = (value: string) => value.toLowerCase().replace(/[\s\p{P}\p{S}]/gu, '');
 
 /** Per-field normalization before hashing (Pinterest's Conversions API rules); `undefined` means the value is dropped. */
 export const normalizers = {
   em: (v) => v.trim().toLowerCase(),
-  // A "(0)" after a country code is a trunk prefix, not part of the number.
-  ph: (v) => v.replace(/^\s*\+(\d+)\s*\(0\)/, '+$1').replace(/\D/g, '').replace(/^0+/, ''),
-  ge: (v) => GENDERS[v.trim().toLowerCase()],
+  ph: normalizePhone,
+  ge: (v) => lookup(GENDERS, v.trim().toLowerCase()),
+  // An ISO date, or the already-normalized YYYYMMDD; anything else (or an impossible date) is dropped.
   db: (v) => {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v.trim());
-    return match ? `${match[1]}${match[2]}${match[3]}` : undefined;
+    const match = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(v.trim());
+    if (!match) return undefined;
+    const [, y, m, d] = match;
+    const date = new Date(`${y}-${m}-${d}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === `${y}-${m}-${d}` ? `${y}${m}${d}` : undefined;
   },
   fn: (v) => v.trim().toLowerCase(),
   ln: (v) => v.trim().toLowerCase(),
@@ -97,7 +119,7 @@ export const normalizers = {
   st: (v) => {
     const compact = lettersAndDigitsOnly(v);
     if (compact.length === 2) return compact;
-    return US_STATES[compact];
+    return lookup(US_STATES, compact);
   },
   zp: (v) => {
     const compact = v.toLowerCase().replace(/[\s-]/g, '');
