@@ -16,6 +16,9 @@ export interface StoredConversion {
   order_id: string | null;
   click_id: string | null;
   user_data: Record<string, unknown>;
+  custom_data?: { content_ids?: string[]; contents?: Array<{ id: string; item_price?: string; quantity?: number }>; num_items?: number } | null;
+  opt_out?: boolean;
+  event_source_url?: string | null;
 }
 
 /** IP address and user agent Routy recorded on the winning click, for the click-id fallback. */
@@ -64,6 +67,9 @@ export function toCapiEvent(conversion: StoredConversion, now: Date, fallback?: 
   if (conversion.currency) custom.currency = conversion.currency;
   if (conversion.value !== null) custom.value = conversion.value;
   if (conversion.order_id) custom.order_id = conversion.order_id;
+  if (conversion.custom_data?.content_ids?.length) custom.content_ids = conversion.custom_data.content_ids;
+  if (conversion.custom_data?.contents?.length) custom.contents = conversion.custom_data.contents;
+  if (conversion.custom_data?.num_items !== undefined) custom.num_items = conversion.custom_data.num_items;
   return {
     kind: 'event',
     event: {
@@ -73,6 +79,9 @@ export function toCapiEvent(conversion: StoredConversion, now: Date, fallback?: 
       event_id: conversion.event_id,
       user_data: user,
       ...(Object.keys(custom).length ? { custom_data: custom } : {}),
+      ...(conversion.event_source_url ? { event_source_url: conversion.event_source_url } : {}),
+      // Sent only when the user opted out; absent means not opted out.
+      ...(conversion.opt_out ? { opt_out: true } : {}),
       partner_name: 'ss-routy',
     },
   };

@@ -142,6 +142,23 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
+  /**
+   * Runs a Conversions API call with the account's conversion token when one is configured
+   * (it does not expire and has no refresh), else with the OAuth token through `withToken`.
+   */
+  async function withCapiToken<T>(
+    adAccountId: string,
+    account: { conversion_token_encrypted: string | null },
+    call: (token: string) => Promise<T>,
+  ): Promise<T> {
+    if (!account.conversion_token_encrypted) return withToken(adAccountId, call);
+    try {
+      return await call(deps.cipher.decrypt(account.conversion_token_encrypted));
+    } catch (error) {
+      throw asActivityFailure(error);
+    }
+  }
+
   return {
     /**
      * Syncs campaigns, ad groups and ads (archived included), then the metadata (title, link,
@@ -329,6 +346,7 @@ export function createActivities(deps: ActivityDeps) {
     }): Promise<{ sent: number; failed: number; stale: number; not_sendable: number }> {
       const id = input.ad_account_id;
       const totals = { sent: 0, failed: 0, stale: 0, not_sendable: 0 };
+      const account = await getAdAccount(deps.db, id);
       await recoverInterruptedSends(deps.db, id);
       for (;;) {
         const claimed = await claimConversionsToSend(deps.db, id, MAX_EVENTS_PER_REQUEST, now());
@@ -343,8 +361,8 @@ export function createActivities(deps: ActivityDeps) {
         if (toSend.length > 0) {
           await markPosting(deps.db, id, toSend.map((e) => e.event_id));
           try {
-            const response = await withToken(id, (token) =>
-              sendConversionEvents(deps.http, token, id, toSend, { test: deps.capiTestMode }),
+            const response = await withCapiToken(id, account, (token) =>
+              sendConversionEvents(deps.http, token, id, toSend, { test: account.capi_test_mode || deps.capiTestMode }),
             );
             toSend.forEach((event, index) => {
               const result = response.events[index] ?? { status: 'failed', error_message: 'no per-event result returned' };

@@ -30,6 +30,9 @@ export function previewLine(line: string, lineNumber: number, now: Date): string
       order_id: prepared.order_id ?? null,
       click_id: prepared.click_id ?? null,
       user_data: prepared.user_data,
+      custom_data: { content_ids: prepared.content_ids, contents: prepared.contents, num_items: prepared.num_items },
+      opt_out: prepared.opt_out,
+      event_source_url: prepared.event_source_url ?? null,
     },
     now,
   );

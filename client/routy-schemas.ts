@@ -76,6 +76,20 @@ export const conversionInputSchema = z
       .optional(),
     order_id: text(256).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
     click_id: text(512).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
+    /** Product ids (Conversions API `custom_data.content_ids`). */
+    content_ids: z.array(text(256)).max(500).optional(),
+    contents: z
+      .array(
+        z
+          .object({ id: text(256), item_price: decimalValueSchema.optional(), quantity: z.number().int().nonnegative().max(1_000_000).optional() })
+          .strict(),
+      )
+      .max(500)
+      .optional(),
+    num_items: z.number().int().nonnegative().max(1_000_000).optional(),
+    /** The user opted out of ad personalization. */
+    opt_out: z.boolean().optional(),
+    event_source_url: z.url().max(2048).optional(),
     user: rawUserSchema.optional(),
   })
   .strict()
@@ -99,6 +113,11 @@ export const conversionRecordSchema = z.object({
   currency: z.string().optional(),
   order_id: z.string().optional(),
   click_id: z.string().optional(),
+  content_ids: z.array(z.string()).optional(),
+  contents: z.array(z.object({ id: z.string(), item_price: z.string().optional(), quantity: z.number().optional() })).optional(),
+  num_items: z.number().optional(),
+  opt_out: z.boolean().optional(),
+  event_source_url: z.string().optional(),
   user_data: hashedUserDataSchema,
 });
 

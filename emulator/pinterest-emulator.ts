@@ -14,6 +14,8 @@ const STALE_EVENT_SECONDS = 7 * 86_400;
 export interface RecordedCapiRequest {
   ad_account_id: string;
   test: boolean;
+  /** Which credential the request carried. */
+  auth: 'oauth' | 'conversion_token';
   received_at: string;
   body: { data: Array<Record<string, unknown>> };
 }
@@ -86,6 +88,8 @@ export class PinterestEmulator {
   private readonly codes = new Map<string, { redirectUri: string; scope: string }>();
   private readonly accessTokens = new Map<string, TokenGrant>();
   private readonly refreshTokens = new Map<string, TokenGrant>();
+  /** Conversion access tokens (Ads Manager → Conversions) by token: the ad account each serves. */
+  private readonly conversionTokens = new Map<string, string>();
   readonly server: FastifyInstance;
   private readonly faults: QueuedFault[] = [];
   private readonly reports = new Map<string, ReportJob>();
@@ -168,6 +172,13 @@ export class PinterestEmulator {
   /** How the next async reports end, one outcome per report created, in order (then FINISHED). */
   nextReportOutcomes(...outcomes: ReportJob['outcome'][]): void {
     this.reportOutcomes.push(...outcomes);
+  }
+
+  /** A conversion access token for one ad account, valid only on its events endpoint. */
+  issueConversionToken(adAccountId: string): string {
+    const token = `pinc_${randomBytes(24).toString('base64url')}`;
+    this.conversionTokens.set(token, adAccountId);
+    return token;
   }
 
   /** Every access token issued so far expires now (the refresh tokens stay valid). */
@@ -441,14 +452,22 @@ export class PinterestEmulator {
 
     s.post('/v5/ad_accounts/:ad_account_id/events', async (request, reply) => {
       const { ad_account_id } = request.params as { ad_account_id: string };
-      if (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply)) return reply;
+      const bearer = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+      const viaConversionToken = this.conversionTokens.get(bearer) === ad_account_id;
+      if (!viaConversionToken && (!this.authorize(request, reply) || !this.knownAccount(ad_account_id, reply))) return reply;
       const body = request.body as { data?: Array<Record<string, unknown>> } | undefined;
       const data = body?.data;
       if (!Array.isArray(data) || data.length < 1 || data.length > 1000) {
         return error(reply, 400, 1, 'data must hold 1 to 1000 events.');
       }
       const test = String((request.query as Record<string, unknown>).test) === 'true';
-      this.capiRequests.push({ ad_account_id, test, received_at: this.now().toISOString(), body: { data } });
+      this.capiRequests.push({
+        ad_account_id,
+        test,
+        auth: viaConversionToken ? 'conversion_token' : 'oauth',
+        received_at: this.now().toISOString(),
+        body: { data },
+      });
       const nowSeconds = this.now().getTime() / 1000;
       if (data.some((e) => typeof e.event_time === 'number' && nowSeconds - e.event_time > STALE_EVENT_SECONDS)) {
         return error(reply, 422, 953, 'Event(s) in the request are older than 7 days and cannot be processed.');

@@ -43,6 +43,18 @@ describe('toCapiEvent', () => {
     });
   });
 
+  it('carries content ids, contents, the page URL, and opt_out only when the user opted out', () => {
+    const rich = { ...base, custom_data: { content_ids: ['sku-1'], contents: [{ id: 'sku-1', item_price: '9.95', quantity: 2 }], num_items: 2 }, event_source_url: 'https://shop.example.com/cart' };
+    const built = toCapiEvent({ ...rich, opt_out: true }, now);
+    assert.equal(built.kind, 'event');
+    if (built.kind !== 'event') return;
+    assert.deepEqual(built.event.custom_data, { currency: 'EUR', value: '19.90', order_id: 'o-1', content_ids: ['sku-1'], contents: [{ id: 'sku-1', item_price: '9.95', quantity: 2 }], num_items: 2 });
+    assert.equal(built.event.event_source_url, 'https://shop.example.com/cart');
+    assert.equal(built.event.opt_out, true);
+    const notOptedOut = toCapiEvent({ ...rich, opt_out: false }, now);
+    assert.ok(notOptedOut.kind === 'event' && !('opt_out' in notOptedOut.event));
+  });
+
   it('marks events older than 7 days stale instead of sending them', () => {
     const old = { ...base, event_time: new Date('2026-11-20T11:00:00Z') };
     assert.equal(toCapiEvent(old, now).kind, 'stale');

@@ -100,6 +100,33 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
     assert.deepEqual(await Promise.all(ids.map(stateOf)), ['sent', 'sent', 'sent']);
   });
 
+  it("uses the account's conversion token and test mode when configured, and never echoes the token", async () => {
+    const token = app.emulator!.instance.issueConversionToken(ACCOUNT);
+    const put = (body: unknown) =>
+      fetch(`${app.ingressUrl}/v1/ad_accounts/${ACCOUNT}/conversions-api`, {
+        method: 'PUT',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    assert.deepEqual(await put({ test_mode: true, conversion_token: token }), {
+      status: 200,
+      body: { ad_account_id: ACCOUNT, test_mode: true, conversion_token: 'set' },
+    });
+    assert.equal((await put({ test_mode: 'yes' })).status, 400);
+    const row = await app.db.selectFrom('ad_accounts').select('conversion_token_encrypted').where('ad_account_id', '=', ACCOUNT).executeTakeFirstOrThrow();
+    assert.ok(row.conversion_token_encrypted && !row.conversion_token_encrypted.includes(token), 'stored encrypted');
+
+    const ids = await matchedConversions('token', 1);
+    await run(createActivities(app.activityDeps).sendMatchedConversions, { ad_account_id: ACCOUNT });
+    const request = app.emulator!.instance.capiRequests.find((r) => r.body.data.some((e) => e.event_id === ids[0]))!;
+    assert.equal(request.auth, 'conversion_token');
+    assert.equal(request.test, true);
+    assert.deepEqual(await put({ test_mode: false, conversion_token: null }), {
+      status: 200,
+      body: { ad_account_id: ACCOUNT, test_mode: false, conversion_token: 'not set' },
+    });
+  });
+
   it('a 5xx answer is retried with the same event_id, and the events end sent', async () => {
     const ids = await matchedConversions('retry5xx', 2);
     app.emulator!.instance.inject({ kind: 'server_error' }, { pathContains: '/events' });

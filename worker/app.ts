@@ -154,7 +154,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const client = new RoutyPinterestClient(temporalClient, { schedule: options.schedule });
     const ingressToken = config.ROUTY_INGRESS_TOKEN;
     const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl, stateSecret, client });
-    const ingress = buildIngressServer({ client, db, oauth, ingressToken });
+    const ingress = buildIngressServer({ client, db, cipher, oauth, ingressToken });
     const ingressAddress = await naming('ROUTY_HTTP_HOST / ROUTY_HTTP_PORT', () =>
       ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort }),
     );

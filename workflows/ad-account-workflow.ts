@@ -235,9 +235,10 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
         state.counters.conversions_sent += sent.sent;
         state.unsentMatches = false;
       } catch (error) {
-        if (causeOf(error)?.type !== REAUTH) throw error;
+        // Matches stay stored and are sent on a later round; the reason shows in status.
         state.unsentMatches = true;
-        onPinterestFailure(error);
+        if (causeOf(error)?.type === REAUTH) onPinterestFailure(error);
+        else state.lastError = `Conversions API: ${errorMessage(error)}`;
       }
     } else if (matched > 0) {
       state.unsentMatches = true;

@@ -33,7 +33,16 @@ export interface CapiEvent {
   event_time: number;
   event_id: string;
   user_data: CapiUserData;
-  custom_data?: { currency?: string; value?: string; order_id?: string };
+  custom_data?: {
+    currency?: string;
+    value?: string;
+    order_id?: string;
+    content_ids?: string[];
+    contents?: Array<{ id: string; item_price?: string; quantity?: number }>;
+    num_items?: number;
+  };
+  event_source_url?: string;
+  opt_out?: boolean;
   partner_name?: string;
 }
 

@@ -33,7 +33,7 @@ export async function claimConversionsToSend(
         .forUpdate()
         .skipLocked(),
     )
-    .returning(['event_id', 'event_name', 'event_time', 'action_source', 'value', 'currency', 'order_id', 'click_id', 'user_data'])
+    .returning(['event_id', 'event_name', 'event_time', 'action_source', 'value', 'currency', 'order_id', 'click_id', 'user_data', 'custom_data', 'opt_out', 'event_source_url'])
     .execute();
   if (claimed.length === 0) return [];
   const clicks = await db

@@ -153,3 +153,26 @@ export async function saveAttributionSettings(db: Kysely<Database>, adAccountId:
     .where('ad_account_id', '=', adAccountId)
     .execute();
 }
+
+/**
+ * Sets an account's Conversions API options: `test_mode` (`?test=true`), and a conversion token
+ * (encrypted here; null goes back to the OAuth token). @returns false when the account is unknown.
+ */
+export async function saveConversionsApiOptions(
+  db: Kysely<Database>,
+  cipher: TokenCipher,
+  adAccountId: string,
+  options: { test_mode?: boolean; conversion_token?: string | null },
+): Promise<boolean> {
+  const set = {
+    ...(options.test_mode !== undefined ? { capi_test_mode: options.test_mode } : {}),
+    ...(options.conversion_token !== undefined
+      ? { conversion_token_encrypted: options.conversion_token === null ? null : cipher.encrypt(options.conversion_token) }
+      : {}),
+  };
+  if (Object.keys(set).length === 0) {
+    return Boolean(await db.selectFrom('ad_accounts').select('ad_account_id').where('ad_account_id', '=', adAccountId).executeTakeFirst());
+  }
+  const updated = await db.updateTable('ad_accounts').set(set).where('ad_account_id', '=', adAccountId).returning('ad_account_id').execute();
+  return updated.length === 1;
+}

@@ -28,6 +28,12 @@ export async function insertConversions(
         order_id: c.order_id ?? null,
         click_id: c.click_id ?? null,
         user_data: JSON.stringify(c.user_data),
+        custom_data:
+          c.content_ids || c.contents || c.num_items !== undefined
+            ? JSON.stringify({ content_ids: c.content_ids, contents: c.contents, num_items: c.num_items })
+            : null,
+        opt_out: c.opt_out ?? false,
+        event_source_url: c.event_source_url ?? null,
         attribution_state: 'pending',
         // The hold counts from when we received it: Routy can deliver late.
         hold_until: new Date(now.getTime() + holdSeconds * 1000),

@@ -39,6 +39,10 @@ export interface AdAccountsTable {
   conversion_report_time: string;
   connected_at: ColumnType<Date, Date | string | undefined, Date | string>;
   last_successful_pull_at: Timestamp | null;
+  /** Send Conversions API requests with `?test=true`. */
+  capi_test_mode: ColumnType<boolean, boolean | undefined, boolean>;
+  /** A Conversions API token for this account (TokenCipher envelope); null: use the OAuth token. */
+  conversion_token_encrypted: ColumnType<string | null, string | null | undefined, string | null>;
   /** Account-timezone date up to which every day has been pulled (`YYYY-MM-DD`). */
   last_pulled_through: ColumnType<string | null, string | null | undefined, string | null>;
 }
@@ -157,6 +161,11 @@ export interface ConversionsTable {
   click_id: string | null;
   /** Hashed identifiers only (see client/user-data.ts). */
   user_data: JSONColumnType<Record<string, unknown>>;
+  /** `content_ids`, `contents`, `num_items` as Routy sent them (no personal data). */
+  custom_data: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** The user opted out of ad personalization: sent as `opt_out: true`. */
+  opt_out: ColumnType<boolean, boolean | undefined, boolean>;
+  event_source_url: ColumnType<string | null, string | null | undefined, string | null>;
   /** `pending`, `matched` or `expired`. */
   attribution_state: string;
   hold_until: Timestamp;

@@ -9,6 +9,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../activities/store/database-schema';
 import { explainConversion } from '../conversion-explainer';
 import { buildOpenApiDocument } from './openapi-document';
+import type { TokenCipher } from '../../activities/secrets/token-cipher';
+import { saveConversionsApiOptions } from '../../activities/store/connections-store';
 import { CONVERSION_REPORT_TIMES, WINDOW_DAYS } from '../../workflows/messages';
 
 /** Largest batch in one request. */
@@ -45,6 +47,8 @@ const invalid = (error: string, zodError: z.ZodError, root: string) => ({ error,
 export function buildIngressServer(deps: {
   client: RoutyPinterestClient;
   db: Kysely<Database>;
+  /** Encrypts conversion tokens before they are stored. */
+  cipher: TokenCipher;
   oauth: OAuthFlow;
   /** Bearer token Routy must send on /v1/conversions and /v1/touchpoints; unset: open (demo only). */
   ingressToken?: string;
@@ -130,6 +134,30 @@ export function buildIngressServer(deps: {
       const found = await explainConversion(deps.db, eventId);
       if (found.length === 0) return reply.code(404).send({ error: `no conversion with event_id ${eventId} was accepted` });
       return { conversions: found };
+    },
+  });
+
+  const capiOptions = z
+    .object({ test_mode: z.boolean().optional(), conversion_token: z.string().min(10).max(4096).nullable().optional() })
+    .strict();
+  app.put('/v1/ad_accounts/:ad_account_id/conversions-api', {
+    onRequest: async (request, reply) => {
+      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+    },
+    handler: async (request, reply) => {
+      const id = (request.params as { ad_account_id: string }).ad_account_id;
+      const body = capiOptions.safeParse(request.body);
+      if (!body.success) return reply.code(400).send(invalid('invalid body', body.error, '(body)'));
+      if (!(await saveConversionsApiOptions(deps.db, deps.cipher, id, body.data))) {
+        return reply.code(404).send({ error: `ad account ${id} is not connected` });
+      }
+      const row = await deps.db
+        .selectFrom('ad_accounts')
+        .select(['capi_test_mode', 'conversion_token_encrypted'])
+        .where('ad_account_id', '=', id)
+        .executeTakeFirstOrThrow();
+      // The token itself is never echoed back.
+      return { ad_account_id: id, test_mode: row.capi_test_mode, conversion_token: row.conversion_token_encrypted ? 'set' : 'not set' };
     },
   });
 
