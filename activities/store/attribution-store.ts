@@ -5,6 +5,7 @@ import {
   chooseAttribution,
   IDENTIFIER_KEYS,
   longestWindowDays,
+  type AttributionDecision,
   type IdentifierKey,
 } from '../attribution';
 import type { Database } from './database-schema';
@@ -21,7 +22,8 @@ const identifiersOf = (userData: Record<string, unknown>): Partial<Record<Identi
 /**
  * Attributes the given pending conversions where a touchpoint qualifies, writing one attribution
  * row each (campaign, ad group, ad and pin completed from the synced entities) and moving them to
- * `matched`. Conversions already matched or expired are left alone.
+ * `matched`. Conversions already matched or expired are left alone. Set-based: one query finds
+ * every candidate of the batch through the click-id and identifier indexes; the rules pick.
  * @returns the event ids that were matched now.
  */
 export async function attributeConversions(
@@ -31,93 +33,123 @@ export async function attributeConversions(
   settings: AttributionSettings,
 ): Promise<string[]> {
   if (eventIds.length === 0) return [];
-  const lookbackMs = longestWindowDays(settings) * 86_400_000;
-  const conversions = await db
-    .selectFrom('conversions')
-    .select(['event_id', 'event_time', 'click_id', 'user_data'])
-    .where('ad_account_id', '=', adAccountId)
-    .where('event_id', 'in', eventIds)
-    .where('attribution_state', '=', 'pending')
-    .execute();
-  const matched: string[] = [];
-  for (const conversion of conversions) {
-    const identifiers = identifiersOf(conversion.user_data);
-    const candidates = await db
-      .selectFrom('touchpoints')
-      .select(['touchpoint_id', 'type', 'occurred_at', 'click_id', 'user_data'])
-      .where('ad_account_id', '=', adAccountId)
-      .where('occurred_at', '<=', conversion.event_time)
-      .where('occurred_at', '>=', new Date(conversion.event_time.getTime() - lookbackMs))
-      .where((eb) =>
-        eb.or([
-          ...(conversion.click_id ? [eb('click_id', '=', conversion.click_id)] : []),
-          ...Object.entries(identifiers).map(([key, value]) => eb(sql<string>`user_data->>${key}`, '=', value)),
-        ]),
-      )
-      .execute();
+  const lookback = `${longestWindowDays(settings)} days`;
+  // One equality join per key (click id, then each hashed identifier), unioned: each can use its
+  // index or a hash join, where a single join on "a = b OR c = d ..." would scan.
+  const keys = [
+    (alias: string) => sql`${sql.ref(`${alias}.click_id`)}`,
+    ...IDENTIFIER_KEYS.map((key) => (alias: string) => sql`(${sql.ref(`${alias}.user_data`)}->>${sql.lit(key)})`),
+  ];
+  const candidatesOn = (key: (typeof keys)[number]) => sql`
+    SELECT c.event_id, c.event_time, c.click_id AS conversion_click_id, c.user_data AS conversion_user_data,
+           t.touchpoint_id, t.type, t.occurred_at, t.click_id, t.user_data, t.campaign_id, t.ad_group_id, t.ad_id, t.pin_id
+    FROM conversions c
+    JOIN touchpoints t ON t.ad_account_id = c.ad_account_id AND ${key('t')} = ${key('c')}
+     AND t.occurred_at <= c.event_time AND t.occurred_at >= c.event_time - ${lookback}::interval
+    WHERE c.ad_account_id = ${adAccountId} AND c.event_id IN (${sql.join(eventIds)}) AND c.attribution_state = 'pending'`;
+  const { rows } = await sql<{
+    event_id: string;
+    event_time: Date;
+    conversion_click_id: string | null;
+    conversion_user_data: Record<string, unknown>;
+    touchpoint_id: string;
+    type: string;
+    occurred_at: Date;
+    click_id: string | null;
+    user_data: Record<string, unknown>;
+    campaign_id: string | null;
+    ad_group_id: string | null;
+    ad_id: string | null;
+    pin_id: string | null;
+  }>`${sql.join(keys.map(candidatesOn), sql` UNION `)}`.execute(db);
+
+  const byConversion = new Map<string, typeof rows>();
+  for (const row of rows) byConversion.set(row.event_id, [...(byConversion.get(row.event_id) ?? []), row]);
+  const winners: Array<{ event_id: string; decision: AttributionDecision; touchpoint: (typeof rows)[number] }> = [];
+  for (const [eventId, candidates] of byConversion) {
+    const first = candidates[0]!;
     const decision = chooseAttribution(
-      { event_time_ms: conversion.event_time.getTime(), click_id: conversion.click_id, identifiers },
-      candidates.map((t) => ({
-        touchpoint_id: t.touchpoint_id,
-        type: t.type as TouchpointType,
-        occurred_at_ms: t.occurred_at.getTime(),
-        click_id: t.click_id,
-        identifiers: identifiersOf(t.user_data),
-      })),
+      { event_time_ms: new Date(first.event_time).getTime(), click_id: first.conversion_click_id, identifiers: identifiersOf(first.conversion_user_data) },
+      candidates
+        .map((t) => ({
+          touchpoint_id: String(t.touchpoint_id),
+          type: t.type as TouchpointType,
+          occurred_at_ms: new Date(t.occurred_at).getTime(),
+          click_id: t.click_id,
+          identifiers: identifiersOf(t.user_data ?? {}),
+        })),
       settings,
     );
-    if (!decision) continue;
-    const placement = await resolvePlacement(db, adAccountId, decision.touchpoint_id);
-    await db.transaction().execute(async (trx) => {
+    if (decision) winners.push({ event_id: eventId, decision, touchpoint: candidates.find((t) => String(t.touchpoint_id) === decision.touchpoint_id)! });
+  }
+  if (winners.length === 0) return [];
+
+  const placements = await resolvePlacements(db, adAccountId, winners.map((w) => w.touchpoint));
+  const matchedIds = winners.map((w) => w.event_id);
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < winners.length; i += 1000) {
       await trx
         .insertInto('attributions')
-        .values({ ad_account_id: adAccountId, event_id: conversion.event_id, ...decision, ...placement })
+        .values(
+          winners.slice(i, i + 1000).map((w, j) => ({
+            ad_account_id: adAccountId,
+            event_id: w.event_id,
+            ...w.decision,
+            ...placements[i + j]!,
+          })),
+        )
         .onConflict((oc) => oc.columns(['ad_account_id', 'event_id']).doNothing())
         .execute();
-      await trx
-        .updateTable('conversions')
-        .set({ attribution_state: 'matched' })
-        .where('ad_account_id', '=', adAccountId)
-        .where('event_id', '=', conversion.event_id)
-        .where('attribution_state', '=', 'pending')
-        .execute();
-    });
-    matched.push(conversion.event_id);
-  }
-  return matched;
+    }
+    await trx
+      .updateTable('conversions')
+      .set({ attribution_state: 'matched' })
+      .where('ad_account_id', '=', adAccountId)
+      .where('event_id', 'in', matchedIds)
+      .where('attribution_state', '=', 'pending')
+      .execute();
+  });
+  return matchedIds;
 }
 
 /**
- * Campaign, ad group, ad and pin of a touchpoint: what its landing URL carried, the rest looked
- * up from synced ads (by ad id, else by pin id) and ad groups.
+ * Campaign, ad group, ad and pin of each winning touchpoint: what its landing URL carried, the
+ * rest looked up from synced ads (by ad id, else by pin id, within its ad group when known) and
+ * ad groups, in two queries for the whole batch.
  */
-async function resolvePlacement(db: Kysely<Database>, adAccountId: string, touchpointId: string) {
-  const t = await db
-    .selectFrom('touchpoints')
-    .select(['campaign_id', 'ad_group_id', 'ad_id', 'pin_id'])
-    .where('touchpoint_id', '=', touchpointId as never)
-    .executeTakeFirstOrThrow();
-  let ad =
-    t.ad_id !== null
-      ? await db.selectFrom('ads').selectAll().where('ad_account_id', '=', adAccountId).where('ad_id', '=', t.ad_id).executeTakeFirst()
-      : undefined;
-  if (!ad && t.pin_id !== null) {
-    let query = db.selectFrom('ads').selectAll().where('ad_account_id', '=', adAccountId).where('pin_id', '=', t.pin_id);
-    if (t.ad_group_id) query = query.where('ad_group_id', '=', t.ad_group_id);
-    ad = await query.orderBy('ad_id').executeTakeFirst();
-  }
-  let campaignId = t.campaign_id ?? ad?.campaign_id ?? null;
-  const adGroupId = t.ad_group_id ?? ad?.ad_group_id ?? null;
-  if (!campaignId && adGroupId) {
-    const group = await db
-      .selectFrom('ad_groups')
-      .select('campaign_id')
-      .where('ad_account_id', '=', adAccountId)
-      .where('ad_group_id', '=', adGroupId)
-      .executeTakeFirst();
-    campaignId = group?.campaign_id ?? null;
-  }
-  return { campaign_id: campaignId, ad_group_id: adGroupId, ad_id: t.ad_id ?? ad?.ad_id ?? null, pin_id: t.pin_id ?? ad?.pin_id ?? null };
+async function resolvePlacements(
+  db: Kysely<Database>,
+  adAccountId: string,
+  touchpoints: Array<{ campaign_id: string | null; ad_group_id: string | null; ad_id: string | null; pin_id: string | null }>,
+) {
+  const adIds = [...new Set(touchpoints.flatMap((t) => (t.ad_id ? [t.ad_id] : [])))];
+  const pinIds = [...new Set(touchpoints.flatMap((t) => (!t.ad_id && t.pin_id ? [t.pin_id] : [])))];
+  const ads =
+    adIds.length || pinIds.length
+      ? await db
+          .selectFrom('ads')
+          .select(['ad_id', 'ad_group_id', 'campaign_id', 'pin_id'])
+          .where('ad_account_id', '=', adAccountId)
+          .where((eb) => eb.or([...(adIds.length ? [eb('ad_id', 'in', adIds)] : []), ...(pinIds.length ? [eb('pin_id', 'in', pinIds)] : [])]))
+          .orderBy('ad_id')
+          .execute()
+      : [];
+  const groupIds = [...new Set(touchpoints.flatMap((t) => (!t.campaign_id && t.ad_group_id ? [t.ad_group_id] : [])))];
+  const groups = groupIds.length
+    ? await db.selectFrom('ad_groups').select(['ad_group_id', 'campaign_id']).where('ad_account_id', '=', adAccountId).where('ad_group_id', 'in', groupIds).execute()
+    : [];
+  const adById = new Map(ads.map((a) => [a.ad_id, a]));
+  const campaignByGroup = new Map(groups.map((g) => [g.ad_group_id, g.campaign_id]));
+  return touchpoints.map((t) => {
+    const ad = t.ad_id
+      ? adById.get(t.ad_id)
+      : t.pin_id
+        ? ads.find((a) => a.pin_id === t.pin_id && (!t.ad_group_id || a.ad_group_id === t.ad_group_id))
+        : undefined;
+    const adGroupId = t.ad_group_id ?? ad?.ad_group_id ?? null;
+    const campaignId = t.campaign_id ?? ad?.campaign_id ?? (adGroupId ? campaignByGroup.get(adGroupId) : undefined) ?? null;
+    return { campaign_id: campaignId, ad_group_id: adGroupId, ad_id: t.ad_id ?? ad?.ad_id ?? null, pin_id: t.pin_id ?? ad?.pin_id ?? null };
+  });
 }
 
 /** Pending conversions of the account that the new touchpoints could match (same click id or identifier). */
