@@ -1,9 +1,6 @@
 // The whole path on real parts: a Temporal dev server, a fresh PostgreSQL database, our worker
 // and ingress, and the Pinterest emulator.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -20,18 +17,16 @@ import { createHmac } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { promisify } from 'node:util';
 import type { ConversionExplanation } from '../client/conversion-explainer';
-import { loadConfig } from '../worker/config';
-import { connectThroughOAuth, startApp, type RunningApp } from '../worker/app';
+import { connectThroughOAuth, type RunningApp } from '../worker/app';
+import { startTestApp, type TestApp } from './support/test-app';
 import { workflowsPath } from '../worker/create-worker';
-import { createTestDatabase } from './support/postgres';
 import { waitFor } from './support/wait';
 
 const DAY_MS = 86_400_000;
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 
 let app: RunningApp;
-let dropDatabase: () => Promise<void>;
-let dataDir: string;
+let testApp: TestApp;
 
 async function post(pathName: string, body: unknown) {
   const response = await fetch(`${app.ingressUrl}${pathName}`, {
@@ -46,29 +41,18 @@ const capiEventsWithId = (eventId: string) =>
   app.emulator!.instance.capiRequests.flatMap((r) => r.body.data).filter((event) => event.event_id === eventId);
 
 before(async () => {
-  const database = await createTestDatabase();
-  dropDatabase = database.drop;
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-e2e-'));
-  const config = loadConfig({
-    DATABASE_URL: database.url,
-    ROUTY_HTTP_PORT: '0',
-    ROUTY_DATA_DIR: dataDir,
-    ROUTY_INGRESS_TOKEN: 'test-ingress-token',
-    ROUTY_LOG_LEVEL: 'WARN',
-  });
-  app = await startApp(config, {
-    schedule: { hold_seconds: 4 },
-    log: () => {},
-    // A low threshold makes Temporal suggest continue-as-new within this test's few signals.
-    temporalExtraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60'],
-  });
+  testApp = await startTestApp(
+    { ROUTY_INGRESS_TOKEN: 'test-ingress-token' },
+    {
+      schedule: { hold_seconds: 4 },
+      // A low threshold makes Temporal suggest continue-as-new within this test's few signals.
+      temporalExtraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60'],
+    },
+  );
+  app = testApp.app;
 });
 
-after(async () => {
-  await app?.shutdown();
-  await dropDatabase?.();
-  await rm(dataDir, { recursive: true, force: true });
-});
+after(() => testApp?.stop());
 
 // A bound so a hang fails the run instead of stalling CI.
 describe('one ad account end to end', { timeout: 300_000 }, () => {

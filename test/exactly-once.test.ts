@@ -1,26 +1,21 @@
 // A Conversions API send killed mid-request is never posted twice by us.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index';
 import { generateEncryptionKeyEntry } from '../activities/secrets/token-cipher';
 import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
-import { loadConfig } from '../worker/config';
-import { connectThroughOAuth, startApp, type RunningApp } from '../worker/app';
+import { connectThroughOAuth, type RunningApp } from '../worker/app';
+import { startTestApp, type TestApp } from './support/test-app';
 import { prepareConversions, prepareTouchpoints } from '../client/routy-schemas';
-import { createTestDatabase } from './support/postgres';
 import { waitFor } from './support/wait';
 
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 const keys = generateEncryptionKeyEntry('test1');
 let app: RunningApp;
-let database: { url: string; drop: () => Promise<void> };
-let dataDir: string;
+let testApp: TestApp;
 
 const run = (fn: unknown, input: unknown) => new MockActivityEnvironment().run(fn as never, input as never);
 const postsOf = (eventId: string) => app.emulator!.instance.capiRequests.flatMap((r) => r.body.data).filter((e) => e.event_id === eventId).length;
@@ -51,18 +46,12 @@ async function matchedConversions(prefix: string, n: number): Promise<string[]> 
 }
 
 before(async () => {
-  database = await createTestDatabase();
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-once-'));
-  const config = loadConfig({ DATABASE_URL: database.url, ROUTY_HTTP_PORT: '0', ROUTY_DATA_DIR: dataDir, ROUTY_LOG_LEVEL: 'ERROR', ROUTY_ENCRYPTION_KEYS: keys });
-  app = await startApp(config, { log: () => {} });
+  testApp = await startTestApp({ ROUTY_ENCRYPTION_KEYS: keys });
+  app = testApp.app;
   await connectThroughOAuth(app.ingressUrl);
 });
 
-after(async () => {
-  await app?.shutdown();
-  await database?.drop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+after(() => testApp?.stop());
 
 describe('Conversions API exactly once from our side', { timeout: 120_000 }, () => {
   it('a sender killed after Pinterest received the request is not posted again on retry', async () => {
@@ -72,7 +61,7 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/send-conversions-child.ts'], {
       env: {
         ...process.env,
-        DATABASE_URL: database.url,
+        DATABASE_URL: testApp.databaseUrl,
         PINTEREST_API_BASE_URL: app.emulator!.instance.apiBaseUrl(app.emulator!.origin),
         ROUTY_ENCRYPTION_KEYS: keys,
         AD_ACCOUNT_ID: ACCOUNT,

@@ -1,9 +1,6 @@
 // The pull side on real parts (dev server, PostgreSQL) against an emulator with three ad accounts
 // (USD, EUR, JPY), 300 ads in the first (two pages, two analytics chunks) and injected faults.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/activity';
@@ -13,9 +10,8 @@ import { loadTokensForAdAccount } from '../activities/store/connections-store';
 import { addDays } from '../activities/dates';
 import { buildSeed } from '../emulator/seed';
 import { adAccountWorkflowId, CONNECTION_STATUS, DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
-import { loadConfig } from '../worker/config';
-import { startApp, type RunningApp } from '../worker/app';
-import { createTestDatabase } from './support/postgres';
+import type { RunningApp } from '../worker/app';
+import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait';
 import { OpenApiChecker } from './support/openapi';
 import { sharedFile } from './support/shared-files';
@@ -35,8 +31,7 @@ const seed = buildSeed({
 });
 
 let app: RunningApp;
-let dropDatabase: () => Promise<void>;
-let dataDir: string;
+let testApp: TestApp;
 
 const emulator = () => app.emulator!.instance;
 const connect = async (...ids: string[]) => {
@@ -48,18 +43,11 @@ const statusOf = (id: string) => app.client.status(id);
 const activities = () => createActivities(app.activityDeps);
 
 before(async () => {
-  const database = await createTestDatabase();
-  dropDatabase = database.drop;
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-pull-'));
-  const config = loadConfig({ DATABASE_URL: database.url, ROUTY_HTTP_PORT: '0', ROUTY_DATA_DIR: dataDir, ROUTY_LOG_LEVEL: 'ERROR' });
-  app = await startApp(config, { emulatorSeed: seed, log: () => {} });
+  testApp = await startTestApp({}, { emulatorSeed: seed });
+  app = testApp.app;
 });
 
-after(async () => {
-  await app?.shutdown();
-  await dropDatabase?.();
-  await rm(dataDir, { recursive: true, force: true });
-});
+after(() => testApp?.stop());
 
 describe('pull', { timeout: 300_000 }, () => {
   it('connects only the ad accounts the user picked, each in its own workflow', async () => {

@@ -1,0 +1,31 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../worker/config';
+import { startApp, type AppOptions, type RunningApp } from '../../worker/app';
+import { createTestDatabase } from './postgres';
+
+/** A running app for one test file: a fresh PostgreSQL database, a temp data folder, an in-memory dev server. */
+export interface TestApp {
+  app: RunningApp;
+  databaseUrl: string;
+  /** Shuts the app down, drops the database and removes the data folder. */
+  stop(): Promise<void>;
+}
+
+/** Starts the whole service on real parts for a test; `env` adds or overrides configuration. */
+export async function startTestApp(env: Record<string, string> = {}, options: AppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-test-'));
+  const config = loadConfig({ DATABASE_URL: database.url, ROUTY_HTTP_PORT: '0', ROUTY_DATA_DIR: dataDir, ROUTY_LOG_LEVEL: 'ERROR', ...env });
+  const app = await startApp(config, { log: () => {}, ...options });
+  return {
+    app,
+    databaseUrl: database.url,
+    stop: async () => {
+      await app.shutdown();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
