@@ -3,8 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Command } from 'commander';
 import { runHoldsBench } from './holds';
+import { runIngestBench } from './ingest';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { holds: runHoldsBench };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { holds: runHoldsBench, ingest: runIngestBench };
 
 const program = new Command()
   .name('npm run bench --')
