@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { previewLine } from './capi-preview';
-import { formatExplanation, type ConversionExplanation } from './conversion-explainer';
+import { formatExplanation, type ConversionExplanation, type RejectedExplanation } from './conversion-explainer';
 
 const program = new Command().name('routy-pinterest').description('Routy Pinterest Ads integration: operator commands.');
 
@@ -33,7 +33,7 @@ program
       console.error(`cannot reach ${options.url} (is the service running? set --url or ROUTY_URL): ${String(error)}`);
       process.exit(2);
     });
-    const body = (await response.json()) as { conversions?: ConversionExplanation[]; error?: string };
+    const body = (await response.json()) as { conversions?: Array<ConversionExplanation | RejectedExplanation>; error?: string };
     if (!response.ok || !body.conversions) {
       console.error(body.error ?? `HTTP ${response.status}`);
       process.exit(1);

@@ -35,8 +35,41 @@ export interface ConversionExplanation {
   };
 }
 
-/** Every stored conversion with this `event_id` (one per ad account), explained; empty when none. */
-export async function explainConversion(db: Kysely<Database>, eventId: string): Promise<ConversionExplanation[]> {
+/** A conversion refused at the ingress: the fields at fault, never the values. */
+export interface RejectedExplanation {
+  event_id: string;
+  ad_account_id: string | null;
+  state: 'rejected';
+  rejected_at: string;
+  problems: Array<{ field: string; message: string }>;
+}
+
+/**
+ * Every conversion with this `event_id`: stored ones (one per ad account) explained, then any
+ * refusals at the ingress, newest first; empty when Routy never sent it.
+ */
+export async function explainConversion(db: Kysely<Database>, eventId: string): Promise<Array<ConversionExplanation | RejectedExplanation>> {
+  const stored = await explainStoredConversion(db, eventId);
+  const rejected = await db
+    .selectFrom('rejected_conversions')
+    .selectAll()
+    .where('event_id', '=', eventId)
+    .orderBy('rejected_at', 'desc')
+    .limit(10)
+    .execute();
+  return [
+    ...stored,
+    ...rejected.map((r) => ({
+      event_id: r.event_id,
+      ad_account_id: r.ad_account_id,
+      state: 'rejected' as const,
+      rejected_at: r.rejected_at.toISOString(),
+      problems: r.problems,
+    })),
+  ];
+}
+
+async function explainStoredConversion(db: Kysely<Database>, eventId: string): Promise<ConversionExplanation[]> {
   const rows = await db
     .selectFrom('conversions as c')
     .leftJoin('attributions as a', (join) => join.onRef('a.event_id', '=', 'c.event_id').onRef('a.ad_account_id', '=', 'c.ad_account_id'))
@@ -94,7 +127,19 @@ export async function explainConversion(db: Kysely<Database>, eventId: string): 
 }
 
 /** A readable explanation for operators. */
-export function formatExplanation(e: ConversionExplanation): string {
+export function formatExplanation(e: ConversionExplanation | RejectedExplanation): string {
+  if (e.state === 'rejected') {
+    const r = e as RejectedExplanation;
+    return [
+      `conversion ${r.event_id}${r.ad_account_id ? ` for ad account ${r.ad_account_id}` : ''}`,
+      `  state       rejected at the ingress ${r.rejected_at}`,
+      ...r.problems.map((p) => `  ${p.field}: ${p.message}`),
+    ].join('\n');
+  }
+  return formatStored(e as ConversionExplanation);
+}
+
+function formatStored(e: ConversionExplanation): string {
   const lines = [`conversion ${e.event_id} (${e.event_name}) in ad account ${e.ad_account_id}`, `  event time  ${e.event_time}, received ${e.received_at}`];
   lines.push(`  state       ${e.state}${e.state === 'pending' ? ` (held until ${e.hold_until})` : ''}`);
   if (e.attribution) {

@@ -236,6 +236,11 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
       { index: 1, field: 'event_time', message: 'looks like milliseconds; send Unix seconds' },
       { index: 2, field: 'ad_account_id', message: 'ad account 999 is not connected' },
     ]);
+    const explained = await fetch(`${app.ingressUrl}/v1/conversions/bad-1`, { headers: { authorization: `Bearer ${app.ingressToken}` } });
+    const [rejected] = ((await explained.json()) as { conversions: Array<Record<string, unknown>> }).conversions;
+    assert.equal(rejected?.state, 'rejected');
+    assert.equal(rejected?.ad_account_id, ACCOUNT);
+    assert.deepEqual(rejected?.problems, [{ field: 'event_time', message: 'looks like milliseconds; send Unix seconds' }]);
     const unauthorized = await fetch(`${app.ingressUrl}/v1/conversions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(unauthorized.status, 401);
     const lowercase = await fetch(`${app.ingressUrl}/v1/conversions`, {

@@ -192,6 +192,14 @@ export interface AttributionsTable {
   attributed_at: ColumnType<Date, never, never>;
 }
 
+export interface RejectedConversionsTable {
+  event_id: string;
+  ad_account_id: string | null;
+  /** `[{field, message}]`: where the record was at fault, never its values. */
+  problems: JSONColumnType<Array<{ field: string; message: string }>>;
+  rejected_at: ColumnType<Date, never, never>;
+}
+
 /** The Kysely database type for every table the migrations create. */
 export interface Database {
   pinterest_connections: PinterestConnectionsTable;
@@ -205,6 +213,7 @@ export interface Database {
   touchpoints: TouchpointsTable;
   conversions: ConversionsTable;
   attributions: AttributionsTable;
+  rejected_conversions: RejectedConversionsTable;
 }
 
 export type { Generated };

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { PinterestApiError } from '../../activities/pinterest/http';
 import { OAuthError, type OAuthFlow } from '../oauth-flow';
 import type { BatchResult, RoutyPinterestClient } from '../routy-client';
-import { fieldIssues } from '../routy-schemas';
+import { fieldIssues, type RecordRejection } from '../routy-schemas';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../activities/store/database-schema';
 import { explainConversion } from '../conversion-explainer';
@@ -34,6 +34,23 @@ const startQuery = z
     conversion_report_time: z.enum(CONVERSION_REPORT_TIMES).optional(),
   })
   .strict();
+
+/**
+ * Keeps refused conversions that carry a usable event_id, with the fields at fault (never the
+ * values), so `GET /v1/conversions/{event_id}` can say why one was never credited.
+ */
+async function rememberRejections(db: Kysely<Database>, batch: unknown[], rejected: RecordRejection[]): Promise<void> {
+  const byIndex = new Map<number, Array<{ field: string; message: string }>>();
+  for (const r of rejected) byIndex.set(r.index, [...(byIndex.get(r.index) ?? []), { field: r.field, message: r.message }]);
+  const rows = [...byIndex].flatMap(([index, problems]) => {
+    const record = batch[index] as { event_id?: unknown; ad_account_id?: unknown } | null;
+    const eventId = record?.event_id;
+    if (typeof eventId !== 'string' || eventId.trim() === '' || eventId.length > 256 || eventId.includes('\u0000')) return [];
+    const account = typeof record?.ad_account_id === 'string' && /^\d{1,19}$/.test(record.ad_account_id) ? record.ad_account_id : null;
+    return [{ event_id: eventId, ad_account_id: account, problems: JSON.stringify(problems) }];
+  });
+  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('rejected_conversions').values(rows.slice(i, i + 1000)).execute();
+}
 
 /** Every error answer has this shape: `{ error, issues? }`, issues naming the field at fault. */
 const invalid = (error: string, zodError: z.ZodError, root: string) => ({ error, issues: fieldIssues(zodError, root) });
@@ -122,7 +139,11 @@ export function buildIngressServer(deps: {
       },
     });
   };
-  batchRoute('/v1/conversions', 'conversions', (batch) => deps.client.recordConversions(batch));
+  batchRoute('/v1/conversions', 'conversions', async (batch) => {
+    const result = await deps.client.recordConversions(batch);
+    await rememberRejections(deps.db, batch, result.rejected);
+    return result;
+  });
   batchRoute('/v1/touchpoints', 'touchpoints', (batch) => deps.client.recordTouchpoints(batch));
 
   app.get('/v1/conversions/:event_id', {
