@@ -1,7 +1,7 @@
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
-import type { AttributionSettings } from '../workflows/messages';
+import { BACKFILL_MAX_DAYS_BACK, type AttributionSettings } from '../workflows/messages';
 import { toCapiEvent } from './capi-events';
 import { AccessTokens } from './pinterest/access-tokens';
 import { getAnalytics, MAX_DAYS_PER_CALL, MAX_IDS_PER_CALL, type MetricLevel } from './pinterest/analytics';
@@ -155,6 +155,10 @@ export function createActivities(deps: ActivityDeps) {
     try {
       return await call(deps.cipher.decrypt(account.conversion_token_encrypted));
     } catch (error) {
+      // A refused conversion token has no refresh: retrying cannot help until an operator replaces it.
+      if (error instanceof PinterestApiError && error.status === 401) {
+        throw ApplicationFailure.nonRetryable(`the account's conversion token was refused: ${error.message}`, FAILURE_TYPES.api, { status: 401 });
+      }
       throw asActivityFailure(error);
     }
   }
@@ -204,7 +208,7 @@ export function createActivities(deps: ActivityDeps) {
       /** Days pulled when the account was never pulled. */
       backfill_days: number;
       settings: AttributionSettings;
-    }): Promise<{ rows: number; start_date: string; end_date: string; capped: boolean }> {
+    }): Promise<{ rows: number; start_date: string; end_date: string; missed_before?: { start_date: string; end_date: string } }> {
       const id = input.ad_account_id;
       const account = await getAdAccount(deps.db, id);
       const today = dateInTimeZone(now(), account.time_zone ?? 'UTC');
@@ -229,12 +233,18 @@ export function createActivities(deps: ActivityDeps) {
         rows += await upsertMetrics(deps.db, { adAccountId: id, level, currency: account.currency, settings: input.settings, rows: result, today, now: now() });
         heartbeat({ unit: unit + 1, rows });
       }
-      await deps.db
-        .updateTable('ad_accounts')
-        .set({ last_successful_pull_at: now(), last_pulled_through: addDays(today, -1), connection_status: 'connected' })
-        .where('ad_account_id', '=', id)
-        .execute();
-      return { rows, start_date: startDate, end_date: today, capped: wanted > days };
+      // With no entities synced yet there was nothing to pull: the backfill is still owed.
+      if (units.length > 0) {
+        await deps.db
+          .updateTable('ad_accounts')
+          .set({ last_successful_pull_at: now(), last_pulled_through: addDays(today, -1), connection_status: 'connected' })
+          .where('ad_account_id', '=', id)
+          .execute();
+      }
+      // Missed days older than the synchronous 90 (up to Pinterest's 914) go to async reports.
+      const missedFrom = addDays(today, -(Math.min(wanted, BACKFILL_MAX_DAYS_BACK) - 1));
+      const missed_before = wanted > days ? { start_date: missedFrom, end_date: addDays(startDate, -1) } : undefined;
+      return { rows, start_date: startDate, end_date: today, ...(missed_before ? { missed_before } : {}) };
     },
 
     /**
@@ -343,9 +353,9 @@ export function createActivities(deps: ActivityDeps) {
      */
     async sendMatchedConversions(input: {
       ad_account_id: string;
-    }): Promise<{ sent: number; failed: number; stale: number; not_sendable: number }> {
+    }): Promise<{ sent: number; failed: number; stale: number; not_sendable: number; unconfirmed: number }> {
       const id = input.ad_account_id;
-      const totals = { sent: 0, failed: 0, stale: 0, not_sendable: 0 };
+      const totals = { sent: 0, failed: 0, stale: 0, not_sendable: 0, unconfirmed: 0 };
       const account = await getAdAccount(deps.db, id);
       await recoverInterruptedSends(deps.db, id);
       for (;;) {
@@ -373,20 +383,27 @@ export function createActivities(deps: ActivityDeps) {
               });
             });
           } catch (error) {
-            const cause = error instanceof ApplicationFailure ? error.details?.[0] : undefined;
-            const code = (cause as { code?: number } | undefined)?.code;
-            if (error instanceof ApplicationFailure && error.type === FAILURE_TYPES.reauth) {
+            const failure = error instanceof ApplicationFailure ? error : undefined;
+            const code = (failure?.details?.[0] as { code?: number } | undefined)?.code;
+            const neverConnected = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(String((error as { cause?: { code?: unknown } }).cause?.code));
+            const askedToRetry =
+              (failure && ([FAILURE_TYPES.rateLimited, FAILURE_TYPES.rateLimitedLong, FAILURE_TYPES.reauth] as string[]).includes(failure.type ?? '')) ||
+              (error instanceof PinterestApiError && error.status >= 500) ||
+              neverConnected;
+            if (askedToRetry) {
+              // Pinterest said it did not take them (429, 5xx, refused token), or never saw them: post again later, same event_id.
               await recordCapiOutcomes(deps.db, id, outcomes);
               await releaseClaims(deps.db, id, toSend.map((e) => e.event_id));
               throw error;
             } else if (code === 953) {
               for (const event of toSend) outcomes.push({ event_id: event.event_id, capi_state: 'stale', result: { error_message: String((error as Error).message) } });
-            } else if (error instanceof ApplicationFailure && error.nonRetryable) {
-              for (const event of toSend) outcomes.push({ event_id: event.event_id, capi_state: 'failed', result: { error_message: error.message } });
+            } else if (failure?.nonRetryable) {
+              for (const event of toSend) outcomes.push({ event_id: event.event_id, capi_state: 'failed', result: { error_message: failure.message } });
             } else {
-              await recordCapiOutcomes(deps.db, id, outcomes);
-              await releaseClaims(deps.db, id, toSend.map((e) => e.event_id));
-              throw error;
+              // No answer we can read (timeout, network, malformed body): Pinterest may have them. Never post again.
+              for (const event of toSend) {
+                outcomes.push({ event_id: event.event_id, capi_state: 'unconfirmed', result: { reason: `no readable answer: ${String((error as Error).message ?? error)}` } });
+              }
             }
           }
         }

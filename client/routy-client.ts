@@ -23,8 +23,28 @@ import {
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
 import { prepareConversions, prepareTouchpoints, type PreparedBatch, type RecordRejection } from './routy-schemas';
 
-/** Records per signal: keeps each signal payload far below Temporal's 2 MB limit. */
+/** Records per signal, by count and by JSON size: each signal payload stays far below Temporal's 2 MB limit. */
 const SIGNAL_CHUNK = 250;
+const SIGNAL_MAX_BYTES = 512 * 1024;
+
+/** Splits items into chunks of at most `SIGNAL_CHUNK` records and about `SIGNAL_MAX_BYTES` of JSON. */
+function chunkForSignals<T extends { record: unknown }>(items: T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = JSON.stringify(item.record).length;
+    if (current.length > 0 && (current.length >= SIGNAL_CHUNK || bytes + size > SIGNAL_MAX_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
 
 /** Result of recording a batch: how many records are durable in Temporal, and which were refused. */
 export interface BatchResult {
@@ -141,14 +161,14 @@ export class RoutyPinterestClient {
     const refused = [...rejected];
     for (const [adAccountId, items] of byAccount) {
       const handle = this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId));
-      for (let i = 0; i < items.length; i += SIGNAL_CHUNK) {
-        const chunk = items.slice(i, i + SIGNAL_CHUNK);
+      const chunks = chunkForSignals(items);
+      for (const [c, chunk] of chunks.entries()) {
         try {
-          await send(handle, chunk.map((c) => c.record));
+          await send(handle, chunk.map((item) => item.record));
           accepted += chunk.length;
         } catch (error) {
           if (!(error instanceof WorkflowNotFoundError)) throw error;
-          for (const item of items.slice(i)) {
+          for (const item of chunks.slice(c).flat()) {
             refused.push({ index: item.index, field: 'ad_account_id', message: `ad account ${adAccountId} is not connected` });
           }
           break;

@@ -89,7 +89,15 @@ export const conversionInputSchema = z
     num_items: z.number().int().nonnegative().max(1_000_000).optional(),
     /** The user opted out of ad personalization. */
     opt_out: z.boolean().optional(),
-    event_source_url: z.url().max(2048).optional(),
+    /** The page of the conversion; its query string and fragment are dropped (they can carry emails). */
+    event_source_url: z
+      .url()
+      .max(2048)
+      .transform((url) => {
+        const parsed = new URL(url);
+        return `${parsed.origin}${parsed.pathname}`;
+      })
+      .optional(),
     user: rawUserSchema.optional(),
   })
   .strict()

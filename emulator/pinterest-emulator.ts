@@ -36,6 +36,8 @@ export type Fault =
   /** HTTP 429, Pinterest code 8, with the wait in `X-RateLimit-Reset` or in the message text. */
   | { kind: 'rate_limit'; hint: 'header' | 'message'; retry_after_seconds: number }
   | { kind: 'server_error' }
+  /** HTTP 200 with a body that is not Pinterest's (a proxy's page): the outcome cannot be read. */
+  | { kind: 'garbled' }
   /** The request is handled (and recorded), then the answer is held back: a slow or lost response. */
   | { kind: 'slow'; delay_ms: number };
 
@@ -119,6 +121,7 @@ export class PinterestEmulator {
         return;
       }
       if (fault.kind === 'server_error') return error(reply, 503, 503, 'Service Unavailable. Please try again later.');
+      if (fault.kind === 'garbled') return reply.code(200).type('text/html').send('<html><body>upstream gateway</body></html>');
       if (fault.hint === 'header') reply.header('X-RateLimit-Reset', String(fault.retry_after_seconds));
       const hint = fault.hint === 'message' ? ` Please retry after ${fault.retry_after_seconds} seconds.` : '';
       return error(reply, 429, 8, `You have exceeded your rate limit. Try again later.${hint}`);

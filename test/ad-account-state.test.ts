@@ -50,8 +50,15 @@ describe('AdAccountState', () => {
     state.bufferConversions([
       { event_id: 'a', event_name: 'lead', event_time: '2026-11-29T00:00:00.000Z', ad_account_id: '1', action_source: 'web', user_data: {} },
     ]);
+    state.backfillQueue.push({ start_date: '2025-01-01', end_date: '2025-06-30' });
+    state.unsentMatches = true;
+    state.requestSettings({ click_window_days: 7 });
+    state.lastError = 'entity sync: 503';
     const next = new AdAccountState(JSON.parse(JSON.stringify(state.carry())), 30_000);
     assert.deepEqual(next.status(), state.status());
+    assert.equal(next.unsentMatches, true);
+    assert.deepEqual(next.pendingSettings, { ...input.settings, click_window_days: 7 });
+    assert.deepEqual(next.backfillQueue, [{ start_date: '2025-01-01', end_date: '2025-06-30' }]);
     assert.equal(next.takeConversions().length, 1);
   });
 });

@@ -116,6 +116,17 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
     });
   });
 
+  it('an answer that cannot be read leaves the events unconfirmed, never posted again', async () => {
+    const ids = await matchedConversions('garbled', 2);
+    app.emulator!.instance.inject({ kind: 'garbled' }, { pathContains: '/events' });
+    const activities = createActivities(app.activityDeps);
+    const first = (await run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT })) as { unconfirmed: number };
+    assert.equal(first.unconfirmed, 2);
+    assert.deepEqual(await Promise.all(ids.map(stateOf)), ['unconfirmed', 'unconfirmed']);
+    const again = (await run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT })) as { sent: number };
+    assert.equal(again.sent, 0, 'nothing is posted again');
+  });
+
   it('a 5xx answer is retried with the same event_id, and the events end sent', async () => {
     const ids = await matchedConversions('retry5xx', 2);
     app.emulator!.instance.inject({ kind: 'server_error' }, { pathContains: '/events' });

@@ -208,8 +208,13 @@ describe('pull', { timeout: 300_000 }, () => {
     // Clear the long rate-limit wait from the earlier test: the next update pulls at once.
     const settings = await app.client.updateSettings(USD, { click_window_days: 7, view_window_days: 0 });
     assert.deepEqual(settings, { ...DEFAULT_ATTRIBUTION_SETTINGS, click_window_days: 7, view_window_days: 0 });
-    const stored = await app.db.selectFrom('ad_accounts').select(['click_window_days', 'view_window_days']).where('ad_account_id', '=', USD).executeTakeFirstOrThrow();
+    // The update is accepted at once; the workflow saves it between activities.
+    const stored = await waitFor('the settings saved', async () => {
+      const row = await app.db.selectFrom('ad_accounts').select(['click_window_days', 'view_window_days']).where('ad_account_id', '=', USD).executeTakeFirstOrThrow();
+      return row.click_window_days === 7 ? row : undefined;
+    });
     assert.deepEqual(stored, { click_window_days: 7, view_window_days: 0 });
+    assert.deepEqual((await statusOf(USD)).settings, settings);
     await waitFor('rows under the new settings', async () => {
       const row = await app.db
         .selectFrom('metrics_daily')

@@ -49,6 +49,8 @@ export class AdAccountState {
   unsentMatches: boolean;
   /** Report-sized ranges still to backfill, oldest request first. */
   backfillQueue: BackfillRange[];
+  /** A validated settings change waiting for the main loop to apply it between activities. */
+  pendingSettings?: AttributionSettings;
 
   constructor(
     readonly input: AdAccountWorkflowInput,
@@ -68,11 +70,18 @@ export class AdAccountState {
     this.connectionStatus = carried?.connection_status ?? 'connected';
     this.unsentMatches = carried?.unsent_matches ?? false;
     this.backfillQueue = carried?.backfill_queue ?? [];
+    this.lastError = carried?.last_error;
+    this.pendingSettings = carried?.pending_settings;
   }
 
-  /** A backfill range is waiting and Pinterest can be reached. */
-  backfillDue(): boolean {
-    return this.canReachPinterest && this.backfillQueue.length > 0;
+  /** Pinterest asked us to wait (a daily cap) and the wait is not over. */
+  rateLimited(nowMs: number): boolean {
+    return this.rateLimitedUntil !== undefined && nowMs < this.rateLimitedUntil;
+  }
+
+  /** A backfill range is waiting, Pinterest can be reached, and no daily cap is in force. */
+  backfillDue(nowMs: number): boolean {
+    return this.canReachPinterest && this.backfillQueue.length > 0 && !this.rateLimited(nowMs);
   }
 
   get disconnected(): boolean {
@@ -95,7 +104,7 @@ export class AdAccountState {
   }
 
   hasBufferedWork(): boolean {
-    return this.conversions.length > 0 || this.touchpoints.length > 0;
+    return this.conversions.length > 0 || this.touchpoints.length > 0 || this.pendingSettings !== undefined;
   }
 
   takeConversions(): ConversionRecord[] {
@@ -111,7 +120,7 @@ export class AdAccountState {
   }
 
   entitySyncDue(nowMs: number): boolean {
-    return this.canReachPinterest && nowMs >= this.nextEntitySyncAt;
+    return this.canReachPinterest && nowMs >= this.nextEntitySyncAt && !this.rateLimited(nowMs);
   }
 
   entitySyncSucceeded(nowMs: number): void {
@@ -127,7 +136,13 @@ export class AdAccountState {
     return Math.max(1, this.settings.click_window_days, this.settings.engagement_window_days);
   }
 
-  /** New settings: the next pull comes now and backfills under them. */
+  /** Queues a settings change; several changes before the loop applies them merge in order. */
+  requestSettings(change: Partial<AttributionSettings>): AttributionSettings {
+    this.pendingSettings = { ...(this.pendingSettings ?? this.settings), ...change };
+    return this.pendingSettings;
+  }
+
+  /** New settings are saved: the next pull comes now and backfills under them. */
   settingsChanged(settings: AttributionSettings, nowMs: number): void {
     this.settings = settings;
     this.nextPullAt = nowMs;
@@ -222,6 +237,10 @@ export class AdAccountState {
         last_pull_at: iso(this.lastPullAt),
         next_pull_at: iso(this.nextPullAt),
         next_expiry_at: iso(this.nextExpiryAt),
+        unsent_matches: this.unsentMatches,
+        backfill_queue: this.backfillQueue,
+        last_error: this.lastError,
+        pending_settings: this.pendingSettings,
         backfilled: this.backfilled,
         conversions_buffer: this.conversions,
         touchpoints_buffer: this.touchpoints,

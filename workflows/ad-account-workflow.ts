@@ -54,6 +54,13 @@ const reportPolls = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [REPORT_EXPIRED] },
 });
 
+// Sends give up after a few tries, so an outage never holds the loop: matches stay stored and go on a later round.
+const sends = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
 const records = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '2 minutes',
@@ -109,23 +116,14 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   });
   setHandler(pullNowSignal, () => state.pullNow(Date.now()));
   setHandler(statusQuery, () => state.status());
-  setHandler(
-    updateSettingsUpdate,
-    async (change) => {
-      const settings = { ...state.settings, ...change };
-      const unchanged = (Object.keys(settings) as Array<keyof typeof settings>).every((key) => settings[key] === state.settings[key]);
-      if (unchanged) return state.settings;
-      await records.saveAttributionSettings({ ad_account_id: id, settings });
-      state.settingsChanged(settings, Date.now());
-      return settings;
+  // The handler only queues the change; the main loop saves and applies it between activities,
+  // so it never races a running pull or another update.
+  setHandler(updateSettingsUpdate, (change) => state.requestSettings(change), {
+    validator: (change) => {
+      const problems = settingsProblems(change);
+      if (problems.length > 0) throw new Error(problems.join('; '));
     },
-    {
-      validator: (change) => {
-        const problems = settingsProblems(change);
-        if (problems.length > 0) throw new Error(problems.join('; '));
-      },
-    },
-  );
+  });
   setHandler(
     backfillUpdate,
     (range) => {
@@ -145,7 +143,10 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     { key: CONNECTION_STATUS, value: state.connectionStatus },
   ]);
 
-  /** A failure Pinterest will not fix by itself: park the account or note the wait; else rethrow. */
+  /** A refused grant or a daily cap: the account waits (reconnect or the cap's end). */
+  const isParking = (error: unknown) => [REAUTH, RATE_LIMITED_LONG].includes(causeOf(error)?.type ?? '');
+
+  /** A failure Pinterest will not fix by itself: park the account or note the wait; else note it and retry at the next pull. */
   const onPinterestFailure = (error: unknown): void => {
     const cause = causeOf(error);
     if (cause?.type === REAUTH) {
@@ -160,22 +161,29 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     log.warn('Pinterest call failed', { ad_account_id: id, error: state.lastError });
   };
 
-  while (!state.disconnected) {
+  // A disconnect still stores what Routy already handed over before the workflow ends.
+  while (!state.disconnected || state.hasBufferedWork()) {
     await condition(
-      () => state.hasBufferedWork() || state.disconnected || state.pullDue(Date.now()) || state.backfillDue(),
+      () => state.hasBufferedWork() || state.disconnected || state.pullDue(Date.now()) || state.backfillDue(Date.now()),
       state.msUntilNextDue(Date.now()),
     );
-    if (state.disconnected) break;
 
     let matched = 0;
+    if (state.pendingSettings) {
+      const settings = state.pendingSettings;
+      await records.saveAttributionSettings({ ad_account_id: id, settings });
+      state.pendingSettings = undefined;
+      state.settingsChanged(settings, Date.now());
+    }
     if (state.entitySyncDue(Date.now())) {
       try {
         await pulls.syncEntities({ ad_account_id: id });
-        state.entitySyncSucceeded(Date.now());
       } catch (error) {
-        onPinterestFailure(error);
-        state.entitySyncSucceeded(Date.now());
+        // Metrics still pull on their own schedule with the entities already stored.
+        if (isParking(error)) onPinterestFailure(error);
+        else state.lastError = `entity sync: ${errorMessage(error)}`;
       }
+      state.entitySyncSucceeded(Date.now());
     }
     if (state.pullDue(Date.now())) {
       try {
@@ -186,13 +194,16 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
           settings: state.settings,
         });
         state.pullSucceeded(Date.now(), pulled.rows);
+        // Days missed beyond the synchronous 90 come back through async reports.
+        if (pulled.missed_before) state.backfillQueue.push(...splitBackfill(pulled.missed_before));
         upsertSearchAttributes([{ key: LAST_SUCCESSFUL_PULL, value: new Date() }]);
       } catch (error) {
         onPinterestFailure(error);
       }
     }
-    if (state.backfillDue()) {
+    if (state.backfillDue(Date.now())) {
       const range = state.backfillQueue[0]!;
+      let keep = false;
       for (let attempt = 1; attempt <= REPORT_TRIES; attempt += 1) {
         try {
           const token = await pulls.requestAdReport({ ad_account_id: id, ...range, settings: state.settings });
@@ -202,13 +213,14 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
         } catch (error) {
           const type = causeOf(error)?.type;
           if (type === REPORT_EXPIRED && attempt < REPORT_TRIES) continue;
-          if (type === REAUTH || type === RATE_LIMITED_LONG) onPinterestFailure(error);
+          // A refused grant or a daily cap keeps the range for later; a failed report is reported and dropped.
+          keep = isParking(error);
+          if (keep) onPinterestFailure(error);
           else state.lastError = `backfill ${range.start_date}..${range.end_date}: ${errorMessage(error)}`;
           break;
         }
       }
-      // Done, or given up with the reason in status; a parked account keeps the range for later.
-      if (state.canReachPinterest) state.backfillQueue.shift();
+      if (!keep) state.backfillQueue.shift();
     }
     while (state.touchpoints.length > 0) {
       await recordEach(state, state.takeTouchpoints(), async (touchpoints) => {
@@ -231,13 +243,13 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     state.counters.conversions_matched += matched;
     if ((matched > 0 || state.unsentMatches) && state.canReachPinterest) {
       try {
-        const sent = await records.sendMatchedConversions({ ad_account_id: id });
+        const sent = await sends.sendMatchedConversions({ ad_account_id: id });
         state.counters.conversions_sent += sent.sent;
         state.unsentMatches = false;
       } catch (error) {
         // Matches stay stored and are sent on a later round; the reason shows in status.
         state.unsentMatches = true;
-        if (causeOf(error)?.type === REAUTH) onPinterestFailure(error);
+        if (isParking(error)) onPinterestFailure(error);
         else state.lastError = `Conversions API: ${errorMessage(error)}`;
       }
     } else if (matched > 0) {

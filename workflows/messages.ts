@@ -102,6 +102,8 @@ export interface AdAccountWorkflowInput {
     rate_limited_until?: string;
     unsent_matches?: boolean;
     backfill_queue?: BackfillRange[];
+    last_error?: string;
+    pending_settings?: AttributionSettings;
     backfilled: boolean;
     conversions_buffer: ConversionRecord[];
     touchpoints_buffer: TouchpointRecord[];

@@ -29,8 +29,22 @@ export class AccessTokens {
     if (!options.forceRefresh && tokens.access_token_expires_at.getTime() - now().getTime() > marginMs) {
       return tokens.access_token;
     }
-    const refreshed = await refreshAccessToken(http, app, tokens.refresh_token);
-    await updateConnectionTokens(db, cipher, tokens.connection_id, tokens.refresh_token, refreshed, now());
-    return refreshed.access_token;
+    // Accounts sharing a grant may refresh at once, and Pinterest rotates the refresh token: one
+    // refresh per grant, under a row lock; the others take the token it stored.
+    return db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('pinterest_connections')
+        .select(['access_token_encrypted', 'refresh_token_encrypted', 'access_token_expires_at'])
+        .where('connection_id', '=', tokens.connection_id)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const current = cipher.decrypt(row.access_token_encrypted);
+      const refreshedMeanwhile = current !== tokens.access_token && row.access_token_expires_at.getTime() - now().getTime() > marginMs;
+      if (refreshedMeanwhile) return current;
+      const refreshToken = cipher.decrypt(row.refresh_token_encrypted);
+      const refreshed = await refreshAccessToken(http, app, refreshToken);
+      await updateConnectionTokens(trx, cipher, tokens.connection_id, refreshToken, refreshed, now());
+      return refreshed.access_token;
+    });
   }
 }

@@ -104,7 +104,7 @@ export async function markPosting(db: Kysely<Database>, adAccountId: string, eve
 /** Final Conversions API state of one event and what Pinterest (or we) said about it. */
 export interface CapiOutcome {
   event_id: string;
-  capi_state: 'sent' | 'failed' | 'stale' | 'not_sendable';
+  capi_state: 'sent' | 'failed' | 'stale' | 'not_sendable' | 'unconfirmed';
   result: Record<string, unknown>;
 }
 

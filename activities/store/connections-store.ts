@@ -122,6 +122,8 @@ export async function upsertAdAccount(
 
 /** Marks an OAuth `state` nonce used; false when it was used before (a replay). */
 export async function consumeOauthNonce(db: Kysely<Database>, nonce: string): Promise<boolean> {
+  // A state expires in 15 minutes: nonces older than a day can never be replayed, so they go.
+  await db.deleteFrom('oauth_states').where('used_at', '<', new Date(Date.now() - 86_400_000)).execute();
   const inserted = await db
     .insertInto('oauth_states')
     .values({ nonce })
