@@ -185,8 +185,9 @@ export function createActivities(deps: ActivityDeps) {
           await upsertPins(deps.db, id, [pin], now());
           pins += 1;
         } catch (error) {
-          // A deleted pin (404) keeps its ad; anything else fails the sync.
+          // A deleted pin (404) keeps its ad, and is remembered so it is not asked for every hour.
           if (!(error instanceof ApplicationFailure && (error.details?.[0] as { status?: number } | undefined)?.status === 404)) throw error;
+          await upsertPins(deps.db, id, [{ id: pinId, not_found: true }], now());
         }
         heartbeat({ pins });
       }

@@ -115,10 +115,17 @@ export class OAuthFlow {
     const picked = wanted ? reachable.filter((account) => wanted.includes(account.id)) : reachable;
     if (picked.length === 0) throw new OAuthError('this Pinterest grant reaches no ad account');
     const connectionId = await insertConnection(this.deps.db, this.deps.cipher, tokens, this.now());
-    const settings = { ...DEFAULT_ATTRIBUTION_SETTINGS, ...parsed.data.s };
+    const chosen = { ...DEFAULT_ATTRIBUTION_SETTINGS, ...parsed.data.s };
     for (const account of picked) {
-      // A known account keeps its settings; a new one takes those chosen at connect.
-      await upsertAdAccount(this.deps.db, connectionId, account, settings);
+      // A known account keeps its stored settings; a new one takes those chosen at connect. The
+      // workflow starts (if it is not running) with what is stored, so the two never disagree.
+      await upsertAdAccount(this.deps.db, connectionId, account, chosen);
+      const stored = await this.deps.db
+        .selectFrom('ad_accounts')
+        .select(['click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'])
+        .where('ad_account_id', '=', account.id)
+        .executeTakeFirstOrThrow();
+      const settings = { ...stored, conversion_report_time: stored.conversion_report_time as AttributionSettings['conversion_report_time'] };
       await this.deps.client.connectAdAccount({ ad_account_id: account.id, settings });
     }
     return picked.map((account) => account.id);
