@@ -35,7 +35,9 @@ program
     });
     const body = (await response.json()) as { conversions?: Array<ConversionExplanation | RejectedExplanation>; error?: string };
     if (!response.ok || !body.conversions) {
-      console.error(body.error ?? `HTTP ${response.status}`);
+      const message = body.error ?? `HTTP ${response.status}`;
+      if (options.json) console.log(JSON.stringify({ error: message }));
+      else console.error(message);
       process.exit(1);
     }
     console.log(options.json ? JSON.stringify(body.conversions, null, 2) : body.conversions.map(formatExplanation).join('\n\n'));

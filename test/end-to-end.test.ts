@@ -262,6 +262,20 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     assert.equal((await send(sign(now - 600, body))).status, 401, 'older than 5 minutes');
     assert.equal((await send(sign(now, body.replace('lead', 'signup')))).status, 401, 'signature of another body');
     assert.equal((await send('t=1,v1=00')).status, 401);
+    assert.equal((await send(sign(now, body).toUpperCase().replace('T=', 't=').replace('V1=', 'v1='))).status, 202, 'hex in either case');
+    const withWrongBearer = await fetch(`${app.ingressUrl}/v1/conversions`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-routy-signature': sign(now, body), authorization: 'Bearer wrong' },
+    });
+    assert.equal(withWrongBearer.status, 401, 'a wrong bearer token is not excused by a signature');
+    const notJson = await fetch(`${app.ingressUrl}/v1/conversions`, {
+      method: 'POST',
+      body: 'not json',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${app.ingressToken}` },
+    });
+    assert.equal(notJson.status, 400);
+    assert.equal(((await notJson.json()) as { issues: Array<{ field: string }> }).issues[0]?.field, '(body)');
   });
 
   it('serves an OpenAPI document whose schemas are the validating zod schemas', async () => {

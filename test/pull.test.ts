@@ -233,6 +233,7 @@ describe('pull', { timeout: 300_000 }, () => {
     const today = new Date().toISOString().slice(0, 10);
     await assert.rejects(() => app.client.backfill(USD, { start_date: addDays(today, -1000), end_date: addDays(today, -95) }), /start_date: Pinterest keeps at most 914 days/);
     await assert.rejects(() => app.client.backfill(USD, { start_date: '2026-13-01', end_date: today }), /start_date: must be a YYYY-MM-DD date/);
+    await assert.rejects(() => app.client.backfill(USD, { start_date: addDays(today, -10) } as never), /end_date: is required/);
 
     emulator().nextReportOutcomes('EXPIRED', 'FINISHED', 'FAILED');
     const pieces = await app.client.backfill(USD, { start_date: addDays(today, -400), end_date: addDays(today, -200) });
@@ -261,6 +262,7 @@ describe('pull', { timeout: 300_000 }, () => {
     assert.equal(days[0]!.date, addDays(today, -400));
     const reports = emulator().exchanges.filter((e) => e.route.endsWith('/reports') && e.method === 'POST');
     assert.equal(reports.length, 3, 'expired once, asked again, and the failing piece once');
+    assert.equal(status.counters.backfill_ranges_done, 1);
     assert.ok(reports.every((e) => (e.body as { level: string }).level === 'PIN_PROMOTION'));
   });
 

@@ -121,7 +121,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   setHandler(updateSettingsUpdate, (change) => state.requestSettings(change), {
     validator: (change) => {
       const problems = settingsProblems(change);
-      if (problems.length > 0) throw new Error(problems.join('; '));
+      if (problems.length > 0) throw ApplicationFailure.nonRetryable(problems.join('; '), 'InvalidSettings');
     },
   });
   setHandler(
@@ -134,7 +134,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     {
       validator: (range) => {
         const problems = backfillProblems(range, new Date().toISOString().slice(0, 10));
-        if (problems.length > 0) throw new Error(problems.join('; '));
+        if (problems.length > 0) throw ApplicationFailure.nonRetryable(problems.join('; '), 'InvalidBackfill');
       },
     },
   );
@@ -209,6 +209,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
           const token = await pulls.requestAdReport({ ad_account_id: id, ...range, settings: state.settings });
           const collected = await reportPolls.collectAdReport({ ad_account_id: id, token, settings: state.settings });
           state.counters.metric_rows_upserted += collected.rows;
+          state.counters.backfill_ranges_done = (state.counters.backfill_ranges_done ?? 0) + 1;
           break;
         } catch (error) {
           const type = causeOf(error)?.type;

@@ -85,6 +85,8 @@ export interface AdAccountCounters {
   touchpoints_received: number;
   /** Records the store refused as invalid (dropped, each noted in `last_error`). */
   records_refused?: number;
+  /** Async-report backfill ranges finished. */
+  backfill_ranges_done?: number;
 }
 
 /** Input of {@link adAccountWorkflow}; `carried` is set only by continue-as-new. */
@@ -162,7 +164,8 @@ export function backfillProblems(range: BackfillRange, today: string): string[] 
   const problems: string[] = [];
   const date = /^\d{4}-\d{2}-\d{2}$/;
   for (const key of ['start_date', 'end_date'] as const) {
-    if (!date.test(range?.[key] ?? '') || Number.isNaN(Date.parse(range[key]))) problems.push(`${key}: must be a YYYY-MM-DD date`);
+    if (range?.[key] === undefined) problems.push(`${key}: is required`);
+    else if (!date.test(range[key]) || Number.isNaN(Date.parse(range[key]))) problems.push(`${key}: must be a YYYY-MM-DD date`);
   }
   if (problems.length) return problems;
   if (range.start_date > range.end_date) problems.push('start_date: must not be after end_date');

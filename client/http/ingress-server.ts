@@ -94,7 +94,7 @@ export function buildIngressServer(deps: {
     const t = Number(parts.t);
     if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > SIGNATURE_TOLERANCE_SECONDS) return false;
     const expected = createHmac('sha256', token).update(`${t}.${rawBody}`).digest('hex');
-    return sameBytes(Buffer.from(parts.v1 ?? ''), Buffer.from(expected));
+    return sameBytes(Buffer.from((parts.v1 ?? '').toLowerCase()), Buffer.from(expected));
   };
 
   // Keep the raw body for signatures; parse it with Fastify's own (prototype-safe) JSON parser.
@@ -106,7 +106,9 @@ export function buildIngressServer(deps: {
 
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    return reply.code(status).send({ error: status === 500 ? 'internal error' : error.message });
+    if (status === 500) return reply.code(500).send({ error: 'internal error' });
+    // The framework's own refusals (bad JSON 400, 413, 415) name the body as the field at fault.
+    return reply.code(status).send({ error: error.message, issues: [{ field: '(body)', message: error.message }] });
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
@@ -119,13 +121,15 @@ export function buildIngressServer(deps: {
     const envelope = z.object({ [key]: z.array(z.unknown()).min(1).max(MAX_BATCH) }).strict();
     app.post(route, {
       // A bearer token is checked before the body is read; a signature needs the body, so it is checked once parsed.
+      // A bearer token that is present but wrong is refused even beside a signature.
       onRequest: async (request, reply) => {
-        if (!authorized(request.headers.authorization) && !request.headers['x-routy-signature']) {
+        const header = request.headers.authorization;
+        if (header !== undefined ? !authorized(header) : !request.headers['x-routy-signature'] && !authorized(undefined)) {
           return reply.code(401).send({ error: 'unauthorized' });
         }
       },
       preValidation: async (request, reply) => {
-        if (authorized(request.headers.authorization)) return;
+        if (request.headers.authorization !== undefined || authorized(undefined)) return;
         const signature = request.headers['x-routy-signature'];
         if (!signedCorrectly(typeof signature === 'string' ? signature : undefined, (request as { rawBody?: string }).rawBody)) {
           return reply.code(401).send({ error: 'unauthorized: bad or expired X-Routy-Signature' });

@@ -67,6 +67,31 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'The conversion in each ad account that has it.' }, '404': { description: 'Never accepted.' } },
         },
       },
+      '/v1/ad_accounts/{ad_account_id}/conversions-api': {
+        put: {
+          summary: "Set the account's Conversions API test mode and conversion token (null goes back to the OAuth token; the token is never echoed)",
+          security: [{ bearer: [] }],
+          parameters: [{ name: 'ad_account_id', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d+$' } }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: { test_mode: { type: 'boolean' }, conversion_token: { type: ['string', 'null'], minLength: 10, maxLength: 4096 } },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': { description: '`{ad_account_id, test_mode, conversion_token: "set" | "not set"}`' },
+            '400': { description: 'A field is wrong.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '404': { description: 'The account is not connected.' },
+          },
+        },
+      },
+      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
       '/v1/oauth/start': { get: { summary: "Redirect to Pinterest's consent page", responses: { '302': { description: 'Redirect' } } } },
       '/v1/oauth/callback': { get: { summary: "Pinterest's redirect back: stores the grant and connects the ad accounts", responses: { '200': { description: 'Connected' } } } },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'OK' } } } },
