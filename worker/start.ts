@@ -29,7 +29,7 @@ process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
 console.log(`routy-pinterest is running.
-  ingress:      ${app.ingressUrl}  (POST /v1/conversions, POST /v1/touchpoints, GET /healthz)
+  ingress:      ${app.ingressUrl}  (POST /v1/conversions, POST /v1/touchpoints, GET /v1/conversions/{event_id}; API described at /openapi.json)
   connect:      ${app.ingressUrl}/v1/oauth/start
   temporal:     ${app.temporalAddress}${app.temporalUiUrl ? `\n  temporal UI:  ${app.temporalUiUrl}` : ''}
   database:     ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.ROUTY_DATA_DIR}/pglite`}
