@@ -2,6 +2,8 @@
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { previewLine } from './capi-preview';
+import type { ReportRow } from './reports/performance-report';
+import { formatReportTable } from './reports/report-table';
 import { formatExplanation, type ConversionExplanation, type RejectedExplanation } from './conversion-explainer';
 
 const program = new Command().name('routy-pinterest').description('Routy Pinterest Ads integration: operator commands.');
@@ -41,6 +43,40 @@ program
       process.exit(1);
     }
     console.log(options.json ? JSON.stringify(body.conversions, null, 2) : body.conversions.map(formatExplanation).join('\n\n'));
+  });
+
+program
+  .command('report')
+  .description('Cost per conversion by campaign, ad group or pin, under a window and side by side with another (asks the running service).')
+  .option('--level <level>', 'campaign, ad_group or pin', 'campaign')
+  .option('--window <days>', '1, 7, 14, 30, 60 or account', '30')
+  .option('--compare <days>', 'a second window shown beside the first (1, 7, 14, 30 or 60)')
+  .option('--from <date>', 'first day (YYYY-MM-DD)', new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10))
+  .option('--to <date>', 'last day (YYYY-MM-DD)', new Date().toISOString().slice(0, 10))
+  .option('--ad-account <id>', 'one ad account (default: all connected)')
+  .option('--json', 'print JSON')
+  .option('--csv', 'print CSV')
+  .option('--url <url>', 'the running service', process.env.ROUTY_URL ?? `http://127.0.0.1:${process.env.ROUTY_HTTP_PORT || 8080}`)
+  .action(async (options: { level: string; window: string; compare?: string; from: string; to: string; adAccount?: string; json?: boolean; csv?: boolean; url: string }) => {
+    const query = new URLSearchParams({ level: options.level, window: options.window, start_date: options.from, end_date: options.to });
+    if (options.compare) query.set('compare', options.compare);
+    if (options.adAccount) query.set('ad_account_id', options.adAccount);
+    if (options.csv) query.set('format', 'csv');
+    const token = process.env.ROUTY_INGRESS_TOKEN;
+    const response = await fetch(`${options.url.replace(/\/$/, '')}/v1/reports/performance?${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch(
+      (error: unknown) => {
+        console.error(`cannot reach ${options.url} (is the service running? set --url or ROUTY_URL): ${String(error)}`);
+        process.exit(2);
+      },
+    );
+    if (!response.ok) {
+      console.error(await response.text());
+      process.exit(1);
+    }
+    if (options.csv) return void process.stdout.write(await response.text());
+    const body = (await response.json()) as { rows: ReportRow[] };
+    if (options.json) return void console.log(JSON.stringify(body));
+    console.log(formatReportTable(body.rows));
   });
 
 await program.parseAsync();

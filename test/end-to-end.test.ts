@@ -17,6 +17,7 @@ import { createHmac } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { promisify } from 'node:util';
 import type { ConversionExplanation } from '../client/conversion-explainer';
+import type { ReportRow } from '../client/reports/performance-report';
 import { connectThroughOAuth, type RunningApp } from '../worker/app';
 import { startTestApp, type TestApp } from './support/test-app';
 import { workflowsPath } from '../worker/create-worker';
@@ -337,6 +338,33 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     const attribution = await app.db.selectFrom('attributions').selectAll().where('event_id', '=', 'retry-1').executeTakeFirstOrThrow();
     assert.equal(attribution.ad_id, '687195905905');
     assert.equal(attribution.pin_id, '987654321012345605');
+  });
+
+  it('reports cost per conversion by campaign under 30 days beside 7 days, as JSON, CSV and a CLI table', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const start = new Date(Date.now() - 29 * DAY_MS).toISOString().slice(0, 10);
+    const query = `level=campaign&window=30&compare=7&start_date=${start}&end_date=${today}`;
+    const auth = { authorization: `Bearer ${app.ingressToken}` };
+    const json = (await (await fetch(`${app.ingressUrl}/v1/reports/performance?${query}`, { headers: auth })).json()) as { rows: ReportRow[] };
+    const patio = json.rows.find((r) => r.id === '626736533501')!;
+    // order-1001 and order-1003 came 21 days after their click: counted under 30 days, not under 7.
+    assert.equal(patio.routy.conversions, 2);
+    assert.equal(patio.compare?.conversions, 0);
+    assert.equal(patio.currency, 'USD');
+    assert.ok(patio.spend > 0 && patio.routy.cost_per_conversion === Math.round((patio.spend / 2) * 100) / 100);
+    const tablescapes = json.rows.find((r) => r.id === '626736533502')!;
+    assert.deepEqual([tablescapes.routy.conversions, tablescapes.compare?.conversions], [1, 1], 'retry-1 came 3 days after its click');
+    const bad = await fetch(`${app.ingressUrl}/v1/reports/performance?level=brand&window=3&start_date=${today}&end_date=${start}`, { headers: auth });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(((await bad.json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field).sort(), ['level', 'window']);
+    const csv = await (await fetch(`${app.ingressUrl}/v1/reports/performance?${query}&format=csv`, { headers: auth })).text();
+    assert.match(csv.split('\n')[0]!, /^ad_account_id,currency,level,id,pin_id,name,spend,/);
+    assert.match(csv, /549764105221,USD,campaign,626736533501,,Spring Patio Refresh,[\d.]+,\d+,\d+,\d+,\d+,30,2,/);
+    const { stdout } = await promisify(execFile)('node', ['bin/routy-pinterest.js', 'report', '--level', 'campaign', '--window', '30', '--compare', '7', '--url', app.ingressUrl], {
+      env: { ...process.env, ROUTY_INGRESS_TOKEN: app.ingressToken },
+    });
+    assert.match(stdout, /conv 30d\s+cost\/conv 30d\s+ROAS 30d\s+conv 7d\s+cost\/conv 7d/);
+    assert.match(stdout, /626736533501\s+Spring Patio Refresh\s+[\d.]+\s+2\s+[\d.]+\s+[\d.-]+\s+0\s+-/);
   });
 
   it('continues-as-new when Temporal suggests it, carrying counters and schedule', async () => {

@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../activities/store/database-schema';
 import { explainConversion } from '../conversion-explainer';
 import { buildOpenApiDocument } from './openapi-document';
+import { performanceReport, reportRequestSchema, reportToCsv } from '../reports/performance-report';
 import type { TokenCipher } from '../../activities/secrets/token-cipher';
 import { saveConversionsApiOptions } from '../../activities/store/connections-store';
 import { CONVERSION_REPORT_TIMES, WINDOW_DAYS } from '../../workflows/messages';
@@ -183,6 +184,20 @@ export function buildIngressServer(deps: {
         .executeTakeFirstOrThrow();
       // The token itself is never echoed back.
       return { ad_account_id: id, test_mode: row.capi_test_mode, conversion_token: row.conversion_token_encrypted ? 'set' : 'not set' };
+    },
+  });
+
+  app.get('/v1/reports/performance', {
+    onRequest: async (request, reply) => {
+      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+    },
+    handler: async (request, reply) => {
+      const { format, ...query } = request.query as Record<string, unknown>;
+      const parsed = reportRequestSchema.safeParse(query);
+      if (!parsed.success) return reply.code(400).send(invalid('invalid query', parsed.error, '(query)'));
+      const rows = await performanceReport(deps.db, parsed.data);
+      if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(reportToCsv(rows));
+      return { request: parsed.data, rows };
     },
   });
 
