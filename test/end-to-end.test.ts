@@ -18,6 +18,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { promisify } from 'node:util';
 import type { ConversionExplanation } from '../client/conversion-explainer';
 import type { ReportRow } from '../client/reports/performance-report';
+import { sql } from 'kysely';
 import { connectThroughOAuth, type RunningApp } from '../worker/app';
 import { startTestApp, type TestApp } from './support/test-app';
 import { workflowsPath } from '../worker/create-worker';
@@ -365,6 +366,36 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     });
     assert.match(stdout, /conv 30d\s+cost\/conv 30d\s+ROAS 30d\s+conv 7d\s+cost\/conv 7d/);
     assert.match(stdout, /626736533501\s+Spring Patio Refresh\s+[\d.]+\s+2\s+[\d.]+\s+[\d.-]+\s+0\s+-/);
+  });
+
+  it('draws the slow-burn curve: the share of conversions by lag day, and after day 7', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const start = new Date(Date.now() - 29 * DAY_MS).toISOString().slice(0, 10);
+    const response = await fetch(`${app.ingressUrl}/v1/reports/slow-burn?level=campaign&window=30&start_date=${start}&end_date=${today}`, {
+      headers: { authorization: `Bearer ${app.ingressToken}` },
+    });
+    const { rows } = (await response.json()) as { rows: Array<{ id: string; conversions: number; cumulative_share: number[]; share_after_day_7: number }> };
+    const patio = rows.find((r) => r.id === '626736533501')!;
+    assert.equal(patio.conversions, 2);
+    assert.equal(patio.cumulative_share.length, 31);
+    assert.equal(patio.cumulative_share[19], 0, 'nothing before day 20');
+    assert.equal(patio.cumulative_share[20], 1, 'both at 20.99 days');
+    assert.equal(patio.share_after_day_7, 1);
+    const tablescapes = rows.find((r) => r.id === '626736533502')!;
+    assert.deepEqual([tablescapes.cumulative_share[2], tablescapes.cumulative_share[3], tablescapes.share_after_day_7], [0, 1, 0]);
+  });
+
+  it('fills the channel-agnostic view another channel could fill too', async () => {
+    const { rows } = await sql<{ channel: string; conversions: string; spend: string; currency: string; attribution_rule: string }>`
+      SELECT channel, currency, attribution_rule, sum(conversions) AS conversions, sum(spend) AS spend
+      FROM channel_performance WHERE campaign_id = '626736533501' AND date >= current_date - 29
+      GROUP BY channel, currency, attribution_rule`.execute(app.db);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.channel, 'pinterest');
+    assert.equal(rows[0]!.currency, 'USD');
+    assert.equal(Number(rows[0]!.conversions), 2);
+    assert.ok(Number(rows[0]!.spend) > 0);
+    assert.match(rows[0]!.attribution_rule, /^click 30d, engagement 30d, view 1d;/);
   });
 
   it('continues-as-new when Temporal suggests it, carrying counters and schedule', async () => {

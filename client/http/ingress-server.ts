@@ -10,6 +10,7 @@ import type { Database } from '../../activities/store/database-schema';
 import { explainConversion } from '../conversion-explainer';
 import { buildOpenApiDocument } from './openapi-document';
 import { performanceReport, reportRequestSchema, reportToCsv } from '../reports/performance-report';
+import { slowBurnReport, slowBurnRequestSchema } from '../reports/slow-burn-report';
 import type { TokenCipher } from '../../activities/secrets/token-cipher';
 import { saveConversionsApiOptions } from '../../activities/store/connections-store';
 import { CONVERSION_REPORT_TIMES, WINDOW_DAYS } from '../../workflows/messages';
@@ -198,6 +199,17 @@ export function buildIngressServer(deps: {
       const rows = await performanceReport(deps.db, parsed.data);
       if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(reportToCsv(rows));
       return { request: parsed.data, rows };
+    },
+  });
+
+  app.get('/v1/reports/slow-burn', {
+    onRequest: async (request, reply) => {
+      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+    },
+    handler: async (request, reply) => {
+      const parsed = slowBurnRequestSchema.safeParse(request.query);
+      if (!parsed.success) return reply.code(400).send(invalid('invalid query', parsed.error, '(query)'));
+      return { request: parsed.data, rows: await slowBurnReport(deps.db, parsed.data) };
     },
   });
 
