@@ -4,8 +4,9 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { runHoldsBench } from './holds';
 import { runIngestBench } from './ingest';
+import { runReportsBench } from './reports';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { holds: runHoldsBench, ingest: runIngestBench };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = { holds: runHoldsBench, ingest: runIngestBench, reports: runReportsBench };
 
 const program = new Command()
   .name('npm run bench --')

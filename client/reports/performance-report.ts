@@ -111,9 +111,10 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
       .execute();
     const names = await entityNames(db, account.ad_account_id, request.level);
     const byEntity = new Map(conversions.map((c) => [c.entity_id, c]));
+    const metricsByEntity = new Map(metrics.map((m) => [m.entity_id, m]));
     const ids = new Set([...metrics.map((m) => m.entity_id), ...conversions.flatMap((c) => (c.entity_id ? [c.entity_id] : []))]);
     for (const id of [...ids].sort()) {
-      const m = metrics.find((x) => x.entity_id === id);
+      const m = metricsByEntity.get(id);
       const c = byEntity.get(id);
       const spend = Number(m?.spend_micro ?? 0) / 1_000_000;
       const figures = (days: number, count: number, revenue: number): WindowFigures => ({

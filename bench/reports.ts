@@ -1,0 +1,86 @@
+// `npm run bench -- reports`: every report shape over one ad account with 5,000 pins and 90 days of
+// daily metrics (450,000 pin rows plus campaign and ad group rows) and 50,000 attributed
+// conversions, on real PostgreSQL. Prints p50 and p95 per shape and the worst p95 (goal: 100 ms).
+import { sql } from 'kysely';
+import { addDays } from '../activities/dates';
+import { migrateToLatest, openDatabase } from '../activities/store/database';
+import { performanceReport } from '../client/reports/performance-report';
+import { slowBurnReport } from '../client/reports/slow-burn-report';
+import { createTestDatabase } from '../test/support/postgres';
+
+const PINS = Number(process.env.BENCH_PINS ?? 5000);
+const DAYS = 90;
+const RUNS = 20;
+const ACCOUNT = '549764105221';
+
+export async function runReportsBench(): Promise<Record<string, unknown>> {
+  const database = await createTestDatabase();
+  const db = await openDatabase({ kind: 'postgres', url: database.url });
+  try {
+    await migrateToLatest(db);
+    const today = new Date().toISOString().slice(0, 10);
+    const start = addDays(today, -(DAYS - 1));
+    await db.insertInto('pinterest_connections').values({ connection_id: 'bench', access_token_encrypted: 'x', refresh_token_encrypted: 'x', encryption_key_id: 'x', access_token_expires_at: new Date(), scope: '' }).execute();
+    await db.insertInto('ad_accounts').values({ ad_account_id: ACCOUNT, connection_id: 'bench', name: 'bench', currency: 'USD', time_zone: 'UTC', click_window_days: 30, engagement_window_days: 30, view_window_days: 1, conversion_report_time: 'TIME_OF_AD_ACTION' }).execute();
+    // 50 campaigns × 10 ad groups × 10 pins, generated in SQL to keep the setup fast.
+    await sql`INSERT INTO campaigns SELECT ${ACCOUNT}, 'c' || c, 'Campaign ' || c, 'ACTIVE', 'WEB_CONVERSION', '{}', now() FROM generate_series(1, ${PINS / 100}) c`.execute(db);
+    await sql`INSERT INTO ad_groups SELECT ${ACCOUNT}, 'g' || g, 'c' || ((g - 1) / 10 + 1), 'Group ' || g, 'ACTIVE', '{}', now() FROM generate_series(1, ${PINS / 10}) g`.execute(db);
+    await sql`INSERT INTO ads (ad_account_id, ad_id, ad_group_id, campaign_id, pin_id, creative_type, name, status, raw, synced_at)
+              SELECT ${ACCOUNT}, 'a' || a, 'g' || ((a - 1) / 10 + 1), 'c' || ((a - 1) / 100 + 1), 'p' || a, 'REGULAR', 'Pin ' || a, 'ACTIVE', '{}', now() FROM generate_series(1, ${PINS}) a`.execute(db);
+    const metricsFor = (level: string, prefix: string, count: number) => sql`
+      INSERT INTO metrics_daily (ad_account_id, level, entity_id, date, click_window_days, engagement_window_days, view_window_days, conversion_report_time,
+                                 currency, spend_micro, impressions, saves, pin_clicks, outbound_clicks, pinterest_conversions, is_partial, columns, pulled_at)
+      SELECT ${ACCOUNT}, ${level}, ${prefix} || e, ${start}::date + d, 30, 30, 1, 'TIME_OF_AD_ACTION', 'USD',
+             (1000000 + (e * 7919 + d * 104729) % 9000000), 1000 + (e + d) % 500, 10, 20, 8, (e + d) % 3, false, '{}', now()
+      FROM generate_series(1, ${count}) e, generate_series(0, ${DAYS - 1}) d`;
+    const seedStart = performance.now();
+    await metricsFor('ad', 'a', PINS).execute(db);
+    await metricsFor('ad_group', 'g', PINS / 10).execute(db);
+    await metricsFor('campaign', 'c', PINS / 100).execute(db);
+    await sql`INSERT INTO touchpoints (ad_account_id, dedupe_key, type, occurred_at, click_id, ad_id, user_data)
+              SELECT ${ACCOUNT}, 't' || i, 'click', now() - ((i % 29) || ' days')::interval - interval '1 day', 'k' || i, 'a' || (i % ${PINS} + 1), '{}' FROM generate_series(1, 50000) i`.execute(db);
+    await sql`INSERT INTO conversions (ad_account_id, event_id, event_name, event_time, action_source, value, currency, click_id, user_data, attribution_state, hold_until)
+              SELECT ${ACCOUNT}, 'e' || i, 'checkout', now() - ((i % 20) || ' hours')::interval, 'web', 40 + i % 60, 'USD', 'k' || i, '{}', 'matched', now() FROM generate_series(1, 50000) i`.execute(db);
+    await sql`INSERT INTO attributions (ad_account_id, event_id, touchpoint_id, touch_type, match_key, campaign_id, ad_group_id, ad_id, pin_id, lag_seconds)
+              SELECT ${ACCOUNT}, 'e' || i, t.touchpoint_id, 'click', 'click_id', 'c' || ((i % ${PINS}) / 100 + 1), 'g' || ((i % ${PINS}) / 10 + 1), 'a' || (i % ${PINS} + 1), 'p' || (i % ${PINS} + 1), ((i % 29) + 1) * 86400
+              FROM generate_series(1, 50000) i JOIN touchpoints t ON t.dedupe_key = 't' || i`.execute(db);
+    await sql`ANALYZE`.execute(db);
+    const seedSeconds = Math.round((performance.now() - seedStart) / 100) / 10;
+
+    const range = { start_date: addDays(today, -29), end_date: today };
+    const shapes: Record<string, () => Promise<unknown>> = {
+      'campaign 30d vs 7d': () => performanceReport(db, { ...range, level: 'campaign', window: 30, compare: 7 }),
+      'ad_group 30d vs 7d': () => performanceReport(db, { ...range, level: 'ad_group', window: 30, compare: 7 }),
+      'pin 30d vs 7d': () => performanceReport(db, { ...range, level: 'pin', window: 30, compare: 7 }),
+      'pin 90 days, account window': () => performanceReport(db, { start_date: start, end_date: today, level: 'pin', window: 'account' }),
+      'slow burn by campaign': () => slowBurnReport(db, { ...range, level: 'campaign', window: 30 }),
+      'slow burn by pin': () => slowBurnReport(db, { ...range, level: 'pin', window: 30 }),
+    };
+    const results: Record<string, { p50_ms: number; p95_ms: number }> = {};
+    for (const [name, shape] of Object.entries(shapes)) {
+      await shape();
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i += 1) {
+        const t0 = performance.now();
+        await shape();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      results[name] = { p50_ms: Math.round(times[Math.floor(RUNS * 0.5)]!), p95_ms: Math.round(times[Math.min(RUNS - 1, Math.floor(RUNS * 0.95))]!) };
+    }
+    return {
+      pins: PINS,
+      days: DAYS,
+      metric_rows: PINS * DAYS * 1.11,
+      attributed_conversions: 50_000,
+      runs_per_shape: RUNS,
+      seed_seconds: seedSeconds,
+      shapes: results,
+      max_p95_ms: Math.max(...Object.values(results).map((r) => r.p95_ms)),
+      goal_max_p95_ms: 100,
+    };
+  } finally {
+    await db.destroy();
+    await database.drop();
+  }
+}
