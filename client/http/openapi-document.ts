@@ -91,6 +91,32 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/v1/reports/performance': {
+        get: {
+          summary: 'Cost per conversion by campaign, ad group or pin under a window, beside a second one; JSON, or CSV with format=csv',
+          security: [{ bearer: [] }],
+          parameters: ['level', 'start_date', 'end_date', 'window', 'compare', 'ad_account_id', 'format'].map((name) => ({
+            name,
+            in: 'query',
+            required: name === 'start_date' || name === 'end_date',
+            schema: { type: 'string' },
+          })),
+          responses: { '200': { description: '`{request, rows}` or CSV' }, '400': { description: 'A parameter is wrong.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
+        },
+      },
+      '/v1/reports/slow-burn': {
+        get: {
+          summary: 'Cumulative share of attributed conversions by lag day per campaign or pin, and the share after day 7',
+          security: [{ bearer: [] }],
+          parameters: ['level', 'start_date', 'end_date', 'window', 'ad_account_id'].map((name) => ({
+            name,
+            in: 'query',
+            required: name === 'start_date' || name === 'end_date',
+            schema: { type: 'string' },
+          })),
+          responses: { '200': { description: '`{request, rows}`' }, '400': { description: 'A parameter is wrong.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
       '/v1/oauth/start': { get: { summary: "Redirect to Pinterest's consent page", responses: { '302': { description: 'Redirect' } } } },
       '/v1/oauth/callback': { get: { summary: "Pinterest's redirect back: stores the grant and connects the ad accounts", responses: { '200': { description: 'Connected' } } } },
