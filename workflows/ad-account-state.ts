@@ -36,7 +36,6 @@ export class AdAccountState {
   readonly counters: AdAccountCounters;
   conversions: ConversionRecord[];
   touchpoints: TouchpointRecord[];
-  backfilled: boolean;
   lastPullAt?: number;
   nextPullAt: number;
   nextExpiryAt?: number;
@@ -60,7 +59,6 @@ export class AdAccountState {
     this.counters = carried?.counters ?? emptyCounters();
     this.conversions = carried?.conversions_buffer ?? [];
     this.touchpoints = carried?.touchpoints_buffer ?? [];
-    this.backfilled = carried?.backfilled ?? false;
     this.lastPullAt = carried?.last_pull_at ? Date.parse(carried.last_pull_at) : undefined;
     this.nextPullAt = carried?.next_pull_at ? Date.parse(carried.next_pull_at) : nowMs;
     this.nextExpiryAt = carried?.next_expiry_at ? Date.parse(carried.next_expiry_at) : undefined;
@@ -175,7 +173,6 @@ export class AdAccountState {
   }
 
   pullSucceeded(nowMs: number, rows: number): void {
-    this.backfilled = true;
     this.lastPullAt = nowMs;
     this.lastError = undefined;
     this.rateLimitedUntil = undefined;
@@ -241,7 +238,6 @@ export class AdAccountState {
         backfill_queue: this.backfillQueue,
         last_error: this.lastError,
         pending_settings: this.pendingSettings,
-        backfilled: this.backfilled,
         conversions_buffer: this.conversions,
         touchpoints_buffer: this.touchpoints,
       },

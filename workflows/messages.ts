@@ -106,7 +106,8 @@ export interface AdAccountWorkflowInput {
     backfill_queue?: BackfillRange[];
     last_error?: string;
     pending_settings?: AttributionSettings;
-    backfilled: boolean;
+    /** Written by runs before the first pull's backfill moved to the database (`last_pulled_through`); ignored. */
+    backfilled?: boolean;
     conversions_buffer: ConversionRecord[];
     touchpoints_buffer: TouchpointRecord[];
   };

@@ -1,14 +1,8 @@
 import { z } from 'zod';
-import type { AttributionSettings } from '../../workflows/messages';
+import { BACKFILL_RANGE_DAYS, type AttributionSettings } from '../../workflows/messages';
 import { METRIC_COLUMNS, type AnalyticsRow } from './analytics';
 import type { PinterestHttp } from './http';
 
-/** Async reports reach this far back (days). */
-export const MAX_REPORT_DAYS_BACK = 914;
-/** One async report covers at most this many days. */
-export const MAX_REPORT_RANGE_DAYS = 186;
-/** A finished report's download link lives this long (seconds). */
-export const REPORT_LINK_SECONDS = 5 * 60;
 
 /** BulkReportingJobStatus. */
 export const REPORT_STATUSES = ['DOES_NOT_EXIST', 'FINISHED', 'IN_PROGRESS', 'EXPIRED', 'FAILED', 'CANCELLED'] as const;
@@ -29,7 +23,7 @@ export async function createAdReport(
   request: { startDate: string; endDate: string; settings: AttributionSettings },
 ): Promise<string> {
   const days = (Date.parse(request.endDate) - Date.parse(request.startDate)) / 86_400_000 + 1;
-  if (!(days >= 1 && days <= MAX_REPORT_RANGE_DAYS)) throw new RangeError(`a report covers 1 to ${MAX_REPORT_RANGE_DAYS} days, got ${days}`);
+  if (!(days >= 1 && days <= BACKFILL_RANGE_DAYS)) throw new RangeError(`a report covers 1 to ${BACKFILL_RANGE_DAYS} days, got ${days}`);
   const created = await http.request({
     method: 'POST',
     path: `/ad_accounts/${adAccountId}/reports`,
