@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PinterestApiError } from '../../activities/pinterest/http';
 import { OAuthError, type OAuthFlow } from '../oauth-flow';
@@ -99,6 +99,11 @@ export function buildIngressServer(deps: {
     return sameBytes(Buffer.from((parts.v1 ?? '').toLowerCase()), Buffer.from(expected));
   };
 
+  /** The read routes take the bearer token only, checked before anything else. */
+  const requireBearer = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+  };
+
   // Keep the raw body for signatures; parse it with Fastify's own (prototype-safe) JSON parser.
   const parseJson = app.getDefaultJsonParser('remove', 'remove');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -153,9 +158,7 @@ export function buildIngressServer(deps: {
   batchRoute('/v1/touchpoints', 'touchpoints', (batch) => deps.client.recordTouchpoints(batch));
 
   app.get('/v1/conversions/:event_id', {
-    onRequest: async (request, reply) => {
-      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
-    },
+    onRequest: requireBearer,
     handler: async (request, reply) => {
       const eventId = (request.params as { event_id: string }).event_id;
       const found = await explainConversion(deps.db, eventId);
@@ -168,9 +171,7 @@ export function buildIngressServer(deps: {
     .object({ test_mode: z.boolean().optional(), conversion_token: z.string().min(10).max(4096).nullable().optional() })
     .strict();
   app.put('/v1/ad_accounts/:ad_account_id/conversions-api', {
-    onRequest: async (request, reply) => {
-      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
-    },
+    onRequest: requireBearer,
     handler: async (request, reply) => {
       const id = (request.params as { ad_account_id: string }).ad_account_id;
       const body = capiOptions.safeParse(request.body);
@@ -189,9 +190,7 @@ export function buildIngressServer(deps: {
   });
 
   app.get('/v1/reports/performance', {
-    onRequest: async (request, reply) => {
-      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
-    },
+    onRequest: requireBearer,
     handler: async (request, reply) => {
       const { format, ...query } = request.query as Record<string, unknown>;
       const parsed = reportRequestSchema.safeParse(query);
@@ -203,9 +202,7 @@ export function buildIngressServer(deps: {
   });
 
   app.get('/v1/reports/slow-burn', {
-    onRequest: async (request, reply) => {
-      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
-    },
+    onRequest: requireBearer,
     handler: async (request, reply) => {
       const parsed = slowBurnRequestSchema.safeParse(request.query);
       if (!parsed.success) return reply.code(400).send(invalid('invalid query', parsed.error, '(query)'));

@@ -22,6 +22,13 @@ const error = {
   },
 };
 
+/** A JSON response of the shared `Error` shape. */
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+
+/** Query parameters given as plain strings (their rules are in the zod schemas and named in 400 answers). */
+const queryParameters = (names: string[], required: string[]) =>
+  names.map((name) => ({ name, in: 'query', required: required.includes(name), schema: { type: 'string' } }));
+
 const batchOperation = (key: 'conversions' | 'touchpoints', schemaName: string, summary: string) => ({
   summary,
   security: [{ bearer: [] }, { hmac: [] }],
@@ -41,8 +48,8 @@ const batchOperation = (key: 'conversions' | 'touchpoints', schemaName: string, 
   responses: {
     '202': { description: 'At least one record accepted; accepted records are durable in Temporal.', content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } } } },
     '400': { description: 'No record accepted, or a bad envelope.', content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/BatchResult' }, { $ref: '#/components/schemas/Error' }] } } } },
-    '401': { description: 'Missing or wrong bearer token or signature.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-    '413': { description: 'Body over 10 MB.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    '401': errorResponse('Missing or wrong bearer token or signature.'),
+    '413': errorResponse('Body over 10 MB.'),
   },
 });
 
@@ -86,7 +93,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
           responses: {
             '200': { description: '`{ad_account_id, test_mode, conversion_token: "set" | "not set"}`' },
-            '400': { description: 'A field is wrong.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '400': errorResponse('A field is wrong.'),
             '404': { description: 'The account is not connected.' },
           },
         },
@@ -95,26 +102,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: {
           summary: 'Cost per conversion by campaign, ad group or pin under a window, beside a second one; JSON, or CSV with format=csv',
           security: [{ bearer: [] }],
-          parameters: ['level', 'start_date', 'end_date', 'window', 'compare', 'ad_account_id', 'format'].map((name) => ({
-            name,
-            in: 'query',
-            required: name === 'start_date' || name === 'end_date',
-            schema: { type: 'string' },
-          })),
-          responses: { '200': { description: '`{request, rows}` or CSV' }, '400': { description: 'A parameter is wrong.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
+          parameters: queryParameters(['level', 'start_date', 'end_date', 'window', 'compare', 'ad_account_id', 'format'], ['start_date', 'end_date']),
+          responses: { '200': { description: '`{request, rows}` or CSV' }, '400': errorResponse('A parameter is wrong.') },
         },
       },
       '/v1/reports/slow-burn': {
         get: {
           summary: 'Cumulative share of attributed conversions by lag day per campaign or pin, and the share after day 7',
           security: [{ bearer: [] }],
-          parameters: ['level', 'start_date', 'end_date', 'window', 'ad_account_id'].map((name) => ({
-            name,
-            in: 'query',
-            required: name === 'start_date' || name === 'end_date',
-            schema: { type: 'string' },
-          })),
-          responses: { '200': { description: '`{request, rows}`' }, '400': { description: 'A parameter is wrong.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
+          parameters: queryParameters(['level', 'start_date', 'end_date', 'window', 'ad_account_id'], ['start_date', 'end_date']),
+          responses: { '200': { description: '`{request, rows}`' }, '400': errorResponse('A parameter is wrong.') },
         },
       },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
