@@ -231,7 +231,7 @@ export function createActivities(deps: ActivityDeps) {
         const result = await withToken(id, (token) =>
           getAnalytics(deps.http, token, id, { level, ids, startDate, endDate: today, settings: input.settings }),
         );
-        rows += await upsertMetrics(deps.db, { adAccountId: id, level, currency: account.currency, settings: input.settings, rows: result, today, now: now() });
+        rows += await upsertMetrics(deps.db, { adAccountId: id, level, currency: account.currency, settings: input.settings, rows: result, entityIds: ids, today, now: now() });
         heartbeat({ unit: unit + 1, rows });
       }
       // With no entities synced yet there was nothing to pull: the backfill is still owed.

@@ -1,10 +1,16 @@
-// The same migrations serve PostgreSQL and the embedded PGlite.
+// The same migrations and report statements serve PostgreSQL and the embedded PGlite.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { migrateToLatest, openDatabase, type DatabaseLocation } from '../activities/store/database';
+import type { Kysely } from 'kysely';
+import type { Database } from '../activities/store/database-schema';
+import { upsertMetrics } from '../activities/store/metrics-store';
+import { performanceReport } from '../client/reports/performance-report';
+import { slowBurnReport } from '../client/reports/slow-burn-report';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
 import { createTestDatabase } from './support/postgres';
 
 async function migrateAndUse(location: DatabaseLocation) {
@@ -26,9 +32,33 @@ async function migrateAndUse(location: DatabaseLocation) {
     assert.equal(row.entity_id, '987654321012345678');
     assert.equal(String(row.spend_micro), '9007199254740993', 'bigint micro-currency keeps every digit');
     assert.equal(row.date, '2026-11-01');
+    await reportsWork(db);
   } finally {
     await db.destroy();
   }
+}
+
+/** The report statements (running totals, lag-day arrays) on this engine. */
+async function reportsWork(db: Kysely<Database>) {
+  const A = '2';
+  await db.insertInto('pinterest_connections').values({ connection_id: 'c', access_token_encrypted: 'x', refresh_token_encrypted: 'x', encryption_key_id: 'x', access_token_expires_at: new Date(), scope: '' }).execute();
+  await db.insertInto('ad_accounts').values({ ad_account_id: A, connection_id: 'c', name: 'n', currency: 'EUR', time_zone: 'Europe/Berlin', ...DEFAULT_ATTRIBUTION_SETTINGS }).execute();
+  await db.insertInto('ads').values({ ad_account_id: A, ad_id: 'a1', ad_group_id: 'g1', campaign_id: 'c1', pin_id: 'p1', creative_type: 'REGULAR', name: 'Pin one', status: 'ACTIVE', raw: '{}', synced_at: new Date() }).execute();
+  const rows = ['2026-11-01', '2026-11-03'].map((date) => ({ entity_id: 'a1', date, columns: { SPEND_IN_MICRO_DOLLAR: 1_500_000 } }));
+  await upsertMetrics(db, { adAccountId: A, level: 'ad', currency: 'EUR', settings: DEFAULT_ATTRIBUTION_SETTINGS, rows, entityIds: ['a1'], today: '2026-11-04', now: new Date() });
+  const touchpoint = await db
+    .insertInto('touchpoints')
+    .values({ ad_account_id: A, dedupe_key: 't', type: 'click', occurred_at: new Date('2026-10-25T10:00:00Z'), click_id: 'k', ad_id: 'a1', user_data: '{}' })
+    .returning('touchpoint_id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('attributions')
+    .values({ ad_account_id: A, event_id: 'e', touchpoint_id: touchpoint.touchpoint_id, touch_type: 'click', match_key: 'click_id', campaign_id: 'c1', ad_group_id: 'g1', ad_id: 'a1', pin_id: 'p1', lag_seconds: 9 * 86_400, conversion_date: '2026-11-03', conversion_value_micro: 42_000_000 })
+    .execute();
+  const [report] = await performanceReport(db, { ad_account_id: A, level: 'pin', start_date: '2026-11-02', end_date: '2026-11-04', window: 30, compare: 7 });
+  assert.deepEqual([report?.spend, report?.routy.conversions, report?.routy.revenue, report?.compare?.conversions], [1.5, 1, 42, 0]);
+  const [curve] = await slowBurnReport(db, { ad_account_id: A, level: 'pin', start_date: '2026-11-01', end_date: '2026-11-04', window: 14 });
+  assert.deepEqual([curve?.conversions, curve?.cumulative_share[8], curve?.cumulative_share[9], curve?.share_after_day_7], [1, 0, 1, 1]);
 }
 
 describe('migrations', () => {

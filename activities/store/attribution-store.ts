@@ -9,6 +9,7 @@ import {
   type IdentifierKey,
 } from '../attribution';
 import type { Database } from './database-schema';
+import { dateInTimeZone } from '../dates';
 
 const identifiersOf = (userData: Record<string, unknown>): Partial<Record<IdentifierKey, string>> => {
   const out: Partial<Record<IdentifierKey, string>> = {};
@@ -41,7 +42,7 @@ export async function attributeConversions(
     ...IDENTIFIER_KEYS.map((key) => (alias: string) => sql`(${sql.ref(`${alias}.user_data`)}->>${sql.lit(key)})`),
   ];
   const candidatesOn = (key: (typeof keys)[number]) => sql`
-    SELECT c.event_id, c.event_time, c.click_id AS conversion_click_id, c.user_data AS conversion_user_data,
+    SELECT c.event_id, c.event_time, c.value AS conversion_value, c.click_id AS conversion_click_id, c.user_data AS conversion_user_data,
            t.touchpoint_id, t.type, t.occurred_at, t.click_id, t.user_data, t.campaign_id, t.ad_group_id, t.ad_id, t.pin_id
     FROM conversions c
     JOIN touchpoints t ON t.ad_account_id = c.ad_account_id AND ${key('t')} = ${key('c')}
@@ -50,6 +51,7 @@ export async function attributeConversions(
   const { rows } = await sql<{
     event_id: string;
     event_time: Date;
+    conversion_value: string | null;
     conversion_click_id: string | null;
     conversion_user_data: Record<string, unknown>;
     touchpoint_id: string;
@@ -85,6 +87,8 @@ export async function attributeConversions(
   if (winners.length === 0) return [];
 
   const placements = await resolvePlacements(db, adAccountId, winners.map((w) => w.touchpoint));
+  const account = await db.selectFrom('ad_accounts').select('time_zone').where('ad_account_id', '=', adAccountId).executeTakeFirst();
+  const timeZone = account?.time_zone ?? 'UTC';
   const matchedIds = winners.map((w) => w.event_id);
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < winners.length; i += 1000) {
@@ -96,6 +100,8 @@ export async function attributeConversions(
             event_id: w.event_id,
             ...w.decision,
             ...placements[i + j]!,
+            conversion_date: dateInTimeZone(new Date(w.touchpoint.event_time), timeZone),
+            conversion_value_micro: w.touchpoint.conversion_value === null ? null : Math.round(Number(w.touchpoint.conversion_value) * 1_000_000),
           })),
         )
         .onConflict((oc) => oc.columns(['ad_account_id', 'event_id']).doNothing())

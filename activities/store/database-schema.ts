@@ -190,6 +190,36 @@ export interface AttributionsTable {
   /** Seconds from the winning touchpoint to the conversion. */
   lag_seconds: BigintColumn;
   attributed_at: ColumnType<Date, never, never>;
+  /** The conversion's account-timezone date (`YYYY-MM-DD`), copied so reports filter on an index. */
+  conversion_date: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The conversion's value in micro-currency (millionths of its currency), copied for reports. */
+  conversion_value_micro: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+}
+
+/**
+ * Running totals of the report columns of `metrics_daily`, per entity and attribution settings, by
+ * date: the total over [start, end] is the row at or before `end` minus the row before `start`.
+ * Rewritten from the earliest changed date whenever daily metrics are upserted.
+ */
+export interface MetricsCumulativeTable {
+  ad_account_id: string;
+  level: string;
+  click_window_days: number;
+  engagement_window_days: number;
+  view_window_days: number;
+  conversion_report_time: string;
+  entity_id: string;
+  /** Account-timezone date `YYYY-MM-DD`: totals from the entity's first day through this one. */
+  date: ColumnType<string, string, string>;
+  /** Micro-currency. */
+  spend_micro: BigintColumn;
+  impressions: BigintColumn;
+  saves: BigintColumn;
+  pin_clicks: BigintColumn;
+  outbound_clicks: BigintColumn;
+  pinterest_conversions: BigintColumn;
+  /** Micro-currency. */
+  checkout_value_micro: BigintColumn;
 }
 
 export interface RejectedConversionsTable {
@@ -210,6 +240,7 @@ export interface Database {
   ads: AdsTable;
   pins: PinsTable;
   metrics_daily: MetricsDailyTable;
+  metrics_cumulative: MetricsCumulativeTable;
   touchpoints: TouchpointsTable;
   conversions: ConversionsTable;
   attributions: AttributionsTable;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AttributionSettings } from '../../workflows/messages';
 import type { AnalyticsRow, MetricLevel } from '../pinterest/analytics';
 import type { Database } from './database-schema';
@@ -48,12 +48,14 @@ export async function upsertMetrics(
     currency: string;
     settings: AttributionSettings;
     rows: AnalyticsRow[];
+    /** Every entity asked about: their running totals are carried through today even without rows. */
+    entityIds?: string[];
     /** Account-timezone date of today: its row is marked partial. */
     today: string;
     now: Date;
   },
 ): Promise<number> {
-  if (input.rows.length === 0) return 0;
+  if (input.rows.length === 0 && !input.entityIds?.length) return 0;
   const values = input.rows.map((row) => ({
     ad_account_id: input.adAccountId,
     level: input.level,
@@ -66,21 +68,80 @@ export async function upsertMetrics(
     columns: JSON.stringify(row.columns),
     pulled_at: input.now,
   }));
-  const updated = Object.keys(values[0]!).filter(
-    (column) =>
-      !['ad_account_id', 'level', 'entity_id', 'date', 'click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'].includes(column),
-  ) as Array<keyof (typeof values)[number]>;
-  // PostgreSQL takes at most 65,535 bind parameters per statement: ~33 columns × 1,000 rows stays under.
-  for (let i = 0; i < values.length; i += UPSERT_ROWS) {
-    await db
-      .insertInto('metrics_daily')
-      .values(values.slice(i, i + UPSERT_ROWS))
-      .onConflict((oc) =>
-        oc
-          .columns(['ad_account_id', 'level', 'entity_id', 'date', 'click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'])
-          .doUpdateSet((eb) => Object.fromEntries(updated.map((column) => [column, eb.ref(`excluded.${column}` as never)]))),
-      )
-      .execute();
-  }
+  const keyColumns = ['ad_account_id', 'level', 'entity_id', 'date', 'click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'];
+  const updated = Object.keys(values[0] ?? {}).filter((column) => !keyColumns.includes(column)) as Array<keyof (typeof values)[number]>;
+  const entityIds = [...new Set([...(input.entityIds ?? []), ...values.map((v) => v.entity_id)])];
+  const from = values.reduce((min, v) => (v.date < min ? v.date : min), input.today);
+  await db.transaction().execute(async (trx) => {
+    // PostgreSQL takes at most 65,535 bind parameters per statement: ~33 columns × 1,000 rows stays under.
+    for (let i = 0; i < values.length; i += UPSERT_ROWS) {
+      await trx
+        .insertInto('metrics_daily')
+        .values(values.slice(i, i + UPSERT_ROWS))
+        .onConflict((oc) =>
+          oc
+            .columns(['ad_account_id', 'level', 'entity_id', 'date', 'click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'])
+            .doUpdateSet((eb) => Object.fromEntries(updated.map((column) => [column, eb.ref(`excluded.${column}` as never)]))),
+        )
+        .execute();
+    }
+    for (let i = 0; i < entityIds.length; i += UPSERT_ROWS) {
+      const slice = entityIds.slice(i, i + UPSERT_ROWS);
+      await refreshCumulativeMetrics(trx, { adAccountId: input.adAccountId, level: input.level, settings: input.settings, entityIds: slice, from, through: input.today });
+    }
+  });
   return values.length;
+}
+
+/** The report columns kept as running totals in `metrics_cumulative`. */
+export const CUMULATIVE_COLUMNS = ['spend_micro', 'impressions', 'saves', 'pin_clicks', 'outbound_clicks', 'pinterest_conversions', 'checkout_value_micro'] as const;
+
+/**
+ * Rewrites the running totals of `metrics_cumulative` for these entities (one level and set of
+ * attribution settings): one row per day from `from` (or from the day after the entity's last
+ * total, when that is earlier, or from its first daily row when it has no total yet) through
+ * `through`, days without a daily row adding 0. Dates are account-timezone `YYYY-MM-DD`. Daily rows
+ * are only ever upserted, never deleted, so totals before `from` stay right.
+ */
+export async function refreshCumulativeMetrics(
+  db: Kysely<Database>,
+  input: { adAccountId: string; level: string; settings: AttributionSettings; entityIds: string[]; from: string; through: string },
+): Promise<void> {
+  if (input.entityIds.length === 0) return;
+  const s = input.settings;
+  const key = (alias: string) => sql`${sql.ref(`${alias}.ad_account_id`)} = ${input.adAccountId} AND ${sql.ref(`${alias}.level`)} = ${input.level}
+    AND ${sql.ref(`${alias}.click_window_days`)} = ${s.click_window_days} AND ${sql.ref(`${alias}.engagement_window_days`)} = ${s.engagement_window_days}
+    AND ${sql.ref(`${alias}.view_window_days`)} = ${s.view_window_days} AND ${sql.ref(`${alias}.conversion_report_time`)} = ${s.conversion_report_time}`;
+  const ids = sql.join(input.entityIds);
+  await sql`
+    WITH base AS (
+      SELECT DISTINCT ON (b.entity_id) b.entity_id, b.date, ${sql.join(CUMULATIVE_COLUMNS.map((c) => sql.ref(`b.${c}`)))}
+      FROM metrics_cumulative b
+      WHERE ${key('b')} AND b.entity_id IN (${ids}) AND b.date < ${input.from}::date
+      ORDER BY b.entity_id, b.date DESC
+    ),
+    first_day AS (
+      SELECT f.entity_id, min(f.date) AS date FROM metrics_daily f
+      WHERE ${key('f')} AND f.entity_id IN (${ids}) AND f.entity_id NOT IN (SELECT entity_id FROM base)
+      GROUP BY f.entity_id
+    ),
+    spans AS (
+      SELECT base.entity_id, base.date + 1 AS first_date FROM base
+      UNION ALL SELECT first_day.entity_id, first_day.date FROM first_day
+    ),
+    daily AS MATERIALIZED (
+      SELECT d.entity_id, d.date, ${sql.join(CUMULATIVE_COLUMNS.map((c) => sql.ref(`d.${c}`)))} FROM metrics_daily d
+      WHERE ${key('d')} AND d.entity_id IN (${ids}) AND d.date >= (SELECT min(first_date) FROM spans)
+    )
+    INSERT INTO metrics_cumulative (ad_account_id, level, click_window_days, engagement_window_days, view_window_days, conversion_report_time, entity_id, date, ${sql.join(CUMULATIVE_COLUMNS.map((c) => sql.id(c)))})
+    SELECT ${input.adAccountId}, ${input.level}, ${s.click_window_days}::int, ${s.engagement_window_days}::int, ${s.view_window_days}::int, ${s.conversion_report_time},
+           spans.entity_id, g.day::date,
+           ${sql.join(CUMULATIVE_COLUMNS.map((c) => sql`coalesce(${sql.ref(`base.${c}`)}, 0) + sum(coalesce(${sql.ref(`d.${c}`)}, 0)) OVER w`))}
+    FROM spans
+    CROSS JOIN LATERAL generate_series(spans.first_date, greatest(${input.through}::date, spans.first_date), interval '1 day') AS g(day)
+    LEFT JOIN base ON base.entity_id = spans.entity_id
+    LEFT JOIN daily d ON d.entity_id = spans.entity_id AND d.date = g.day::date
+    WINDOW w AS (PARTITION BY spans.entity_id ORDER BY g.day)
+    ON CONFLICT (ad_account_id, level, click_window_days, engagement_window_days, view_window_days, conversion_report_time, entity_id, date)
+    DO UPDATE SET ${sql.join(CUMULATIVE_COLUMNS.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`))}`.execute(db);
 }

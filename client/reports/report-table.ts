@@ -1,4 +1,5 @@
 import type { ReportRow } from './performance-report';
+import type { SlowBurnRow } from './slow-burn-report';
 
 const money = (n: number | null) => (n === null ? '-' : n.toFixed(2));
 
@@ -27,4 +28,29 @@ export function formatReportTable(rows: ReportRow[]): string {
     blocks.push([line(header), line(widths.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n'));
   }
   return blocks.join('\n\n');
+}
+
+const SPARKS = '▁▂▃▄▅▆▇█';
+const percent = (share: number) => `${Math.round(share * 100)}%`;
+
+/**
+ * The slow-burn curve as a table: conversions, the cumulative share by day 1, 7, 14 and 30 (those
+ * within the window), the share after day 7, and the whole curve as a sparkline (one mark a day).
+ */
+export function formatSlowBurnTable(rows: SlowBurnRow[]): string {
+  if (rows.length === 0) return 'no attributed conversions in that range';
+  const windowDays = rows[0]!.cumulative_share.length - 1;
+  const marks = [1, 7, 14, 30].filter((d) => d <= windowDays);
+  const header = [rows[0]!.level === 'pin' ? 'pin' : 'campaign', 'conversions', ...marks.map((d) => `by day ${d}`), 'after day 7', `curve, day 0 to ${windowDays}`];
+  const body = rows.map((r) => [
+    r.id,
+    String(r.conversions),
+    ...marks.map((d) => percent(r.cumulative_share[d]!)),
+    percent(r.share_after_day_7),
+    r.cumulative_share.map((s) => SPARKS[Math.min(SPARKS.length - 1, Math.floor(s * SPARKS.length))]).join(''),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const last = header.length - 1;
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i === last ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [line(header), line(widths.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n');
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { Database } from '../../activities/store/database-schema';
 
@@ -33,28 +34,27 @@ export interface SlowBurnRow {
  */
 export async function slowBurnReport(db: Kysely<Database>, request: SlowBurnRequest): Promise<SlowBurnRow[]> {
   const entity = request.level === 'campaign' ? sql.ref('a.campaign_id') : sql.ref('a.pin_id');
+  // One row per entity with the lag day of each of its conversions: 5,000 rows for 5,000 pins
+  // rather than one per entity and day.
   const rows = await db
     .selectFrom('attributions as a')
-    .innerJoin('conversions as c', (join) => join.onRef('c.event_id', '=', 'a.event_id').onRef('c.ad_account_id', '=', 'a.ad_account_id'))
-    .innerJoin('ad_accounts as acc', 'acc.ad_account_id', 'a.ad_account_id')
     .select([
       'a.ad_account_id',
       sql<string>`${entity}`.as('entity_id'),
-      sql<number>`floor(a.lag_seconds / 86400)::int`.as('lag_day'),
-      sql<string>`count(*)`.as('n'),
+      sql<number[]>`array_agg(floor(a.lag_seconds / 86400)::int)`.as('lag_days'),
     ])
     .where(sql<boolean>`${entity} is not null`)
     .where('a.lag_seconds', '<=', String(request.window * 86_400))
-    .where(sql<boolean>`(c.event_time at time zone coalesce(acc.time_zone, 'UTC'))::date between ${request.start_date}::date and ${request.end_date}::date`)
+    .where('a.conversion_date', '>=', request.start_date)
+    .where('a.conversion_date', '<=', request.end_date)
     .$if(request.ad_account_id !== undefined, (q) => q.where('a.ad_account_id', '=', request.ad_account_id!))
-    .groupBy(['a.ad_account_id', sql`${entity}`, sql`floor(a.lag_seconds / 86400)`])
+    .groupBy(['a.ad_account_id', sql`${entity}`])
     .execute();
   const byEntity = new Map<string, { ad_account_id: string; id: string; perDay: number[] }>();
   for (const row of rows) {
-    const key = `${row.ad_account_id}:${row.entity_id}`;
-    const entry = byEntity.get(key) ?? { ad_account_id: row.ad_account_id, id: row.entity_id, perDay: new Array(request.window + 1).fill(0) };
-    entry.perDay[Math.min(Number(row.lag_day), request.window)]! += Number(row.n);
-    byEntity.set(key, entry);
+    const perDay = new Array<number>(request.window + 1).fill(0);
+    for (const day of row.lag_days) perDay[Math.min(Number(day), request.window)]! += 1;
+    byEntity.set(`${row.ad_account_id}:${row.entity_id}`, { ad_account_id: row.ad_account_id, id: row.entity_id, perDay });
   }
   return [...byEntity.values()]
     .sort((a, b) => a.ad_account_id.localeCompare(b.ad_account_id) || a.id.localeCompare(b.id))
@@ -68,4 +68,13 @@ export async function slowBurnReport(db: Kysely<Database>, request: SlowBurnRequ
       const afterSeven = perDay.slice(8).reduce((a, b) => a + b, 0);
       return { ad_account_id, level: request.level, id, conversions: total, cumulative_share: cumulative, share_after_day_7: Math.round((afterSeven / total) * 10_000) / 10_000 };
     });
+}
+
+/** CSV: one line per campaign or pin, the share after day 7, then the cumulative share on each lag day. */
+export function slowBurnToCsv(rows: SlowBurnRow[], windowDays: number): string {
+  const days = Array.from({ length: windowDays + 1 }, (_, d) => `share_by_day_${d}`);
+  return stringify(
+    rows.map((r) => [r.ad_account_id, r.level, r.id, r.conversions, r.share_after_day_7, ...r.cumulative_share]),
+    { header: true, columns: ['ad_account_id', 'level', 'id', 'conversions', 'share_after_day_7', ...days] },
+  );
 }
