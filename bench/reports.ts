@@ -11,7 +11,7 @@ import { createTestDatabase } from '../test/support/postgres';
 
 const PINS = Number(process.env.BENCH_PINS ?? 5000);
 const DAYS = 90;
-const RUNS = 50;
+const RUNS = 200;
 const ACCOUNT = '549764105221';
 
 export async function runReportsBench(): Promise<Record<string, unknown>> {
@@ -78,6 +78,7 @@ export async function runReportsBench(): Promise<Record<string, unknown>> {
         await shape();
         times.push(performance.now() - t0);
       }
+      if (process.env.BENCH_TRACE === "1") console.error(name, times.map((t) => Math.round(t)).join(" "));
       times.sort((a, b) => a - b);
       results[name] = { p50_ms: Math.round(times[Math.floor(RUNS * 0.5)]!), p95_ms: Math.round(times[Math.min(RUNS - 1, Math.floor(RUNS * 0.95))]!) };
     }
