@@ -3,8 +3,14 @@ import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { previewLine } from './capi-preview';
 import type { ReportRow } from './reports/performance-report';
-import { formatReportTable } from './reports/report-table';
+import { formatReportTable, formatSlowBurnTable } from './reports/report-table';
+import type { SlowBurnRow } from './reports/slow-burn-report';
 import { formatExplanation, type ConversionExplanation, type RejectedExplanation } from './conversion-explainer';
+
+/** The running service, its default report range (the last 30 days, UTC). */
+const serviceUrl = process.env.ROUTY_URL ?? `http://127.0.0.1:${process.env.ROUTY_HTTP_PORT || 8080}`;
+const defaultFrom = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
+const defaultTo = new Date().toISOString().slice(0, 10);
 
 const program = new Command().name('routy-pinterest').description('Routy Pinterest Ads integration: operator commands.');
 
@@ -26,7 +32,7 @@ program
   .argument('<event_id>', 'the conversion event_id as Routy sent it')
   .description('Explain one conversion: its state, the pin it was credited to and why, and its Conversions API outcome.')
   .option('--json', 'print the explanation as JSON')
-  .option('--url <url>', 'the running service', process.env.ROUTY_URL ?? `http://127.0.0.1:${process.env.ROUTY_HTTP_PORT || 8080}`)
+  .option('--url <url>', 'the running service', serviceUrl)
   .action(async (eventId: string, options: { json?: boolean; url: string }) => {
     const token = process.env.ROUTY_INGRESS_TOKEN;
     const response = await fetch(`${options.url.replace(/\/$/, '')}/v1/conversions/${encodeURIComponent(eventId)}`, {
@@ -45,38 +51,64 @@ program
     console.log(options.json ? JSON.stringify(body.conversions, null, 2) : body.conversions.map(formatExplanation).join('\n\n'));
   });
 
+/** GET from the running service with ROUTY_INGRESS_TOKEN; exits 2 when unreachable, 1 on an error answer (printed). */
+async function getFromService(url: string, route: string, query: URLSearchParams): Promise<Response> {
+  const token = process.env.ROUTY_INGRESS_TOKEN;
+  const response = await fetch(`${url.replace(/\/$/, '')}${route}?${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((error: unknown) => {
+    console.error(`cannot reach ${url} (is the service running? set --url or ROUTY_URL): ${String(error)}`);
+    process.exit(2);
+  });
+  if (!response.ok) {
+    console.error(await response.text());
+    process.exit(1);
+  }
+  return response;
+}
+
 program
   .command('report')
   .description('Cost per conversion by campaign, ad group or pin, under a window and side by side with another (asks the running service).')
   .option('--level <level>', 'campaign, ad_group or pin', 'campaign')
   .option('--window <days>', '1, 7, 14, 30, 60 or account', '30')
   .option('--compare <days>', 'a second window shown beside the first (1, 7, 14, 30 or 60)')
-  .option('--from <date>', 'first day (YYYY-MM-DD)', new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10))
-  .option('--to <date>', 'last day (YYYY-MM-DD)', new Date().toISOString().slice(0, 10))
+  .option('--from <date>', 'first day (YYYY-MM-DD)', defaultFrom)
+  .option('--to <date>', 'last day (YYYY-MM-DD)', defaultTo)
   .option('--ad-account <id>', 'one ad account (default: all connected)')
   .option('--json', 'print JSON')
   .option('--csv', 'print CSV')
-  .option('--url <url>', 'the running service', process.env.ROUTY_URL ?? `http://127.0.0.1:${process.env.ROUTY_HTTP_PORT || 8080}`)
+  .option('--url <url>', 'the running service', serviceUrl)
   .action(async (options: { level: string; window: string; compare?: string; from: string; to: string; adAccount?: string; json?: boolean; csv?: boolean; url: string }) => {
     const query = new URLSearchParams({ level: options.level, window: options.window, start_date: options.from, end_date: options.to });
     if (options.compare) query.set('compare', options.compare);
     if (options.adAccount) query.set('ad_account_id', options.adAccount);
     if (options.csv) query.set('format', 'csv');
-    const token = process.env.ROUTY_INGRESS_TOKEN;
-    const response = await fetch(`${options.url.replace(/\/$/, '')}/v1/reports/performance?${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch(
-      (error: unknown) => {
-        console.error(`cannot reach ${options.url} (is the service running? set --url or ROUTY_URL): ${String(error)}`);
-        process.exit(2);
-      },
-    );
-    if (!response.ok) {
-      console.error(await response.text());
-      process.exit(1);
-    }
+    const response = await getFromService(options.url, '/v1/reports/performance', query);
     if (options.csv) return void process.stdout.write(await response.text());
     const body = (await response.json()) as { rows: ReportRow[] };
     if (options.json) return void console.log(JSON.stringify(body));
     console.log(formatReportTable(body.rows));
+  });
+
+program
+  .command('slow-burn')
+  .description('For each campaign or pin, the cumulative share of attributed conversions by days from the click or save, and the share after day 7.')
+  .option('--level <level>', 'campaign or pin', 'campaign')
+  .option('--window <days>', 'the curve\'s length: 1, 7, 14, 30 or 60', '30')
+  .option('--from <date>', 'first conversion day (YYYY-MM-DD)', defaultFrom)
+  .option('--to <date>', 'last conversion day (YYYY-MM-DD)', defaultTo)
+  .option('--ad-account <id>', 'one ad account (default: all connected)')
+  .option('--json', 'print JSON')
+  .option('--csv', 'print CSV')
+  .option('--url <url>', 'the running service', serviceUrl)
+  .action(async (options: { level: string; window: string; from: string; to: string; adAccount?: string; json?: boolean; csv?: boolean; url: string }) => {
+    const query = new URLSearchParams({ level: options.level, window: options.window, start_date: options.from, end_date: options.to });
+    if (options.adAccount) query.set('ad_account_id', options.adAccount);
+    if (options.csv) query.set('format', 'csv');
+    const response = await getFromService(options.url, '/v1/reports/slow-burn', query);
+    if (options.csv) return void process.stdout.write(await response.text());
+    const body = (await response.json()) as { rows: SlowBurnRow[] };
+    if (options.json) return void console.log(JSON.stringify(body));
+    console.log(formatSlowBurnTable(body.rows));
   });
 
 await program.parseAsync();

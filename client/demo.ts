@@ -7,16 +7,18 @@ import { Command } from 'commander';
 import { addDays, dateInTimeZone } from '../activities/dates';
 import { loadConfig } from '../worker/config';
 import { connectThroughOAuth, startApp } from '../worker/app';
-import { buildDemoReport, formatTable } from './demo-report';
-import { buildDemoStream } from './demo-stream';
+import { buildDemoReport } from './demo-report';
+import { feedDemoTraffic } from './demo-traffic';
+import { formatReportTable, formatSlowBurnTable } from './reports/report-table';
 
 const options = new Command()
   .name('npm run demo --')
   .description('Run routy-pinterest end to end on embedded parts with the Pinterest emulator and print a report.')
   .option('--json', 'print the report as one JSON object on the last line of stdout')
   .option('--users <n>', 'simulated shoppers', (v) => Number.parseInt(v, 10), 240)
+  .option('--keep', 'keep the service running afterwards (report page, CLI, Temporal UI) until Ctrl-C')
   .parse()
-  .opts<{ json?: boolean; users: number }>();
+  .opts<{ json?: boolean; users: number; keep?: boolean }>();
 
 // Progress goes to stderr so `--json` leaves stdout to the report.
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -46,51 +48,32 @@ try {
   say(`Connected ad account ${adAccountId} through the OAuth flow; waiting for the first pull...`);
   await until(async () => (await app.client.status(adAccountId)).counters.pulls >= 1);
 
-  const stream = buildDemoStream(app.emulator!.instance.seed, Date.now(), options.users);
-  const post = async (route: string, key: string, records: unknown[]) => {
-    for (let i = 0; i < records.length; i += 100) {
-      const response = await fetch(`${app.ingressUrl}${route}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${app.ingressToken}` },
-        body: JSON.stringify({ [key]: records.slice(i, i + 100) }),
-      });
-      const body = (await response.json()) as { rejected?: unknown[] };
-      if (response.status !== 202 || body.rejected?.length) throw new Error(`${route} answered ${response.status}: ${JSON.stringify(body)}`);
-    }
-  };
-  say(`Feeding ${stream.touchpoints.length} touchpoints, ${stream.conversions.length} conversions, then ${stream.lateTouchpoints.length} late clicks...`);
-  await post('/v1/touchpoints', 'touchpoints', stream.touchpoints);
-  await post('/v1/conversions', 'conversions', stream.conversions);
-  await post('/v1/touchpoints', 'touchpoints', stream.lateTouchpoints);
-
-  say('Waiting until every record is processed and every match is sent...');
-  await until(async () => {
-    const status = await app.client.status(adAccountId);
-    if (status.buffered_conversions + status.buffered_touchpoints > 0) return false;
-    const rows = await app.db
-      .selectFrom('conversions')
-      .select(['attribution_state', 'capi_state'])
-      .where('ad_account_id', '=', adAccountId)
-      .execute();
-    const late = await app.db.selectFrom('touchpoints').select('click_id').where('click_id', 'in', stream.lateTouchpoints.map((t) => t.click_id!)).execute();
-    return (
-      rows.length === stream.conversions.length &&
-      late.length === stream.lateTouchpoints.length &&
-      rows.every((r) => r.attribution_state !== 'matched' || ['sent', 'failed', 'stale', 'not_sendable'].includes(r.capi_state))
-    );
-  });
+  say(`Feeding ${options.users} simulated shoppers' touchpoints and conversions, then late clicks, and waiting until all are processed and sent...`);
+  await feedDemoTraffic(app, adAccountId, options.users);
 
   const account = await app.db.selectFrom('ad_accounts').selectAll().where('ad_account_id', '=', adAccountId).executeTakeFirstOrThrow();
   const today = dateInTimeZone(new Date(), account.time_zone ?? 'UTC');
   const report = await buildDemoReport(app.db, adAccountId, addDays(today, -29), today);
   console.log(`Ad account ${adAccountId} (${account.name}), spend ${report.start_date} to ${report.end_date}, ${report.currency}, windows ${account.click_window_days}d click / ${account.engagement_window_days}d engagement / ${account.view_window_days}d view`);
-  console.log(formatTable('\nPer campaign', report.currency, report.campaigns));
-  console.log(formatTable('\nPer pin', report.currency, report.pins));
+  console.log(`\nPer campaign: cost per conversion when conversions up to 30 days after the click or save count, beside 7 days\n${formatReportTable(report.campaigns)}`);
+  console.log(`\nPer pin\n${formatReportTable(report.pins)}`);
+  console.log(`\nSlow burn per campaign: share of conversions by days since the click or save\n${formatSlowBurnTable(report.slow_burn)}`);
   const c = report.counts;
   console.log(
     `\nConversions: ${c.conversions} received, ${c.attributed} attributed (${c.attributed_with_lag_over_7_days} with lag over 7 days), ${c.pending} pending, ${c.expired} expired; ${c.sent_to_conversions_api} sent to the Conversions API (emulator received ${app.emulator!.instance.capiRequests.length} requests).`,
   );
   if (options.json) console.log(JSON.stringify(report));
+  if (options.keep) {
+    say(`\nStill running (Ctrl-C stops it and deletes the demo data):`);
+    say(`  report page:  ${app.ingressUrl}/reports#token=${app.ingressToken}`);
+    say(`  CLI:          ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest report --url ${app.ingressUrl} --level pin --window 30 --compare 7`);
+    say(`                ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest slow-burn --url ${app.ingressUrl} --level campaign`);
+    if (app.temporalUiUrl) say(`  Temporal UI:  ${app.temporalUiUrl}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  }
 } catch (error) {
   console.error(error);
   exitCode = 1;

@@ -371,9 +371,8 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
   it('draws the slow-burn curve: the share of conversions by lag day, and after day 7', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const start = new Date(Date.now() - 29 * DAY_MS).toISOString().slice(0, 10);
-    const response = await fetch(`${app.ingressUrl}/v1/reports/slow-burn?level=campaign&window=30&start_date=${start}&end_date=${today}`, {
-      headers: { authorization: `Bearer ${app.ingressToken}` },
-    });
+    const auth = { authorization: `Bearer ${app.ingressToken}` };
+    const response = await fetch(`${app.ingressUrl}/v1/reports/slow-burn?level=campaign&window=30&start_date=${start}&end_date=${today}`, { headers: auth });
     const { rows } = (await response.json()) as { rows: Array<{ id: string; conversions: number; cumulative_share: number[]; share_after_day_7: number }> };
     const patio = rows.find((r) => r.id === '626736533501')!;
     assert.equal(patio.conversions, 2);
@@ -383,6 +382,18 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     assert.equal(patio.share_after_day_7, 1);
     const tablescapes = rows.find((r) => r.id === '626736533502')!;
     assert.deepEqual([tablescapes.cumulative_share[2], tablescapes.cumulative_share[3], tablescapes.share_after_day_7], [0, 1, 0]);
+
+    const csv = await (await fetch(`${app.ingressUrl}/v1/reports/slow-burn?level=campaign&window=7&start_date=${start}&end_date=${today}&format=csv`, { headers: auth })).text();
+    assert.equal(csv.split('\n')[0], 'ad_account_id,level,id,conversions,share_after_day_7,share_by_day_0,share_by_day_1,share_by_day_2,share_by_day_3,share_by_day_4,share_by_day_5,share_by_day_6,share_by_day_7');
+    assert.match(csv, /\n549764105221,campaign,626736533502,1,0,0,0,0,1,1,1,1,1\n/);
+    const badFormat = await fetch(`${app.ingressUrl}/v1/reports/slow-burn?start_date=${start}&end_date=${today}&format=xlsx`, { headers: auth });
+    assert.equal(badFormat.status, 400);
+    assert.deepEqual(((await badFormat.json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field), ['format']);
+    const { stdout } = await promisify(execFile)('node', ['bin/routy-pinterest.js', 'slow-burn', '--level', 'campaign', '--window', '30', '--url', app.ingressUrl], {
+      env: { ...process.env, ROUTY_INGRESS_TOKEN: app.ingressToken },
+    });
+    assert.match(stdout, /campaign\s+conversions\s+by day 1\s+by day 7\s+by day 14\s+by day 30\s+after day 7/);
+    assert.match(stdout, /626736533501\s+2\s+0%\s+0%\s+0%\s+100%\s+100%\s+▁{20}█{11}/);
   });
 
   it('fills the channel-agnostic view another channel could fill too', async () => {

@@ -9,8 +9,9 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../activities/store/database-schema';
 import { explainConversion } from '../conversion-explainer';
 import { buildOpenApiDocument } from './openapi-document';
+import { reportPageRoutes } from './report-page-routes';
 import { performanceReport, reportRequestSchema, reportToCsv } from '../reports/performance-report';
-import { slowBurnReport, slowBurnRequestSchema } from '../reports/slow-burn-report';
+import { slowBurnReport, slowBurnRequestSchema, slowBurnToCsv } from '../reports/slow-burn-report';
 import type { TokenCipher } from '../../activities/secrets/token-cipher';
 import { saveConversionsApiOptions } from '../../activities/store/connections-store';
 import { CONVERSION_REPORT_TIMES, WINDOW_DAYS } from '../../workflows/messages';
@@ -22,6 +23,8 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 /** Largest request body, in bytes. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** `format` of the report routes: JSON unless `csv` is asked for. */
+const reportFormat = z.enum(['json', 'csv']).default('json');
 const digits = z.string().regex(/^\d{1,19}$/, 'must be a string of digits');
 const callbackQuery = z.object({ code: z.string().min(1).optional(), state: z.string().min(1), error: z.string().optional() });
 const windowDays = z.coerce
@@ -120,6 +123,7 @@ export function buildIngressServer(deps: {
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  void app.register(reportPageRoutes);
   const openApi = buildOpenApiDocument();
   app.get('/openapi.json', async () => openApi);
 
@@ -194,9 +198,11 @@ export function buildIngressServer(deps: {
     handler: async (request, reply) => {
       const { format, ...query } = request.query as Record<string, unknown>;
       const parsed = reportRequestSchema.safeParse(query);
+      const as = reportFormat.safeParse(format);
       if (!parsed.success) return reply.code(400).send(invalid('invalid query', parsed.error, '(query)'));
+      if (!as.success) return reply.code(400).send(invalid('invalid query', as.error, 'format'));
       const rows = await performanceReport(deps.db, parsed.data);
-      if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(reportToCsv(rows));
+      if (as.data === 'csv') return reply.type('text/csv; charset=utf-8').send(reportToCsv(rows));
       return { request: parsed.data, rows };
     },
   });
@@ -204,9 +210,14 @@ export function buildIngressServer(deps: {
   app.get('/v1/reports/slow-burn', {
     onRequest: requireBearer,
     handler: async (request, reply) => {
-      const parsed = slowBurnRequestSchema.safeParse(request.query);
+      const { format, ...query } = request.query as Record<string, unknown>;
+      const parsed = slowBurnRequestSchema.safeParse(query);
+      const as = reportFormat.safeParse(format);
       if (!parsed.success) return reply.code(400).send(invalid('invalid query', parsed.error, '(query)'));
-      return { request: parsed.data, rows: await slowBurnReport(deps.db, parsed.data) };
+      if (!as.success) return reply.code(400).send(invalid('invalid query', as.error, 'format'));
+      const rows = await slowBurnReport(deps.db, parsed.data);
+      if (as.data === 'csv') return reply.type('text/csv; charset=utf-8').send(slowBurnToCsv(rows, parsed.data.window));
+      return { request: parsed.data, rows };
     },
   });
 

@@ -108,12 +108,13 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       '/v1/reports/slow-burn': {
         get: {
-          summary: 'Cumulative share of attributed conversions by lag day per campaign or pin, and the share after day 7',
+          summary: 'Cumulative share of attributed conversions by lag day per campaign or pin, and the share after day 7; JSON, or CSV with format=csv',
           security: [{ bearer: [] }],
-          parameters: queryParameters(['level', 'start_date', 'end_date', 'window', 'ad_account_id'], ['start_date', 'end_date']),
-          responses: { '200': { description: '`{request, rows}`' }, '400': errorResponse('A parameter is wrong.') },
+          parameters: queryParameters(['level', 'start_date', 'end_date', 'window', 'ad_account_id', 'format'], ['start_date', 'end_date']),
+          responses: { '200': { description: '`{request, rows}` or CSV' }, '400': errorResponse('A parameter is wrong.') },
         },
       },
+      '/reports': { get: { summary: 'The report page (HTML): cost per conversion by window and the slow-burn curve, drawn with Chart.js from the routes above', responses: { '200': { description: 'HTML' } } } },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
       '/v1/oauth/start': { get: { summary: "Redirect to Pinterest's consent page", responses: { '302': { description: 'Redirect' } } } },
       '/v1/oauth/callback': { get: { summary: "Pinterest's redirect back: stores the grant and connects the ad accounts", responses: { '200': { description: 'Connected' } } } },

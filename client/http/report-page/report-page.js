@@ -1,0 +1,211 @@
+// The report page: reads GET /v1/reports/performance and GET /v1/reports/slow-burn with the API
+// token kept in this tab (sessionStorage), and draws them with Chart.js. Names from Pinterest are
+// set as text, never as HTML.
+'use strict';
+
+const TOKEN_KEY = 'routy-pinterest-token';
+const controls = document.getElementById('controls');
+const tokenForm = document.getElementById('token-form');
+const message = document.getElementById('message');
+const charts = [];
+
+const say = (text, isError = false) => {
+  message.textContent = text;
+  message.classList.toggle('error', isError);
+};
+
+// A token handed over in the fragment (#token=...) is moved to this tab's storage and removed from the address.
+const fragment = new URLSearchParams(location.hash.slice(1));
+if (fragment.get('token')) {
+  sessionStorage.setItem(TOKEN_KEY, fragment.get('token'));
+  history.replaceState(null, '', location.pathname + location.search);
+}
+
+// Controls start from the address (?level=pin&window=30...) or from the last 30 days.
+const isoDate = (d) => d.toISOString().slice(0, 10);
+const params = new URLSearchParams(location.search);
+const today = new Date();
+const defaults = { start_date: isoDate(new Date(today.getTime() - 29 * 86400000)), end_date: isoDate(today), level: 'campaign', window: '30', compare: '7', curve_level: 'campaign', ad_account_id: '' };
+for (const [name, value] of Object.entries(defaults)) controls.elements[name].value = params.get(name) ?? value;
+
+class Unauthorized extends Error {}
+
+async function getJson(path, query) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const response = await fetch(`${path}?${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (response.status === 401) throw new Unauthorized();
+  const body = await response.json();
+  if (!response.ok) {
+    const issues = (body.issues ?? []).map((i) => `${i.field}: ${i.message}`).join('; ');
+    throw new Error(issues ? `${body.error}: ${issues}` : body.error);
+  }
+  return body;
+}
+
+const money = (n) => (n === null || n === undefined ? '–' : n.toFixed(2));
+const percent = (n) => `${Math.round(n * 1000) / 10}%`;
+
+function fillTable(table, header, rows) {
+  table.replaceChildren();
+  const head = table.createTHead().insertRow();
+  for (const title of header) {
+    const th = document.createElement('th');
+    th.textContent = title;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const cells of rows) {
+    const tr = body.insertRow();
+    cells.forEach((cell, i) => {
+      const td = tr.insertCell();
+      td.textContent = typeof cell === 'object' && cell !== null ? cell.text : String(cell);
+      if (cell && cell.className) td.className = cell.className;
+      if (i === 1) td.className = 'name';
+    });
+  }
+}
+
+function label(row) {
+  const name = row.name || row.pin_id || row.id;
+  return name.length > 28 ? `${name.slice(0, 27)}…` : name;
+}
+
+function drawCostCharts(rows, windowDays, compareDays) {
+  const holder = document.getElementById('cost-charts');
+  holder.replaceChildren();
+  // One chart per currency: amounts in different currencies never share an axis.
+  for (const currency of [...new Set(rows.map((r) => r.currency))]) {
+    const top = rows.filter((r) => r.currency === currency && r.spend > 0).sort((a, b) => b.spend - a.spend).slice(0, 15);
+    const box = document.createElement('div');
+    box.className = 'chart-box';
+    const canvas = document.createElement('canvas');
+    canvas.setAttribute('aria-label', `Cost per conversion in ${currency}, ${compareDays}-day against ${windowDays}-day window`);
+    box.append(canvas);
+    holder.append(box);
+    charts.push(
+      new Chart(canvas, {
+        type: 'bar',
+        data: {
+          labels: top.map(label),
+          datasets: [
+            { label: `${compareDays}-day window`, data: top.map((r) => r.compare?.cost_per_conversion ?? null), backgroundColor: '#9aa4ae' },
+            { label: `${windowDays}-day window`, data: top.map((r) => r.routy.cost_per_conversion), backgroundColor: '#e60023' },
+          ],
+        },
+        options: {
+          maintainAspectRatio: false,
+          animation: false,
+          plugins: { title: { display: true, text: `Cost per conversion (${currency}), top ${top.length} by spend; a missing bar: no conversion` } },
+          scales: { y: { beginAtZero: true, title: { display: true, text: currency } } },
+        },
+      }),
+    );
+  }
+}
+
+function drawPerformanceTable(rows, windowDays, compareDays) {
+  const header = ['Id', 'Name', 'Currency', 'Spend', 'Impressions', 'Saves', 'Pin clicks', 'Outbound clicks', `Conv ${windowDays}d`, `Cost/conv ${windowDays}d`, `ROAS ${windowDays}d`, `Conv ${compareDays}d`, `Cost/conv ${compareDays}d`, 'Pinterest conv', 'Difference'];
+  fillTable(
+    document.getElementById('performance-table'),
+    header,
+    rows.map((r) => {
+      const cheaper = r.routy.cost_per_conversion !== null && (r.compare?.cost_per_conversion === null || r.routy.cost_per_conversion < r.compare?.cost_per_conversion);
+      return [
+        r.pin_id ?? r.id, r.name, r.currency, money(r.spend), r.impressions, r.saves, r.pin_clicks, r.outbound_clicks,
+        r.routy.conversions, { text: money(r.routy.cost_per_conversion), className: cheaper ? 'better' : '' }, r.routy.roas === null ? '–' : r.routy.roas.toFixed(2),
+        r.compare?.conversions ?? '–', money(r.compare?.cost_per_conversion), r.pinterest.conversions, r.pinterest.difference,
+      ];
+    }),
+  );
+}
+
+function drawCurve(curves, names) {
+  const top = [...curves].sort((a, b) => b.conversions - a.conversions).slice(0, 8);
+  const days = top[0] ? top[0].cumulative_share.map((_, d) => d) : [];
+  const palette = ['#e60023', '#0074e8', '#1a7f37', '#8250df', '#bf8700', '#cf222e', '#0a3069', '#57606a'];
+  charts.push(
+    new Chart(document.getElementById('curve-chart'), {
+      type: 'line',
+      data: {
+        labels: days,
+        datasets: top.map((c, i) => ({
+          label: names.get(c.id) ?? c.id,
+          data: c.cumulative_share.map((s) => Math.round(s * 1000) / 10),
+          borderColor: palette[i % palette.length],
+          backgroundColor: palette[i % palette.length],
+          pointRadius: 0,
+          tension: 0.2,
+        })),
+      },
+      options: {
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { title: { display: true, text: 'Cumulative % of attributed conversions; everything right of day 7 is what a 7-day window misses' } },
+        scales: { x: { title: { display: true, text: 'days from click or save to conversion' } }, y: { min: 0, max: 100, title: { display: true, text: '%' } } },
+      },
+    }),
+  );
+  fillTable(
+    document.getElementById('curve-table'),
+    ['Id', 'Name', 'Conversions', 'By day 1', 'By day 7', 'By day 14', 'By day 30', 'After day 7'],
+    [...curves]
+      .sort((a, b) => b.conversions - a.conversions)
+      .map((c) => {
+        const at = (d) => (c.cumulative_share[Math.min(d, c.cumulative_share.length - 1)] === undefined ? '–' : percent(c.cumulative_share[Math.min(d, c.cumulative_share.length - 1)]));
+        return [c.id, names.get(c.id) ?? '', c.conversions, at(1), at(7), at(14), at(30), percent(c.share_after_day_7)];
+      }),
+  );
+}
+
+async function show() {
+  const form = Object.fromEntries(new FormData(controls));
+  const query = new URLSearchParams({ level: form.level, start_date: form.start_date, end_date: form.end_date, window: form.window, compare: form.compare });
+  if (form.ad_account_id) query.set('ad_account_id', form.ad_account_id);
+  const curveWindow = form.window === 'account' ? '30' : form.window;
+  const curveQuery = new URLSearchParams({ level: form.curve_level, start_date: form.start_date, end_date: form.end_date, window: String(Math.max(Number(curveWindow), 14)) });
+  if (form.ad_account_id) curveQuery.set('ad_account_id', form.ad_account_id);
+  history.replaceState(null, '', `?${new URLSearchParams({ ...form }).toString()}`);
+  say('Loading…');
+  try {
+    const curveNames = new URLSearchParams({ ...Object.fromEntries(query), level: form.curve_level });
+    const [performance, curve, named] = await Promise.all([
+      getJson('/v1/reports/performance', query),
+      getJson('/v1/reports/slow-burn', curveQuery),
+      // Names for the curve come from the report at the curve's level (the same report when levels match).
+      form.curve_level === form.level ? null : getJson('/v1/reports/performance', curveNames),
+    ]);
+    tokenForm.hidden = true;
+    while (charts.length) charts.pop().destroy();
+    const rows = performance.rows;
+    const windowDays = rows[0]?.routy.window_days ?? form.window;
+    const compareDays = Number(form.compare);
+    document.querySelector('.window-label').textContent = `${windowDays}-day against ${compareDays}-day window`;
+    drawCostCharts(rows, windowDays, compareDays);
+    drawPerformanceTable(rows, windowDays, compareDays);
+    // The curve is keyed by campaign id or pin id; names come from the report at that level.
+    const names = new Map((named ?? performance).rows.map((r) => [form.curve_level === 'pin' ? r.pin_id ?? r.id : r.id, label(r)]));
+    drawCurve(curve.rows, names);
+    say(`${rows.length} rows, ${form.start_date} to ${form.end_date}.`);
+    document.body.dataset.loaded = 'true';
+  } catch (error) {
+    if (error instanceof Unauthorized) {
+      tokenForm.hidden = false;
+      say('The API token is missing or wrong.', true);
+    } else {
+      say(`Could not load the report: ${error.message}`, true);
+    }
+    document.body.dataset.loaded = 'error';
+  }
+}
+
+controls.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void show();
+});
+tokenForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(TOKEN_KEY, tokenForm.elements.token.value.trim());
+  tokenForm.reset();
+  void show();
+});
+void show();
