@@ -1,6 +1,11 @@
 // `npx routy-pinterest`: the command-line side (dry runs and explanations for operators).
 import { createInterface } from 'node:readline';
+import path from 'node:path';
 import { Command } from 'commander';
+import { parseEncryptionKeys, TokenCipher } from '../activities/secrets/token-cipher';
+import { reencryptSecrets } from '../activities/store/connections-store';
+import { openDatabase } from '../activities/store/database';
+import { loadConfig } from '../worker/config';
 import { previewLine } from './capi-preview';
 import type { ReportRow } from './reports/performance-report';
 import { formatReportTable, formatSlowBurnTable } from './reports/report-table';
@@ -109,6 +114,24 @@ program
     const body = (await response.json()) as { rows: SlowBurnRow[] };
     if (options.json) return void console.log(JSON.stringify(body));
     console.log(formatSlowBurnTable(body.rows));
+  });
+
+program
+  .command('rotate-keys')
+  .description(
+    'Re-encrypt every stored OAuth and conversion token under the first key of ROUTY_ENCRYPTION_KEYS (prepend the new key, restart the workers, run this; see README, "Rotate keys"). Uses DATABASE_URL, or the PGlite folder under ROUTY_DATA_DIR.',
+  )
+  .action(async () => {
+    const config = loadConfig(process.env);
+    if (!config.ROUTY_ENCRYPTION_KEYS) program.error('ROUTY_ENCRYPTION_KEYS must be set: the new key first, then the ones still in use');
+    const cipher = new TokenCipher(parseEncryptionKeys(config.ROUTY_ENCRYPTION_KEYS!));
+    const db = await openDatabase(config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(config.ROUTY_DATA_DIR, 'pglite') });
+    try {
+      const rewritten = await reencryptSecrets(db, cipher);
+      console.log(JSON.stringify({ key_id: cipher.currentKeyId, rewritten }));
+    } finally {
+      await db.destroy();
+    }
   });
 
 await program.parseAsync();

@@ -444,7 +444,7 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     const closedRunId = closed.sort((a, b) => a.size - b.size)[0]?.runId;
     assert.ok(closedRunId);
     const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT), closedRunId).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath }, history, adAccountWorkflowId(ACCOUNT));
+    await Worker.runReplayHistory({ workflowsPath, dataConverter: app.dataConverter }, history, adAccountWorkflowId(ACCOUNT));
     // RECORD_HISTORY=1 npm test refreshes the fixture that test/replay.test.ts replays.
     if (process.env.RECORD_HISTORY === '1') {
       await writeFile(new URL('./fixtures/ad-account-workflow-history.json', import.meta.url), historyToJSON(history));

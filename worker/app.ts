@@ -20,6 +20,8 @@ import type { SeedData } from '../emulator/seed';
 import type { ScheduleSettings } from '../workflows/messages';
 import { usesRealPinterest, type Config } from './config';
 import { createWorker } from './create-worker';
+import { createDataConverter } from './data-converter';
+import type { DataConverter } from '@temporalio/common';
 import { startLocalTemporal } from './dev-server';
 
 /** A running app: database, Temporal, worker, ingress and (without credentials) the emulator. */
@@ -36,6 +38,8 @@ export interface RunningApp {
   ingressToken?: string;
   /** What the worker's activities were built with (tests run activities directly on it). */
   activityDeps: ActivityDeps;
+  /** The payload-encrypting data converter of the client and worker (replays need it too). */
+  dataConverter: DataConverter;
   /** Stops ingress, worker, Temporal connections, dev server, emulator and database, in that order. */
   shutdown(): Promise<void>;
 }
@@ -135,7 +139,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     stops.push(() => nativeConnection.close());
     const connection = await naming('TEMPORAL_ADDRESS', () => Connection.connect({ address }));
     stops.push(() => connection.close());
-    const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const dataConverter = createDataConverter(keys);
+    const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
     const http = new PinterestHttp(apiBaseUrl);
     const ingressPort = config.ROUTY_HTTP_PORT;
@@ -144,7 +149,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       : { ...EMULATOR_APP, redirectUri: 'pending' };
 
     const activityDeps: ActivityDeps = { db, http, app, cipher };
-    const worker: Worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, deps: activityDeps });
+    const worker: Worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, deps: activityDeps, dataConverter });
     const running = worker.run();
     stops.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -172,6 +177,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       emulator,
       ingressToken,
       activityDeps,
+      dataConverter,
       shutdown,
     };
   } catch (error) {

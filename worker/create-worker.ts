@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities/index';
 import { TASK_QUEUE } from '../workflows/messages';
 
@@ -16,13 +17,18 @@ export async function createWorker(options: {
   taskQueue?: string;
   /** Pre-built workflow bundle (tests build it once and share it). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Encrypts payloads: createDataConverter(keys). */
+  dataConverter: DataConverter;
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     // Bundled here with a quiet logger: webpack's build report is noise in a service's output.
-    workflowBundle: options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })),
+    workflowBundle:
+      options.workflowBundle ??
+      (await bundleWorkflowCode({ workflowsPath, failureConverterPath: options.dataConverter.failureConverterPath, logger: new DefaultLogger('WARN') })),
+    dataConverter: options.dataConverter,
     activities: createActivities(options.deps),
     shutdownGraceTime: '10 seconds',
   });

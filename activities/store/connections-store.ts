@@ -178,3 +178,44 @@ export async function saveConversionsApiOptions(
   const updated = await db.updateTable('ad_accounts').set(set).where('ad_account_id', '=', adAccountId).returning('ad_account_id').execute();
   return updated.length === 1;
 }
+
+/**
+ * Re-encrypts every stored secret (OAuth access and refresh tokens, per-account conversion
+ * tokens) under the cipher's newest key, row by row under a row lock so a concurrent token
+ * refresh is not overwritten. After it, an old key can leave `ROUTY_ENCRYPTION_KEYS`.
+ * @returns how many rows were rewritten.
+ * @throws Error when a value was encrypted with a key the cipher no longer lists.
+ */
+export async function reencryptSecrets(db: Kysely<Database>, cipher: TokenCipher): Promise<{ connections: number; conversion_tokens: number }> {
+  const current = cipher.currentKeyId;
+  const stale = (value: string) => value.split('.')[1] !== current;
+  let connections = 0;
+  let conversionTokens = 0;
+  const ids = await db.selectFrom('pinterest_connections').select('connection_id').execute();
+  for (const { connection_id } of ids) {
+    await db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('pinterest_connections').select(['access_token_encrypted', 'refresh_token_encrypted']).where('connection_id', '=', connection_id).forUpdate().executeTakeFirst();
+      if (!row || (!stale(row.access_token_encrypted) && !stale(row.refresh_token_encrypted))) return;
+      await trx
+        .updateTable('pinterest_connections')
+        .set({
+          access_token_encrypted: cipher.encrypt(cipher.decrypt(row.access_token_encrypted)),
+          refresh_token_encrypted: cipher.encrypt(cipher.decrypt(row.refresh_token_encrypted)),
+          encryption_key_id: current,
+        })
+        .where('connection_id', '=', connection_id)
+        .execute();
+      connections += 1;
+    });
+  }
+  const accounts = await db.selectFrom('ad_accounts').select('ad_account_id').where('conversion_token_encrypted', 'is not', null).execute();
+  for (const { ad_account_id } of accounts) {
+    await db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('ad_accounts').select('conversion_token_encrypted').where('ad_account_id', '=', ad_account_id).forUpdate().executeTakeFirst();
+      if (!row?.conversion_token_encrypted || !stale(row.conversion_token_encrypted)) return;
+      await trx.updateTable('ad_accounts').set({ conversion_token_encrypted: cipher.encrypt(cipher.decrypt(row.conversion_token_encrypted)) }).where('ad_account_id', '=', ad_account_id).execute();
+      conversionTokens += 1;
+    });
+  }
+  return { connections, conversion_tokens: conversionTokens };
+}
