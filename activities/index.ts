@@ -18,6 +18,7 @@ import type { Database } from './store/database-schema';
 import { getAdAccount, listEntityIds, pinsWithoutMetadata, upsertAdGroups, upsertAds, upsertCampaigns, upsertPins } from './store/entities-store';
 import { markNeedsReauth, saveAttributionSettings } from './store/connections-store';
 import { upsertMetrics } from './store/metrics-store';
+import { conversionsApiFailures, rowsPulled } from './metrics';
 import { insertTouchpoints } from './store/touchpoints-store';
 import { addDays, dateInTimeZone } from './dates';
 
@@ -231,7 +232,9 @@ export function createActivities(deps: ActivityDeps) {
         const result = await withToken(id, (token) =>
           getAnalytics(deps.http, token, id, { level, ids, startDate, endDate: today, settings: input.settings }),
         );
-        rows += await upsertMetrics(deps.db, { adAccountId: id, level, currency: account.currency, settings: input.settings, rows: result, entityIds: ids, today, now: now() });
+        const written = await upsertMetrics(deps.db, { adAccountId: id, level, currency: account.currency, settings: input.settings, rows: result, entityIds: ids, today, now: now() });
+        rowsPulled.inc({ level }, written);
+        rows += written;
         heartbeat({ unit: unit + 1, rows });
       }
       // With no entities synced yet there was nothing to pull: the backfill is still owed.
@@ -304,6 +307,7 @@ export function createActivities(deps: ActivityDeps) {
         });
         heartbeat({ written });
       }
+      rowsPulled.inc({ level: 'ad' }, written);
       return { rows: written };
     },
 
@@ -391,6 +395,7 @@ export function createActivities(deps: ActivityDeps) {
               (failure && ([FAILURE_TYPES.rateLimited, FAILURE_TYPES.rateLimitedLong, FAILURE_TYPES.reauth] as string[]).includes(failure.type ?? '')) ||
               (error instanceof PinterestApiError && error.status >= 500) ||
               neverConnected;
+            conversionsApiFailures.inc({ reason: askedToRetry ? 'retried' : code === 953 ? 'stale' : failure?.nonRetryable ? 'refused' : 'unconfirmed' });
             if (askedToRetry) {
               // Pinterest said it did not take them (429, 5xx, refused token), or never saw them: post again later, same event_id.
               await recordCapiOutcomes(deps.db, id, outcomes);
@@ -410,6 +415,8 @@ export function createActivities(deps: ActivityDeps) {
         }
         await recordCapiOutcomes(deps.db, id, outcomes);
         for (const outcome of outcomes) totals[outcome.capi_state] += 1;
+        const refused = outcomes.filter((o) => o.capi_state === 'failed').length;
+        if (refused > 0) conversionsApiFailures.inc({ reason: 'event_failed' }, refused);
         heartbeat(totals);
       }
     },

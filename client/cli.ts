@@ -1,7 +1,7 @@
 // `npx routy-pinterest`: the command-line side (dry runs and explanations for operators).
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { parseEncryptionKeys, TokenCipher } from '../activities/secrets/token-cipher';
 import { reencryptSecrets } from '../activities/store/connections-store';
 import { openDatabase } from '../activities/store/database';
@@ -79,7 +79,7 @@ program
   .option('--from <date>', 'first day (YYYY-MM-DD)', defaultFrom)
   .option('--to <date>', 'last day (YYYY-MM-DD)', defaultTo)
   .option('--ad-account <id>', 'one ad account (default: all connected)')
-  .option('--json', 'print JSON')
+  .addOption(new Option('--json', 'print JSON').conflicts('csv'))
   .option('--csv', 'print CSV')
   .option('--url <url>', 'the running service', serviceUrl)
   .action(async (options: { level: string; window: string; compare?: string; from: string; to: string; adAccount?: string; json?: boolean; csv?: boolean; url: string }) => {
@@ -102,7 +102,7 @@ program
   .option('--from <date>', 'first conversion day (YYYY-MM-DD)', defaultFrom)
   .option('--to <date>', 'last conversion day (YYYY-MM-DD)', defaultTo)
   .option('--ad-account <id>', 'one ad account (default: all connected)')
-  .option('--json', 'print JSON')
+  .addOption(new Option('--json', 'print JSON').conflicts('csv'))
   .option('--csv', 'print CSV')
   .option('--url <url>', 'the running service', serviceUrl)
   .action(async (options: { level: string; window: string; from: string; to: string; adAccount?: string; json?: boolean; csv?: boolean; url: string }) => {

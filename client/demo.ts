@@ -60,7 +60,7 @@ try {
   console.log(`\nSlow burn per campaign: share of conversions by days since the click or save\n${formatSlowBurnTable(report.slow_burn)}`);
   const c = report.counts;
   console.log(
-    `\nConversions: ${c.conversions} received, ${c.attributed} attributed (${c.attributed_with_lag_over_7_days} with lag over 7 days), ${c.pending} pending, ${c.expired} expired; ${c.sent_to_conversions_api} sent to the Conversions API (emulator received ${app.emulator!.instance.capiRequests.length} requests).`,
+    `\nConversions: ${c.conversions} received, ${c.attributed} attributed (${c.attributed_with_lag_over_7_days} with lag over 7 days), ${c.pending} pending, ${c.expired} expired; ${c.sent_to_conversions_api} sent to the Conversions API (in ${app.emulator!.instance.capiRequests.length} request${app.emulator!.instance.capiRequests.length === 1 ? '' : 's'} to the emulator).`,
   );
   if (options.json) console.log(JSON.stringify(report));
   if (options.keep) {

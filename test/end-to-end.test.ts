@@ -358,6 +358,11 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     const bad = await fetch(`${app.ingressUrl}/v1/reports/performance?level=brand&window=3&start_date=${today}&end_date=${start}`, { headers: auth });
     assert.equal(bad.status, 400);
     assert.deepEqual(((await bad.json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field).sort(), ['level', 'window']);
+    for (const [query, field] of [['start_date=0000-01-01', 'start_date'], ['window=0x1e', 'window'], ['compare=07', 'compare']] as const) {
+      const refused = await fetch(`${app.ingressUrl}/v1/reports/performance?start_date=${start}&end_date=${today}&${query}`, { headers: auth });
+      assert.equal(refused.status, 400, query);
+      assert.deepEqual(((await refused.json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field), [field], query);
+    }
     const csv = await (await fetch(`${app.ingressUrl}/v1/reports/performance?${query}&format=csv`, { headers: auth })).text();
     assert.match(csv.split('\n')[0]!, /^ad_account_id,currency,level,id,pin_id,name,spend,/);
     assert.match(csv, /549764105221,USD,campaign,626736533501,,Spring Patio Refresh,[\d.]+,\d+,\d+,\d+,\d+,30,2,/);
@@ -377,23 +382,23 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     const patio = rows.find((r) => r.id === '626736533501')!;
     assert.equal(patio.conversions, 2);
     assert.equal(patio.cumulative_share.length, 31);
-    assert.equal(patio.cumulative_share[19], 0, 'nothing before day 20');
-    assert.equal(patio.cumulative_share[20], 1, 'both at 20.99 days');
+    assert.equal(patio.cumulative_share[20], 0, 'both at 20.99 days: not within 20 days');
+    assert.equal(patio.cumulative_share[21], 1, 'both within 21 days');
     assert.equal(patio.share_after_day_7, 1);
     const tablescapes = rows.find((r) => r.id === '626736533502')!;
     assert.deepEqual([tablescapes.cumulative_share[2], tablescapes.cumulative_share[3], tablescapes.share_after_day_7], [0, 1, 0]);
 
     const csv = await (await fetch(`${app.ingressUrl}/v1/reports/slow-burn?level=campaign&window=7&start_date=${start}&end_date=${today}&format=csv`, { headers: auth })).text();
-    assert.equal(csv.split('\n')[0], 'ad_account_id,level,id,conversions,share_after_day_7,share_by_day_0,share_by_day_1,share_by_day_2,share_by_day_3,share_by_day_4,share_by_day_5,share_by_day_6,share_by_day_7');
-    assert.match(csv, /\n549764105221,campaign,626736533502,1,0,0,0,0,1,1,1,1,1\n/);
+    assert.equal(csv.split('\n')[0], 'ad_account_id,level,id,name,conversions,share_after_day_7,share_by_day_0,share_by_day_1,share_by_day_2,share_by_day_3,share_by_day_4,share_by_day_5,share_by_day_6,share_by_day_7');
+    assert.match(csv, /\n549764105221,campaign,626736533502,Holiday Tablescapes,1,0,0,0,0,1,1,1,1,1\n/);
     const badFormat = await fetch(`${app.ingressUrl}/v1/reports/slow-burn?start_date=${start}&end_date=${today}&format=xlsx`, { headers: auth });
     assert.equal(badFormat.status, 400);
     assert.deepEqual(((await badFormat.json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field), ['format']);
     const { stdout } = await promisify(execFile)('node', ['bin/routy-pinterest.js', 'slow-burn', '--level', 'campaign', '--window', '30', '--url', app.ingressUrl], {
       env: { ...process.env, ROUTY_INGRESS_TOKEN: app.ingressToken },
     });
-    assert.match(stdout, /campaign\s+conversions\s+by day 1\s+by day 7\s+by day 14\s+by day 30\s+after day 7/);
-    assert.match(stdout, /626736533501\s+2\s+0%\s+0%\s+0%\s+100%\s+100%\s+▁{20}█{11}/);
+    assert.match(stdout, /campaign\s+name\s+conversions\s+by day 1\s+by day 7\s+by day 14\s+by day 30\s+after day 7/);
+    assert.match(stdout, /626736533501\s+Spring Patio Refresh\s+2\s+0%\s+0%\s+0%\s+100%\s+100%\s+▁{21}█{10}/);
   });
 
   it('fills the channel-agnostic view another channel could fill too', async () => {

@@ -114,6 +114,7 @@ describe('report page', { skip, timeout: 180_000 }, () => {
     await page.click('#controls button');
     await page.waitForSelector('#message.error');
     assert.match((await page.textContent('#message')) ?? '', /start_date: must not be after end_date/);
+    assert.equal(await page.locator('#performance-table tbody tr').count(), 0, 'no stale rows under the error');
     // 401 answers are logged by the browser as failed resources; nothing else may be.
     assert.deepEqual(errors.filter((e) => !/401|400/.test(e)), []);
     await page.close();

@@ -21,6 +21,8 @@ import type { ScheduleSettings } from '../workflows/messages';
 import { usesRealPinterest, type Config } from './config';
 import { createWorker } from './create-worker';
 import { createDataConverter } from './data-converter';
+import { createLogger, TemporalPinoLogger } from './logger';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import type { DataConverter } from '@temporalio/common';
 import { startLocalTemporal } from './dev-server';
 
@@ -49,7 +51,10 @@ export interface AppOptions {
   persistTemporal?: boolean;
   /** Durations for newly connected accounts (tests and the demo shorten them). */
   schedule?: Partial<ScheduleSettings>;
+  /** Progress lines (the demo prints them); default: the JSON log at info. */
   log?: (line: string) => void;
+  /** Where the JSON log goes (default stdout); tests capture it. */
+  logDestination?: DestinationStream;
   /** Extra flags for a local dev server (tests lower its continue-as-new threshold). */
   temporalExtraArgs?: string[];
   /** The emulator's advertiser(s), when no Pinterest credentials are set (tests seed several). */
@@ -76,8 +81,9 @@ async function demoEncryptionKeys(dataDir: string): Promise<string> {
  * `ROUTY_ENCRYPTION_KEYS` or `ROUTY_INGRESS_TOKEN`.
  */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
-  const log = options.log ?? ((line: string) => console.log(line));
-  installRuntimeOnce(config.ROUTY_LOG_LEVEL);
+  const logger = createLogger(config.ROUTY_LOG_LEVEL, options.logDestination);
+  const log = options.log ?? ((line: string) => logger.info(line));
+  installRuntimeOnce(logger, config.ROUTY_SDK_METRICS_PORT);
   const real = usesRealPinterest(config);
   if (real && !config.ROUTY_ENCRYPTION_KEYS) throw new Error('ROUTY_ENCRYPTION_KEYS is required with Pinterest credentials');
   if (real && !config.ROUTY_INGRESS_TOKEN) throw new Error('ROUTY_INGRESS_TOKEN is required with Pinterest credentials');
@@ -159,7 +165,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const client = new RoutyPinterestClient(temporalClient, { schedule: options.schedule });
     const ingressToken = config.ROUTY_INGRESS_TOKEN;
     const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl, stateSecret, client });
-    const ingress = buildIngressServer({ client, db, cipher, oauth, ingressToken });
+    const ingress = buildIngressServer({ client, db, cipher, oauth, ingressToken, logger: logger.child({ component: 'ingress' }), sdkMetricsUrl });
     const ingressAddress = await naming('ROUTY_HTTP_HOST / ROUTY_HTTP_PORT', () =>
       ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort }),
     );
@@ -207,13 +213,22 @@ async function ensurePortFree(port: number, variable: string, hint: string): Pro
 }
 
 let runtimeInstalled = false;
-/** The SDK runtime is process-wide and can be installed only once. */
-function installRuntimeOnce(level: Config['ROUTY_LOG_LEVEL']): void {
+/**
+ * The SDK runtime is process-wide and can be installed only once: the first app's logger takes
+ * the SDK's, workflows' and activities' logs; its Prometheus exporter listens on 127.0.0.1:`port`.
+ */
+function installRuntimeOnce(logger: PinoLogger, metricsPort: number): void {
   if (runtimeInstalled) return;
-  // shutdownSignals: [] — start.ts owns SIGINT/SIGTERM, so shutdown runs in order: ingress, worker, connections.
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+  Runtime.install({
+    logger: new TemporalPinoLogger(logger.child({ component: 'temporal' })),
+    // start.ts owns SIGINT/SIGTERM, so shutdown runs in order: ingress, worker, connections.
+    shutdownSignals: [],
+    ...(metricsPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } } : {}),
+  });
+  sdkMetricsUrl = metricsPort > 0 ? `http://127.0.0.1:${metricsPort}/metrics` : undefined;
   runtimeInstalled = true;
 }
+let sdkMetricsUrl: string | undefined;
 
 /**
  * Connects every ad account the emulator's demo user owns by walking the real OAuth redirect

@@ -34,8 +34,10 @@ export const configSchema = z.object({
   ROUTY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   ROUTY_HTTP_HOST: z.string().default('127.0.0.1'),
   ROUTY_DATA_DIR: z.string().default('.data'),
-  /** Temporal SDK log level for the worker. */
+  /** Level of the JSON log (ours and the Temporal SDK's). */
   ROUTY_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Port (127.0.0.1) where the Temporal SDK exports its runtime metrics for `GET /metrics` to include; 0: off. */
+  ROUTY_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** How often report pulls run, in seconds (production: 4 hours). */
   ROUTY_PULL_INTERVAL_SECONDS: positiveSeconds(4 * 3600),
   /** How long an unmatched conversion is held before it expires, in seconds (30 days). */

@@ -20,15 +20,15 @@ let stopping = false;
 const stop = async (reason: string, exitCode = 0) => {
   if (stopping) return;
   stopping = true;
-  console.log(`\n${reason}: shutting down (worker grace time 10 s)...`);
+  console.error(`\n${reason}: shutting down (worker grace time 10 s)...`);
   await app.shutdown();
-  console.log('stopped.');
+  console.error('stopped.');
   process.exit(exitCode);
 };
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
-console.log(`routy-pinterest is running.
+console.error(`routy-pinterest is running.
   ingress:      ${app.ingressUrl}  (POST /v1/conversions, POST /v1/touchpoints, GET /v1/conversions/{event_id}; API described at /openapi.json)
   connect:      ${app.ingressUrl}/v1/oauth/start
   temporal:     ${app.temporalAddress}${app.temporalUiUrl ? `\n  temporal UI:  ${app.temporalUiUrl}` : ''}
@@ -38,11 +38,11 @@ console.log(`routy-pinterest is running.
 if (!usesRealPinterest(config)) {
   try {
     const connected = await connectThroughOAuth(app.ingressUrl);
-    console.log(`  connected the emulator's demo ad account(s) through OAuth: ${connected.join(', ')}`);
-    console.log(`  status:       ad account workflows pinterest-ad-account-<id> in the Temporal UI`);
+    console.error(`  connected the emulator's demo ad account(s) through OAuth: ${connected.join(', ')}`);
+    console.error(`  status:       ad account workflows pinterest-ad-account-<id> in the Temporal UI`);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     await stop('connecting the demo account failed', 1);
   }
 }
-console.log('Press Ctrl-C to stop.');
+console.error('Press Ctrl-C to stop.');

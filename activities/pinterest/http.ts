@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { pinterestApiCalls } from '../metrics';
 import { z } from 'zod';
 import { RequestBudget, type RateLimitCategory } from './request-budget';
 
@@ -106,8 +107,16 @@ export class PinterestHttp {
     // Budgets are per user: key by a digest of the credential, never the credential itself.
     const who = createHash('sha256').update(headers.authorization ?? 'anonymous').digest('hex').slice(0, 16);
     await this.budget.take(req.category, who);
-    const response = await this.fetchImpl(url, { method: req.method, headers, body, signal: AbortSignal.timeout(60_000) });
-    const text = await response.text();
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, { method: req.method, headers, body, signal: AbortSignal.timeout(60_000) });
+      text = await response.text();
+    } catch (error) {
+      pinterestApiCalls.inc({ category: req.category, status: 'network' });
+      throw error;
+    }
+    pinterestApiCalls.inc({ category: req.category, status: String(response.status) });
     let parsed: unknown = undefined;
     try {
       parsed = text ? JSON.parse(text) : undefined;

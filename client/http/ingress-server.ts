@@ -1,5 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { Gauge, Registry } from 'prom-client';
+import { metricsRegistry } from '../../activities/metrics';
 import { z } from 'zod';
 import { PinterestApiError } from '../../activities/pinterest/http';
 import { OAuthError, type OAuthFlow } from '../oauth-flow';
@@ -74,10 +77,15 @@ export function buildIngressServer(deps: {
   oauth: OAuthFlow;
   /** Bearer token Routy must send on /v1/conversions and /v1/touchpoints; unset: open (demo only). */
   ingressToken?: string;
-  logger?: boolean;
+  /** JSON logger; one line per answered request (method, route pattern, status, time), never a query string or body. */
+  logger?: PinoLogger;
+  /** The Temporal SDK's Prometheus endpoint, appended to `GET /metrics`. */
+  sdkMetricsUrl?: string;
 }): FastifyInstance {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    // Fastify's own request lines carry the URL with its query (OAuth codes): ours below do not.
+    disableRequestLogging: true,
     bodyLimit: MAX_BODY_BYTES,
     // Keys named __proto__ / constructor are dropped rather than refusing the whole body.
     onProtoPoisoning: 'remove',
@@ -114,15 +122,41 @@ export function buildIngressServer(deps: {
     parseJson(request, body as string, done);
   });
 
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; message: string; stack?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) return reply.code(500).send({ error: 'internal error' });
+    if (status === 500) {
+      // The operator sees what broke; the caller gets no internals.
+      request.log.error({ error: error.message, stack: error.stack, route: request.routeOptions.url }, 'unhandled error');
+      return reply.code(500).send({ error: 'internal error' });
+    }
     // The framework's own refusals (bad JSON 400, 413, 415) name the body as the field at fault.
     return reply.code(status).send({ error: error.message, issues: [{ field: '(body)', message: error.message }] });
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
+  app.addHook('onResponse', async (request, reply) => {
+    const entry = { method: request.method, route: request.routeOptions.url ?? '(unmatched)', status_code: reply.statusCode, response_ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 500) request.log.error(entry, 'request failed');
+    else request.log.info(entry, 'request');
+  });
+
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Prometheus: our counters, conversions by state (read now), and the Temporal SDK's runtime metrics.
+  const conversionsByState = new Gauge({ name: 'routy_pinterest_conversions', help: 'Conversions by attribution state and Conversions API state', labelNames: ['attribution_state', 'capi_state'], registers: [] });
+  const scrape = Registry.merge([metricsRegistry, new Registry()]);
+  scrape.registerMetric(conversionsByState);
+  app.get('/metrics', {
+    onRequest: requireBearer,
+    handler: async (_request, reply) => {
+      const states = await deps.db.selectFrom('conversions').select(['attribution_state', 'capi_state', (eb) => eb.fn.countAll<string>().as('n')]).groupBy(['attribution_state', 'capi_state']).execute();
+      conversionsByState.reset();
+      for (const s of states) conversionsByState.set({ attribution_state: s.attribution_state, capi_state: s.capi_state }, Number(s.n));
+      let sdk = '';
+      if (deps.sdkMetricsUrl) sdk = await fetch(deps.sdkMetricsUrl, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => '# Temporal SDK metrics unavailable\n');
+      return reply.type(scrape.contentType).send(`${await scrape.metrics()}\n${sdk}`);
+    },
+  });
   void app.register(reportPageRoutes);
   const openApi = buildOpenApiDocument();
   app.get('/openapi.json', async () => openApi);

@@ -1,25 +1,25 @@
 import { sql, type Kysely } from 'kysely';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import { reportDate, reportWindow, reportWindowOrAccount } from './report-params';
 import type { Selectable } from 'kysely';
 import type { AdAccountsTable, Database } from '../../activities/store/database-schema';
 import { CUMULATIVE_COLUMNS } from '../../activities/store/metrics-store';
 
 /** Report levels: `pin` is ad level, labelled with its pin. */
 export const REPORT_LEVELS = ['campaign', 'ad_group', 'pin'] as const;
-export const REPORT_WINDOWS = [1, 7, 14, 30, 60] as const;
 
 /** A report request, validated at every way in (HTTP, CLI). Dates are `YYYY-MM-DD`. */
 export const reportRequestSchema = z
   .object({
     ad_account_id: z.string().regex(/^\d{1,19}$/, 'must be a string of digits').optional(),
     level: z.enum(REPORT_LEVELS).default('campaign'),
-    start_date: z.iso.date(),
-    end_date: z.iso.date(),
+    start_date: reportDate,
+    end_date: reportDate,
     /** Days from touch to conversion that count; `account`: the account's click window. */
-    window: z.union([z.literal('account'), z.coerce.number().refine((d) => (REPORT_WINDOWS as readonly number[]).includes(d), 'must be 1, 7, 14, 30, 60 or account')]).default(30),
+    window: reportWindowOrAccount.default(30),
     /** A second window shown side by side. */
-    compare: z.coerce.number().refine((d) => (REPORT_WINDOWS as readonly number[]).includes(d), 'must be 1, 7, 14, 30 or 60').optional(),
+    compare: reportWindow.optional(),
   })
   .refine((r) => r.start_date <= r.end_date, { path: ['start_date'], message: 'must not be after end_date' });
 

@@ -34,16 +34,17 @@ const SPARKS = '▁▂▃▄▅▆▇█';
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 
 /**
- * The slow-burn curve as a table: conversions, the cumulative share by day 1, 7, 14 and 30 (those
- * within the window), the share after day 7, and the whole curve as a sparkline (one mark a day).
+ * The slow-burn curve as a table: name, conversions, the cumulative share by day 1, 7, 14 and 30
+ * (those within the window), the share after day 7, and the whole curve as a sparkline (one mark a day).
  */
 export function formatSlowBurnTable(rows: SlowBurnRow[]): string {
   if (rows.length === 0) return 'no attributed conversions in that range';
   const windowDays = rows[0]!.cumulative_share.length - 1;
   const marks = [1, 7, 14, 30].filter((d) => d <= windowDays);
-  const header = [rows[0]!.level === 'pin' ? 'pin' : 'campaign', 'conversions', ...marks.map((d) => `by day ${d}`), 'after day 7', `curve, day 0 to ${windowDays}`];
+  const header = [rows[0]!.level === 'pin' ? 'pin' : 'campaign', 'name', 'conversions', ...marks.map((d) => `by day ${d}`), 'after day 7', `curve, day 0 to ${windowDays}`];
   const body = rows.map((r) => [
     r.id,
+    r.name.length > 30 ? `${r.name.slice(0, 29)}…` : r.name,
     String(r.conversions),
     ...marks.map((d) => percent(r.cumulative_share[d]!)),
     percent(r.share_after_day_7),
@@ -51,6 +52,6 @@ export function formatSlowBurnTable(rows: SlowBurnRow[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const last = header.length - 1;
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i === last ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) => cells.map((cell, i) => (i <= 1 || i === last ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [line(header), line(widths.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n');
 }

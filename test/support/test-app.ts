@@ -17,7 +17,7 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}, options: AppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-test-'));
-  const config = loadConfig({ DATABASE_URL: database.url, ROUTY_HTTP_PORT: '0', ROUTY_DATA_DIR: dataDir, ROUTY_LOG_LEVEL: 'ERROR', ...env });
+  const config = loadConfig({ DATABASE_URL: database.url, ROUTY_HTTP_PORT: '0', ROUTY_DATA_DIR: dataDir, ROUTY_LOG_LEVEL: 'ERROR', ROUTY_SDK_METRICS_PORT: '0', ...env });
   const app = await startApp(config, { log: () => {}, ...options });
   return {
     app,

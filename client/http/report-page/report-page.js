@@ -119,7 +119,7 @@ function drawPerformanceTable(rows, windowDays, compareDays) {
   );
 }
 
-function drawCurve(curves, names) {
+function drawCurve(curves) {
   const top = [...curves].sort((a, b) => b.conversions - a.conversions).slice(0, 8);
   const days = top[0] ? top[0].cumulative_share.map((_, d) => d) : [];
   const palette = ['#e60023', '#0074e8', '#1a7f37', '#8250df', '#bf8700', '#cf222e', '#0a3069', '#57606a'];
@@ -129,7 +129,7 @@ function drawCurve(curves, names) {
       data: {
         labels: days,
         datasets: top.map((c, i) => ({
-          label: names.get(c.id) ?? c.id,
+          label: label(c),
           data: c.cumulative_share.map((s) => Math.round(s * 1000) / 10),
           borderColor: palette[i % palette.length],
           backgroundColor: palette[i % palette.length],
@@ -140,54 +140,60 @@ function drawCurve(curves, names) {
       options: {
         maintainAspectRatio: false,
         animation: false,
-        plugins: { title: { display: true, text: 'Cumulative % of attributed conversions; everything right of day 7 is what a 7-day window misses' } },
+        plugins: { title: { display: true, text: 'Cumulative % of attributed conversions with a lag of at most N days; right of day 7 is what a 7-day window misses' } },
         scales: { x: { title: { display: true, text: 'days from click or save to conversion' } }, y: { min: 0, max: 100, title: { display: true, text: '%' } } },
       },
     }),
   );
+  // Marks up to the curve's own length (its window).
+  const windowDays = (curves[0]?.cumulative_share.length ?? 1) - 1;
+  const marks = [1, 7, 14, 30, 60].filter((d) => d <= windowDays);
   fillTable(
     document.getElementById('curve-table'),
-    ['Id', 'Name', 'Conversions', 'By day 1', 'By day 7', 'By day 14', 'By day 30', 'After day 7'],
+    ['Id', 'Name', 'Conversions', ...marks.map((d) => `By day ${d}`), 'After day 7'],
     [...curves]
       .sort((a, b) => b.conversions - a.conversions)
-      .map((c) => {
-        const at = (d) => (c.cumulative_share[Math.min(d, c.cumulative_share.length - 1)] === undefined ? '–' : percent(c.cumulative_share[Math.min(d, c.cumulative_share.length - 1)]));
-        return [c.id, names.get(c.id) ?? '', c.conversions, at(1), at(7), at(14), at(30), percent(c.share_after_day_7)];
-      }),
+      .map((c) => [c.id, c.name, c.conversions, ...marks.map((d) => percent(c.cumulative_share[d])), percent(c.share_after_day_7)]),
   );
+}
+
+/** Removes the charts and tables of an earlier answer (after an error nothing stale stays on screen). */
+function clear() {
+  while (charts.length) charts.pop().destroy();
+  document.getElementById('cost-charts').replaceChildren();
+  for (const id of ['performance-table', 'curve-table']) document.getElementById(id).replaceChildren();
+  document.querySelector('.window-label').textContent = '';
 }
 
 async function show() {
   const form = Object.fromEntries(new FormData(controls));
   const query = new URLSearchParams({ level: form.level, start_date: form.start_date, end_date: form.end_date, window: form.window, compare: form.compare });
   if (form.ad_account_id) query.set('ad_account_id', form.ad_account_id);
-  const curveWindow = form.window === 'account' ? '30' : form.window;
-  const curveQuery = new URLSearchParams({ level: form.curve_level, start_date: form.start_date, end_date: form.end_date, window: String(Math.max(Number(curveWindow), 14)) });
+  // The curve runs over the chosen window (the account's setting shows 30 days).
+  const curveQuery = new URLSearchParams({ level: form.curve_level, start_date: form.start_date, end_date: form.end_date, window: form.window === 'account' ? '30' : form.window });
   if (form.ad_account_id) curveQuery.set('ad_account_id', form.ad_account_id);
   history.replaceState(null, '', `?${new URLSearchParams({ ...form }).toString()}`);
   say('Loading…');
   try {
-    const curveNames = new URLSearchParams({ ...Object.fromEntries(query), level: form.curve_level });
-    const [performance, curve, named] = await Promise.all([
-      getJson('/v1/reports/performance', query),
-      getJson('/v1/reports/slow-burn', curveQuery),
-      // Names for the curve come from the report at the curve's level (the same report when levels match).
-      form.curve_level === form.level ? null : getJson('/v1/reports/performance', curveNames),
-    ]);
+    const [performance, curve] = await Promise.all([getJson('/v1/reports/performance', query), getJson('/v1/reports/slow-burn', curveQuery)]);
     tokenForm.hidden = true;
-    while (charts.length) charts.pop().destroy();
+    clear();
     const rows = performance.rows;
     const windowDays = rows[0]?.routy.window_days ?? form.window;
     const compareDays = Number(form.compare);
     document.querySelector('.window-label').textContent = `${windowDays}-day against ${compareDays}-day window`;
     drawCostCharts(rows, windowDays, compareDays);
     drawPerformanceTable(rows, windowDays, compareDays);
-    // The curve is keyed by campaign id or pin id; names come from the report at that level.
-    const names = new Map((named ?? performance).rows.map((r) => [form.curve_level === 'pin' ? r.pin_id ?? r.id : r.id, label(r)]));
-    drawCurve(curve.rows, names);
+    drawCurve(curve.rows);
+    if (rows.length === 0) {
+      say(`No spend or attributed conversions${form.ad_account_id ? ` for ad account ${form.ad_account_id}` : ''} from ${form.start_date} to ${form.end_date}.`);
+      document.body.dataset.loaded = 'true';
+      return;
+    }
     say(`${rows.length} rows, ${form.start_date} to ${form.end_date}.`);
     document.body.dataset.loaded = 'true';
   } catch (error) {
+    clear();
     if (error instanceof Unauthorized) {
       tokenForm.hidden = false;
       say('The API token is missing or wrong.', true);

@@ -1,0 +1,27 @@
+import { Counter, Registry } from 'prom-client';
+
+/**
+ * This project's own Prometheus metrics (the Temporal SDK exports its runtime metrics
+ * separately; `GET /metrics` serves both). One registry per process: activities, the Pinterest
+ * client and the ingress of one process count into it.
+ */
+export const metricsRegistry = new Registry();
+
+/** Daily metric rows written by pulls, by level (`campaign`, `ad_group`, `ad`). */
+export const rowsPulled = new Counter({ name: 'routy_pinterest_rows_pulled_total', help: 'Daily metric rows written by pulls', labelNames: ['level'], registers: [metricsRegistry] });
+
+/** Pinterest API calls by rate-limit category and HTTP status (`network` when no answer came). */
+export const pinterestApiCalls = new Counter({
+  name: 'routy_pinterest_api_calls_total',
+  help: 'Pinterest API calls by rate-limit category and HTTP status',
+  labelNames: ['category', 'status'],
+  registers: [metricsRegistry],
+});
+
+/** Conversions API events that ended `failed` (Pinterest refused them) or requests that errored, by reason. */
+export const conversionsApiFailures = new Counter({
+  name: 'routy_pinterest_conversions_api_failures_total',
+  help: 'Conversions API events refused by Pinterest or requests that failed, by reason',
+  labelNames: ['reason'],
+  registers: [metricsRegistry],
+});

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** Windows a report can count conversions under, in days. */
+export const REPORT_WINDOWS = [1, 7, 14, 30, 60] as const;
+
+/** A report date: `YYYY-MM-DD` from 2000-01-01 to 2100-12-31 (no ad data exists outside). */
+export const reportDate = z.iso
+  .date()
+  .refine((date) => date >= '2000-01-01' && date <= '2100-12-31', 'must be between 2000-01-01 and 2100-12-31');
+
+const windowText = `must be one of ${REPORT_WINDOWS.join(', ')}`;
+
+/** A window in days, written exactly as one of REPORT_WINDOWS (no "07", "0x7" or "7.0"). */
+export const reportWindow = z
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    const days = typeof value === 'number' ? value : /^[1-9]\d?$/.test(value) ? Number(value) : Number.NaN;
+    if (!(REPORT_WINDOWS as readonly number[]).includes(days)) {
+      ctx.addIssue({ code: 'custom', message: windowText });
+      return z.NEVER;
+    }
+    return days;
+  });
+
+/** A window in days, or `account` for the ad account's click window. */
+export const reportWindowOrAccount = z.union([z.literal('account'), reportWindow], { error: `${windowText} or account` });
