@@ -85,6 +85,8 @@ const asArray = (value: unknown): string[] =>
 export class PinterestEmulator {
   readonly seed: SeedData;
   readonly capiRequests: RecordedCapiRequest[] = [];
+  /** Every OAuth access and refresh token issued (tests look for them where they must not be). */
+  readonly issuedTokens: string[] = [];
   readonly exchanges: RecordedExchange[] = [];
   private readonly now: () => Date;
   private readonly codes = new Map<string, { redirectUri: string; scope: string }>();
@@ -202,6 +204,7 @@ export class PinterestEmulator {
     const nowMs = this.now().getTime();
     this.accessTokens.set(access, { expiresAt: nowMs + ACCESS_TOKEN_SECONDS * 1000, scope });
     this.refreshTokens.set(refresh, { expiresAt: nowMs + REFRESH_TOKEN_SECONDS * 1000, scope });
+    this.issuedTokens.push(access, refresh);
     return {
       access_token: access,
       refresh_token: refresh,

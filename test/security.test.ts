@@ -1,0 +1,200 @@
+// What the service keeps and says about people and secrets. It is fed raw emails, phones and names
+// and walks through OAuth; then PostgreSQL, every workflow history and the captured JSON log are
+// searched for them. Hashes may be stored in PostgreSQL (matching needs them) but not be readable
+// in Temporal history; tokens may be stored only encrypted. Then the keys rotate.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { sql } from 'kysely';
+import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../activities/secrets/token-cipher';
+import { sha256Hex } from '../client/user-data';
+import { loadConfig } from '../worker/config';
+import { connectThroughOAuth, startApp, type RunningApp } from '../worker/app';
+import { workflowsPath } from '../worker/create-worker';
+import { PayloadEncryptionCodec } from '../worker/payload-codec';
+import { adAccountWorkflowId } from '../workflows/messages';
+import { createTestDatabase } from './support/postgres';
+import { waitFor } from './support/wait';
+
+const ACCOUNT = '549764105221';
+const TOKEN = 'security-test-ingress-token';
+const k1 = generateEncryptionKeyEntry('k1');
+const k2 = generateEncryptionKeyEntry('k2');
+const people = Array.from({ length: 12 }, (_, i) => ({
+  email: `Secret.Person${i}@Example.org`,
+  phone: `+1 415 555 01${String(i).padStart(2, '0')}`,
+  first_name: `Zebulon${i}`,
+  last_name: `Quixote${i}`,
+}));
+const rawValues = people.flatMap((p) => [p.email, p.email.toLowerCase(), p.phone, p.phone.replace(/\D/g, ''), p.first_name, p.last_name]);
+const hashedEmails = people.map((p) => sha256Hex(p.email.trim().toLowerCase()));
+
+let database: { url: string; drop: () => Promise<void> };
+let dataDir: string;
+let app: RunningApp;
+const logLines: string[] = [];
+const capture = new Writable({
+  write(chunk, _encoding, done) {
+    logLines.push(...String(chunk).split('\n').filter(Boolean));
+    done();
+  },
+});
+
+/** A port free right now on 127.0.0.1. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+let temporalPorts: { TEMPORAL_PORT: string; TEMPORAL_UI_PORT: string };
+
+// The dev server keeps its state in the data folder, so histories outlive a restart with new keys.
+const start = (keys: string) =>
+  startApp(
+    loadConfig({ DATABASE_URL: database.url, ROUTY_HTTP_PORT: '0', ROUTY_DATA_DIR: dataDir, ROUTY_LOG_LEVEL: 'DEBUG', ROUTY_SDK_METRICS_PORT: '0', ROUTY_INGRESS_TOKEN: TOKEN, ROUTY_ENCRYPTION_KEYS: keys, ...temporalPorts }),
+    { logDestination: capture, log: (line) => logLines.push(line), persistTemporal: true },
+  );
+
+async function post(route: string, body: unknown) {
+  const response = await fetch(`${app.ingressUrl}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+  assert.equal(response.status, 202, await response.clone().text());
+}
+
+/** Every string and every byte string (as latin1) in a history, so ciphertext is searched too. */
+function haystackOf(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('latin1'));
+  else if (Array.isArray(value)) for (const v of value) haystackOf(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) haystackOf(v, out);
+  return out;
+}
+
+before(async () => {
+  database = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-security-'));
+  temporalPorts = { TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) };
+  app = await start(k1);
+  assert.deepEqual(await connectThroughOAuth(app.ingressUrl), [ACCOUNT]);
+  await waitFor('the first pull', async () => ((await app.client.status(ACCOUNT)).counters.pulls >= 1 ? true : undefined));
+  const now = Date.now();
+  await post('/v1/touchpoints', {
+    touchpoints: people.map((p, i) => ({ ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(now - 3 * 86_400_000).toISOString(), click_id: `sec-click-${i}`, ad_id: '687195905901', user: { email: p.email, phone: p.phone } })),
+  });
+  await post('/v1/conversions', {
+    conversions: people.map((p, i) => ({
+      event_id: `sec-${i}`, event_name: 'checkout', event_time: new Date(now - 60_000).toISOString(), ad_account_id: ACCOUNT, value: '12.50', currency: 'USD',
+      // Half match by click id, half by the hashed email alone.
+      ...(i % 2 === 0 ? { click_id: `sec-click-${i}` } : {}),
+      user: { ...p, ip: '203.0.113.9', user_agent: 'Mozilla/5.0' },
+    })),
+  });
+  await waitFor('every conversion sent', async () => {
+    const rows = await app.db.selectFrom('conversions').select('capi_state').where('event_id', 'like', 'sec-%').execute();
+    return rows.length === people.length && rows.every((r) => r.capi_state === 'sent') ? true : undefined;
+  }, 90_000);
+});
+after(async () => {
+  await app?.shutdown();
+  await database?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('no raw personal data or secret at rest, in history or in logs', { timeout: 240_000 }, () => {
+  it('PostgreSQL holds hashes and encrypted tokens only', async () => {
+    const { rows: tables } = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`.execute(app.db);
+    const dump: string[] = [];
+    for (const { name } of tables) {
+      const { rows } = await sql<{ row: string }>`SELECT t::text AS row FROM ${sql.table(name)} t`.execute(app.db);
+      dump.push(...rows.map((r) => r.row));
+    }
+    const text = dump.join('\n');
+    assert.ok(text.includes(hashedEmails[0]!), 'the search finds what is there: hashed emails are stored for matching');
+    for (const value of rawValues) assert.ok(!text.includes(value), `PostgreSQL holds ${value}`);
+    assert.ok(app.emulator!.instance.issuedTokens.length >= 2);
+    for (const token of app.emulator!.instance.issuedTokens) assert.ok(!text.includes(token), 'an OAuth token is stored in the clear');
+  });
+
+  it('Temporal history holds ciphertext: no raw value, no hash, no token, not even the account currency', async () => {
+    const haystack: string[] = [];
+    let runs = 0;
+    for await (const execution of app.temporalClient.workflow.list()) {
+      const history = await app.temporalClient.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      haystackOf(history, haystack);
+      runs += 1;
+      // The same history decodes with the keys: the codec did its work, the workflow still replays.
+      await Worker.runReplayHistory({ workflowsPath, dataConverter: app.dataConverter }, history, execution.workflowId);
+    }
+    assert.ok(runs >= 1);
+    const text = haystack.join('\n');
+    assert.ok(text.includes(adAccountWorkflowId(ACCOUNT)), 'workflow ids stay readable for operators');
+    for (const value of [...rawValues, ...hashedEmails, ...app.emulator!.instance.issuedTokens, '"USD"', 'Evergreen Home']) {
+      assert.ok(!text.includes(value), `history shows ${value}`);
+    }
+    // What the codec hides is really there: decoding one signal's payloads shows the hashed email.
+    const codec = new PayloadEncryptionCodec(parseEncryptionKeys(k1));
+    const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT)).fetchHistory();
+    const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'conversions');
+    const decoded = await codec.decode((signals[0]?.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []) as never);
+    assert.ok(haystackOf(decoded).join('').includes(hashedEmails[0]!));
+  });
+
+  it('the JSON log names ad accounts and workflows but no person and no secret', () => {
+    const entries = logLines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(entries.length > 20, `${entries.length} log entries`);
+    assert.ok(entries.some((e) => e.ad_account_id === ACCOUNT && e.workflowId === adAccountWorkflowId(ACCOUNT)), 'entries carry the ad account and workflow id');
+    assert.ok(entries.some((e) => e.route === '/v1/conversions' && e.status_code === 202), 'ingress requests are logged');
+    const text = logLines.join('\n');
+    for (const value of [...rawValues, ...hashedEmails, ...app.emulator!.instance.issuedTokens, TOKEN]) assert.ok(!text.includes(value), `the log shows ${value}`);
+    assert.ok(!/[?&]code=/.test(text) && !/[?&]state=/.test(text), 'no OAuth callback query string');
+  });
+});
+
+describe('key rotation', { timeout: 240_000 }, () => {
+  it('a new key prepended takes over tokens and payloads; the old one can then go for tokens', async () => {
+    await app.shutdown();
+    const { stdout } = await promisify(execFile)('node', ['bin/routy-pinterest.js', 'rotate-keys'], {
+      env: { ...process.env, DATABASE_URL: database.url, ROUTY_ENCRYPTION_KEYS: `${k2},${k1}` },
+    });
+    assert.deepEqual(JSON.parse(stdout), { key_id: 'k2', rewritten: { connections: 1, conversion_tokens: 0 } });
+    const stored = await (async () => {
+      app = await start(`${k2},${k1}`);
+      return app.db.selectFrom('pinterest_connections').selectAll().executeTakeFirstOrThrow();
+    })();
+    assert.equal(stored.encryption_key_id, 'k2');
+    // The old key is no longer needed for tokens.
+    const onlyNew = new TokenCipher(parseEncryptionKeys(k2));
+    assert.match(onlyNew.decrypt(stored.access_token_encrypted), /^pina_/);
+    assert.throws(() => new TokenCipher(parseEncryptionKeys(k1)).decrypt(stored.access_token_encrypted), /no encryption key with id "k2"/);
+
+    // The restarted service (a new emulator: it must reconnect) pulls with tokens under k2, and the
+    // workflow history it adds is encrypted with k2 while k1's events still replay.
+    await connectThroughOAuth(app.ingressUrl);
+    const before = (await app.client.status(ACCOUNT)).counters.pulls;
+    await app.client.pullNow(ACCOUNT);
+    await waitFor('a pull after rotation', async () => ((await app.client.status(ACCOUNT)).counters.pulls > before ? true : undefined));
+    const keyIds = new Set<string>();
+    const collect = (value: unknown): void => {
+      if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
+      const id = (value as { metadata?: Record<string, Uint8Array> }).metadata?.['encryption-key-id'];
+      if (id) keyIds.add(Buffer.from(id).toString());
+      for (const v of Object.values(value)) collect(v);
+    };
+    let history;
+    for await (const execution of app.temporalClient.workflow.list({ query: `WorkflowId = '${adAccountWorkflowId(ACCOUNT)}'` })) {
+      history = await app.temporalClient.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      collect(history);
+    }
+    assert.ok(keyIds.has('k1') && keyIds.has('k2'), `payload keys: ${[...keyIds].join(', ')}`);
+    history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT)).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath, dataConverter: app.dataConverter }, history, adAccountWorkflowId(ACCOUNT));
+  });
+});
