@@ -13,7 +13,7 @@ import type { PinterestApp } from './pinterest/oauth';
 import type { TokenCipher } from './secrets/token-cipher';
 import { attributeConversions, pendingConversionsTouchedBy } from './store/attribution-store';
 import { claimConversionsToSend, markPosting, recordCapiOutcomes, recoverInterruptedSends, releaseClaims, type CapiOutcome } from './store/capi-store';
-import { countPending, expireConversions, insertConversions } from './store/conversions-store';
+import { countAllPending, countPending, expireConversions, insertConversions } from './store/conversions-store';
 import type { Database } from './store/database-schema';
 import { getAdAccount, listEntityIds, pinsWithoutMetadata, upsertAdGroups, upsertAds, upsertCampaigns, upsertPins } from './store/entities-store';
 import { markNeedsReauth, saveAttributionSettings } from './store/connections-store';
@@ -324,29 +324,31 @@ export function createActivities(deps: ActivityDeps) {
       ad_account_id: string;
       touchpoints: TouchpointRecord[];
       settings: AttributionSettings;
-    }): Promise<{ inserted: number; matched: number }> {
+    }): Promise<{ inserted: number; matched: number; pending_total: number }> {
       const inserted = await refuseInvalidData(() => insertTouchpoints(deps.db, input.touchpoints));
       const candidates = await pendingConversionsTouchedBy(deps.db, input.ad_account_id, input.touchpoints);
       const matched = await attributeConversions(deps.db, input.ad_account_id, candidates, input.settings);
-      return { inserted, matched: matched.length };
+      return { inserted, matched: matched.length, pending_total: await countAllPending(deps.db, input.ad_account_id) };
     },
 
     /**
      * Stores conversions (a known `event_id` is skipped) and attributes every one of the batch
      * still pending, so a retry after a crash between insert and attribution loses no match.
-     * @returns counts, with `pending` the batch's conversions still waiting for a touchpoint.
+     * @returns counts, with `pending` the batch's conversions still waiting for a touchpoint and
+     * `pending_total` all of the account's.
      */
     async recordConversions(input: {
       ad_account_id: string;
       conversions: ConversionRecord[];
       settings: AttributionSettings;
       hold_seconds: number;
-    }): Promise<{ inserted: number; duplicates: number; matched: number; pending: number }> {
+    }): Promise<{ inserted: number; duplicates: number; matched: number; pending: number; pending_total: number }> {
       const fresh = await refuseInvalidData(() => insertConversions(deps.db, input.conversions, input.hold_seconds, now()));
       const eventIds = input.conversions.map((c) => c.event_id);
       const matched = await attributeConversions(deps.db, input.ad_account_id, eventIds, input.settings);
       const pending = await countPending(deps.db, input.ad_account_id, eventIds);
-      return { inserted: fresh.length, duplicates: input.conversions.length - fresh.length, matched: matched.length, pending };
+      const pendingTotal = await countAllPending(deps.db, input.ad_account_id);
+      return { inserted: fresh.length, duplicates: input.conversions.length - fresh.length, matched: matched.length, pending, pending_total: pendingTotal };
     },
 
     /**
@@ -422,8 +424,9 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Expires pending conversions whose hold ended. @returns the count and the next hold end. */
-    async expirePendingConversions(input: { ad_account_id: string }): Promise<{ expired: number; next_expiry_at?: string }> {
-      return expireConversions(deps.db, input.ad_account_id, now());
+    async expirePendingConversions(input: { ad_account_id: string }): Promise<{ expired: number; next_expiry_at?: string; pending_total: number }> {
+      const result = await expireConversions(deps.db, input.ad_account_id, now());
+      return { ...result, pending_total: await countAllPending(deps.db, input.ad_account_id) };
     },
   };
 }

@@ -9,7 +9,9 @@ import {
   conversionsSignal,
   DEFAULT_ATTRIBUTION_SETTINGS,
   DEFAULT_SCHEDULE,
-  disconnectSignal,
+  disconnectUpdate,
+  pauseUpdate,
+  resumeUpdate,
   pullNowSignal,
   statusQuery,
   TASK_QUEUE,
@@ -127,9 +129,23 @@ export class RoutyPinterestClient {
     return this.executeUpdate(adAccountId, backfillUpdate, range);
   }
 
-  private async executeUpdate<R, A>(adAccountId: string, update: UpdateDefinition<R, [A]>, arg: A): Promise<R> {
+  /**
+   * Pauses every Pinterest call of the account (pulls, backfills, Conversions API sends) through
+   * the validated `pause` update; Routy's records keep being stored and matched.
+   * @returns the status. @throws Error when the account is disconnected or the reason is too long.
+   */
+  pause(adAccountId: string, reason?: string): Promise<AdAccountStatus> {
+    return this.executeUpdate(adAccountId, pauseUpdate, reason === undefined ? {} : { reason });
+  }
+
+  /** Ends a pause (`resume` update): pulls at once and sends what waited. @throws Error when not paused. */
+  resume(adAccountId: string): Promise<AdAccountStatus> {
+    return this.executeUpdate(adAccountId, resumeUpdate);
+  }
+
+  private async executeUpdate<R, A extends unknown[]>(adAccountId: string, update: UpdateDefinition<R, A>, ...args: A): Promise<R> {
     try {
-      return await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).executeUpdate(update, { args: [arg] });
+      return await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).executeUpdate(update as unknown as UpdateDefinition<R, [unknown]>, { args: args as unknown as [unknown] });
     } catch (error) {
       // The validator's message names the field; surface it rather than "Workflow Update failed".
       if (error instanceof WorkflowUpdateFailedError && error.cause) throw new Error(error.cause.message, { cause: error });
@@ -142,9 +158,12 @@ export class RoutyPinterestClient {
     await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(pullNowSignal);
   }
 
-  /** Asks the account's workflow to stop after its in-flight work. */
-  async disconnect(adAccountId: string): Promise<void> {
-    await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(disconnectSignal);
+  /**
+   * Stops the account's workflow after its in-flight work (validated `disconnect` update; what
+   * Routy already handed over is still stored). @returns the status. @throws Error when already disconnected.
+   */
+  disconnect(adAccountId: string): Promise<AdAccountStatus> {
+    return this.executeUpdate(adAccountId, disconnectUpdate);
   }
 
   private async signalByAccount<T extends { ad_account_id: string }>(

@@ -188,7 +188,8 @@ export function fieldIssues(error: z.ZodError, root = '(record)'): Array<{ field
   return error.issues.flatMap((issue) => {
     const path = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: [...path, key].join('.'), message: 'is not a known field' }));
+      // An empty key still needs a visible name.
+      return issue.keys.map((key) => ({ field: [...path, key === '' ? '""' : key].join('.'), message: 'is not a known field' }));
     }
     return [{ field: path.length ? path.join('.') : root, message: issue.message }];
   });

@@ -335,7 +335,8 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     await insertConversions(app.db, [conversion], 3600, new Date());
     const input = { ad_account_id: ACCOUNT, conversions: [conversion], settings: DEFAULT_ATTRIBUTION_SETTINGS, hold_seconds: 3600 };
     const retried = (await new MockActivityEnvironment().run(activities.recordConversions, input)) as Record<string, number>;
-    assert.deepEqual(retried, { inserted: 0, duplicates: 1, matched: 1, pending: 0 });
+    const { pending_total: _all, ...counts } = retried;
+    assert.deepEqual(counts, { inserted: 0, duplicates: 1, matched: 1, pending: 0 });
     const attribution = await app.db.selectFrom('attributions').selectAll().where('event_id', '=', 'retry-1').executeTakeFirstOrThrow();
     assert.equal(attribution.ad_id, '687195905905');
     assert.equal(attribution.pin_id, '987654321012345605');

@@ -50,6 +50,9 @@ export class AdAccountState {
   backfillQueue: BackfillRange[];
   /** A validated settings change waiting for the main loop to apply it between activities. */
   pendingSettings?: AttributionSettings;
+  /** An operator paused Pinterest calls. */
+  paused: boolean;
+  pausedReason?: string;
 
   constructor(
     readonly input: AdAccountWorkflowInput,
@@ -70,6 +73,25 @@ export class AdAccountState {
     this.backfillQueue = carried?.backfill_queue ?? [];
     this.lastError = carried?.last_error;
     this.pendingSettings = carried?.pending_settings;
+    this.paused = carried?.paused ?? false;
+    this.pausedReason = carried?.paused_reason;
+  }
+
+  pause(reason: string | undefined): void {
+    this.paused = true;
+    this.pausedReason = reason;
+  }
+
+  /** Ends a pause and pulls at once: the pull fills the missed days, the round sends waiting matches. */
+  resume(nowMs: number): void {
+    this.paused = false;
+    this.pausedReason = undefined;
+    this.pullNow(nowMs);
+  }
+
+  /** What the `PinterestConnectionStatus` search attribute shows: the connection, or `paused`. */
+  get visibleStatus(): string {
+    return this.paused && this.connectionStatus === 'connected' ? 'paused' : this.connectionStatus;
   }
 
   /** Pinterest asked us to wait (a daily cap) and the wait is not over. */
@@ -88,7 +110,7 @@ export class AdAccountState {
 
   /** Pulls and entity syncs run only while Pinterest accepts the grant. */
   get canReachPinterest(): boolean {
-    return this.connectionStatus === 'connected';
+    return this.connectionStatus === 'connected' && !this.paused;
   }
 
   bufferConversions(batch: ConversionRecord[]): void {
@@ -204,6 +226,8 @@ export class AdAccountState {
     return {
       ad_account_id: this.input.ad_account_id,
       connection_status: this.connectionStatus,
+      paused: this.paused,
+      ...(this.pausedReason ? { paused_reason: this.pausedReason } : {}),
       rate_limited_until: iso(this.rateLimitedUntil),
       next_entity_sync_at: iso(this.nextEntitySyncAt),
       backfill_queue: [...this.backfillQueue],
@@ -238,6 +262,7 @@ export class AdAccountState {
         backfill_queue: this.backfillQueue,
         last_error: this.lastError,
         pending_settings: this.pendingSettings,
+        ...(this.paused ? { paused: true, paused_reason: this.pausedReason } : {}),
         conversions_buffer: this.conversions,
         touchpoints_buffer: this.touchpoints,
       },

@@ -18,6 +18,10 @@ import {
   connectedSignal,
   conversionsSignal,
   disconnectSignal,
+  disconnectUpdate,
+  pauseProblems,
+  pauseUpdate,
+  resumeUpdate,
   LAST_SUCCESSFUL_PULL,
   backfillProblems,
   backfillUpdate,
@@ -103,7 +107,7 @@ async function recordEach<T>(state: AdAccountState, batch: T[], record: (items: 
 export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<void> {
   const state = new AdAccountState(input, Date.now());
   const id = input.ad_account_id;
-  const setConnectionStatus = () => upsertSearchAttributes([{ key: CONNECTION_STATUS, value: state.connectionStatus }]);
+  const setConnectionStatus = () => upsertSearchAttributes([{ key: CONNECTION_STATUS, value: state.visibleStatus }]);
 
   setHandler(conversionsSignal, (batch) => state.bufferConversions(batch));
   setHandler(touchpointsSignal, (batch) => state.bufferTouchpoints(batch));
@@ -115,6 +119,41 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     setConnectionStatus();
   });
   setHandler(pullNowSignal, () => state.pullNow(Date.now()));
+  const refuse = (message: string) => {
+    throw ApplicationFailure.nonRetryable(message, 'InvalidState');
+  };
+  setHandler(
+    pauseUpdate,
+    (request) => {
+      state.pause(request?.reason);
+      setConnectionStatus();
+      return state.status();
+    },
+    {
+      validator: (request) => {
+        const problems = pauseProblems(request);
+        if (problems.length > 0) throw ApplicationFailure.nonRetryable(problems.join('; '), 'InvalidPause');
+        if (state.disconnected) refuse('the ad account is disconnected');
+      },
+    },
+  );
+  setHandler(
+    resumeUpdate,
+    () => {
+      state.resume(Date.now());
+      setConnectionStatus();
+      return state.status();
+    },
+    { validator: () => void (state.paused || refuse('the ad account is not paused')) },
+  );
+  setHandler(
+    disconnectUpdate,
+    () => {
+      state.connectionStatus = 'disconnected';
+      return state.status();
+    },
+    { validator: () => void (state.disconnected && refuse('the ad account is already disconnected')) },
+  );
   setHandler(statusQuery, () => state.status());
   // The handler only queues the change; the main loop saves and applies it between activities,
   // so it never races a running pull or another update.
@@ -227,6 +266,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       await recordEach(state, state.takeTouchpoints(), async (touchpoints) => {
         const result = await records.recordTouchpoints({ ad_account_id: id, touchpoints, settings: state.settings });
         matched += result.matched;
+        if (result.pending_total !== undefined) state.counters.conversions_pending = result.pending_total;
       });
     }
     while (state.conversions.length > 0) {
@@ -238,6 +278,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
           hold_seconds: input.schedule.hold_seconds,
         });
         matched += result.matched;
+        if (result.pending_total !== undefined) state.counters.conversions_pending = result.pending_total;
         if (result.pending > 0) state.pendingAdded(Date.now());
       });
     }
@@ -258,6 +299,8 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     }
     if (state.expiryDue(Date.now())) {
       const expired = await records.expirePendingConversions({ ad_account_id: id });
+      state.counters.conversions_expired = (state.counters.conversions_expired ?? 0) + expired.expired;
+      if (expired.pending_total !== undefined) state.counters.conversions_pending = expired.pending_total;
       state.nextExpiryAt = expired.next_expiry_at ? Date.parse(expired.next_expiry_at) : undefined;
     }
     // Only with empty buffers, so the next run's input stays small.

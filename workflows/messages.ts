@@ -87,6 +87,10 @@ export interface AdAccountCounters {
   records_refused?: number;
   /** Async-report backfill ranges finished. */
   backfill_ranges_done?: number;
+  /** The account's conversions waiting for a touchpoint, as of the last store activity. */
+  conversions_pending?: number;
+  /** Conversions whose hold ended unmatched. */
+  conversions_expired?: number;
 }
 
 /** Input of {@link adAccountWorkflow}; `carried` is set only by continue-as-new. */
@@ -106,6 +110,8 @@ export interface AdAccountWorkflowInput {
     backfill_queue?: BackfillRange[];
     last_error?: string;
     pending_settings?: AttributionSettings;
+    paused?: boolean;
+    paused_reason?: string;
     /** Written by runs before the first pull's backfill moved to the database (`last_pulled_through`); ignored. */
     backfilled?: boolean;
     conversions_buffer: ConversionRecord[];
@@ -120,6 +126,9 @@ export type ConnectionStatus = 'connected' | 'needs_reauth' | 'disconnected';
 export interface AdAccountStatus {
   ad_account_id: string;
   connection_status: ConnectionStatus;
+  /** An operator paused Pinterest calls (pulls, backfills, Conversions API sends); Routy's records are still stored and matched. */
+  paused: boolean;
+  paused_reason?: string;
   /** Set while Pinterest's rate limit asks for a wait longer than 15 minutes (a daily cap): the next pull waits until then. */
   rate_limited_until?: string;
   next_entity_sync_at?: string;
@@ -191,4 +200,26 @@ export function splitBackfill(range: BackfillRange): BackfillRange[] {
 export const backfillUpdate = defineUpdate<BackfillRange[], [BackfillRange]>('backfill');
 /** Stops the account's workflow after its in-flight work. */
 export const disconnectSignal = defineSignal('disconnect');
+/** The same as a validated update (refused when already disconnected); returns the status. */
+export const disconnectUpdate = defineUpdate<AdAccountStatus, []>('disconnect');
+
+/** Why an operator paused an account (shown in `status`); up to 200 characters. */
+export interface PauseRequest {
+  reason?: string;
+}
+/** Pauses every Pinterest call of the account (pulls, backfills, sends) until `resume`; Routy's records keep being stored and matched. Returns the status. */
+export const pauseUpdate = defineUpdate<AdAccountStatus, [PauseRequest]>('pause');
+/** Ends a pause: pulls at once (missed days included) and sends matches that waited. Returns the status. */
+export const resumeUpdate = defineUpdate<AdAccountStatus, []>('resume');
+
+/** What is wrong with a pause request, one line per field; empty when it is valid. */
+export function pauseProblems(request: unknown): string[] {
+  if (request === undefined || request === null) return [];
+  if (typeof request !== 'object' || Array.isArray(request)) return ['(request): must be an object like {"reason": "..."}'];
+  const problems: string[] = [];
+  for (const key of Object.keys(request)) if (key !== 'reason') problems.push(`${key}: is not a known field`);
+  const reason = (request as { reason?: unknown }).reason;
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) problems.push('reason: must be a string of at most 200 characters');
+  return problems;
+}
 export const statusQuery = defineQuery<AdAccountStatus>('status');

@@ -86,3 +86,14 @@ export async function countPending(db: Kysely<Database>, adAccountId: string, ev
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** How many of the account's conversions wait for a touchpoint now. */
+export async function countAllPending(db: Kysely<Database>, adAccountId: string): Promise<number> {
+  const row = await db
+    .selectFrom('conversions')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('ad_account_id', '=', adAccountId)
+    .where('attribution_state', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

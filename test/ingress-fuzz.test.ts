@@ -1,0 +1,40 @@
+// The ingress under generated bad input (fast-check): never a 5xx, every refusal names its field,
+// an over-size body is a 413, and every conversion it accepted is stored. `npm run chaos` runs
+// the same with 10,000+ cases; here a few hundred keep CI short.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fuzzIngress } from '../bench/chaos/ingress-fuzz';
+import { connectThroughOAuth } from '../worker/app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait';
+
+const ACCOUNT = '549764105221';
+const TOKEN = 'fuzz-test-token';
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+let testApp: TestApp;
+
+before(async () => {
+  testApp = await startTestApp({ ROUTY_INGRESS_TOKEN: TOKEN });
+  await connectThroughOAuth(testApp.app.ingressUrl);
+});
+after(() => testApp?.stop());
+
+describe('ingress fuzzing', { timeout: 600_000 }, () => {
+  it(`answers ${RUNS} generated batches with 202 or 400 naming fields, and loses no accepted conversion`, async () => {
+    const outcome = await fuzzIngress({ ingressUrl: testApp.app.ingressUrl, token: TOKEN, adAccountId: ACCOUNT, runs: RUNS, seed: 20261129 });
+    assert.deepEqual(outcome.failures, []);
+    assert.equal(outcome.cases, RUNS + 1);
+    assert.ok((outcome.answers['202'] ?? 0) > RUNS / 10 && (outcome.answers['400'] ?? 0) > RUNS / 10, JSON.stringify(outcome.answers));
+    assert.equal(outcome.answers['413'], 1);
+    assert.ok(outcome.accepted_conversions.length > 0 && outcome.rejections > RUNS / 2);
+    const accepted = [...new Set(outcome.accepted_conversions)];
+    await waitFor('every accepted conversion stored', async () => {
+      let stored = 0;
+      for (let i = 0; i < accepted.length; i += 1000) {
+        const rows = await testApp.app.db.selectFrom('conversions').select('event_id').where('event_id', 'in', accepted.slice(i, i + 1000)).execute();
+        stored += rows.length;
+      }
+      return stored === accepted.length ? true : undefined;
+    }, 120_000);
+  });
+});

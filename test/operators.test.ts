@@ -1,0 +1,111 @@
+// What an operator steers and reads: search attributes, the status query, pause / resume /
+// disconnect updates with validation, and Prometheus metrics (ours and the SDK's).
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { connectThroughOAuth } from '../worker/app';
+import { adAccountWorkflowId } from '../workflows/messages';
+import { startTestApp, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait';
+
+const ACCOUNT = '549764105221';
+const TOKEN = 'operators-test-token';
+let testApp: TestApp;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+before(async () => {
+  testApp = await startTestApp({ ROUTY_INGRESS_TOKEN: TOKEN, ROUTY_SDK_METRICS_PORT: String(await freePort()) });
+  await connectThroughOAuth(testApp.app.ingressUrl);
+  await waitFor('the first pull', async () => ((await testApp.app.client.status(ACCOUNT)).counters.pulls >= 1 ? true : undefined));
+});
+after(() => testApp?.stop());
+
+const visible = async (query: string) => {
+  const ids: string[] = [];
+  for await (const w of testApp.app.temporalClient.workflow.list({ query })) ids.push(w.workflowId);
+  return ids;
+};
+
+describe('operators', { timeout: 180_000 }, () => {
+  it('find the account by search attributes and read schedule, last pull, limits, pending and expired in status', async () => {
+    const { app } = testApp;
+    const found = await waitFor('search attributes', async () => {
+      const ids = await visible(`PinterestAdAccountId = '${ACCOUNT}' AND PinterestConnectionStatus = 'connected' AND PinterestLastSuccessfulPull > '2000-01-01T00:00:00Z'`);
+      return ids.length > 0 ? ids : undefined;
+    });
+    assert.deepEqual(found, [adAccountWorkflowId(ACCOUNT)]);
+    const status = await app.client.status(ACCOUNT);
+    assert.equal(status.paused, false);
+    assert.ok(status.schedule.pull_interval_seconds > 0 && status.next_pull_at && status.last_pull_at);
+    assert.equal(status.rate_limited_until, undefined);
+    const now = Date.now();
+    const result = await app.client.recordConversions([
+      { event_id: 'ops-pending', event_name: 'checkout', event_time: new Date(now - 60_000).toISOString(), ad_account_id: ACCOUNT, click_id: 'nobody-clicked-this' },
+    ]);
+    assert.equal(result.accepted, 1);
+    await waitFor('the pending count', async () => ((await app.client.status(ACCOUNT)).counters.conversions_pending === 1 ? true : undefined));
+  });
+
+  it('pause stops every Pinterest call but keeps storing and matching; resume pulls and sends what waited', async () => {
+    const { app } = testApp;
+    const emulator = app.emulator!.instance;
+    await assert.rejects(app.client.pause(ACCOUNT, 'x'.repeat(201)), /reason: must be a string of at most 200 characters/);
+    await assert.rejects(app.client.resume(ACCOUNT), /not paused/);
+    const paused = await app.client.pause(ACCOUNT, 'budget review');
+    assert.deepEqual([paused.paused, paused.paused_reason], [true, 'budget review']);
+    await waitFor('the paused search attribute', async () => ((await visible(`PinterestConnectionStatus = 'paused'`)).length === 1 ? true : undefined));
+
+    const callsBefore = emulator.exchanges.length;
+    const pullsBefore = (await app.client.status(ACCOUNT)).counters.pulls;
+    const now = Date.now();
+    await app.client.recordTouchpoints([{ ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(now - 86_400_000).toISOString(), click_id: 'ops-click', ad_id: '687195905901' }]);
+    await app.client.recordConversions([
+      { event_id: 'ops-paused', event_name: 'checkout', event_time: new Date(now - 60_000).toISOString(), ad_account_id: ACCOUNT, click_id: 'ops-click', user: { email: 'ops@example.com' } },
+    ]);
+    await app.client.pullNow(ACCOUNT);
+    const matched = await waitFor('the match while paused', () =>
+      app.db.selectFrom('conversions').select(['attribution_state', 'capi_state']).where('event_id', '=', 'ops-paused').where('attribution_state', '=', 'matched').executeTakeFirst(),
+    );
+    assert.equal(matched.capi_state, 'unsent', 'not sent while paused');
+    const status = await app.client.status(ACCOUNT);
+    assert.equal(status.counters.pulls, pullsBefore, 'no pull while paused');
+    assert.equal(emulator.exchanges.length, callsBefore, 'no Pinterest call while paused');
+
+    const resumed = await app.client.resume(ACCOUNT);
+    assert.equal(resumed.paused, false);
+    await waitFor('the send after resume', async () =>
+      (await app.db.selectFrom('conversions').select('capi_state').where('event_id', '=', 'ops-paused').executeTakeFirst())?.capi_state === 'sent' ? true : undefined,
+    );
+    await waitFor('a pull after resume', async () => ((await app.client.status(ACCOUNT)).counters.pulls > pullsBefore ? true : undefined));
+    await waitFor('the connected search attribute', async () => ((await visible(`PinterestConnectionStatus = 'connected'`)).length === 1 ? true : undefined));
+  });
+
+  it('serves Prometheus metrics: rows pulled, API calls by category and status, conversions by state, SDK metrics', async () => {
+    const { app } = testApp;
+    assert.equal((await fetch(`${app.ingressUrl}/metrics`)).status, 401);
+    const text = await (await fetch(`${app.ingressUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    assert.ok(value(/^routy_pinterest_rows_pulled_total\{level="ad"\} (\d+)$/m) > 0, 'rows pulled');
+    assert.ok(value(/^routy_pinterest_api_calls_total\{category="ads_analytics",status="200"\} (\d+)$/m) >= 2, 'analytics calls');
+    assert.equal(value(/^routy_pinterest_conversions\{attribution_state="matched",capi_state="sent"\} (\d+)$/m), 1);
+    assert.equal(value(/^routy_pinterest_conversions\{attribution_state="pending",capi_state="unsent"\} (\d+)$/m), 1);
+    assert.match(text, /^temporal_workflow_task_execution_latency_count\{/m, 'the SDK runtime metrics are included');
+  });
+
+  it('disconnect is a validated update; the workflow then ends and shows disconnected', async () => {
+    const { app } = testApp;
+    const status = await app.client.disconnect(ACCOUNT);
+    assert.equal(status.connection_status, 'disconnected');
+    const handle = app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT));
+    await handle.result();
+    await waitFor('the disconnected search attribute', async () => ((await visible(`PinterestConnectionStatus = 'disconnected'`)).length === 1 ? true : undefined));
+    await assert.rejects(app.client.disconnect(ACCOUNT));
+  });
+});
