@@ -1,4 +1,5 @@
-import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure } from '@temporalio/activity';
+import { beat, keepAlive } from './heartbeat';
 import type { Kysely } from 'kysely';
 import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
 import { BACKFILL_MAX_DAYS_BACK, type AttributionSettings } from '../workflows/messages';
@@ -164,7 +165,7 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
-  return {
+  const activities = {
     /**
      * Syncs campaigns, ad groups and ads (archived included), then the metadata (title, link,
      * media type) of promoted pins not stored yet. Source: `campaigns/list`, `ad_groups/list`,
@@ -190,7 +191,7 @@ export function createActivities(deps: ActivityDeps) {
           if (!(error instanceof ApplicationFailure && (error.details?.[0] as { status?: number } | undefined)?.status === 404)) throw error;
           await upsertPins(deps.db, id, [{ id: pinId, not_found: true }], now());
         }
-        heartbeat({ pins });
+        beat({ pins });
       }
       return { campaigns: campaigns.length, ad_groups: adGroups.length, ads: ads.length, pins };
     },
@@ -235,7 +236,7 @@ export function createActivities(deps: ActivityDeps) {
         const written = await upsertMetrics(deps.db, { adAccountId: id, level, currency: account.currency, settings: input.settings, rows: result, entityIds: ids, today, now: now() });
         rowsPulled.inc({ level }, written);
         rows += written;
-        heartbeat({ unit: unit + 1, rows });
+        beat({ unit: unit + 1, rows });
       }
       // With no entities synced yet there was nothing to pull: the backfill is still owed.
       if (units.length > 0) {
@@ -305,7 +306,7 @@ export function createActivities(deps: ActivityDeps) {
           today,
           now: now(),
         });
-        heartbeat({ written });
+        beat({ written });
       }
       rowsPulled.inc({ level: 'ad' }, written);
       return { rows: written };
@@ -419,7 +420,7 @@ export function createActivities(deps: ActivityDeps) {
         for (const outcome of outcomes) totals[outcome.capi_state] += 1;
         const refused = outcomes.filter((o) => o.capi_state === 'failed').length;
         if (refused > 0) conversionsApiFailures.inc({ reason: 'event_failed' }, refused);
-        heartbeat(totals);
+        beat(totals);
       }
     },
 
@@ -429,6 +430,14 @@ export function createActivities(deps: ActivityDeps) {
       return { ...result, pending_total: await countAllPending(deps.db, input.ad_account_id) };
     },
   };
+  return withKeepAlive(activities);
+}
+
+/** Every activity heartbeats while it runs (see keepAlive); names and signatures stay as written. */
+function withKeepAlive<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, run]) => [name, (...args: never[]) => keepAlive(() => run(...args))]),
+  ) as T;
 }
 
 /** The activity functions registered on the worker. */

@@ -96,6 +96,8 @@ export class PinterestEmulator {
   private readonly conversionTokens = new Map<string, string>();
   readonly server: FastifyInstance;
   private readonly faults: QueuedFault[] = [];
+  /** URL of every request received and not yet answered, by request id. */
+  private readonly inFlightUrls = new Map<string, string>();
   private readonly reports = new Map<string, ReportJob>();
   private readonly reportOutcomes: ReportJob['outcome'][] = [];
   private origin = '';
@@ -107,6 +109,15 @@ export class PinterestEmulator {
     this.now = options.now ?? (() => new Date());
     this.server = Fastify({ logger: false });
     this.server.register(formbody);
+    this.server.addHook('onRequest', async (request) => {
+      this.inFlightUrls.set(request.id, request.url);
+    });
+    this.server.addHook('onResponse', async (request) => {
+      this.inFlightUrls.delete(request.id);
+    });
+    this.server.addHook('onRequestAbort', async (request) => {
+      this.inFlightUrls.delete(request.id);
+    });
     this.server.addHook('preHandler', async (request, reply) => {
       const route = request.routeOptions.url ?? '';
       if (!route.startsWith('/v5/')) return;
@@ -172,6 +183,16 @@ export class PinterestEmulator {
   /** Answers the next `times` matching API requests with `fault` instead of the real response. */
   inject(fault: Fault, options: { times?: number; pathContains?: string } = {}): void {
     this.faults.push({ fault, remaining: options.times ?? 1, pathContains: options.pathContains });
+  }
+
+  /** Requests received and not yet answered whose URL contains `pathContains` (chaos runs kill the client then). */
+  inFlight(pathContains: string): number {
+    return [...this.inFlightUrls.values()].filter((url) => url.includes(pathContains)).length;
+  }
+
+  /** Drops every queued fault: answers are normal again. */
+  clearFaults(): void {
+    this.faults.length = 0;
   }
 
   /** How the next async reports end, one outcome per report created, in order (then FINISHED). */

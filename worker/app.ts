@@ -148,7 +148,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const dataConverter = createDataConverter(keys);
     const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
-    const http = new PinterestHttp(apiBaseUrl);
+    const http = new PinterestHttp(apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
     const ingressPort = config.ROUTY_HTTP_PORT;
     const app: PinterestApp = real
       ? { appId: config.PINTEREST_APP_ID!, appSecret: config.PINTEREST_APP_SECRET!, redirectUri: config.PINTEREST_REDIRECT_URI! }

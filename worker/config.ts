@@ -29,6 +29,8 @@ export const configSchema = z.object({
   PINTEREST_REDIRECT_URI: optionalString.pipe(z.string().url().optional()),
   PINTEREST_API_BASE_URL: optionalString.pipe(z.string().url().optional()),
   PINTEREST_OAUTH_AUTHORIZE_URL: z.string().url().default('https://www.pinterest.com/oauth/'),
+  /** How long one Pinterest request may take, in seconds, before it is abandoned and retried. */
+  PINTEREST_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
   ROUTY_INGRESS_TOKEN: optionalString,
   ROUTY_ENCRYPTION_KEYS: optionalString,
   ROUTY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -43,10 +43,11 @@ const REPORT_EXPIRED = 'PinterestReportExpired';
 /** A report whose link expired is asked for again this many times. */
 const REPORT_TRIES = 3;
 
-// Pulls page through many requests: heartbeat so a dead worker is noticed in two minutes.
+// Every activity heartbeats every 10 s while it runs (activities/heartbeat.ts): a dead worker is
+// noticed in 30 seconds and the attempt retried on another.
 const pulls = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
 });
 
@@ -54,20 +55,20 @@ const pulls = proxyActivities<Activities>({
 const reportPolls = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   scheduleToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [REPORT_EXPIRED] },
 });
 
 // Sends give up after a few tries, so an outage never holds the loop: matches stay stored and go on a later round.
 const sends = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
 const records = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
 });
 

@@ -77,6 +77,8 @@ export class PinterestHttp {
     readonly baseUrl: string,
     private readonly budget: RequestBudget = new RequestBudget(),
     private readonly fetchImpl: typeof fetch = fetch,
+    /** How long one request may take before it is abandoned (milliseconds). */
+    private readonly timeoutMs = 60_000,
   ) {}
 
   /**
@@ -110,7 +112,7 @@ export class PinterestHttp {
     let response: Response;
     let text: string;
     try {
-      response = await this.fetchImpl(url, { method: req.method, headers, body, signal: AbortSignal.timeout(60_000) });
+      response = await this.fetchImpl(url, { method: req.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
       text = await response.text();
     } catch (error) {
       pinterestApiCalls.inc({ category: req.category, status: 'network' });

@@ -1,0 +1,220 @@
+// `npm run chaos -- --cycles N`: the service under a steady load of Routy traffic while its parts
+// are killed and restarted and Pinterest misbehaves; then proves nothing was lost, nothing was
+// posted twice, and the stored metrics equal a fault-free pull. Prints and writes
+// bench/results/chaos.json.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Command } from 'commander';
+import { generateEncryptionKeyEntry, parseEncryptionKeys } from '../../activities/secrets/token-cipher';
+import { openDatabase } from '../../activities/store/database';
+import { EMULATOR_APP, PinterestEmulator } from '../../emulator/pinterest-emulator';
+import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
+import { createTestDatabase } from '../../test/support/postgres';
+import { connectThroughOAuth } from '../../worker/app';
+import { createDataConverter } from '../../worker/data-converter';
+import { adAccountWorkflowId, pullNowSignal, statusQuery } from '../../workflows/messages';
+import { conversionOutcome, duplicatedEventIds, metricsEqualToFaultFree, unsettledSends } from './checks';
+import { fuzzIngress } from './ingress-fuzz';
+import { SteadyLoad } from './load';
+import { PostgresCluster, TemporalServer, WorkerProcess } from './processes';
+
+const options = new Command()
+  .name('npm run chaos --')
+  .option('--cycles <n>', 'fault cycles (each: one kill or restart or Pinterest fault, then load)', (v) => Number.parseInt(v, 10), 9)
+  .option('--cycle-seconds <n>', 'load between faults, in seconds', (v) => Number.parseFloat(v), 6)
+  .option('--fuzz-runs <n>', 'generated ingress requests before the faults', (v) => Number.parseInt(v, 10), 10_000)
+  .option('--settle-minutes <n>', 'how long to wait for everything to settle afterwards', (v) => Number.parseFloat(v), 12)
+  .option('--no-write', 'do not write bench/results/chaos.json')
+  .parse()
+  .opts<{ cycles: number; cycleSeconds: number; fuzzRuns: number; settleMinutes: number; write: boolean }>();
+
+const say = (line: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+const ACCOUNT = DEMO_AD_ACCOUNT_ID;
+const TOKEN = 'chaos-ingress-token';
+const started = Date.now();
+const dir = await mkdtemp(path.join(os.tmpdir(), 'routy-chaos-'));
+const database = await createTestDatabase();
+const db = await openDatabase({ kind: 'postgres', url: database.url });
+const emulator = new PinterestEmulator();
+const origin = await emulator.listen(0);
+const temporal = new TemporalServer(path.join(dir, 'temporal.sqlite'), await freePort());
+const postgres = new PostgresCluster();
+const keys = generateEncryptionKeyEntry('chaos1');
+const ingressPort = await freePort();
+const ingressUrl = `http://127.0.0.1:${ingressPort}`;
+const worker = new WorkerProcess(
+  {
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    PINTEREST_APP_ID: EMULATOR_APP.appId,
+    PINTEREST_APP_SECRET: EMULATOR_APP.appSecret,
+    PINTEREST_REDIRECT_URI: `${ingressUrl}/v1/oauth/callback`,
+    PINTEREST_API_BASE_URL: emulator.apiBaseUrl(origin),
+    PINTEREST_OAUTH_AUTHORIZE_URL: `${origin}/oauth/`,
+    PINTEREST_REQUEST_TIMEOUT_SECONDS: '5',
+    ROUTY_INGRESS_TOKEN: TOKEN,
+    ROUTY_ENCRYPTION_KEYS: keys,
+    ROUTY_HTTP_PORT: String(ingressPort),
+    ROUTY_DATA_DIR: dir,
+    ROUTY_LOG_LEVEL: 'WARN',
+    ROUTY_SDK_METRICS_PORT: '0',
+    ROUTY_PULL_INTERVAL_SECONDS: '20',
+  },
+  path.join(dir, 'worker.log'),
+  `${ingressUrl}/healthz`,
+);
+
+let exitCode = 0;
+let client: Client | undefined;
+try {
+  say(`PostgreSQL database, Pinterest emulator at ${origin}, Temporal dev server on ${temporal.address}...`);
+  await temporal.start();
+  await worker.start();
+  client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: createDataConverter(parseEncryptionKeys(keys)) });
+  const handle = client.workflow.getHandle(adAccountWorkflowId(ACCOUNT));
+  await connectThroughOAuth(ingressUrl);
+  await until('the first pull', async () => (await handle.query(statusQuery)).counters.pulls >= 1, 120_000);
+
+  say(`Fuzzing the ingress with ${options.fuzzRuns} generated requests...`);
+  const fuzz = await fuzzIngress({ ingressUrl, token: TOKEN, adAccountId: ACCOUNT, runs: options.fuzzRuns });
+  if (fuzz.failures.length > 0) say(`fuzz failures: ${fuzz.failures.slice(0, 5).join(' | ')}`);
+
+  const load = new SteadyLoad({ ingressUrl, token: TOKEN, adAccountId: ACCOUNT, adIds: emulator.seed.ads.map((a) => a.id), perRound: 10, intervalMs: 300, runId: Date.now().toString(36) });
+  load.start();
+  const faults: Array<[string, () => Promise<void>]> = [
+    ['kill the worker mid-send', async () => {
+      emulator.inject({ kind: 'slow', delay_ms: 4000 }, { pathContains: '/events', times: 3 });
+      midCall.send += (await inFlight('/events', 45_000)) ? 1 : 0;
+      await worker.kill();
+      await worker.start();
+    }],
+    ['kill the worker mid-pull', async () => {
+      emulator.inject({ kind: 'slow', delay_ms: 4000 }, { pathContains: '/analytics', times: 6 });
+      await handle.signal(pullNowSignal).catch(() => undefined);
+      midCall.pull += (await inFlight('/analytics', 20_000)) ? 1 : 0;
+      await worker.kill();
+      await worker.start();
+    }],
+    ['429 storm', async () => emulator.inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 2 }, { times: 25 })],
+    ['restart the Temporal dev server', async () => temporal.restart(1000)],
+    ['5xx storm', async () => emulator.inject({ kind: 'server_error' }, { times: 15 })],
+    ['restart PostgreSQL', async () => postgres.restart()],
+    ['timeouts', async () => emulator.inject({ kind: 'slow', delay_ms: 7000 }, { times: 3 })],
+    ['expired access tokens', async () => emulator.expireAccessTokens()],
+    ['revoked grant, then the advertiser reconnects', async () => {
+      emulator.revokeGrants();
+      await handle.signal(pullNowSignal).catch(() => undefined);
+      await sleep(3000);
+      await connectThroughOAuth(ingressUrl).catch((error: unknown) => say(`reconnect failed, retried at the end: ${String(error)}`));
+    }],
+  ];
+  const applied: Record<string, number> = {};
+  /** Kills that landed while Pinterest was answering a pull or a Conversions API request. */
+  const midCall = { pull: 0, send: 0 };
+  /** Waits until a request to `path` is in flight at the emulator (true), or gives up (false). */
+  const inFlight = async (pathPart: string, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (emulator.inFlight(pathPart) > 0) return true;
+      await sleep(50);
+    }
+    return false;
+  };
+  for (let cycle = 0; cycle < options.cycles; cycle += 1) {
+    const [name, fault] = faults[cycle % faults.length]!;
+    say(`cycle ${cycle + 1}/${options.cycles}: ${name}`);
+    try {
+      await fault();
+      applied[name] = (applied[name] ?? 0) + 1;
+    } catch (error) {
+      say(`  the fault itself failed: ${String(error)}`);
+    }
+    await sleep(options.cycleSeconds * 1000);
+  }
+  await load.stop();
+  emulator.clearFaults();
+  say(`Load stopped (${load.accepted.size} conversions accepted, ${load.retries} retried requests). Settling...`);
+  await connectThroughOAuth(ingressUrl).catch(() => undefined);
+  const accepted = new Set([...load.accepted, ...fuzz.accepted_conversions]);
+  const pullsBefore = (await handle.query(statusQuery)).counters.pulls;
+  await handle.signal(pullNowSignal);
+  await until(
+    'every accepted conversion stored and every match sent, and a clean pull',
+    async () => {
+      const status = await handle.query(statusQuery);
+      if (status.buffered_conversions + status.buffered_touchpoints > 0 || status.counters.pulls <= pullsBefore) return false;
+      if ((await unsettledSends(db, ACCOUNT)) > 0) return false;
+      return (await conversionOutcome(db, ACCOUNT, accepted)).lost.length === 0;
+    },
+    options.settleMinutes * 60_000,
+  ).catch((error: unknown) => say(String(error)));
+
+  const outcome = await conversionOutcome(db, ACCOUNT, accepted);
+  const duplicates = duplicatedEventIds(emulator.capiRequests);
+  const metrics = await metricsEqualToFaultFree(db, ACCOUNT);
+  const status = await handle.query(statusQuery);
+  const result = {
+    benchmark: 'chaos',
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    cycles: options.cycles,
+    faults_applied: { ...applied, worker_kills: worker.kills, kills_mid_pull_request: midCall.pull, kills_mid_send_request: midCall.send, temporal_restarts: temporal.restarts, postgres_restarts: postgres.restarts },
+    accepted: accepted.size,
+    terminal_states: outcome.by_state,
+    lost: outcome.lost.length,
+    duplicated_event_ids: duplicates.length,
+    metrics_equal: metrics.equal,
+    metrics_compared_rows: metrics.compared_rows,
+    ...(metrics.differences.length ? { metrics_differences: metrics.differences } : {}),
+    capi_requests: emulator.capiRequests.length,
+    load_retries: load.retries,
+    touchpoints_accepted: load.touchpointsAccepted + fuzz.accepted_touchpoints,
+    fuzz: { cases: fuzz.cases, answers: fuzz.answers, rejections: fuzz.rejections, failures: fuzz.failures.length },
+    workflow: { connection_status: status.connection_status, pulls: status.counters.pulls, last_error: status.last_error },
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  if (options.write) {
+    await mkdir(new URL('../results/', import.meta.url), { recursive: true });
+    await writeFile(new URL('../results/chaos.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  }
+  const ok = result.lost === 0 && result.duplicated_event_ids === 0 && result.metrics_equal && fuzz.failures.length === 0;
+  if (!ok) {
+    say(`FAILED: lost ${result.lost}, duplicated ${result.duplicated_event_ids}, metrics_equal ${result.metrics_equal}, fuzz failures ${fuzz.failures.length}; worker log: ${path.join(dir, 'worker.log')}`);
+    exitCode = 1;
+  }
+} catch (error) {
+  say(`the chaos run broke: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  exitCode = 2;
+} finally {
+  await worker.stop().catch(() => undefined);
+  await client?.connection.close().catch(() => undefined);
+  await temporal.stop().catch(() => undefined);
+  await emulator.close().catch(() => undefined);
+  await db.destroy().catch(() => undefined);
+  await database.drop().catch(() => undefined);
+  if (exitCode === 0) await rm(dir, { recursive: true, force: true });
+}
+process.exit(exitCode);
+
+async function until(what: string, done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await done().catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1000);
+  }
+}
