@@ -158,6 +158,46 @@ describe('no raw personal data or secret at rest, in history or in logs', { time
   });
 });
 
+describe('OAuth state', { timeout: 60_000 }, () => {
+  /** The callback URL Pinterest would send the advertiser back to (consent given), not yet visited. */
+  async function callbackUrl(): Promise<URL> {
+    const start = await fetch(`${app.ingressUrl}/v1/oauth/start`, { redirect: 'manual' });
+    const consent = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+    return new URL(consent.headers.get('location')!);
+  }
+  const refusal = async (url: URL) => {
+    const response = await fetch(url);
+    return { status: response.status, body: (await response.json()) as { error?: string } };
+  };
+
+  it('is single-use: the same callback replayed is refused', async () => {
+    const url = await callbackUrl();
+    assert.equal((await fetch(url)).status, 200);
+    const replay = await refusal(url);
+    assert.equal(replay.status, 400);
+    assert.match(replay.body.error ?? '', /state/);
+  });
+
+  it('is signed: an altered, foreign or missing state is refused before the code is used', async () => {
+    const url = await callbackUrl();
+    const state = url.searchParams.get('state')!;
+    const tampered = new URL(url);
+    tampered.searchParams.set('state', `${state.slice(0, -2)}${state.endsWith('AA') ? 'BB' : 'AA'}`);
+    const forged = new URL(url);
+    forged.searchParams.set('state', Buffer.from(JSON.stringify({ nonce: 'x', exp: Date.now() + 60_000 })).toString('base64url') + '.c2lnbmF0dXJl');
+    const missing = new URL(url);
+    missing.searchParams.delete('state');
+    for (const bad of [tampered, forged]) {
+      const answer = await refusal(bad);
+      assert.equal(answer.status, 400, bad.search);
+      assert.match(answer.body.error ?? '', /state/);
+    }
+    assert.equal((await refusal(missing)).status, 400);
+    // The untouched callback still works: the refusals did not spend its code.
+    assert.equal((await fetch(url)).status, 200);
+  });
+});
+
 describe('key rotation', { timeout: 240_000 }, () => {
   it('a new key prepended takes over tokens and payloads; the old one can then go for tokens', async () => {
     await app.shutdown();

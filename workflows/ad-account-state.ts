@@ -6,6 +6,8 @@ import type { AdAccountCounters, AdAccountStatus, AdAccountWorkflowInput, Attrib
 export const CONVERSION_BATCH = 1000;
 export const TOUCHPOINT_BATCH = 1000;
 export const BATCH_MAX_BYTES = 512 * 1024;
+/** Buffers up to this JSON size may ride along a continue-as-new (far below the 2 MB payload limit). */
+export const CARRY_MAX_BYTES = 512 * 1024;
 
 /** Removes and returns the head of `items`: at most `count` records and about `maxBytes` of JSON (always at least one). */
 function takeBatch<T>(items: T[], count: number, maxBytes: number): T[] {
@@ -121,6 +123,11 @@ export class AdAccountState {
   bufferTouchpoints(batch: TouchpointRecord[]): void {
     this.touchpoints.push(...batch);
     this.counters.touchpoints_received += batch.length;
+  }
+
+  /** JSON size of the buffered records, which continue-as-new would carry into the next run's input. */
+  bufferedBytes(): number {
+    return JSON.stringify(this.conversions).length + JSON.stringify(this.touchpoints).length;
   }
 
   hasBufferedWork(): boolean {

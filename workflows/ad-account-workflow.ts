@@ -5,13 +5,14 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activityTypes from '../activities/index';
-import { AdAccountState } from './ad-account-state';
+import { AdAccountState, CARRY_MAX_BYTES } from './ad-account-state';
 import {
   AD_ACCOUNT_ID,
   CONNECTION_STATUS,
@@ -304,8 +305,12 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       if (expired.pending_total !== undefined) state.counters.conversions_pending = expired.pending_total;
       state.nextExpiryAt = expired.next_expiry_at ? Date.parse(expired.next_expiry_at) : undefined;
     }
-    // Only with empty buffers, so the next run's input stays small.
-    if (workflowInfo().continueAsNewSuggested && !state.hasBufferedWork()) {
+    // With empty buffers, or small ones: under a steady stream of signals the buffers are never
+    // empty here, and the history must not reach Temporal's hard limit.
+    if (
+      workflowInfo().continueAsNewSuggested &&
+      (!state.hasBufferedWork() || (state.bufferedBytes() <= CARRY_MAX_BYTES && patched('continue-as-new-with-small-buffers')))
+    ) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof adAccountWorkflow>(state.carry());
     }

@@ -1,0 +1,41 @@
+// A short chaos run in CI (the benchmark run takes 100 cycles): one round of every fault, under
+// load, then nothing lost, nothing posted twice, metrics equal to a fault-free pull.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+
+const CYCLES = Number(process.env.CHAOS_CYCLES ?? 9);
+
+describe('chaos', { timeout: 900_000 }, () => {
+  it(`survives ${CYCLES} fault cycles: lost 0, duplicated_event_ids 0, metrics_equal`, async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bench/chaos/run.ts', '--cycles', String(CYCLES), '--cycle-seconds', '3', '--fuzz-runs', '200', '--no-write'],
+      { maxBuffer: 64 * 1024 * 1024, timeout: 840_000 },
+    );
+    // The result is the pretty-printed object between a line "{" and the next line "}" (the dev
+    // server may log around it).
+    const json = /^\{$[\s\S]*?^\}$/m.exec(stdout)?.[0];
+    assert.ok(json, `no result in: ${stdout.slice(-2000)}`);
+    const result = JSON.parse(json) as {
+      cycles: number;
+      accepted: number;
+      lost: number;
+      duplicated_event_ids: number;
+      metrics_equal: boolean;
+      terminal_states: Record<string, number>;
+      faults_applied: Record<string, number>;
+      fuzz: { cases: number; failures: number };
+    };
+    assert.equal(result.cycles, CYCLES);
+    assert.ok(result.accepted > 100, `${result.accepted} accepted`);
+    assert.equal(result.lost, 0);
+    assert.equal(result.duplicated_event_ids, 0);
+    assert.equal(result.metrics_equal, true);
+    assert.equal(result.fuzz.failures, 0);
+    assert.equal(result.faults_applied.worker_kills, 2);
+    const stored = Object.values(result.terminal_states).reduce((a, b) => a + b, 0);
+    assert.ok(stored >= result.accepted, 'every accepted conversion has a state');
+  });
+});
