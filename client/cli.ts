@@ -1,5 +1,6 @@
 // `npx routy-pinterest`: the command-line side (dry runs and explanations for operators).
 import { createInterface } from 'node:readline';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { parseEncryptionKeys, TokenCipher } from '../activities/secrets/token-cipher';
@@ -122,16 +123,38 @@ program
     'Re-encrypt every stored OAuth and conversion token under the first key of ROUTY_ENCRYPTION_KEYS (prepend the new key, restart the workers, run this; see README, "Rotate keys"). Uses DATABASE_URL, or the PGlite folder under ROUTY_DATA_DIR.',
   )
   .action(async () => {
-    const config = loadConfig(process.env);
-    if (!config.ROUTY_ENCRYPTION_KEYS) program.error('ROUTY_ENCRYPTION_KEYS must be set: the new key first, then the ones still in use');
-    const cipher = new TokenCipher(parseEncryptionKeys(config.ROUTY_ENCRYPTION_KEYS!));
-    const db = await openDatabase(config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(config.ROUTY_DATA_DIR, 'pglite') });
     try {
-      const rewritten = await reencryptSecrets(db, cipher);
-      console.log(JSON.stringify({ key_id: cipher.currentKeyId, rewritten }));
-    } finally {
-      await db.destroy();
+      const config = loadConfig(process.env);
+      if (!config.ROUTY_ENCRYPTION_KEYS) throw new Error('ROUTY_ENCRYPTION_KEYS must be set: the new key first, then the ones still in use');
+      const keys = parseEncryptionKeys(config.ROUTY_ENCRYPTION_KEYS);
+      const duplicate = keys.find((k, i) => keys.findIndex((other) => other.id === k.id) !== i);
+      if (duplicate) throw new Error(`ROUTY_ENCRYPTION_KEYS lists the key id "${duplicate.id}" twice`);
+      if (!config.DATABASE_URL && (await serviceRunning(config.ROUTY_DATA_DIR))) {
+        throw new Error(`the service is running on the embedded database in ${config.ROUTY_DATA_DIR}: stop it first (PGlite takes one process at a time)`);
+      }
+      const cipher = new TokenCipher(keys);
+      const db = await openDatabase(config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(config.ROUTY_DATA_DIR, 'pglite') });
+      try {
+        const rewritten = await reencryptSecrets(db, cipher);
+        console.log(JSON.stringify({ key_id: cipher.currentKeyId, rewritten }));
+      } finally {
+        await db.destroy();
+      }
+    } catch (error) {
+      program.error(`rotate-keys: ${error instanceof Error ? error.message : String(error)}`);
     }
   });
+
+/** Whether a service process holds the data folder (worker/app.ts writes its pid to `<dir>/service.pid`). */
+async function serviceRunning(dataDir: string): Promise<boolean> {
+  const pid = Number((await readFile(path.join(dataDir, 'service.pid'), 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 await program.parseAsync();

@@ -57,9 +57,13 @@ describe('operators', { timeout: 180_000 }, () => {
     const { app } = testApp;
     const emulator = app.emulator!.instance;
     await assert.rejects(app.client.pause(ACCOUNT, 'x'.repeat(201)), /reason: must be a string of at most 200 characters/);
+    await assert.rejects(app.client.backfill(ACCOUNT, { start_date: '2026-02-30', end_date: '2026-03-05' }), /start_date: must be a YYYY-MM-DD date/);
+    await assert.rejects(app.client.backfill(ACCOUNT, { start_date: '2026-01-01', end_date: '2026-02-01', extra: 1 } as never), /extra: is not a known field/);
+    await assert.rejects(app.client.updateSettings(ACCOUNT, 42 as never), /\(request\): must be an object/);
     await assert.rejects(app.client.resume(ACCOUNT), /not paused/);
     const paused = await app.client.pause(ACCOUNT, 'budget review');
     assert.deepEqual([paused.paused, paused.paused_reason], [true, 'budget review']);
+    assert.equal((await app.client.pause(ACCOUNT)).paused_reason, 'budget review', 'a repeated pause keeps the reason');
     await waitFor('the paused search attribute', async () => ((await visible(`PinterestConnectionStatus = 'paused'`)).length === 1 ? true : undefined));
 
     const callsBefore = emulator.exchanges.length;
@@ -97,6 +101,26 @@ describe('operators', { timeout: 180_000 }, () => {
     assert.equal(value(/^routy_pinterest_conversions\{attribution_state="matched",capi_state="sent"\} (\d+)$/m), 1);
     assert.equal(value(/^routy_pinterest_conversions\{attribution_state="pending",capi_state="unsent"\} (\d+)$/m), 1);
     assert.match(text, /^temporal_workflow_task_execution_latency_count\{/m, 'the SDK runtime metrics are included');
+  });
+
+  it('decodes its encrypted payloads for the Temporal CLI and UI at /codec/decode, behind the token', async () => {
+    const { app } = testApp;
+    const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT)).fetchHistory();
+    const signal = (history.events ?? []).find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'conversions');
+    const payloads = (signal?.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []).map((p) => ({
+      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      data: Buffer.from(p.data ?? []).toString('base64'),
+    }));
+    assert.equal(Buffer.from(payloads[0]!.metadata.encoding!, 'base64').toString(), 'binary/encrypted');
+    const codec = (token?: string) =>
+      fetch(`${app.ingressUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ payloads }) });
+    assert.equal((await codec()).status, 401);
+    const decoded = (await (await codec(TOKEN)).json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> };
+    assert.equal(Buffer.from(decoded.payloads[0]!.metadata.encoding!, 'base64').toString(), 'json/plain');
+    const records = JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()) as Array<{ event_id: string }>;
+    assert.ok(records.some((r) => r.event_id.startsWith('ops-')));
+    const bad = await fetch(`${app.ingressUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ payloads: 'x' }) });
+    assert.equal(bad.status, 400);
   });
 
   it('disconnect is a validated update; the workflow then ends and shows disconnected', async () => {

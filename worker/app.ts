@@ -95,6 +95,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   };
 
   try {
+    if (!config.DATABASE_URL) {
+      // PGlite takes one process at a time: `rotate-keys` checks this file before it opens the folder.
+      const pidFile = path.join(dataDir, 'service.pid');
+      await fs.mkdir(dataDir, { recursive: true });
+      await fs.writeFile(pidFile, String(process.pid));
+      stops.push(() => fs.rm(pidFile, { force: true }));
+    }
     const db = await openDatabase(
       config.DATABASE_URL
         ? { kind: 'postgres', url: config.DATABASE_URL }
@@ -130,7 +137,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       }
       testEnv = await startLocalTemporal({
         namespace: config.TEMPORAL_NAMESPACE,
-        extraArgs: options.temporalExtraArgs,
+        // The UI decodes payloads through the ingress's codec endpoint.
+        extraArgs: [...(options.temporalExtraArgs ?? []), ...(options.persistTemporal ? ['--ui-codec-endpoint', `http://${config.ROUTY_HTTP_HOST}:${config.ROUTY_HTTP_PORT}/codec`] : [])],
         ...(options.persistTemporal
           ? { dbFilename: path.join(dataDir, 'temporal.sqlite'), port: config.TEMPORAL_PORT, uiPort: config.TEMPORAL_UI_PORT }
           : {}),
@@ -165,7 +173,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const client = new RoutyPinterestClient(temporalClient, { schedule: options.schedule });
     const ingressToken = config.ROUTY_INGRESS_TOKEN;
     const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl, stateSecret, client });
-    const ingress = buildIngressServer({ client, db, cipher, oauth, ingressToken, logger: logger.child({ component: 'ingress' }), sdkMetricsUrl });
+    const ingress = buildIngressServer({
+      client, db, cipher, oauth, ingressToken, logger: logger.child({ component: 'ingress' }), sdkMetricsUrl,
+      codec: dataConverter.payloadCodecs![0]!,
+      ...(temporalUiUrl ? { temporalUiOrigins: [temporalUiUrl, temporalUiUrl.replace('127.0.0.1', 'localhost')] } : {}),
+    });
     const ingressAddress = await naming('ROUTY_HTTP_HOST / ROUTY_HTTP_PORT', () =>
       ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort }),
     );

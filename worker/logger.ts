@@ -8,7 +8,7 @@ import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporali
  * this is the net under it.
  */
 const REDACT = [
-  'authorization', 'access_token', 'refresh_token', 'conversion_token', 'client_secret',
+  'authorization', 'access_token', 'refresh_token', 'conversion_token', 'client_secret', 'taskToken',
   'user', 'user_data', 'email', 'phone', 'em', 'ph', 'fn', 'ln', 'external_id', 'hashed_maids', 'client_ip_address', 'client_user_agent',
 ].flatMap((field) => [field, `*.${field}`, `*.*.${field}`]);
 
@@ -41,7 +41,11 @@ export class TemporalPinoLogger implements TemporalLogger {
   log(level: LogLevel, message: string, meta: LogMetadata = {}): void {
     const workflowId = typeof meta.workflowId === 'string' ? meta.workflowId : undefined;
     const account = workflowId?.match(/^pinterest-ad-account-(\d+)$/)?.[1];
-    const entry = account && meta.ad_account_id === undefined ? { ...meta, ad_account_id: account } : meta;
+    const entry: LogMetadata = account && meta.ad_account_id === undefined ? { ...meta, ad_account_id: account } : { ...meta };
+    // Errors serialize to {} in JSON: keep their message, type and stack.
+    for (const [key, value] of Object.entries(entry)) {
+      if (value instanceof Error) entry[key] = { type: value.name, message: value.message, stack: value.stack };
+    }
     this.logger[level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'INFO' ? 'info' : level === 'WARN' ? 'warn' : 'error'](entry, message);
   }
   trace(message: string, meta?: LogMetadata): void {

@@ -79,9 +79,10 @@ export class AdAccountState {
     this.pausedReason = carried?.paused_reason;
   }
 
+  /** Pauses; a repeated pause without a reason keeps the earlier one. */
   pause(reason: string | undefined): void {
     this.paused = true;
-    this.pausedReason = reason;
+    this.pausedReason = reason ?? this.pausedReason;
   }
 
   /** Ends a pause and pulls at once: the pull fills the missed days, the round sends waiting matches. */

@@ -42,6 +42,7 @@ export const CONVERSION_REPORT_TIMES = ['TIME_OF_AD_ACTION', 'TIME_OF_CONVERSION
  * can run it. @returns the problems, each naming its field; empty when valid.
  */
 export function settingsProblems(change: Partial<AttributionSettings>): string[] {
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) return ['(request): must be an object like {"click_window_days": 30}'];
   const problems: string[] = [];
   const known = new Set(['click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time']);
   for (const key of Object.keys(change ?? {})) if (!known.has(key)) problems.push(`${key}: is not a known setting`);
@@ -171,11 +172,15 @@ export const BACKFILL_RANGE_DAYS = 186;
  * validator. @returns the problems, each naming its field.
  */
 export function backfillProblems(range: BackfillRange, today: string): string[] {
+  if (typeof range !== 'object' || range === null || Array.isArray(range)) return ['(request): must be an object like {"start_date": "2025-01-01", "end_date": "2025-06-30"}'];
   const problems: string[] = [];
+  for (const key of Object.keys(range)) if (key !== 'start_date' && key !== 'end_date') problems.push(`${key}: is not a known field`);
   const date = /^\d{4}-\d{2}-\d{2}$/;
+  // A calendar date: 2026-02-30 parses (as March 2) but does not print back the same.
+  const real = (value: string) => date.test(value) && !Number.isNaN(Date.parse(value)) && new Date(Date.parse(value)).toISOString().slice(0, 10) === value;
   for (const key of ['start_date', 'end_date'] as const) {
-    if (range?.[key] === undefined) problems.push(`${key}: is required`);
-    else if (!date.test(range[key]) || Number.isNaN(Date.parse(range[key]))) problems.push(`${key}: must be a YYYY-MM-DD date`);
+    if (range[key] === undefined) problems.push(`${key}: is required`);
+    else if (typeof range[key] !== 'string' || !real(range[key])) problems.push(`${key}: must be a YYYY-MM-DD date`);
   }
   if (problems.length) return problems;
   if (range.start_date > range.end_date) problems.push('start_date: must not be after end_date');

@@ -117,7 +117,12 @@ try {
       emulator.revokeGrants();
       await handle.signal(pullNowSignal).catch(() => undefined);
       await sleep(3000);
-      await connectThroughOAuth(ingressUrl).catch((error: unknown) => say(`reconnect failed, retried at the end: ${String(error)}`));
+      // The advertiser tries again while Pinterest still answers 429 from an earlier storm.
+      for (let attempt = 1; attempt <= 5; attempt += 1) {
+        const done = await connectThroughOAuth(ingressUrl).then(() => true, (error: unknown) => (say(`  reconnect attempt ${attempt}: ${String(error)}`), false));
+        if (done) break;
+        await sleep(2000);
+      }
     }],
   ];
   const applied: Record<string, number> = {};

@@ -13,6 +13,8 @@ import type { Database } from '../../activities/store/database-schema';
 import { explainConversion } from '../conversion-explainer';
 import { buildOpenApiDocument } from './openapi-document';
 import { reportPageRoutes } from './report-page-routes';
+import { codecRoutes } from './codec-routes';
+import type { PayloadCodec } from '@temporalio/common';
 import { performanceReport, reportRequestSchema, reportToCsv } from '../reports/performance-report';
 import { slowBurnReport, slowBurnRequestSchema, slowBurnToCsv } from '../reports/slow-burn-report';
 import type { TokenCipher } from '../../activities/secrets/token-cipher';
@@ -81,6 +83,9 @@ export function buildIngressServer(deps: {
   logger?: PinoLogger;
   /** The Temporal SDK's Prometheus endpoint, appended to `GET /metrics`. */
   sdkMetricsUrl?: string;
+  /** The payload codec, served at /codec/* for the Temporal CLI and UI; `temporalUiOrigins` may call it from a browser. */
+  codec?: PayloadCodec;
+  temporalUiOrigins?: string[];
 }): FastifyInstance {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
@@ -158,6 +163,7 @@ export function buildIngressServer(deps: {
     },
   });
   void app.register(reportPageRoutes);
+  if (deps.codec) codecRoutes(app, { codec: deps.codec, guard: requireBearer, uiOrigins: deps.temporalUiOrigins ?? [] });
   const openApi = buildOpenApiDocument();
   app.get('/openapi.json', async () => openApi);
 
