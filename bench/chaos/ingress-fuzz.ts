@@ -3,6 +3,7 @@
 // millisecond / future / pre-2000 times, deep nesting, unknown fields). Used by the test suite
 // (few runs) and by `npm run chaos` (10,000+).
 import fc from 'fast-check';
+import { prepareConversions } from '../../client/routy-schemas';
 
 /** What a fuzz run saw. Every accepted conversion's event_id is kept to check nothing is lost. */
 export interface FuzzOutcome {
@@ -137,7 +138,8 @@ export async function fuzzIngress(options: { ingressUrl: string; token: string; 
       if (response.status === 202 && 'body' in request && request.route === '/v1/conversions') {
         const records = (request.body as { conversions: unknown[] }).conversions;
         const refused = new Set((answer.rejected ?? []).map((r) => r.index));
-        const taken = records.flatMap((r, i) => (refused.has(i) ? [] : [(r as { event_id: string }).event_id]));
+        // The event_id as stored: the ingress trims it.
+        const taken = records.flatMap((r, i) => (refused.has(i) ? [] : prepareConversions([r]).accepted.map((a) => a.record.event_id)));
         if (taken.length !== answer.accepted) outcome.failures.push(`accepted ${answer.accepted} but ${taken.length} not refused`);
         outcome.accepted_conversions.push(...taken);
       } else if (response.status === 202) {
