@@ -3,6 +3,7 @@
 // millisecond / future / pre-2000 times, deep nesting, unknown fields). Used by the test suite
 // (few runs) and by `npm run chaos` (10,000+).
 import fc from 'fast-check';
+import secureJson from 'secure-json-parse';
 import { prepareConversions } from '../../client/routy-schemas';
 
 /** What a fuzz run saw. Every accepted conversion's event_id is kept to check nothing is lost. */
@@ -136,7 +137,8 @@ export async function fuzzIngress(options: { ingressUrl: string; token: string; 
         if (typeof r.field !== 'string' || r.field === '') outcome.failures.push(`a rejection without a field: ${JSON.stringify(r)}`);
       }
       if (response.status === 202 && 'body' in request && request.route === '/v1/conversions') {
-        const records = (request.body as { conversions: unknown[] }).conversions;
+        // The records as the server read them: JSON round trip, __proto__ / constructor keys removed.
+        const records = (secureJson.parse(raw, undefined, { protoAction: 'remove', constructorAction: 'remove' }) as { conversions: unknown[] }).conversions;
         const refused = new Set((answer.rejected ?? []).map((r) => r.index));
         // The event_id as stored: the ingress trims it.
         const taken = records.flatMap((r, i) => (refused.has(i) ? [] : prepareConversions([r]).accepted.map((a) => a.record.event_id)));

@@ -179,6 +179,7 @@ try {
     accepted: accepted.size,
     terminal_states: outcome.by_state,
     lost: outcome.lost.length,
+    ...(outcome.lost.length ? { lost_event_ids: outcome.lost.slice(0, 20) } : {}),
     duplicated_event_ids: duplicates.length,
     metrics_equal: metrics.equal,
     metrics_compared_rows: metrics.compared_rows,
@@ -186,7 +187,7 @@ try {
     capi_requests: emulator.capiRequests.length,
     load_retries: load.retries,
     touchpoints_accepted: load.touchpointsAccepted + fuzz.accepted_touchpoints,
-    fuzz: { cases: fuzz.cases, answers: fuzz.answers, rejections: fuzz.rejections, failures: fuzz.failures.length },
+    fuzz: { cases: fuzz.cases, answers: fuzz.answers, rejections: fuzz.rejections, failures: fuzz.failures.length, ...(fuzz.failures.length ? { first_failures: fuzz.failures.slice(0, 5) } : {}) },
     workflow: { connection_status: status.connection_status, pulls: status.counters.pulls, last_error: status.last_error },
     seconds: Math.round((Date.now() - started) / 1000),
   };
@@ -209,7 +210,9 @@ try {
   await temporal.stop().catch(() => undefined);
   await emulator.close().catch(() => undefined);
   await db.destroy().catch(() => undefined);
-  await database.drop().catch(() => undefined);
+  // A failed run keeps its database for a look (its URL is in the log).
+  if (exitCode === 0) await database.drop().catch(() => undefined);
+  else say(`kept the database ${database.url}`);
   if (exitCode === 0) await rm(dir, { recursive: true, force: true });
 }
 process.exit(exitCode);
