@@ -7,7 +7,9 @@ export function text(max: number) {
   return z
     .string({ error: 'must be a string' })
     .max(max, `must be at most ${max} characters`)
-    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters')
+    // PostgreSQL stores UTF-8: an unpaired surrogate would be saved changed (as U+FFFD).
+    .refine((value) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value), 'must be valid Unicode (no unpaired surrogates)');
 }
 
 /** Routy's raw user identifiers, as accepted at the ingress (every field optional). */
