@@ -220,7 +220,8 @@ describe('key rotation', { timeout: 240_000 }, () => {
     await connectThroughOAuth(app.ingressUrl);
     const before = (await app.client.status(ACCOUNT)).counters.pulls;
     await app.client.pullNow(ACCOUNT);
-    await waitFor('a pull after rotation', async () => ((await app.client.status(ACCOUNT)).counters.pulls > before ? true : undefined));
+    // The run the old process left may first wait out an abandoned activity (30 s heartbeat timeout).
+    await waitFor('a pull after rotation', async () => ((await app.client.status(ACCOUNT)).counters.pulls > before ? true : undefined), 180_000);
     const keyIds = new Set<string>();
     const collect = (value: unknown): void => {
       if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
