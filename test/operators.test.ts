@@ -1,8 +1,8 @@
 // What an operator steers and reads: search attributes, the status query, pause / resume /
 // disconnect updates with validation, and Prometheus metrics (ours and the SDK's).
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import getPort from 'get-port';
 import { connectThroughOAuth } from '../worker/app';
 import { adAccountWorkflowId } from '../workflows/messages';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -12,16 +12,8 @@ const ACCOUNT = '549764105221';
 const TOKEN = 'operators-test-token';
 let testApp: TestApp;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
 before(async () => {
-  testApp = await startTestApp({ ROUTY_INGRESS_TOKEN: TOKEN, ROUTY_SDK_METRICS_PORT: String(await freePort()) });
+  testApp = await startTestApp({ ROUTY_INGRESS_TOKEN: TOKEN, ROUTY_SDK_METRICS_PORT: String(await getPort({ host: '127.0.0.1' })) });
   await connectThroughOAuth(testApp.app.ingressUrl);
   await waitFor('the first pull', async () => ((await testApp.app.client.status(ACCOUNT)).counters.pulls >= 1 ? true : undefined));
 });

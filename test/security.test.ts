@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
+import getPort from 'get-port';
 import { sql } from 'kysely';
 import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../activities/secrets/token-cipher';
 import { sha256Hex } from '../client/user-data';
@@ -47,14 +47,6 @@ const capture = new Writable({
   },
 });
 
-/** A port free right now on 127.0.0.1. */
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 let temporalPorts: { TEMPORAL_PORT: string; TEMPORAL_UI_PORT: string };
 
 // The dev server keeps its state in the data folder, so histories outlive a restart with new keys.
@@ -81,7 +73,7 @@ function haystackOf(value: unknown, out: string[] = []): string[] {
 before(async () => {
   database = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-security-'));
-  temporalPorts = { TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) };
+  temporalPorts = { TEMPORAL_PORT: String(await getPort({ host: '127.0.0.1' })), TEMPORAL_UI_PORT: String(await getPort({ host: '127.0.0.1' })) };
   app = await start(k1);
   assert.deepEqual(await connectThroughOAuth(app.ingressUrl), [ACCOUNT]);
   await waitFor('the first pull', async () => ((await app.client.status(ACCOUNT)).counters.pulls >= 1 ? true : undefined));

@@ -3,11 +3,11 @@
 // posted twice, and the stored metrics equal a fault-free pull. Prints and writes
 // bench/results/chaos.json.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
+import getPort from 'get-port';
 import { generateEncryptionKeyEntry, parseEncryptionKeys } from '../../activities/secrets/token-cipher';
 import { openDatabase } from '../../activities/store/database';
 import { EMULATOR_APP, PinterestEmulator } from '../../emulator/pinterest-emulator';
@@ -33,13 +33,6 @@ const options = new Command()
 
 const say = (line: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 const TOKEN = 'chaos-ingress-token';
@@ -49,10 +42,10 @@ const database = await createTestDatabase();
 const db = await openDatabase({ kind: 'postgres', url: database.url });
 const emulator = new PinterestEmulator();
 const origin = await emulator.listen(0);
-const temporal = new TemporalServer(path.join(dir, 'temporal.sqlite'), await freePort());
+const temporal = new TemporalServer(path.join(dir, 'temporal.sqlite'), await getPort({ host: '127.0.0.1' }));
 const postgres = new PostgresCluster();
 const keys = generateEncryptionKeyEntry('chaos1');
-const ingressPort = await freePort();
+const ingressPort = await getPort({ host: '127.0.0.1' });
 const ingressUrl = `http://127.0.0.1:${ingressPort}`;
 const worker = new WorkerProcess(
   {
