@@ -57,7 +57,20 @@ program
     console.log(options.json ? JSON.stringify(body.conversions, null, 2) : body.conversions.map(formatExplanation).join('\n\n'));
   });
 
-/** GET from the running service with ROUTY_INGRESS_TOKEN; exits 2 when unreachable, 1 on an error answer (printed). */
+/** The service's query field behind each report flag, so a refusal names the flag that was typed. */
+const reportFlagOfField: Record<string, string> = {
+  level: '--level',
+  window: '--window',
+  compare: '--compare',
+  start_date: '--from',
+  end_date: '--to',
+  ad_account_id: '--ad-account',
+};
+
+/**
+ * GET from the running service with ROUTY_INGRESS_TOKEN. Exits 2 when it is unreachable, and 1 on
+ * an error answer, printed with each refused query field named by its flag (`start_date` as `--from`).
+ */
 async function getFromService(url: string, route: string, query: URLSearchParams): Promise<Response> {
   const token = process.env.ROUTY_INGRESS_TOKEN;
   const response = await fetch(`${url.replace(/\/$/, '')}${route}?${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((error: unknown) => {
@@ -65,57 +78,100 @@ async function getFromService(url: string, route: string, query: URLSearchParams
     process.exit(2);
   });
   if (!response.ok) {
-    console.error(await response.text());
+    const text = await response.text();
+    const refusal = (() => {
+      try {
+        return JSON.parse(text) as { error?: string; issues?: Array<{ field: string; message: string }> };
+      } catch {
+        return undefined;
+      }
+    })();
+    if (refusal?.issues?.length) {
+      for (const issue of refusal.issues) console.error(`${reportFlagOfField[issue.field] ?? issue.field}: ${issue.message}`);
+    } else {
+      console.error(refusal?.error ?? text);
+    }
     process.exit(1);
   }
   return response;
 }
 
-program
-  .command('report')
-  .description('Cost per conversion by campaign, ad group or pin, under a window and side by side with another (asks the running service).')
-  .option('--level <level>', 'campaign, ad_group or pin', 'campaign')
-  .option('--window <days>', '1, 7, 14, 30, 60 or account', '30')
-  .option('--compare <days>', 'a second window shown beside the first (1, 7, 14, 30 or 60)')
-  .option('--from <date>', 'first day (YYYY-MM-DD)', defaultFrom)
-  .option('--to <date>', 'last day (YYYY-MM-DD)', defaultTo)
-  .option('--ad-account <id>', 'one ad account (default: all connected)')
-  .addOption(new Option('--json', 'print JSON').conflicts('csv'))
-  .option('--csv', 'print CSV')
-  .option('--url <url>', 'the running service', serviceUrl)
-  .action(async (options: { level: string; window: string; compare?: string; from: string; to: string; adAccount?: string; json?: boolean; csv?: boolean; url: string }) => {
-    const query = new URLSearchParams({ level: options.level, window: options.window, start_date: options.from, end_date: options.to });
-    if (options.compare) query.set('compare', options.compare);
-    if (options.adAccount) query.set('ad_account_id', options.adAccount);
-    if (options.csv) query.set('format', 'csv');
-    const response = await getFromService(options.url, '/v1/reports/performance', query);
-    if (options.csv) return void process.stdout.write(await response.text());
-    const body = (await response.json()) as { rows: ReportRow[] };
-    if (options.json) return void console.log(JSON.stringify(body));
-    console.log(formatReportTable(body.rows));
-  });
+/** The flags both report commands take (see reportCommand). */
+interface ReportFlags {
+  level: string;
+  window: string;
+  compare?: string;
+  from: string;
+  to: string;
+  adAccount?: string;
+  json?: boolean;
+  csv?: boolean;
+  url: string;
+}
 
-program
-  .command('slow-burn')
-  .description('For each campaign or pin, the cumulative share of attributed conversions by days from the click or save, and the share after day 7.')
-  .option('--level <level>', 'campaign or pin', 'campaign')
-  .option('--window <days>', 'the curve\'s length: 1, 7, 14, 30 or 60', '30')
-  .option('--from <date>', 'first conversion day (YYYY-MM-DD)', defaultFrom)
-  .option('--to <date>', 'last conversion day (YYYY-MM-DD)', defaultTo)
-  .option('--ad-account <id>', 'one ad account (default: all connected)')
-  .addOption(new Option('--json', 'print JSON').conflicts('csv'))
-  .option('--csv', 'print CSV')
-  .option('--url <url>', 'the running service', serviceUrl)
-  .action(async (options: { level: string; window: string; from: string; to: string; adAccount?: string; json?: boolean; csv?: boolean; url: string }) => {
-    const query = new URLSearchParams({ level: options.level, window: options.window, start_date: options.from, end_date: options.to });
-    if (options.adAccount) query.set('ad_account_id', options.adAccount);
-    if (options.csv) query.set('format', 'csv');
-    const response = await getFromService(options.url, '/v1/reports/slow-burn', query);
-    if (options.csv) return void process.stdout.write(await response.text());
-    const body = (await response.json()) as { rows: SlowBurnRow[] };
-    if (options.json) return void console.log(JSON.stringify(body));
-    console.log(formatSlowBurnTable(body.rows));
-  });
+/**
+ * A command that asks the running service for a report at `route` and prints it as a table, JSON
+ * (`--json`, the service's `{ request, rows }`) or CSV (`--csv`). Dates are account-timezone days.
+ */
+function reportCommand<Row>(spec: {
+  name: string;
+  description: string;
+  levels: string;
+  windows: string;
+  /** Whether `--compare` (a second window beside the first) is offered. */
+  compare: boolean;
+  /** What `--from`/`--to` bound: "day" or "conversion day". */
+  day: string;
+  route: string;
+  table: (rows: Row[]) => string;
+}): void {
+  const command = program
+    .command(spec.name)
+    .description(spec.description)
+    .option('--level <level>', spec.levels, 'campaign')
+    .option('--window <days>', spec.windows, '30');
+  if (spec.compare) command.option('--compare <days>', 'a second window shown beside the first (1, 7, 14, 30 or 60)');
+  command
+    .option('--from <date>', `first ${spec.day} (YYYY-MM-DD)`, defaultFrom)
+    .option('--to <date>', `last ${spec.day} (YYYY-MM-DD)`, defaultTo)
+    .option('--ad-account <id>', 'one ad account (default: all connected)')
+    .addOption(new Option('--json', 'print JSON').conflicts('csv'))
+    .option('--csv', 'print CSV')
+    .option('--url <url>', 'the running service', serviceUrl)
+    .action(async (options: ReportFlags) => {
+      const query = new URLSearchParams({ level: options.level, window: options.window, start_date: options.from, end_date: options.to });
+      if (options.compare) query.set('compare', options.compare);
+      if (options.adAccount) query.set('ad_account_id', options.adAccount);
+      if (options.csv) query.set('format', 'csv');
+      const response = await getFromService(options.url, spec.route, query);
+      if (options.csv) return void process.stdout.write(await response.text());
+      const body = (await response.json()) as { rows: Row[] };
+      if (options.json) return void console.log(JSON.stringify(body));
+      console.log(spec.table(body.rows));
+    });
+}
+
+reportCommand<ReportRow>({
+  name: 'report',
+  description: 'Cost per conversion by campaign, ad group or pin, under a window and side by side with another (asks the running service).',
+  levels: 'campaign, ad_group or pin',
+  windows: '1, 7, 14, 30, 60 or account',
+  compare: true,
+  day: 'day',
+  route: '/v1/reports/performance',
+  table: formatReportTable,
+});
+
+reportCommand<SlowBurnRow>({
+  name: 'slow-burn',
+  description: 'For each campaign or pin, the cumulative share of attributed conversions by days from the click or save, and the share after day 7.',
+  levels: 'campaign or pin',
+  windows: "the curve's length: 1, 7, 14, 30 or 60",
+  compare: false,
+  day: 'conversion day',
+  route: '/v1/reports/slow-burn',
+  table: formatSlowBurnTable,
+});
 
 program
   .command('rotate-keys')

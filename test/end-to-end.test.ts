@@ -400,6 +400,16 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     });
     assert.match(stdout, /campaign\s+name\s+conversions\s+by day 1\s+by day 7\s+by day 14\s+by day 30\s+after day 7/);
     assert.match(stdout, /626736533501\s+Spring Patio Refresh\s+2\s+0%\s+0%\s+0%\s+100%\s+100%\s+▁{21}█{10}/);
+    // The service refuses `start_date`; the CLI names the flag that was typed.
+    const refused = await promisify(execFile)('node', ['bin/routy-pinterest.js', 'slow-burn', '--from', '2026-13-01', '--url', app.ingressUrl], {
+      env: { ...process.env, ROUTY_INGRESS_TOKEN: app.ingressToken },
+    }).then(
+      () => assert.fail('a month 13 was accepted'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^--from: /m);
+    assert.doesNotMatch(refused.stderr, /start_date/);
   });
 
   it('fills the channel-agnostic view another channel could fill too', async () => {
