@@ -320,15 +320,19 @@ export function createActivities(deps: ActivityDeps) {
       await saveAttributionSettings(deps.db, input.ad_account_id, input.settings);
     },
 
-    /** Stores touchpoints and attributes the pending conversions they now qualify for. */
+    /**
+     * Stores touchpoints and attributes the pending conversions they now qualify for.
+     * @returns counts; `pending_total` (all of the account's pending) only when a match changed it.
+     */
     async recordTouchpoints(input: {
       ad_account_id: string;
       touchpoints: TouchpointRecord[];
       settings: AttributionSettings;
-    }): Promise<{ inserted: number; matched: number; pending_total: number }> {
+    }): Promise<{ inserted: number; matched: number; pending_total?: number }> {
       const inserted = await refuseInvalidData(() => insertTouchpoints(deps.db, input.touchpoints));
       const candidates = await pendingConversionsTouchedBy(deps.db, input.ad_account_id, input.touchpoints);
       const matched = await attributeConversions(deps.db, input.ad_account_id, candidates, input.settings);
+      if (matched.length === 0) return { inserted, matched: 0 };
       return { inserted, matched: matched.length, pending_total: await countAllPending(deps.db, input.ad_account_id) };
     },
 
@@ -336,20 +340,21 @@ export function createActivities(deps: ActivityDeps) {
      * Stores conversions (a known `event_id` is skipped) and attributes every one of the batch
      * still pending, so a retry after a crash between insert and attribution loses no match.
      * @returns counts, with `pending` the batch's conversions still waiting for a touchpoint and
-     * `pending_total` all of the account's.
+     * `pending_total` all of the account's (left out when the batch changed nothing: all known, none matched).
      */
     async recordConversions(input: {
       ad_account_id: string;
       conversions: ConversionRecord[];
       settings: AttributionSettings;
       hold_seconds: number;
-    }): Promise<{ inserted: number; duplicates: number; matched: number; pending: number; pending_total: number }> {
+    }): Promise<{ inserted: number; duplicates: number; matched: number; pending: number; pending_total?: number }> {
       const fresh = await refuseInvalidData(() => insertConversions(deps.db, input.conversions, input.hold_seconds, now()));
       const eventIds = input.conversions.map((c) => c.event_id);
       const matched = await attributeConversions(deps.db, input.ad_account_id, eventIds, input.settings);
       const pending = await countPending(deps.db, input.ad_account_id, eventIds);
-      const pendingTotal = await countAllPending(deps.db, input.ad_account_id);
-      return { inserted: fresh.length, duplicates: input.conversions.length - fresh.length, matched: matched.length, pending, pending_total: pendingTotal };
+      const counts = { inserted: fresh.length, duplicates: input.conversions.length - fresh.length, matched: matched.length, pending };
+      if (fresh.length === 0 && matched.length === 0) return counts;
+      return { ...counts, pending_total: await countAllPending(deps.db, input.ad_account_id) };
     },
 
     /**
