@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -128,6 +129,33 @@ describe('report page', { skip, timeout: 180_000 }, () => {
     const chart = await fetch(`${testApp.app.ingressUrl}/reports/vendor/chart.umd.min.js`);
     assert.equal(chart.status, 200);
     assert.match(await chart.text(), /Chart\.js v4/);
-    assert.equal((await fetch(`${testApp.app.ingressUrl}/reports/assets/../../package.json`)).status, 404);
+  });
+
+  it('serves nothing outside the page folder, however the path is spelled', async () => {
+    // Sent as typed (fetch would normalise them): each tries to reach client/http/ingress-server.ts.
+    const raw = (requestPath: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get(`${testApp.app.ingressUrl}${requestPath}`, (response) => {
+            let body = '';
+            response.on('data', (chunk) => (body += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          })
+          .on('error', reject);
+      });
+    assert.equal((await raw('/reports/assets/report-page.css')).status, 200, 'the folder itself is served');
+    for (const attempt of [
+      '/reports/assets/../ingress-server.ts',
+      '/reports/assets/%2e%2e/ingress-server.ts',
+      '/reports/assets/..%2fingress-server.ts',
+      '/reports/assets/%2e%2e%2fingress-server.ts',
+      '/reports/assets//../ingress-server.ts',
+      '/reports/assets/.%2e/ingress-server.ts',
+      '/reports/assets/..%5cingress-server.ts',
+    ]) {
+      const { status, body } = await raw(attempt);
+      assert.ok(status >= 400, `${attempt} answered ${status}`);
+      assert.doesNotMatch(body, /buildIngressServer/, attempt);
+    }
   });
 });
