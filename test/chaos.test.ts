@@ -35,6 +35,9 @@ describe('chaos', { timeout: 900_000 }, () => {
     assert.equal(result.metrics_equal, true);
     assert.equal(result.fuzz.failures, 0);
     assert.equal(result.faults_applied.worker_kills, 2);
+    // Each kill landed while Pinterest was answering: one pull, one Conversions API request.
+    assert.equal(result.faults_applied.kills_mid_pull_request, 1);
+    assert.equal(result.faults_applied.kills_mid_send_request, 1);
     const stored = Object.values(result.terminal_states).reduce((a, b) => a + b, 0);
     assert.ok(stored >= result.accepted, 'every accepted conversion has a state');
   });

@@ -96,7 +96,8 @@ try {
     ['kill the worker mid-pull', async () => {
       emulator.inject({ kind: 'slow', delay_ms: 4000 }, { pathContains: '/analytics', times: 6 });
       await handle.signal(pullNowSignal).catch(() => undefined);
-      midCall.pull += (await inFlight('/analytics', 20_000)) ? 1 : 0;
+      // The workflow may first wait out an activity a previous kill abandoned (30 s heartbeat timeout).
+      midCall.pull += (await inFlight('/analytics', 90_000)) ? 1 : 0;
       await worker.kill();
       await worker.start();
     }],
