@@ -46,6 +46,8 @@ interface QueuedFault {
   remaining: number;
   /** Only requests whose path contains this string (default: every /v5 API path but OAuth). */
   pathContains?: string;
+  /** Epoch milliseconds after which the fault no longer applies, even with `remaining` left. */
+  endsAt?: number;
 }
 
 /** Async report job as the emulator keeps it. */
@@ -124,7 +126,7 @@ export class PinterestEmulator {
       const key = `${request.method} ${route.slice(3).replace(/:([a-z_]+)/g, '{$1}')}`;
       this.requestCounts.set(key, (this.requestCounts.get(key) ?? 0) + 1);
       const queued = this.faults.find((f) =>
-        f.remaining > 0 && (f.pathContains ? request.url.includes(f.pathContains) : route !== '/v5/oauth/token'),
+        f.remaining > 0 && (f.endsAt === undefined || Date.now() < f.endsAt) && (f.pathContains ? request.url.includes(f.pathContains) : route !== '/v5/oauth/token'),
       );
       if (!queued) return;
       queued.remaining -= 1;
@@ -180,9 +182,17 @@ export class PinterestEmulator {
     await this.server.close();
   }
 
-  /** Answers the next `times` matching API requests with `fault` instead of the real response. */
-  inject(fault: Fault, options: { times?: number; pathContains?: string } = {}): void {
-    this.faults.push({ fault, remaining: options.times ?? 1, pathContains: options.pathContains });
+  /**
+   * Answers the next `times` matching API requests with `fault` instead of the real response;
+   * with `forMs`, only those that arrive within that many milliseconds (a storm that passes).
+   */
+  inject(fault: Fault, options: { times?: number; pathContains?: string; forMs?: number } = {}): void {
+    this.faults.push({
+      fault,
+      remaining: options.times ?? 1,
+      pathContains: options.pathContains,
+      ...(options.forMs === undefined ? {} : { endsAt: Date.now() + options.forMs }),
+    });
   }
 
   /** Requests received and not yet answered whose URL contains `pathContains` (chaos runs kill the client then). */

@@ -101,9 +101,10 @@ try {
       await worker.kill();
       await worker.start();
     }],
-    ['429 storm', async () => emulator.inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 2 }, { times: 25 })],
+    // Storms pass after 15 s, as real ones do, rather than waiting for 25 requests to use them up.
+    ['429 storm', async () => emulator.inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 2 }, { times: 25, forMs: 15_000 })],
     ['restart the Temporal dev server', async () => temporal.restart(1000)],
-    ['5xx storm', async () => emulator.inject({ kind: 'server_error' }, { times: 15 })],
+    ['5xx storm', async () => emulator.inject({ kind: 'server_error' }, { times: 15, forMs: 15_000 })],
     ['restart PostgreSQL', async () => postgres.restart()],
     ['timeouts', async () => emulator.inject({ kind: 'slow', delay_ms: 7000 }, { times: 3 })],
     ['expired access tokens', async () => emulator.expireAccessTokens()],
@@ -111,10 +112,11 @@ try {
       emulator.revokeGrants();
       await handle.signal(pullNowSignal).catch(() => undefined);
       await sleep(3000);
-      // The advertiser tries again while Pinterest still answers 429 from an earlier storm.
-      for (let attempt = 1; attempt <= 5; attempt += 1) {
+      // The advertiser tries again until it works (Pinterest may still answer 429 or 503 for a while).
+      for (let attempt = 1; ; attempt += 1) {
         const done = await connectThroughOAuth(ingressUrl).then(() => true, (error: unknown) => (say(`  reconnect attempt ${attempt}: ${String(error)}`), false));
         if (done) break;
+        if (attempt === 30) throw new Error('the advertiser could not reconnect in 30 attempts');
         await sleep(2000);
       }
     }],
