@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { z } from 'zod';
 import { parseEncryptionKeys, TokenCipher } from '../activities/secrets/token-cipher';
 import { reencryptSecrets } from '../activities/store/connections-store';
 import { openDatabase } from '../activities/store/database';
@@ -67,6 +68,12 @@ const reportFlagOfField: Record<string, string> = {
   ad_account_id: '--ad-account',
 };
 
+/** The service's 4xx body: `{ error, issues: [{ field, message }] }` (client/http/ingress-server.ts). */
+const refusalSchema = z.object({
+  error: z.string().optional(),
+  issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
 /**
  * GET from the running service with ROUTY_INGRESS_TOKEN. Exits 2 when it is unreachable, and 1 on
  * an error answer, printed with each refused query field named by its flag (`start_date` as `--from`).
@@ -81,7 +88,7 @@ async function getFromService(url: string, route: string, query: URLSearchParams
     const text = await response.text();
     const refusal = (() => {
       try {
-        return JSON.parse(text) as { error?: string; issues?: Array<{ field: string; message: string }> };
+        return refusalSchema.safeParse(JSON.parse(text)).data;
       } catch {
         return undefined;
       }
