@@ -39,7 +39,9 @@ export type Fault =
   /** HTTP 200 with a body that is not Pinterest's (a proxy's page): the outcome cannot be read. */
   | { kind: 'garbled' }
   /** The request is handled (and recorded), then the answer is held back: a slow or lost response. */
-  | { kind: 'slow'; delay_ms: number };
+  | { kind: 'slow'; delay_ms: number }
+  /** The connection is closed without an answer, before the request is handled. */
+  | { kind: 'reset' };
 
 interface QueuedFault {
   fault: Fault;
@@ -133,6 +135,11 @@ export class PinterestEmulator {
       const fault = queued.fault;
       if (fault.kind === 'slow') {
         (request as { slowBy?: number }).slowBy = fault.delay_ms;
+        return;
+      }
+      if (fault.kind === 'reset') {
+        reply.hijack();
+        request.raw.socket.destroy();
         return;
       }
       if (fault.kind === 'server_error') return error(reply, 503, 503, 'Service Unavailable. Please try again later.');

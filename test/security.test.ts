@@ -188,6 +188,26 @@ describe('OAuth state', { timeout: 60_000 }, () => {
     // The untouched callback still works: the refusals did not spend its code.
     assert.equal((await fetch(url)).status, 200);
   });
+
+  it('answers 502, 503 or 504 with what to do when Pinterest fails during the callback, and a new attempt connects', async () => {
+    const emulator = app.emulator!.instance;
+    // `/v5/ad_accounts?` is the account listing only (the pulls' paths go on after the id).
+    const listing = { pathContains: '/v5/ad_accounts?', times: 1 };
+    emulator.inject({ kind: 'server_error' }, listing);
+    const down = await refusal(await callbackUrl());
+    assert.equal(down.status, 502);
+    assert.match(down.body.error ?? '', /HTTP 503.*start the connection again at \/v1\/oauth\/start/);
+    emulator.inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 7 }, listing);
+    const limited = await fetch(await callbackUrl());
+    assert.equal(limited.status, 503);
+    assert.equal(limited.headers.get('retry-after'), '7');
+    assert.match(((await limited.json()) as { error: string }).error, /rate limit/);
+    emulator.inject({ kind: 'reset' }, listing);
+    const gone = await refusal(await callbackUrl());
+    assert.equal(gone.status, 504);
+    assert.match(gone.body.error ?? '', /Pinterest did not answer.*start the connection again/);
+    assert.deepEqual(await connectThroughOAuth(app.ingressUrl), [ACCOUNT]);
+  });
 });
 
 describe('key rotation', { timeout: 240_000 }, () => {

@@ -28,6 +28,10 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 /** Largest request body, in bytes. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** fetch gave up: a timeout (AbortSignal.timeout), an abort, or no connection at all. */
+const isNetworkFailure = (error: unknown): boolean =>
+  error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError' || (error instanceof TypeError && error.message === 'fetch failed'));
+
 /** `format` of the report routes: JSON unless `csv` is asked for. */
 const reportFormat = z.enum(['json', 'csv']).default('json');
 const digits = z.string().regex(/^\d{1,19}$/, 'must be a string of digits');
@@ -279,7 +283,15 @@ export function buildIngressServer(deps: {
       return { connected_ad_account_ids: connected };
     } catch (error) {
       if (error instanceof OAuthError) return reply.code(400).send({ error: error.message });
-      if (error instanceof PinterestApiError && error.status < 500) return reply.code(400).send({ error: error.message });
+      // Pinterest busy or down is not our fault nor the advertiser's: say so and how to go on.
+      const again = 'start the connection again at /v1/oauth/start';
+      if (error instanceof PinterestApiError && error.rateLimited) {
+        if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(error.retryAfterSeconds)));
+        return reply.code(503).send({ error: `Pinterest is rate limiting us (${error.message}); ${again} in a minute` });
+      }
+      if (error instanceof PinterestApiError && error.status >= 500) return reply.code(502).send({ error: `${error.message}; ${again}` });
+      if (error instanceof PinterestApiError) return reply.code(400).send({ error: error.message });
+      if (isNetworkFailure(error)) return reply.code(504).send({ error: `Pinterest did not answer (${(error as Error).message}); ${again}` });
       throw error;
     }
   });
