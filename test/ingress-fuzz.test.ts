@@ -37,4 +37,28 @@ describe('ingress fuzzing', { timeout: 600_000 }, () => {
       return stored === accepted.length ? true : undefined;
     }, 120_000);
   });
+
+  it('refuses a body that is not UTF-8, naming the body, rather than storing its bytes changed', async () => {
+    const good = Buffer.from(JSON.stringify({ conversions: [{ event_id: 'utf8-X', event_name: 'checkout', event_time: new Date().toISOString(), ad_account_id: ACCOUNT }] }));
+    const cases: Array<[string, Buffer]> = [
+      ['0xff 0xfe', Buffer.from([0xff, 0xfe])],
+      ['a lone continuation byte', Buffer.from([0x80])],
+      ['an overlong "/"', Buffer.from([0xc0, 0xaf])],
+      ['an encoded surrogate', Buffer.from([0xed, 0xa0, 0x80])],
+      ['a cut sequence', Buffer.from([0xe2, 0x82])],
+    ];
+    for (const [name, bytes] of cases) {
+      const at = good.indexOf('X');
+      const body = Buffer.concat([good.subarray(0, at), bytes, good.subarray(at + 1)]);
+      const response = await fetch(`${testApp.app.ingressUrl}/v1/conversions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body,
+      });
+      assert.equal(response.status, 400, name);
+      assert.deepEqual(((await response.json()) as { issues: unknown }).issues, [{ field: '(body)', message: 'is not valid UTF-8' }], name);
+    }
+    const stored = await testApp.app.db.selectFrom('conversions').select('event_id').where('event_id', 'like', 'utf8-%').execute();
+    assert.deepEqual(stored, []);
+  });
 });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
@@ -7,7 +8,7 @@ import { z } from 'zod';
 import { PinterestApiError } from '../../activities/pinterest/http';
 import { OAuthError, type OAuthFlow } from '../oauth-flow';
 import type { BatchResult, RoutyPinterestClient } from '../routy-client';
-import { fieldIssues, type RecordRejection } from '../routy-schemas';
+import { fieldIssues, pinterestIdSchema, type RecordRejection } from '../routy-schemas';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../activities/store/database-schema';
 import { explainConversion } from '../conversion-explainer';
@@ -34,14 +35,13 @@ const isNetworkFailure = (error: unknown): boolean =>
 
 /** `format` of the report routes: JSON unless `csv` is asked for. */
 const reportFormat = z.enum(['json', 'csv']).default('json');
-const digits = z.string().regex(/^\d{1,19}$/, 'must be a string of digits');
 const callbackQuery = z.object({ code: z.string().min(1).optional(), state: z.string().min(1), error: z.string().optional() });
 const windowDays = z.coerce
   .number()
   .refine((days) => (WINDOW_DAYS as readonly number[]).includes(days), `must be one of ${WINDOW_DAYS.join(', ')}`);
 const startQuery = z
   .object({
-    ad_account_id: z.union([digits, z.array(digits)]).optional(),
+    ad_account_id: z.union([pinterestIdSchema, z.array(pinterestIdSchema)]).optional(),
     click_window_days: windowDays.optional(),
     engagement_window_days: windowDays.optional(),
     view_window_days: windowDays.optional(),
@@ -95,6 +95,8 @@ export function buildIngressServer(deps: {
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     // Fastify's own request lines carry the URL with its query (OAuth codes): ours below do not.
     logController: new LogController({ disableRequestLogging: true }),
+    // A URL that does not decode (`%ff`) is answered in our error shape, not Fastify's.
+    frameworkErrors: (error, _request, reply) => void (reply as FastifyReply).code(400).send({ error: error.message }),
     bodyLimit: MAX_BODY_BYTES,
     // Keys named __proto__ / constructor are dropped rather than refusing the whole body.
     onProtoPoisoning: 'remove',
@@ -125,21 +127,28 @@ export function buildIngressServer(deps: {
   };
 
   // Keep the raw body for signatures; parse it with Fastify's own (prototype-safe) JSON parser.
+  // Bytes that are not UTF-8 are refused: decoded, they would turn into U+FFFD and two different
+  // event_ids could become one.
   const parseJson = app.getDefaultJsonParser('remove', 'remove');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    (request as { rawBody?: string }).rawBody = body as string;
-    parseJson(request, body as string, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    if (!isUtf8(bytes)) return done(Object.assign(new Error('is not valid UTF-8'), { statusCode: 400, bodyError: true }), undefined);
+    const text = bytes.toString('utf8');
+    (request as { rawBody?: string }).rawBody = text;
+    parseJson(request, text, done);
   });
 
-  app.setErrorHandler((error: { statusCode?: number; message: string; stack?: string }, request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; code?: string; name?: string; bodyError?: boolean; message: string; stack?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) {
       // The operator sees what broke; the caller gets no internals.
       request.log.error({ error: error.message, stack: error.stack, route: request.routeOptions.url }, 'unhandled error');
       return reply.code(500).send({ error: 'internal error' });
     }
-    // The framework's own refusals (bad JSON 400, 413, 415) name the body as the field at fault.
-    return reply.code(status).send({ error: error.message, issues: [{ field: '(body)', message: error.message }] });
+    // Refusals of the body itself (broken JSON or UTF-8, 413, 415) name the body as the field at fault.
+    const aboutBody = error.bodyError === true || error.name === 'SyntaxError' || (error.code ?? '').startsWith('FST_ERR_CTP_');
+    if (aboutBody) return reply.code(status).send({ error: error.message, issues: [{ field: '(body)', message: error.message }] });
+    return reply.code(status).send({ error: error.message });
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
