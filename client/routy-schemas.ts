@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { hashedUserDataSchema, hashUser, rawUserSchema, text, type HashedUserData, type RawUser } from './user-data';
 
 /** Pinterest ids are digit strings; 18-digit pin ids do not fit a JavaScript number. */
-export const pinterestIdSchema = z.string().regex(/^\d{1,19}$/, 'must be a string of digits');
+export const pinterestIdSchema = z.string().regex(/^\d{1,19}$/, 'must be 1 to 19 digits');
 
 /** Conversions API `event_name` values (ConversionEvents.data[].event_name). */
 export const EVENT_NAMES = [

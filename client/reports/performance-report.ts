@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { reportDate, reportWindow, reportWindowOrAccount } from './report-params';
+import { reportAdAccountId, reportDate, reportWindow, reportWindowOrAccount, startNotAfterEnd } from './report-params';
 import type { Selectable } from 'kysely';
 import type { AdAccountsTable, Database } from '../../activities/store/database-schema';
 import { CUMULATIVE_COLUMNS } from '../../activities/store/metrics-store';
@@ -11,8 +11,8 @@ export const REPORT_LEVELS = ['campaign', 'ad_group', 'pin'] as const;
 
 /** A report request, validated at every way in (HTTP, CLI). Dates are `YYYY-MM-DD`. */
 export const reportRequestSchema = z
-  .object({
-    ad_account_id: z.string().regex(/^\d{1,19}$/, 'must be a string of digits').optional(),
+  .strictObject({
+    ad_account_id: reportAdAccountId.optional(),
     level: z.enum(REPORT_LEVELS).default('campaign'),
     start_date: reportDate,
     end_date: reportDate,
@@ -21,7 +21,7 @@ export const reportRequestSchema = z
     /** A second window shown side by side. */
     compare: reportWindow.optional(),
   })
-  .refine((r) => r.start_date <= r.end_date, { path: ['start_date'], message: 'must not be after end_date' });
+  .refine(...startNotAfterEnd);
 
 export type ReportRequest = z.infer<typeof reportRequestSchema>;
 

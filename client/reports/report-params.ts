@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pinterestIdSchema } from '../routy-schemas';
 
 /** Windows a report can count conversions under, in days. */
 export const REPORT_WINDOWS = [1, 7, 14, 30, 60] as const;
@@ -6,7 +7,11 @@ export const REPORT_WINDOWS = [1, 7, 14, 30, 60] as const;
 /** A report date: `YYYY-MM-DD` from 2000-01-01 to 2100-12-31 (no ad data exists outside). */
 export const reportDate = z.iso
   .date()
-  .refine((date) => date >= '2000-01-01' && date <= '2100-12-31', 'must be between 2000-01-01 and 2100-12-31');
+  // Only for a valid date: a broken one gets one message, not two.
+  .refine((date) => date >= '2000-01-01' && date <= '2100-12-31', {
+    message: 'must be between 2000-01-01 and 2100-12-31',
+    when: (payload) => payload.issues.length === 0,
+  });
 
 const windowText = `must be one of ${REPORT_WINDOWS.join(', ')}`;
 
@@ -24,3 +29,23 @@ export const reportWindow = z
 
 /** A window in days, or `account` for the ad account's click window. */
 export const reportWindowOrAccount = z.union([z.literal('account'), reportWindow], { error: `${windowText} or account` });
+
+/** An ad account id in a report query: Pinterest's ids are 1 to 19 digits. */
+export const reportAdAccountId = pinterestIdSchema;
+
+/**
+ * `.refine(...startNotAfterEnd)` for a query with `start_date` and `end_date`: checked only when
+ * both dates are valid, so a broken date is not also reported as out of order.
+ */
+export const startNotAfterEnd: [
+  check: (r: { start_date: string; end_date: string }) => boolean,
+  options: { path: PropertyKey[]; message: string; when: (payload: { issues: ReadonlyArray<{ path?: PropertyKey[] }> }) => boolean },
+] = [
+  (r) => r.start_date <= r.end_date,
+  {
+    path: ['start_date'],
+    message: 'must not be after end_date',
+    when: (payload) =>
+      !payload.issues.some((issue) => issue.path?.[0] === 'start_date' || issue.path?.[0] === 'end_date'),
+  },
+];

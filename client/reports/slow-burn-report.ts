@@ -1,20 +1,20 @@
 import { sql, type Kysely } from 'kysely';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { reportDate, reportWindow } from './report-params';
+import { reportAdAccountId, reportDate, reportWindow, startNotAfterEnd } from './report-params';
 import { safeText } from './performance-report';
 import type { Database } from '../../activities/store/database-schema';
 
 /** A slow-burn request: level (`campaign` or `pin`), conversion dates, and the window in days (the curve's length). */
 export const slowBurnRequestSchema = z
-  .object({
-    ad_account_id: z.string().regex(/^\d{1,19}$/, 'must be a string of digits').optional(),
+  .strictObject({
+    ad_account_id: reportAdAccountId.optional(),
     level: z.enum(['campaign', 'pin']).default('campaign'),
     start_date: reportDate,
     end_date: reportDate,
     window: reportWindow.default(30),
   })
-  .refine((r) => r.start_date <= r.end_date, { path: ['start_date'], message: 'must not be after end_date' });
+  .refine(...startNotAfterEnd);
 
 export type SlowBurnRequest = z.infer<typeof slowBurnRequestSchema>;
 
