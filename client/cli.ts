@@ -41,20 +41,10 @@ program
   .option('--json', 'print the explanation as JSON')
   .option('--url <url>', 'the running service', serviceUrl)
   .action(async (eventId: string, options: { json?: boolean; url: string }) => {
-    const token = process.env.ROUTY_INGRESS_TOKEN;
-    const response = await fetch(`${options.url.replace(/\/$/, '')}/v1/conversions/${encodeURIComponent(eventId)}`, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-    }).catch((error: unknown) => {
-      console.error(`cannot reach ${options.url} (is the service running? set --url or ROUTY_URL): ${String(error)}`);
-      process.exit(2);
-    });
-    const body = (await response.json()) as { conversions?: Array<ConversionExplanation | RejectedExplanation>; error?: string };
-    if (!response.ok || !body.conversions) {
-      const message = body.error ?? `HTTP ${response.status}`;
-      if (options.json) console.log(JSON.stringify({ error: message }));
-      else console.error(message);
-      process.exit(1);
-    }
+    const body = (await askService(options.url, `/v1/conversions/${encodeURIComponent(eventId)}`, new URLSearchParams(), {
+      expect: 'json',
+      errorsAsJson: options.json,
+    })) as { conversions: Array<ConversionExplanation | RejectedExplanation> };
     console.log(options.json ? JSON.stringify(body.conversions, null, 2) : body.conversions.map(formatExplanation).join('\n\n'));
   });
 
@@ -75,32 +65,46 @@ const refusalSchema = z.object({
 });
 
 /**
- * GET from the running service with ROUTY_INGRESS_TOKEN. Exits 2 when it is unreachable, and 1 on
- * an error answer, printed with each refused query field named by its flag (`start_date` as `--from`).
+ * GET `route` from the running service with ROUTY_INGRESS_TOKEN and return its body: parsed JSON,
+ * or the CSV text with `expect: 'csv'`. Exits 2 when the service cannot be reached. Exits 1 on an
+ * error answer, printed with each refused query field named by its flag (`start_date` as
+ * `--from`), or on an answer of another type (a `--url` that is not this service); with
+ * `errorsAsJson` the error goes to stdout as `{"error": ...}`.
  */
-async function getFromService(url: string, route: string, query: URLSearchParams): Promise<Response> {
+async function askService(url: string, route: string, query: URLSearchParams, options: { expect: 'json' | 'csv'; errorsAsJson?: boolean }): Promise<unknown> {
+  const fail = (message: string): never => {
+    if (options.errorsAsJson) console.log(JSON.stringify({ error: message }));
+    else console.error(message);
+    process.exit(1);
+  };
   const token = process.env.ROUTY_INGRESS_TOKEN;
-  const response = await fetch(`${url.replace(/\/$/, '')}${route}?${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((error: unknown) => {
+  const target = `${url.replace(/\/$/, '')}${route}${query.size ? `?${query}` : ''}`;
+  const response = await fetch(target, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((error: unknown) => {
     console.error(`cannot reach ${url} (is the service running? set --url or ROUTY_URL): ${String(error)}`);
     process.exit(2);
   });
-  if (!response.ok) {
-    const text = await response.text();
-    const refusal = (() => {
-      try {
-        return refusalSchema.safeParse(JSON.parse(text)).data;
-      } catch {
-        return undefined;
-      }
-    })();
-    if (refusal?.issues?.length) {
-      for (const issue of refusal.issues) console.error(`${reportFlagOfField[issue.field] ?? issue.field}: ${issue.message}`);
-    } else {
-      console.error(refusal?.error ?? text);
-    }
-    process.exit(1);
+  const text = await response.text();
+  const type = response.headers.get('content-type') ?? 'no content type';
+  let json: unknown;
+  try {
+    json = type.startsWith('application/json') ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
   }
-  return response;
+  if (!response.ok) {
+    const refusal = refusalSchema.safeParse(json).data;
+    if (refusal?.issues?.length) {
+      // The service names its query fields; the user typed flags.
+      const asFlags = (words: string) => words.replace(/\b(start_date|end_date|ad_account_id|level|window|compare)\b/g, (field) => reportFlagOfField[field] ?? field);
+      return fail(refusal.issues.map((issue) => `${reportFlagOfField[issue.field] ?? issue.field}: ${asFlags(issue.message)}`).join('\n'));
+    }
+    return fail(refusal?.error ?? `${url} answered HTTP ${response.status}`);
+  }
+  const expected = options.expect === 'csv' ? 'text/csv' : 'application/json';
+  if (!type.startsWith(expected) || (options.expect === 'json' && json === undefined)) {
+    return fail(`${url} answered ${type} where ${expected} was expected: is --url (or ROUTY_URL) this service?`);
+  }
+  return options.expect === 'csv' ? text : json;
 }
 
 /** The flags both report commands take (see reportCommand). */
@@ -150,9 +154,8 @@ function reportCommand<Row>(spec: {
       if (options.compare) query.set('compare', options.compare);
       if (options.adAccount) query.set('ad_account_id', options.adAccount);
       if (options.csv) query.set('format', 'csv');
-      const response = await getFromService(options.url, spec.route, query);
-      if (options.csv) return void process.stdout.write(await response.text());
-      const body = (await response.json()) as { rows: Row[] };
+      if (options.csv) return void process.stdout.write((await askService(options.url, spec.route, query, { expect: 'csv' })) as string);
+      const body = (await askService(options.url, spec.route, query, { expect: 'json' })) as { rows: Row[] };
       if (options.json) return void console.log(JSON.stringify(body));
       console.log(spec.table(body.rows));
     });

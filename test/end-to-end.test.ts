@@ -2,6 +2,8 @@
 // and ingress, and the Pinterest emulator.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Worker } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index';
@@ -358,8 +360,9 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     assert.deepEqual([tablescapes.routy.conversions, tablescapes.compare?.conversions], [1, 1], 'retry-1 came 3 days after its click');
     const bad = await fetch(`${app.ingressUrl}/v1/reports/performance?level=brand&window=3&start_date=${today}&end_date=${start}`, { headers: auth });
     assert.equal(bad.status, 400);
-    assert.deepEqual(((await bad.json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field).sort(), ['level', 'window']);
-    for (const [query, field] of [['start_date=0000-01-01', 'start_date'], ['window=0x1e', 'window'], ['compare=07', 'compare']] as const) {
+    // Every fault at once, the reversed range included.
+    assert.deepEqual(((await bad.json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field).sort(), ['level', 'start_date', 'window']);
+    for (const [query, field] of [['start_date=0000-01-01', 'start_date'], ['window=0x1e', 'window'], ['compare=07', 'compare'], ['levle=pin', 'levle']] as const) {
       const refused = await fetch(`${app.ingressUrl}/v1/reports/performance?start_date=${start}&end_date=${today}&${query}`, { headers: auth });
       assert.equal(refused.status, 400, query);
       assert.deepEqual(((await refused.json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field), [field], query);
@@ -410,6 +413,30 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /^--from: /m);
     assert.doesNotMatch(refused.stderr, /start_date/);
+    assert.equal(refused.stderr.trim().split('\n').length, 1, `one message for one broken date: ${refused.stderr}`);
+    const reversed = await promisify(execFile)('node', ['bin/routy-pinterest.js', 'report', '--from', '2026-11-20', '--to', '2026-11-10', '--url', app.ingressUrl], {
+      env: { ...process.env, ROUTY_INGRESS_TOKEN: app.ingressToken },
+    }).then(
+      () => assert.fail('a range ending before it starts was accepted'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(reversed.stderr.trim(), '--from: must not be after --to');
+    // A --url that is some other web server: one clear line, not a JSON parse stack.
+    const other = http.createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>hi</p>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      for (const args of [['slow-burn'], ['report', '--csv'], ['conversion', 'order-1001-checkout']]) {
+        const wrong = await promisify(execFile)('node', ['bin/routy-pinterest.js', ...args, '--url', otherUrl]).then(
+          () => assert.fail(`${args.join(' ')} took an HTML page for an answer`),
+          (error: { code: number; stderr: string }) => error,
+        );
+        assert.equal(wrong.code, 1);
+        assert.equal(wrong.stderr.trim(), `${otherUrl} answered text/html where ${args.includes('--csv') ? 'text/csv' : 'application/json'} was expected: is --url (or ROUTY_URL) this service?`);
+      }
+    } finally {
+      other.close();
+    }
   });
 
   it('fills the channel-agnostic view another channel could fill too', async () => {

@@ -152,10 +152,14 @@ describe('report page', { skip, timeout: 180_000 }, () => {
       '/reports/assets//../ingress-server.ts',
       '/reports/assets/.%2e/ingress-server.ts',
       '/reports/assets/..%5cingress-server.ts',
+      '/reports/assets/%ff/../../ingress-server.ts',
+      '/reports/assets/%00/../ingress-server.ts',
     ]) {
       const { status, body } = await raw(attempt);
       assert.ok(status >= 400, `${attempt} answered ${status}`);
       assert.doesNotMatch(body, /buildIngressServer/, attempt);
+      // Our error shape, whichever layer refused it.
+      assert.equal(typeof (JSON.parse(body) as { error?: unknown }).error, 'string', `${attempt}: ${body}`);
     }
   });
 });
