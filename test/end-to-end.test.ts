@@ -367,6 +367,11 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
       assert.equal(refused.status, 400, query);
       assert.deepEqual(((await refused.json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field), [field], query);
     }
+    const undated = await fetch(`${app.ingressUrl}/v1/reports/performance?level=pin`, { headers: auth });
+    assert.deepEqual(((await undated.json()) as { issues: unknown }).issues, [
+      { field: 'start_date', message: 'is required' },
+      { field: 'end_date', message: 'is required' },
+    ]);
     const csv = await (await fetch(`${app.ingressUrl}/v1/reports/performance?${query}&format=csv`, { headers: auth })).text();
     assert.match(csv.split('\n')[0]!, /^ad_account_id,currency,level,id,pin_id,name,spend,/);
     assert.match(csv, /549764105221,USD,campaign,626736533501,,Spring Patio Refresh,[\d.]+,\d+,\d+,\d+,\d+,30,2,/);

@@ -6,7 +6,7 @@ export const REPORT_WINDOWS = [1, 7, 14, 30, 60] as const;
 
 /** A report date: `YYYY-MM-DD` from 2000-01-01 to 2100-12-31 (no ad data exists outside). */
 export const reportDate = z.iso
-  .date()
+  .date({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a date, YYYY-MM-DD') })
   // Only for a valid date: a broken one gets one message, not two.
   .refine((date) => date >= '2000-01-01' && date <= '2100-12-31', {
     message: 'must be between 2000-01-01 and 2100-12-31',
