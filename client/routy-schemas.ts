@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldIssues } from './field-issues';
 import { hashedUserDataSchema, hashUser, rawUserSchema, text, type HashedUserData, type RawUser } from './user-data';
 
 /** Pinterest ids are digit strings; 18-digit pin ids do not fit a JavaScript number. */
@@ -181,18 +182,6 @@ export interface RecordRejection {
   index: number;
   field: string;
   message: string;
-}
-
-/** Names the field at fault, including each unknown key (zod reports those on their parent). */
-export function fieldIssues(error: z.ZodError, root = '(record)'): Array<{ field: string; message: string }> {
-  return error.issues.flatMap((issue) => {
-    const path = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      // An empty key still needs a visible name.
-      return issue.keys.map((key) => ({ field: [...path, key === '' ? '""' : key].join('.'), message: 'is not a known field' }));
-    }
-    return [{ field: path.length ? path.join('.') : root, message: issue.message }];
-  });
 }
 
 function rejectionsOf(index: number, error: z.ZodError): RecordRejection[] {

@@ -1,6 +1,8 @@
 // Messages defined once: imported by the workflow, the worker, the typed client and tests.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { z } from 'zod';
+import { fieldIssues } from '../client/field-issues';
 import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
 
 /** Task queue the worker polls and clients start account workflows on. */
@@ -217,14 +219,15 @@ export const pauseUpdate = defineUpdate<AdAccountStatus, [PauseRequest]>('pause'
 /** Ends a pause: pulls at once (missed days included) and sends matches that waited. Returns the status. */
 export const resumeUpdate = defineUpdate<AdAccountStatus, []>('resume');
 
+const reasonText = 'must be a string of at most 200 characters';
+/** The `pause` update's argument; absent means no reason. */
+const pauseRequestSchema = z
+  .strictObject({ reason: z.string({ error: reasonText }).max(200, reasonText).optional() }, { error: 'must be an object like {"reason": "..."}' })
+  .nullish();
+
 /** What is wrong with a pause request, one line per field; empty when it is valid. */
 export function pauseProblems(request: unknown): string[] {
-  if (request === undefined || request === null) return [];
-  if (typeof request !== 'object' || Array.isArray(request)) return ['(request): must be an object like {"reason": "..."}'];
-  const problems: string[] = [];
-  for (const key of Object.keys(request)) if (key !== 'reason') problems.push(`${key}: is not a known field`);
-  const reason = (request as { reason?: unknown }).reason;
-  if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) problems.push('reason: must be a string of at most 200 characters');
-  return problems;
+  const parsed = pauseRequestSchema.safeParse(request);
+  return parsed.success ? [] : fieldIssues(parsed.error, '(request)').map((issue) => `${issue.field}: ${issue.message}`);
 }
 export const statusQuery = defineQuery<AdAccountStatus>('status');
