@@ -14,7 +14,7 @@ import type { PinterestApp } from './pinterest/oauth';
 import type { TokenCipher } from './secrets/token-cipher';
 import { attributeConversions, pendingConversionsTouchedBy } from './store/attribution-store';
 import { claimConversionsToSend, markPosting, recordCapiOutcomes, recoverInterruptedSends, releaseClaims, type CapiOutcome } from './store/capi-store';
-import { countAllPending, countPending, expireConversions, insertConversions } from './store/conversions-store';
+import { countPending, expireConversions, insertConversions } from './store/conversions-store';
 import type { Database } from './store/database-schema';
 import { getAdAccount, listEntityIds, pinsWithoutMetadata, upsertAdGroups, upsertAds, upsertCampaigns, upsertPins } from './store/entities-store';
 import { markNeedsReauth, saveAttributionSettings } from './store/connections-store';
@@ -333,7 +333,7 @@ export function createActivities(deps: ActivityDeps) {
       const candidates = await pendingConversionsTouchedBy(deps.db, input.ad_account_id, input.touchpoints);
       const matched = await attributeConversions(deps.db, input.ad_account_id, candidates, input.settings);
       if (matched.length === 0) return { inserted, matched: 0 };
-      return { inserted, matched: matched.length, pending_total: await countAllPending(deps.db, input.ad_account_id) };
+      return { inserted, matched: matched.length, pending_total: await countPending(deps.db, input.ad_account_id) };
     },
 
     /**
@@ -354,7 +354,7 @@ export function createActivities(deps: ActivityDeps) {
       const pending = await countPending(deps.db, input.ad_account_id, eventIds);
       const counts = { inserted: fresh.length, duplicates: input.conversions.length - fresh.length, matched: matched.length, pending };
       if (fresh.length === 0 && matched.length === 0) return counts;
-      return { ...counts, pending_total: await countAllPending(deps.db, input.ad_account_id) };
+      return { ...counts, pending_total: await countPending(deps.db, input.ad_account_id) };
     },
 
     /**
@@ -432,7 +432,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Expires pending conversions whose hold ended. @returns the count and the next hold end. */
     async expirePendingConversions(input: { ad_account_id: string }): Promise<{ expired: number; next_expiry_at?: string; pending_total: number }> {
       const result = await expireConversions(deps.db, input.ad_account_id, now());
-      return { ...result, pending_total: await countAllPending(deps.db, input.ad_account_id) };
+      return { ...result, pending_total: await countPending(deps.db, input.ad_account_id) };
     },
   };
   return withKeepAlive(activities);

@@ -74,25 +74,14 @@ export async function expireConversions(
   };
 }
 
-/** How many of the given conversions are still pending. */
-export async function countPending(db: Kysely<Database>, adAccountId: string, eventIds: string[]): Promise<number> {
-  if (eventIds.length === 0) return 0;
+/** How many of the account's conversions wait for a touchpoint now: those of `eventIds`, or (without it) all. */
+export async function countPending(db: Kysely<Database>, adAccountId: string, eventIds?: string[]): Promise<number> {
+  if (eventIds?.length === 0) return 0;
   const row = await db
     .selectFrom('conversions')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('ad_account_id', '=', adAccountId)
-    .where('event_id', 'in', eventIds)
-    .where('attribution_state', '=', 'pending')
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-/** How many of the account's conversions wait for a touchpoint now. */
-export async function countAllPending(db: Kysely<Database>, adAccountId: string): Promise<number> {
-  const row = await db
-    .selectFrom('conversions')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('ad_account_id', '=', adAccountId)
+    .$if(eventIds !== undefined, (q) => q.where('event_id', 'in', eventIds!))
     .where('attribution_state', '=', 'pending')
     .executeTakeFirstOrThrow();
   return Number(row.n);
