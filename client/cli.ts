@@ -95,7 +95,7 @@ async function askService(url: string, route: string, query: URLSearchParams, op
     const refusal = refusalSchema.safeParse(json).data;
     if (refusal?.issues?.length) {
       // The service names its query fields; the user typed flags.
-      const asFlags = (words: string) => words.replace(/\b(start_date|end_date|ad_account_id|level|window|compare)\b/g, (field) => reportFlagOfField[field] ?? field);
+      const asFlags = (words: string) => words.replace(new RegExp(`\\b(${Object.keys(reportFlagOfField).join('|')})\\b`, 'g'), (field) => reportFlagOfField[field]!);
       return fail(refusal.issues.map((issue) => `${reportFlagOfField[issue.field] ?? issue.field}: ${asFlags(issue.message)}`).join('\n'));
     }
     return fail(refusal?.error ?? `${url} answered HTTP ${response.status}`);

@@ -38,21 +38,22 @@ export class WorkerProcess {
 
   /** SIGKILL: no shutdown hook runs, in-flight activities are abandoned mid-call. */
   async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-    this.kills += 1;
+    if (await this.signalAndWait('SIGKILL')) this.kills += 1;
   }
 
   /** SIGTERM and wait: the graceful path. */
   async stop(): Promise<void> {
+    await this.signalAndWait('SIGTERM');
+  }
+
+  /** Sends `signal` to a running child and waits for it to exit; false when none was running. */
+  private async signalAndWait(signal: NodeJS.Signals): Promise<boolean> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null) return false;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
+    return true;
   }
 }
 
