@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
 import { BACKFILL_MAX_DAYS_BACK, type AttributionSettings } from '../workflows/messages';
 import { toCapiEvent } from './capi-events';
-import { AccessTokens } from './pinterest/access-tokens';
+import { AccessTokens, GrantRefusedError } from './pinterest/access-tokens';
 import { getAnalytics, MAX_DAYS_PER_CALL, MAX_IDS_PER_CALL, type MetricLevel } from './pinterest/analytics';
 import { MAX_EVENTS_PER_REQUEST, sendConversionEvents, type CapiEvent } from './pinterest/conversions';
 import { getPin, listAdGroups, listAds, listCampaigns } from './pinterest/entities';
@@ -43,6 +43,8 @@ export const LONGEST_RATE_LIMIT_WAIT_SECONDS = 15 * 60;
 /** Failure types the workflow acts on. */
 export const FAILURE_TYPES = {
   reauth: 'PinterestReauthRequired',
+  /** A refusal of a grant the account no longer uses (reconnected meanwhile): retried. */
+  grantReplaced: 'PinterestGrantReplaced',
   rateLimited: 'PinterestRateLimited',
   rateLimitedLong: 'PinterestRateLimitedLong',
   api: 'PinterestApiError',
@@ -111,32 +113,37 @@ export function createActivities(deps: ActivityDeps) {
 
   /**
    * Runs a Pinterest call with a valid token; a 401 refreshes the token once and retries. A
-   * refused refresh, or a 401 right after one, means the grant is gone: the account moves to
-   * `needs_reauth` and the failure is non-retryable.
+   * refused refresh, or a 401 right after one, means the grant is gone: the accounts on it move
+   * to `needs_reauth` and the failure is non-retryable. When the account was reconnected to a
+   * new grant meanwhile, the refusal is stale: the failure is retryable (type `grantReplaced`),
+   * and the next attempt uses the new grant.
    */
   async function withToken<T>(adAccountId: string, call: (accessToken: string) => Promise<T>): Promise<T> {
-    const reauth = async (error: PinterestApiError) => {
-      await markNeedsReauth(deps.db, adAccountId);
+    const reauth = async (connectionId: string, error: PinterestApiError) => {
+      if (!(await markNeedsReauth(deps.db, adAccountId, connectionId))) {
+        return ApplicationFailure.retryable(`the account was reconnected during the call; retrying with the new grant (${error.message})`, FAILURE_TYPES.grantReplaced);
+      }
       return ApplicationFailure.nonRetryable(`Pinterest refused the grant; reconnect the account: ${error.message}`, FAILURE_TYPES.reauth);
     };
     const token = async (forceRefresh: boolean) => {
       try {
         return await tokens.forAdAccount(adAccountId, { forceRefresh });
       } catch (error) {
-        if (error instanceof PinterestApiError && (error.status === 400 || error.status === 401)) throw await reauth(error);
+        if (error instanceof GrantRefusedError) throw await reauth(error.connection_id, error.refusal);
         throw error;
       }
     };
     try {
       try {
-        return await call(await token(false));
+        return await call((await token(false)).access_token);
       } catch (error) {
         if (!(error instanceof PinterestApiError) || error.status !== 401) throw error;
       }
+      const refreshed = await token(true);
       try {
-        return await call(await token(true));
+        return await call(refreshed.access_token);
       } catch (error) {
-        if (error instanceof PinterestApiError && error.status === 401) throw await reauth(error);
+        if (error instanceof PinterestApiError && error.status === 401) throw await reauth(refreshed.connection_id, error);
         throw error;
       }
     } catch (error) {

@@ -203,6 +203,27 @@ describe('pull', { timeout: 300_000 }, () => {
     assert.ok(dates.length >= 45, `every missed day is back (${dates.length})`);
   });
 
+  it('a refusal of the grant a reconnect has just replaced leaves the account connected', async () => {
+    // The user revokes the app; a pull's refresh of the old grant is refused, but the answer is
+    // slow, and the user reconnects before it arrives.
+    emulator().revokeGrants();
+    emulator().inject({ kind: 'slow', delay_ms: 3000 }, { pathContains: '/oauth/token', times: 1 });
+    const pullsBefore = (await statusOf(JPY)).counters.pulls;
+    await app.client.pullNow(JPY);
+    await waitFor('the refresh of the revoked grant', async () => (emulator().inFlight('/oauth/token') > 0 ? true : undefined));
+    assert.deepEqual((await connect(USD, JPY)).body.connected_ad_account_ids, [USD, JPY]);
+    const status = await waitFor('a pull with the new grant', async () => {
+      const s = await statusOf(JPY);
+      return s.counters.pulls > pullsBefore ? s : undefined;
+    });
+    assert.equal(status.connection_status, 'connected');
+    const rows = await app.db.selectFrom('ad_accounts').select(['ad_account_id', 'connection_status']).where('ad_account_id', 'in', [USD, JPY]).orderBy('ad_account_id').execute();
+    assert.deepEqual(rows, [
+      { ad_account_id: USD, connection_status: 'connected' },
+      { ad_account_id: JPY, connection_status: 'connected' },
+    ]);
+  });
+
   it('changes attribution settings through a validated update and pulls under them', async () => {
     await assert.rejects(() => app.client.updateSettings(USD, { click_window_days: 3 }), /click_window_days: must be one of 0, 1, 7, 14, 30, 60/);
     // Clear the long rate-limit wait from the earlier test: the next update pulls at once.

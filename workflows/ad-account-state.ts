@@ -55,6 +55,11 @@ export class AdAccountState {
   /** An operator paused Pinterest calls. */
   paused: boolean;
   pausedReason?: string;
+  /**
+   * Reconnects seen by this run: a call that started before one and then reports the grant
+   * refused was refused the grant it replaced. Not carried: calls never span a continue-as-new.
+   */
+  reconnects = 0;
 
   constructor(
     readonly input: AdAccountWorkflowInput,
@@ -190,6 +195,7 @@ export class AdAccountState {
   /** Reconnected through OAuth: pull (the missed days) and sync now. */
   reconnected(nowMs: number): void {
     if (this.connectionStatus === 'disconnected') return;
+    this.reconnects += 1;
     this.connectionStatus = 'connected';
     this.nextPullAt = Math.min(this.nextPullAt, nowMs);
     this.nextEntitySyncAt = Math.min(this.nextEntitySyncAt, nowMs);

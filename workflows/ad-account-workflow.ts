@@ -187,10 +187,17 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   /** A refused grant or a daily cap: the account waits (reconnect or the cap's end). */
   const isParking = (error: unknown) => [REAUTH, RATE_LIMITED_LONG].includes(causeOf(error)?.type ?? '');
 
-  /** A failure Pinterest will not fix by itself: park the account or note the wait; else note it and retry at the next pull. */
-  const onPinterestFailure = (error: unknown): void => {
+  /**
+   * A failure Pinterest will not fix by itself: park the account or note the wait; else note it
+   * and retry at the next pull. `reconnectsAtCall` is `state.reconnects` when the call began: a
+   * refused grant reported after a reconnect was the old grant, and the account stays connected.
+   */
+  const onPinterestFailure = (error: unknown, reconnectsAtCall: number): void => {
     const cause = causeOf(error);
-    if (cause?.type === REAUTH) {
+    if (cause?.type === REAUTH && state.reconnects !== reconnectsAtCall && patched('stale-reauth-ignored')) {
+      state.lastError = `refused the grant the reconnect replaced: ${cause.message}`;
+      log.info('a call with the replaced grant was refused; the account stays connected', { ad_account_id: id });
+    } else if (cause?.type === REAUTH) {
       state.needsReauth(cause.message);
       setConnectionStatus();
     } else if (cause?.type === RATE_LIMITED_LONG) {
@@ -217,16 +224,18 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       state.settingsChanged(settings, Date.now());
     }
     if (state.entitySyncDue(Date.now())) {
+      const reconnects = state.reconnects;
       try {
         await pulls.syncEntities({ ad_account_id: id });
       } catch (error) {
         // Metrics still pull on their own schedule with the entities already stored.
-        if (isParking(error)) onPinterestFailure(error);
+        if (isParking(error)) onPinterestFailure(error, reconnects);
         else state.lastError = `entity sync: ${errorMessage(error)}`;
       }
       state.entitySyncSucceeded(Date.now());
     }
     if (state.pullDue(Date.now())) {
+      const reconnects = state.reconnects;
       try {
         const pulled = await pulls.pullMetrics({
           ad_account_id: id,
@@ -239,12 +248,13 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
         if (pulled.missed_before) state.backfillQueue.push(...splitBackfill(pulled.missed_before));
         upsertSearchAttributes([{ key: LAST_SUCCESSFUL_PULL, value: new Date() }]);
       } catch (error) {
-        onPinterestFailure(error);
+        onPinterestFailure(error, reconnects);
       }
     }
     if (state.backfillDue(Date.now())) {
       const range = state.backfillQueue[0]!;
       let keep = false;
+      const reconnects = state.reconnects;
       for (let attempt = 1; attempt <= REPORT_TRIES; attempt += 1) {
         try {
           const token = await pulls.requestAdReport({ ad_account_id: id, ...range, settings: state.settings });
@@ -257,7 +267,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
           if (type === REPORT_EXPIRED && attempt < REPORT_TRIES) continue;
           // A refused grant or a daily cap keeps the range for later; a failed report is reported and dropped.
           keep = isParking(error);
-          if (keep) onPinterestFailure(error);
+          if (keep) onPinterestFailure(error, reconnects);
           else state.lastError = `backfill ${range.start_date}..${range.end_date}: ${errorMessage(error)}`;
           break;
         }
@@ -286,6 +296,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     }
     state.counters.conversions_matched += matched;
     if ((matched > 0 || state.unsentMatches) && state.canReachPinterest) {
+      const reconnects = state.reconnects;
       try {
         const sent = await sends.sendMatchedConversions({ ad_account_id: id });
         state.counters.conversions_sent += sent.sent;
@@ -293,7 +304,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       } catch (error) {
         // Matches stay stored and are sent on a later round; the reason shows in status.
         state.unsentMatches = true;
-        if (isParking(error)) onPinterestFailure(error);
+        if (isParking(error)) onPinterestFailure(error, reconnects);
         else state.lastError = `Conversions API: ${errorMessage(error)}`;
       }
     } else if (matched > 0) {

@@ -2,8 +2,29 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/database-schema';
 import { loadTokensForAdAccount, updateConnectionTokens } from '../store/connections-store';
 import type { TokenCipher } from '../secrets/token-cipher';
-import type { PinterestHttp } from './http';
+import { PinterestApiError, type PinterestHttp } from './http';
 import { refreshAccessToken, type PinterestApp } from './oauth';
+
+/** An access token and the connection (OAuth grant) it belongs to. */
+export interface GrantToken {
+  access_token: string;
+  connection_id: string;
+}
+
+/**
+ * Pinterest refused to refresh a grant (HTTP 400 or 401 from `POST /v5/oauth/token`): the user
+ * revoked the app or the refresh token expired. Names the connection, because the ad account may
+ * have been reconnected to a new grant while the refresh was under way.
+ */
+export class GrantRefusedError extends Error {
+  constructor(
+    readonly connection_id: string,
+    readonly refusal: PinterestApiError,
+  ) {
+    super(refusal.message);
+    this.name = 'GrantRefusedError';
+  }
+}
 
 /**
  * Hands out a valid access token for an ad account, refreshing it through
@@ -21,13 +42,16 @@ export class AccessTokens {
     },
   ) {}
 
-  /** @throws PinterestApiError when the refresh is refused; Error when the account is not connected. */
-  async forAdAccount(adAccountId: string, options: { forceRefresh?: boolean } = {}): Promise<string> {
+  /**
+   * @throws GrantRefusedError when Pinterest refuses the refresh (400 or 401); PinterestApiError
+   * for other failed refreshes; Error when the account is not connected.
+   */
+  async forAdAccount(adAccountId: string, options: { forceRefresh?: boolean } = {}): Promise<GrantToken> {
     const { db, cipher, http, app, now, refreshMarginSeconds } = this.deps;
     const tokens = await loadTokensForAdAccount(db, cipher, adAccountId);
     const marginMs = refreshMarginSeconds * 1000;
     if (!options.forceRefresh && tokens.access_token_expires_at.getTime() - now().getTime() > marginMs) {
-      return tokens.access_token;
+      return { access_token: tokens.access_token, connection_id: tokens.connection_id };
     }
     // Accounts sharing a grant may refresh at once, and Pinterest rotates the refresh token: one
     // refresh per grant, under a row lock; the others take the token it stored.
@@ -40,11 +64,15 @@ export class AccessTokens {
         .executeTakeFirstOrThrow();
       const current = cipher.decrypt(row.access_token_encrypted);
       const refreshedMeanwhile = current !== tokens.access_token && row.access_token_expires_at.getTime() - now().getTime() > marginMs;
-      if (refreshedMeanwhile) return current;
+      const grant = (access_token: string) => ({ access_token, connection_id: tokens.connection_id });
+      if (refreshedMeanwhile) return grant(current);
       const refreshToken = cipher.decrypt(row.refresh_token_encrypted);
-      const refreshed = await refreshAccessToken(http, app, refreshToken);
+      const refreshed = await refreshAccessToken(http, app, refreshToken).catch((error: unknown) => {
+        if (error instanceof PinterestApiError && (error.status === 400 || error.status === 401)) throw new GrantRefusedError(tokens.connection_id, error);
+        throw error;
+      });
       await updateConnectionTokens(trx, cipher, tokens.connection_id, refreshToken, refreshed, now());
-      return refreshed.access_token;
+      return grant(refreshed.access_token);
     });
   }
 }

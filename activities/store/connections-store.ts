@@ -133,15 +133,19 @@ export async function consumeOauthNonce(db: Kysely<Database>, nonce: string): Pr
   return inserted.length === 1;
 }
 
-/** Every ad account on the same connection as this one moves to `needs_reauth` (the grant is shared). */
-export async function markNeedsReauth(db: Kysely<Database>, adAccountId: string): Promise<void> {
-  await db
+/**
+ * Every ad account on a refused connection (the grant is shared) moves to `needs_reauth`.
+ * @returns false when `adAccountId` is no longer on that connection: it was reconnected to a new
+ * grant while the refused call was under way, so the refusal is stale for it.
+ */
+export async function markNeedsReauth(db: Kysely<Database>, adAccountId: string, connectionId: string): Promise<boolean> {
+  const marked = await db
     .updateTable('ad_accounts')
     .set({ connection_status: 'needs_reauth' })
-    .where('connection_id', '=', (eb) =>
-      eb.selectFrom('ad_accounts').select('connection_id').where('ad_account_id', '=', adAccountId).limit(1),
-    )
+    .where('connection_id', '=', connectionId)
+    .returning('ad_account_id')
     .execute();
+  return marked.some((row) => row.ad_account_id === adAccountId);
 }
 
 /**
