@@ -457,6 +457,24 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     assert.match(rows[0]!.attribution_rule, /^click 30d, engagement 30d, view 1d;/);
   });
 
+  it('records, attributes and sends conversions while a pull waits on Pinterest', async () => {
+    const emulator = app.emulator!.instance;
+    const held = `/ad_accounts/${ACCOUNT}/campaigns/analytics`;
+    emulator.inject({ kind: 'slow', delay_ms: 20_000 }, { pathContains: held, times: 1 });
+    const pullsBefore = (await app.client.status(ACCOUNT)).counters.pulls;
+    await app.client.pullNow(ACCOUNT);
+    await waitFor('the held analytics request', async () => (emulator.inFlight(held) > 0 ? true : undefined));
+    const click = { ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(Date.now() - DAY_MS).toISOString(), click_id: 'epik-during-pull', pin_id: '987654321012345603' };
+    assert.equal((await post('/v1/touchpoints', { touchpoints: [click] })).status, 202);
+    const conversion = { event_id: 'order-during-pull', event_name: 'checkout', event_time: new Date().toISOString(), ad_account_id: ACCOUNT, click_id: 'epik-during-pull', user: { email: 'planner@example.com' } };
+    assert.equal((await post('/v1/conversions', { conversions: [conversion] })).status, 202);
+    const sent = await waitFor('the Conversions API request', async () => capiEventsWithId('order-during-pull')[0]);
+    assert.equal((sent.user_data as Record<string, unknown>).click_id, 'epik-during-pull');
+    assert.equal(emulator.inFlight(held), 1, 'the pull was still waiting on Pinterest');
+    assert.equal((await app.client.status(ACCOUNT)).counters.pulls, pullsBefore);
+    await waitFor('the held pull to finish', async () => ((await app.client.status(ACCOUNT)).counters.pulls > pullsBefore ? true : undefined));
+  });
+
   it('continues-as-new when Temporal suggests it, carrying counters and schedule', async () => {
     const before = await app.client.status(ACCOUNT);
     for (let i = 0; i < 30; i += 1) {

@@ -136,6 +136,11 @@ export class AdAccountState {
     return JSON.stringify(this.conversions).length + JSON.stringify(this.touchpoints).length;
   }
 
+  /** Pinterest reads are due: entity sync, pull or a backfill range. */
+  pinterestReadsDue(nowMs: number): boolean {
+    return this.entitySyncDue(nowMs) || this.pullDue(nowMs) || this.backfillDue(nowMs);
+  }
+
   hasBufferedWork(): boolean {
     return this.conversions.length > 0 || this.touchpoints.length > 0 || this.pendingSettings !== undefined;
   }
@@ -228,9 +233,13 @@ export class AdAccountState {
     this.nextExpiryAt = this.nextExpiryAt === undefined ? candidate : Math.min(this.nextExpiryAt, candidate);
   }
 
-  /** Milliseconds until the next timed work (pull, entity sync or expiry), never negative; undefined: none. */
-  msUntilNextDue(nowMs: number): number | undefined {
-    const pinterest = this.canReachPinterest ? Math.min(this.nextPullAt, this.nextEntitySyncAt) : Infinity;
+  /**
+   * Milliseconds until the next timed work (pull, entity sync or expiry), never negative;
+   * undefined: none. With `pinterestInFlight`, pulls and syncs are left out.
+   */
+  msUntilNextDue(nowMs: number, options: { pinterestInFlight?: boolean } = {}): number | undefined {
+    // Calls already under way end with a wake-up of their own: only the expiry timer counts then.
+    const pinterest = this.canReachPinterest && !options.pinterestInFlight ? Math.min(this.nextPullAt, this.nextEntitySyncAt) : Infinity;
     const next = Math.min(pinterest, this.nextExpiryAt ?? Infinity);
     return next === Infinity ? undefined : Math.max(0, next - nowMs);
   }

@@ -209,20 +209,8 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     log.warn('Pinterest call failed', { ad_account_id: id, error: state.lastError });
   };
 
-  // A disconnect still stores what Routy already handed over before the workflow ends.
-  while (!state.disconnected || state.hasBufferedWork()) {
-    await condition(
-      () => state.hasBufferedWork() || state.disconnected || state.pullDue(Date.now()) || state.backfillDue(Date.now()),
-      state.msUntilNextDue(Date.now()),
-    );
-
-    let matched = 0;
-    if (state.pendingSettings) {
-      const settings = state.pendingSettings;
-      await records.saveAttributionSettings({ ad_account_id: id, settings });
-      state.pendingSettings = undefined;
-      state.settingsChanged(settings, Date.now());
-    }
+  /** Entity sync, pull and one backfill range, each when due: the Pinterest reads of a round. */
+  const readPinterest = async (): Promise<void> => {
     if (state.entitySyncDue(Date.now())) {
       const reconnects = state.reconnects;
       try {
@@ -274,6 +262,51 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       }
       if (!keep) state.backfillQueue.shift();
     }
+  };
+
+  // Runs started before this patch await the reads inside the loop, as they always did; newer runs
+  // let the loop record, attribute and send while a pull or a backfill report (up to 2 hours) runs.
+  const readsBeside = patched('pinterest-reads-beside-records');
+  let reads: Promise<void> | undefined;
+  let readsEnded = false;
+
+  // A disconnect still stores what Routy already handed over before the workflow ends.
+  while (!state.disconnected || state.hasBufferedWork()) {
+    if (readsBeside) {
+      // Every reason to wake is one the round below acts on, so the loop never spins.
+      await condition(
+        () =>
+          state.conversions.length > 0 ||
+          state.touchpoints.length > 0 ||
+          readsEnded ||
+          (!reads && (state.disconnected || state.pendingSettings !== undefined || state.pinterestReadsDue(Date.now()))),
+        state.msUntilNextDue(Date.now(), { pinterestInFlight: reads !== undefined }),
+      );
+      readsEnded = false;
+    } else {
+      await condition(
+        () => state.hasBufferedWork() || state.disconnected || state.pullDue(Date.now()) || state.backfillDue(Date.now()),
+        state.msUntilNextDue(Date.now()),
+      );
+    }
+
+    let matched = 0;
+    // Saved only between reads: a pull under way must not end after the save and mark its old
+    // settings' days as pulled.
+    if (state.pendingSettings && !reads) {
+      const settings = state.pendingSettings;
+      await records.saveAttributionSettings({ ad_account_id: id, settings });
+      state.pendingSettings = undefined;
+      state.settingsChanged(settings, Date.now());
+    }
+    if (readsBeside && !reads && state.pinterestReadsDue(Date.now())) {
+      reads = readPinterest().finally(() => {
+        reads = undefined;
+        readsEnded = true;
+      });
+    } else if (!readsBeside) {
+      await readPinterest();
+    }
     while (state.touchpoints.length > 0) {
       await recordEach(state, state.takeTouchpoints(), async (touchpoints) => {
         const result = await records.recordTouchpoints({ ad_account_id: id, touchpoints, settings: state.settings });
@@ -320,12 +353,14 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     // empty here, and the history must not reach Temporal's hard limit.
     if (
       workflowInfo().continueAsNewSuggested &&
+      !reads &&
       (!state.hasBufferedWork() || (state.bufferedBytes() <= CARRY_MAX_BYTES && patched('continue-as-new-with-small-buffers')))
     ) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof adAccountWorkflow>(state.carry());
     }
   }
+  if (reads) await reads;
   setConnectionStatus();
   await condition(allHandlersFinished);
 }
