@@ -61,4 +61,17 @@ describe('ingress fuzzing', { timeout: 600_000 }, () => {
     const stored = await testApp.app.db.selectFrom('conversions').select('event_id').where('event_id', 'like', 'utf8-%').execute();
     assert.deepEqual(stored, []);
   });
+
+  it('refuses a body that is not JSON with 415, naming the body', async () => {
+    const body = JSON.stringify({ conversions: [{ event_id: 'media-type-1', event_name: 'checkout', event_time: new Date().toISOString(), ad_account_id: ACCOUNT }] });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+      const response = await fetch(`${testApp.app.ingressUrl}/v1/conversions`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${TOKEN}` }, body });
+      assert.equal(response.status, 415, type);
+      const answer = (await response.json()) as { error: string; issues: Array<{ field: string; message: string }> };
+      assert.equal(answer.issues[0]?.field, '(body)', type);
+      assert.equal(answer.error, `must be sent as application/json, not ${type}`);
+    }
+    const stored = await testApp.app.db.selectFrom('conversions').select('event_id').where('event_id', '=', 'media-type-1').execute();
+    assert.deepEqual(stored, []);
+  });
 });

@@ -131,6 +131,9 @@ export function buildIngressServer(deps: {
   // Bytes that are not UTF-8 are refused: decoded, they would turn into U+FFFD and two different
   // event_ids could become one.
   const parseJson = app.getDefaultJsonParser('remove', 'remove');
+  // JSON only: Fastify's own text/plain parser would hand a string to the schemas (a 400 about
+  // the shape) where the caller's mistake is the media type (415).
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
     if (!isUtf8(bytes)) return done(Object.assign(new Error('is not valid UTF-8'), { statusCode: 400, bodyError: true }), undefined);
@@ -148,6 +151,10 @@ export function buildIngressServer(deps: {
     }
     // Refusals of the body itself (broken JSON or UTF-8, 413, 415) name the body as the field at fault.
     const aboutBody = error.bodyError === true || error.name === 'SyntaxError' || (error.code ?? '').startsWith('FST_ERR_CTP_');
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const message = `must be sent as application/json, not ${String(request.headers['content-type'] ?? '(no content-type)').slice(0, 100)}`;
+      return reply.code(status).send({ error: message, issues: [{ field: '(body)', message }] });
+    }
     if (aboutBody) return reply.code(status).send({ error: error.message, issues: [{ field: '(body)', message: error.message }] });
     return reply.code(status).send({ error: error.message });
   });

@@ -50,6 +50,7 @@ const batchOperation = (key: 'conversions' | 'touchpoints', schemaName: string, 
     '400': { description: 'No record accepted, or a bad envelope.', content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/BatchResult' }, { $ref: '#/components/schemas/Error' }] } } } },
     '401': errorResponse('Missing or wrong bearer token or signature.'),
     '413': errorResponse('Body over 10 MB.'),
+    '415': errorResponse('Body not sent as application/json.'),
   },
 });
 
