@@ -151,8 +151,9 @@ function reportCommand<Row>(spec: {
     .option('--url <url>', 'the running service', serviceUrl)
     .action(async (options: ReportFlags) => {
       const query = new URLSearchParams({ level: options.level, window: options.window, start_date: options.from, end_date: options.to });
-      if (options.compare) query.set('compare', options.compare);
-      if (options.adAccount) query.set('ad_account_id', options.adAccount);
+      // An empty value typed (`--ad-account ""`) goes to the service to be refused, not dropped.
+      if (options.compare !== undefined) query.set('compare', options.compare);
+      if (options.adAccount !== undefined) query.set('ad_account_id', options.adAccount);
       if (options.csv) query.set('format', 'csv');
       if (options.csv) return void process.stdout.write((await askService(options.url, spec.route, query, { expect: 'csv' })) as string);
       const body = (await askService(options.url, spec.route, query, { expect: 'json' })) as { rows: Row[] };

@@ -426,6 +426,14 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
       (error: { code: number; stderr: string }) => error,
     );
     assert.equal(reversed.stderr.trim(), '--from: must not be after --to');
+    // An empty value is refused by name, not taken as "every ad account".
+    const empty = await promisify(execFile)('node', ['bin/routy-pinterest.js', 'report', '--ad-account', '', '--url', app.ingressUrl], {
+      env: { ...process.env, ROUTY_INGRESS_TOKEN: app.ingressToken },
+    }).then(
+      () => assert.fail('an empty --ad-account was accepted'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(empty.stderr.trim(), '--ad-account: must be 1 to 19 digits');
     // A --url that is some other web server: one clear line, not a JSON parse stack.
     const other = http.createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>hi</p>'));
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
