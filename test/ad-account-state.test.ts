@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AdAccountState } from '../workflows/ad-account-state';
-import { DEFAULT_ATTRIBUTION_SETTINGS, type AdAccountWorkflowInput } from '../workflows/messages';
+import { backfillProblems, DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems, type AdAccountWorkflowInput } from '../workflows/messages';
 
 const input: AdAccountWorkflowInput = {
   ad_account_id: '1',
@@ -60,5 +60,27 @@ describe('AdAccountState', () => {
     assert.deepEqual(next.pendingSettings, { ...input.settings, click_window_days: 7 });
     assert.deepEqual(next.backfillQueue, [{ start_date: '2025-01-01', end_date: '2025-06-30' }]);
     assert.equal(next.takeConversions().length, 1);
+  });
+});
+
+describe('update validators', () => {
+  const today = '2026-11-29';
+  it('name each field of a refused backfill range', () => {
+    assert.deepEqual(backfillProblems({ start_date: '2026-01-01', end_date: '2026-01-05' }, today), []);
+    assert.deepEqual(backfillProblems({}, today), ['start_date: is required', 'end_date: is required']);
+    assert.deepEqual(backfillProblems({ start_date: '2026-02-30', end_date: 20260305 }, today), ['start_date: must be a YYYY-MM-DD date', 'end_date: must be a YYYY-MM-DD date']);
+    assert.deepEqual(backfillProblems({ start_date: '2026-03-05', end_date: '2026-03-01' }, today), ['start_date: must not be after end_date']);
+    assert.deepEqual(backfillProblems({ start_date: '2024-05-28', end_date: '2026-11-30' }, today), ['end_date: must not be after today', 'start_date: Pinterest keeps at most 914 days of history']);
+    assert.deepEqual(backfillProblems({ start_date: '2024-05-29', end_date: today }, today), [], '914 days back is allowed');
+    assert.deepEqual(backfillProblems({ start_date: '2026-01-01', end_date: '2026-01-05', level: 'ad' }, today), ['level: is not a known field']);
+    assert.match(backfillProblems(['2026-01-01'], today)[0]!, /^\(request\): must be an object like/);
+  });
+
+  it('name each field of a refused settings change', () => {
+    assert.deepEqual(settingsProblems({ click_window_days: 7, conversion_report_time: 'TIME_OF_CONVERSION' }), []);
+    assert.deepEqual(settingsProblems({ click_window_days: 3, view_window_days: '1' }), ['click_window_days: must be one of 0, 1, 7, 14, 30, 60', 'view_window_days: must be one of 0, 1, 7, 14, 30, 60']);
+    assert.deepEqual(settingsProblems({ conversion_report_time: 'NOW' }), ['conversion_report_time: must be TIME_OF_AD_ACTION or TIME_OF_CONVERSION']);
+    assert.deepEqual(settingsProblems({ click_window: 7 }), ['click_window: is not a known field']);
+    assert.match(settingsProblems(null)[0]!, /^\(request\): must be an object like/);
   });
 });

@@ -39,24 +39,32 @@ export const DEFAULT_ATTRIBUTION_SETTINGS: AttributionSettings = {
 export const WINDOW_DAYS = [0, 1, 7, 14, 30, 60] as const;
 export const CONVERSION_REPORT_TIMES = ['TIME_OF_AD_ACTION', 'TIME_OF_CONVERSION'] as const;
 
+/** One attribution window in days, as Pinterest accepts it. */
+export const windowDaysSchema = z.literal(WINDOW_DAYS, { error: `must be one of ${WINDOW_DAYS.join(', ')}` });
+export const conversionReportTimeSchema = z.enum(CONVERSION_REPORT_TIMES, { error: `must be ${CONVERSION_REPORT_TIMES.join(' or ')}` });
+
+/** A change of attribution settings: any of the four, nothing else. */
+const settingsChangeSchema = z.strictObject(
+  {
+    click_window_days: windowDaysSchema.optional(),
+    engagement_window_days: windowDaysSchema.optional(),
+    view_window_days: windowDaysSchema.optional(),
+    conversion_report_time: conversionReportTimeSchema.optional(),
+  },
+  { error: 'must be an object like {"click_window_days": 30}' },
+);
+
+/** `field: message` lines from a zod failure, `(request)` naming the argument itself. */
+const requestProblems = (result: { success: boolean; error?: z.ZodError }): string[] =>
+  result.success || !result.error ? [] : fieldIssues(result.error, '(request)').map((issue) => `${issue.field}: ${issue.message}`);
+
 /**
- * Checks a settings change; deterministic and dependency-free so the workflow's update validator
- * can run it. @returns the problems, each naming its field; empty when valid.
+ * Checks a settings change (the `updateSettings` update, and settings at connect); deterministic,
+ * so the workflow's update validator can run it. @returns the problems, each naming its field;
+ * empty when valid.
  */
-export function settingsProblems(change: Partial<AttributionSettings>): string[] {
-  if (typeof change !== 'object' || change === null || Array.isArray(change)) return ['(request): must be an object like {"click_window_days": 30}'];
-  const problems: string[] = [];
-  const known = new Set(['click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time']);
-  for (const key of Object.keys(change ?? {})) if (!known.has(key)) problems.push(`${key}: is not a known setting`);
-  for (const key of ['click_window_days', 'engagement_window_days', 'view_window_days'] as const) {
-    const value = change?.[key];
-    if (value !== undefined && !(WINDOW_DAYS as readonly unknown[]).includes(value)) problems.push(`${key}: must be one of ${WINDOW_DAYS.join(', ')}`);
-  }
-  const time = change?.conversion_report_time;
-  if (time !== undefined && !(CONVERSION_REPORT_TIMES as readonly unknown[]).includes(time)) {
-    problems.push(`conversion_report_time: must be ${CONVERSION_REPORT_TIMES.join(' or ')}`);
-  }
-  return problems;
+export function settingsProblems(change: unknown): string[] {
+  return requestProblems(settingsChangeSchema.safeParse(change));
 }
 
 /** Durations, in seconds, so tests on the real dev server run in seconds. */
@@ -169,27 +177,30 @@ export interface BackfillRange {
 export const BACKFILL_MAX_DAYS_BACK = 914;
 export const BACKFILL_RANGE_DAYS = 186;
 
+const dateText = 'must be a YYYY-MM-DD date';
+/** A calendar date: 2026-02-30 parses (as March 2) but does not print back the same. */
+const calendarDate = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : dateText) })
+  .refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) && new Date(Date.parse(value)).toISOString().slice(0, 10) === value, dateText);
+
+/** A backfill range, checked against today (`YYYY-MM-DD`, UTC) and Pinterest's 914 days of history. */
+const backfillRangeSchema = (today: string) =>
+  z
+    .strictObject({ start_date: calendarDate, end_date: calendarDate }, { error: 'must be an object like {"start_date": "2025-01-01", "end_date": "2025-06-30"}' })
+    .superRefine((range, ctx) => {
+      if (range.start_date > range.end_date) ctx.addIssue({ code: 'custom', path: ['start_date'], message: 'must not be after end_date' });
+      if (range.end_date > today) ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'must not be after today' });
+      if ((Date.parse(today) - Date.parse(range.start_date)) / 86_400_000 > BACKFILL_MAX_DAYS_BACK) {
+        ctx.addIssue({ code: 'custom', path: ['start_date'], message: `Pinterest keeps at most ${BACKFILL_MAX_DAYS_BACK} days of history` });
+      }
+    });
+
 /**
  * Checks a backfill request against today's date (`YYYY-MM-DD`); deterministic for the workflow's
  * validator. @returns the problems, each naming its field.
  */
-export function backfillProblems(range: BackfillRange, today: string): string[] {
-  if (typeof range !== 'object' || range === null || Array.isArray(range)) return ['(request): must be an object like {"start_date": "2025-01-01", "end_date": "2025-06-30"}'];
-  const problems: string[] = [];
-  for (const key of Object.keys(range)) if (key !== 'start_date' && key !== 'end_date') problems.push(`${key}: is not a known field`);
-  const date = /^\d{4}-\d{2}-\d{2}$/;
-  // A calendar date: 2026-02-30 parses (as March 2) but does not print back the same.
-  const real = (value: string) => date.test(value) && !Number.isNaN(Date.parse(value)) && new Date(Date.parse(value)).toISOString().slice(0, 10) === value;
-  for (const key of ['start_date', 'end_date'] as const) {
-    if (range[key] === undefined) problems.push(`${key}: is required`);
-    else if (typeof range[key] !== 'string' || !real(range[key])) problems.push(`${key}: must be a YYYY-MM-DD date`);
-  }
-  if (problems.length) return problems;
-  if (range.start_date > range.end_date) problems.push('start_date: must not be after end_date');
-  if (range.end_date > today) problems.push('end_date: must not be after today');
-  const back = (Date.parse(today) - Date.parse(range.start_date)) / 86_400_000;
-  if (back > BACKFILL_MAX_DAYS_BACK) problems.push(`start_date: Pinterest keeps at most ${BACKFILL_MAX_DAYS_BACK} days of history`);
-  return problems;
+export function backfillProblems(range: unknown, today: string): string[] {
+  return requestProblems(backfillRangeSchema(today).safeParse(range));
 }
 
 /** Splits a range into report-sized pieces of at most 186 days. */
@@ -227,7 +238,6 @@ const pauseRequestSchema = z
 
 /** What is wrong with a pause request, one line per field; empty when it is valid. */
 export function pauseProblems(request: unknown): string[] {
-  const parsed = pauseRequestSchema.safeParse(request);
-  return parsed.success ? [] : fieldIssues(parsed.error, '(request)').map((issue) => `${issue.field}: ${issue.message}`);
+  return requestProblems(pauseRequestSchema.safeParse(request));
 }
 export const statusQuery = defineQuery<AdAccountStatus>('status');

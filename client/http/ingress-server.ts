@@ -21,7 +21,7 @@ import { performanceReport, reportRequestSchema, reportToCsv } from '../reports/
 import { slowBurnReport, slowBurnRequestSchema, slowBurnToCsv } from '../reports/slow-burn-report';
 import type { TokenCipher } from '../../activities/secrets/token-cipher';
 import { saveConversionsApiOptions } from '../../activities/store/connections-store';
-import { CONVERSION_REPORT_TIMES, WINDOW_DAYS } from '../../workflows/messages';
+import { conversionReportTimeSchema, WINDOW_DAYS, windowDaysSchema } from '../../workflows/messages';
 
 /** Largest batch in one request. */
 export const MAX_BATCH = 5000;
@@ -37,16 +37,15 @@ const isNetworkFailure = (error: unknown): boolean =>
 /** `format` of the report routes: JSON unless `csv` is asked for. */
 const reportFormat = z.enum(['json', 'csv']).default('json');
 const callbackQuery = z.object({ code: z.string().min(1).optional(), state: z.string().min(1), error: z.string().optional() });
-const windowDays = z.coerce
-  .number()
-  .refine((days) => (WINDOW_DAYS as readonly number[]).includes(days), `must be one of ${WINDOW_DAYS.join(', ')}`);
+// Query values arrive as text: a number first, then the same check the update uses.
+const windowDays = z.coerce.number({ error: `must be one of ${WINDOW_DAYS.join(', ')}` }).pipe(windowDaysSchema);
 const startQuery = z
   .object({
     ad_account_id: z.union([pinterestIdSchema, z.array(pinterestIdSchema)]).optional(),
     click_window_days: windowDays.optional(),
     engagement_window_days: windowDays.optional(),
     view_window_days: windowDays.optional(),
-    conversion_report_time: z.enum(CONVERSION_REPORT_TIMES).optional(),
+    conversion_report_time: conversionReportTimeSchema.optional(),
   })
   .strict();
 
