@@ -8,6 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index';
 import { insertConversions } from '../activities/store/conversions-store';
+import { addDays } from '../activities/dates';
 import { insertTouchpoints } from '../activities/store/touchpoints-store';
 import { sha256Hex } from '../client/user-data';
 import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
@@ -158,7 +159,11 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     assert.equal(attribution.match_key, 'click_id');
     assert.equal(Number(attribution.lag_seconds), 21 * 86_400 - 60);
 
-    const stored = await app.db.selectFrom('conversions').selectAll().where('event_id', '=', 'order-1001-checkout').executeTakeFirstOrThrow();
+    // The emulator records the request as it arrives; the outcome is stored once its answer is read.
+    const stored = await waitFor('the Conversions API outcome stored', async () => {
+      const row = await app.db.selectFrom('conversions').selectAll().where('event_id', '=', 'order-1001-checkout').executeTakeFirstOrThrow();
+      return row.capi_state === 'posting' ? undefined : row;
+    });
     assert.equal(stored.capi_state, 'sent');
     assert.equal(stored.user_data.em, sha256Hex('ada.lovelace@example.com'));
     assert.ok(!JSON.stringify(stored).includes('Lovelace'), 'no raw email stored');
@@ -506,6 +511,31 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
       return rows.length === 30 ? rows : undefined;
     });
     assert.equal(new Set(stored.map((r) => r.click_id)).size, 30);
+  });
+
+  it('continues-as-new between backfill reports, not only once the whole queue is done', async () => {
+    const runIds = async () => {
+      const ids = new Set<string>();
+      for await (const run of app.temporalClient.workflow.list({ query: `WorkflowId = '${adAccountWorkflowId(ACCOUNT)}'` })) ids.add(run.runId);
+      return ids;
+    };
+    const runsBefore = (await runIds()).size;
+    const doneBefore = (await app.client.status(ACCOUNT)).counters.backfill_ranges_done ?? 0;
+    const today = new Date().toISOString().slice(0, 10);
+    const pieces = await app.client.backfill(ACCOUNT, { start_date: addDays(today, -800), end_date: addDays(today, -100) });
+    assert.equal(pieces.length, 4);
+    // Touchpoints keep the history growing, so Temporal suggests continue-as-new during the queue.
+    let continuedWithRangesLeft = false;
+    for (let i = 0; ; i += 1) {
+      const touchpoint = { ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date().toISOString(), click_id: `epik-backfill-${i}`, ad_id: '687195905901' };
+      assert.equal((await post('/v1/touchpoints', { touchpoints: [touchpoint] })).status, 202);
+      const status = await app.client.status(ACCOUNT);
+      if ((await runIds()).size > runsBefore && status.backfill_queue.length > 0) continuedWithRangesLeft = true;
+      if ((status.counters.backfill_ranges_done ?? 0) === doneBefore + 4) break;
+      assert.ok(i < 400, 'the four reports were not collected in time');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    assert.ok(continuedWithRangesLeft, 'a run continued-as-new while reports were still queued');
   });
 
   it('replays a complete run of its own history deterministically', async () => {

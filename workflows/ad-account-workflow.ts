@@ -299,7 +299,9 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       state.pendingSettings = undefined;
       state.settingsChanged(settings, Date.now());
     }
-    if (readsBeside && !reads && state.pinterestReadsDue(Date.now())) {
+    // No new reads once Temporal suggests continue-as-new: a queue of backfill reports must not
+    // keep one running at every check below and hold the history growing for hours.
+    if (readsBeside && !reads && state.pinterestReadsDue(Date.now()) && !workflowInfo().continueAsNewSuggested) {
       reads = readPinterest().finally(() => {
         reads = undefined;
         readsEnded = true;
