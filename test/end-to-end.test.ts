@@ -524,15 +524,18 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     const today = new Date().toISOString().slice(0, 10);
     const pieces = await app.client.backfill(ACCOUNT, { start_date: addDays(today, -800), end_date: addDays(today, -100) });
     assert.equal(pieces.length, 4);
-    // Touchpoints keep the history growing, so Temporal suggests continue-as-new during the queue.
-    let continuedWithRangesLeft = false;
-    for (let i = 0; ; i += 1) {
+    // A burst of touchpoints while the first report runs makes Temporal suggest continue-as-new;
+    // then the loop only wakes when a report ends, and that is where it must continue.
+    for (let i = 0; i < 15; i += 1) {
       const touchpoint = { ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date().toISOString(), click_id: `epik-backfill-${i}`, ad_id: '687195905901' };
       assert.equal((await post('/v1/touchpoints', { touchpoints: [touchpoint] })).status, 202);
+    }
+    let continuedWithRangesLeft = false;
+    for (let polls = 0; ; polls += 1) {
       const status = await app.client.status(ACCOUNT);
       if ((await runIds()).size > runsBefore && status.backfill_queue.length > 0) continuedWithRangesLeft = true;
       if ((status.counters.backfill_ranges_done ?? 0) === doneBefore + 4) break;
-      assert.ok(i < 400, 'the four reports were not collected in time');
+      assert.ok(polls < 400, 'the four reports were not collected in time');
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     assert.ok(continuedWithRangesLeft, 'a run continued-as-new while reports were still queued');
