@@ -51,8 +51,9 @@ export const instantSchema = z
     return new Date(ms).toISOString();
   });
 
-const DECIMAL = /^\d{1,15}(\.\d{1,6})?$/;
-const DECIMAL_MESSAGE = 'must be a non-negative decimal with at most 15 digits before the point and 6 after';
+// 12 digits before the point: the largest value, in micro-currency, still fits a bigint column.
+const DECIMAL = /^\d{1,12}(\.\d{1,6})?$/;
+const DECIMAL_MESSAGE = 'must be a non-negative decimal with at most 12 digits before the point and 6 after';
 
 /** A money amount as a decimal (currency units, not micro-currency); output is a decimal string. */
 const decimalValueSchema = z

@@ -312,7 +312,7 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
       ad_account_id: ACCOUNT,
       order_id: long(`order-${i}-`, 256),
       click_id: long(`click-${i}-`, 512),
-      value: '999999999999999.999999',
+      value: '999999999999.999999',
       currency: 'USD',
       user: { email: long(`${i}@`, 512), user_agent: long('UA/', 1024), ip: '2001:db8::1', external_id: long('id', 512) },
     }));
@@ -486,6 +486,21 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     assert.equal(emulator.inFlight(held), 1, 'the pull was still waiting on Pinterest');
     assert.equal((await app.client.status(ACCOUNT)).counters.pulls, pullsBefore);
     await waitFor('the held pull to finish', async () => ((await app.client.status(ACCOUNT)).counters.pulls > pullsBefore ? true : undefined));
+  });
+
+  it('a stored value too large for micro-currency is attributed without one, and blocks nothing', async () => {
+    // Accepted before the ingress capped values at 12 digits: 10^15 units is 10^21 micro, past a bigint.
+    const activities = createActivities(app.activityDeps);
+    const conversion = {
+      event_id: 'huge-value-1', event_name: 'checkout' as const, event_time: new Date().toISOString(), ad_account_id: ACCOUNT,
+      action_source: 'web' as const, click_id: 'epik-huge', value: '999999999999999.999999', currency: 'USD', user_data: {},
+    };
+    await insertConversions(app.db, [conversion], 3600, new Date());
+    const touchpoints = [{ ad_account_id: ACCOUNT, type: 'click' as const, occurred_at: new Date(Date.now() - DAY_MS).toISOString(), click_id: 'epik-huge', ad_id: '687195905905', user_data: {} }];
+    const result = (await new MockActivityEnvironment().run(activities.recordTouchpoints, { ad_account_id: ACCOUNT, touchpoints, settings: DEFAULT_ATTRIBUTION_SETTINGS })) as { matched: number };
+    assert.equal(result.matched, 1);
+    const attribution = await app.db.selectFrom('attributions').select(['ad_id', 'conversion_value_micro']).where('event_id', '=', 'huge-value-1').executeTakeFirstOrThrow();
+    assert.deepEqual(attribution, { ad_id: '687195905905', conversion_value_micro: null });
   });
 
   it('continues-as-new when Temporal suggests it, carrying counters and schedule', async () => {

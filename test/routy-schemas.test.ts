@@ -37,8 +37,10 @@ describe('conversion input validation names the field at fault', () => {
   });
 
   it('refuses values that are not plain decimals, and value without a known currency', () => {
-    const decimal = 'value: must be a non-negative decimal with at most 15 digits before the point and 6 after';
+    const decimal = 'value: must be a non-negative decimal with at most 12 digits before the point and 6 after';
     assert.deepEqual(refusal({ ...good, value: 1e21 }), [decimal]);
+    assert.deepEqual(refusal({ ...good, value: '1000000000000' }), [decimal]);
+    assert.deepEqual(refusal({ ...good, value: '999999999999.999999' }), []);
     assert.deepEqual(refusal({ ...good, value: 1e-7 }), [decimal]);
     assert.deepEqual(refusal({ ...good, value: '-5' }), [decimal]);
     assert.deepEqual(refusal({ ...good, value: true }), [decimal]);

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { decimalToMicro } from '../money';
 import type { AttributionSettings } from '../../workflows/messages';
 import type { TouchpointRecord, TouchpointType } from '../../client/routy-schemas';
 import {
@@ -101,7 +102,7 @@ export async function attributeConversions(
             ...w.decision,
             ...placements[i + j]!,
             conversion_date: dateInTimeZone(new Date(w.touchpoint.event_time), timeZone),
-            conversion_value_micro: w.touchpoint.conversion_value === null ? null : Math.round(Number(w.touchpoint.conversion_value) * 1_000_000),
+            conversion_value_micro: w.touchpoint.conversion_value === null ? null : decimalToMicro(w.touchpoint.conversion_value),
           })),
         )
         .onConflict((oc) => oc.columns(['ad_account_id', 'event_id']).doNothing())
