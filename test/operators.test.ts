@@ -113,6 +113,11 @@ describe('operators', { timeout: 180_000 }, () => {
     assert.ok(records.some((r) => r.event_id.startsWith('ops-')));
     const bad = await fetch(`${app.ingressUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ payloads: 'x' }) });
     assert.equal(bad.status, 400);
+    // The Temporal CLI sends `{}` (protobuf JSON drops an empty list) when a query has no argument.
+    for (const action of ['encode', 'decode']) {
+      const empty = await fetch(`${app.ingressUrl}/codec/${action}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: '{}' });
+      assert.deepEqual([empty.status, await empty.json()], [200, { payloads: [] }], action);
+    }
   });
 
   it('disconnect is a validated update; the workflow then ends and shows disconnected', async () => {

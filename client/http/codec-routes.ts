@@ -7,7 +7,9 @@ import { fieldIssues } from '../field-issues';
 const codecBody = z.object({
   payloads: z
     .array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() }))
-    .max(10_000),
+    .max(10_000)
+    // Protobuf JSON leaves an empty list out: the Temporal CLI sends `{}` when it has nothing to encode.
+    .default([]),
 });
 
 const fromJson = (p: z.infer<typeof codecBody>['payloads'][number]): Payload => ({
