@@ -93,8 +93,9 @@ export const conversionInputSchema = z
     opt_out: z.boolean().optional(),
     /** The page of the conversion; its query string and fragment are dropped (they can carry emails). */
     event_source_url: z
-      .url()
-      .max(2048)
+      // Only web pages: another scheme has no origin, and `javascript:x` would become "nullx".
+      .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+      .max(2048, 'must be at most 2048 characters')
       .transform((url) => {
         const parsed = new URL(url);
         return `${parsed.origin}${parsed.pathname}`;

@@ -186,6 +186,13 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     );
     assert.equal(explained?.conversions_api.state, 'sent');
     assert.equal((await fetch(`${app.ingressUrl}/v1/conversions/nope`, { headers: { authorization: `Bearer ${app.ingressToken}` } })).status, 404);
+    // A NUL in the path is refused by name before PostgreSQL sees it (it answered 500).
+    const nul = await fetch(`${app.ingressUrl}/v1/conversions/a%00b`, { headers: { authorization: `Bearer ${app.ingressToken}` } });
+    assert.deepEqual([nul.status, await nul.json()], [400, { error: 'invalid path', issues: [{ field: 'event_id', message: 'must not contain NUL characters' }] }]);
+    const badAccount = await fetch(`${app.ingressUrl}/v1/ad_accounts/5%00/conversions-api`, {
+      method: 'PUT', body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${app.ingressToken}` },
+    });
+    assert.deepEqual([badAccount.status, await badAccount.json()], [400, { error: 'invalid path', issues: [{ field: 'ad_account_id', message: 'must be 1 to 19 digits' }] }]);
 
     const { stdout } = await promisify(execFile)('node', ['bin/routy-pinterest.js', 'conversion', 'order-1001-checkout', '--url', app.ingressUrl], {
       env: { ...process.env, ROUTY_INGRESS_TOKEN: app.ingressToken },

@@ -48,6 +48,13 @@ describe('conversion input validation names the field at fault', () => {
     assert.deepEqual(refusal({ ...good, currency: 'ZZZ' }), ['currency: must be an ISO 4217 code such as USD']);
   });
 
+  it('takes only http and https pages as event_source_url, without query or fragment', () => {
+    const url = 'event_source_url: must be an http or https URL';
+    for (const bad of ['javascript:alert(1)', 'ftp://shop.example.com/cart', 'data:text/html,hi', 'not a url']) assert.deepEqual(refusal({ ...good, event_source_url: bad }), [url], bad);
+    const [accepted] = prepareConversions([{ ...good, event_source_url: 'https://shop.example.com/cart?email=a@b.c#x' }]).accepted;
+    assert.equal(accepted?.record.event_source_url, 'https://shop.example.com/cart');
+  });
+
   it('names unknown keys and bad IP addresses', () => {
     assert.deepEqual(refusal({ ...good, foo: 1, user: { bar: 2 } }).sort(), ['foo: is not a known field', 'user.bar: is not a known field']);
     assert.deepEqual(refusal({ ...good, user: { ip: 'not-an-ip' } }), ['user.ip: must be an IPv4 or IPv6 address']);

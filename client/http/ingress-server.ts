@@ -10,6 +10,7 @@ import { OAuthError, type OAuthFlow } from '../oauth-flow';
 import type { BatchResult, RoutyPinterestClient } from '../routy-client';
 import { fieldIssues } from '../field-issues';
 import { pinterestIdSchema, type RecordRejection } from '../routy-schemas';
+import { text } from '../user-data';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../activities/store/database-schema';
 import { explainConversion } from '../conversion-explainer';
@@ -221,10 +222,15 @@ export function buildIngressServer(deps: {
   });
   batchRoute('/v1/touchpoints', 'touchpoints', (batch) => deps.client.recordTouchpoints(batch));
 
+  // Path values reach PostgreSQL too: a NUL or an unpaired surrogate is refused here, not there.
+  const eventIdParams = z.object({ event_id: text(256) });
+  const adAccountParams = z.object({ ad_account_id: pinterestIdSchema });
   app.get('/v1/conversions/:event_id', {
     onRequest: requireBearer,
     handler: async (request, reply) => {
-      const eventId = (request.params as { event_id: string }).event_id;
+      const params = eventIdParams.safeParse(request.params);
+      if (!params.success) return reply.code(400).send(invalid('invalid path', params.error, '(path)'));
+      const eventId = params.data.event_id;
       const found = await explainConversion(deps.db, eventId);
       if (found.length === 0) return reply.code(404).send({ error: `no conversion with event_id ${eventId} was accepted` });
       return { conversions: found };
@@ -237,7 +243,9 @@ export function buildIngressServer(deps: {
   app.put('/v1/ad_accounts/:ad_account_id/conversions-api', {
     onRequest: requireBearer,
     handler: async (request, reply) => {
-      const id = (request.params as { ad_account_id: string }).ad_account_id;
+      const params = adAccountParams.safeParse(request.params);
+      if (!params.success) return reply.code(400).send(invalid('invalid path', params.error, '(path)'));
+      const id = params.data.ad_account_id;
       const body = capiOptions.safeParse(request.body);
       if (!body.success) return reply.code(400).send(invalid('invalid body', body.error, '(body)'));
       if (!(await saveConversionsApiOptions(deps.db, deps.cipher, id, body.data))) {
