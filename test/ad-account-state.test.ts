@@ -70,6 +70,7 @@ describe('update validators', () => {
     assert.deepEqual(backfillProblems({}, today), ['start_date: is required', 'end_date: is required']);
     assert.deepEqual(backfillProblems({ start_date: '2026-02-30', end_date: 20260305 }, today), ['start_date: must be a YYYY-MM-DD date', 'end_date: must be a YYYY-MM-DD date']);
     assert.deepEqual(backfillProblems({ start_date: '2026-03-05', end_date: '2026-03-01' }, today), ['start_date: must not be after end_date']);
+    assert.deepEqual(backfillProblems({ start_date: '2026-13-01', end_date: '2026-01-05' }, today), ['start_date: must be a YYYY-MM-DD date'], 'no comparison with a broken date');
     assert.deepEqual(backfillProblems({ start_date: '2024-05-28', end_date: '2026-11-30' }, today), ['end_date: must not be after today', 'start_date: Pinterest keeps at most 914 days of history']);
     assert.deepEqual(backfillProblems({ start_date: '2024-05-29', end_date: today }, today), [], '914 days back is allowed');
     assert.deepEqual(backfillProblems({ start_date: '2026-01-01', end_date: '2026-01-05', level: 'ad' }, today), ['level: is not a known field']);

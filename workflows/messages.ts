@@ -179,15 +179,17 @@ export const BACKFILL_RANGE_DAYS = 186;
 
 const dateText = 'must be a YYYY-MM-DD date';
 /** A calendar date: 2026-02-30 parses (as March 2) but does not print back the same. */
-const calendarDate = z
-  .string({ error: (issue) => (issue.input === undefined ? 'is required' : dateText) })
-  .refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) && new Date(Date.parse(value)).toISOString().slice(0, 10) === value, dateText);
+const isCalendarDate = (value: unknown): value is string =>
+  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) && new Date(Date.parse(value)).toISOString().slice(0, 10) === value;
+const calendarDate = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : dateText) }).refine(isCalendarDate, dateText);
 
 /** A backfill range, checked against today (`YYYY-MM-DD`, UTC) and Pinterest's 914 days of history. */
 const backfillRangeSchema = (today: string) =>
   z
     .strictObject({ start_date: calendarDate, end_date: calendarDate }, { error: 'must be an object like {"start_date": "2025-01-01", "end_date": "2025-06-30"}' })
     .superRefine((range, ctx) => {
+      // Zod runs this even when a date failed its own check: compare only real dates.
+      if (!isCalendarDate(range.start_date) || !isCalendarDate(range.end_date)) return;
       if (range.start_date > range.end_date) ctx.addIssue({ code: 'custom', path: ['start_date'], message: 'must not be after end_date' });
       if (range.end_date > today) ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'must not be after today' });
       if ((Date.parse(today) - Date.parse(range.start_date)) / 86_400_000 > BACKFILL_MAX_DAYS_BACK) {
