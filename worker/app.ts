@@ -231,12 +231,20 @@ let runtimeInstalled = false;
  */
 function installRuntimeOnce(logger: PinoLogger, metricsPort: number): void {
   if (runtimeInstalled) return;
-  Runtime.install({
-    logger: new TemporalPinoLogger(logger.child({ component: 'temporal' })),
-    // start.ts owns SIGINT/SIGTERM, so shutdown runs in order: ingress, worker, connections.
-    shutdownSignals: [],
-    ...(metricsPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } } : {}),
-  });
+  try {
+    Runtime.install({
+      logger: new TemporalPinoLogger(logger.child({ component: 'temporal' })),
+      // start.ts owns SIGINT/SIGTERM, so shutdown runs in order: ingress, worker, connections.
+      shutdownSignals: [],
+      ...(metricsPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } } : {}),
+    });
+  } catch (error) {
+    // The SDK's own message names no setting: a second `npm start` on one machine ends here.
+    if (metricsPort > 0 && /address already in use/i.test(String(error))) {
+      throw new Error(`ROUTY_SDK_METRICS_PORT: port ${metricsPort} is in use; choose another, or 0 to turn the SDK's metrics off`, { cause: error });
+    }
+    throw error;
+  }
   sdkMetricsUrl = metricsPort > 0 ? `http://127.0.0.1:${metricsPort}/metrics` : undefined;
   runtimeInstalled = true;
 }
