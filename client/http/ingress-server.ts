@@ -151,12 +151,13 @@ export function buildIngressServer(deps: {
     }
     // Refusals of the body itself (broken JSON or UTF-8, 413, 415) name the body as the field at fault.
     const aboutBody = error.bodyError === true || error.name === 'SyntaxError' || (error.code ?? '').startsWith('FST_ERR_CTP_');
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      const message = `must be sent as application/json, not ${String(request.headers['content-type'] ?? '(no content-type)').slice(0, 100)}`;
-      return reply.code(status).send({ error: message, issues: [{ field: '(body)', message }] });
-    }
-    if (aboutBody) return reply.code(status).send({ error: error.message, issues: [{ field: '(body)', message: error.message }] });
-    return reply.code(status).send({ error: error.message });
+    if (!aboutBody) return reply.code(status).send({ error: error.message });
+    // Fastify's 415 says only "Unsupported Media Type": say what to send instead.
+    const message =
+      error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? `must be sent as application/json, not ${String(request.headers['content-type'] ?? '(no content-type)').slice(0, 100)}`
+        : error.message;
+    return reply.code(status).send({ error: message, issues: [{ field: '(body)', message }] });
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 

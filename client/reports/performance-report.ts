@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { reportAdAccountId, reportDate, reportWindow, reportWindowOrAccount, startNotAfterEnd } from './report-params';
+import { pinterestIdSchema } from '../routy-schemas';
+import { reportDate, reportWindow, reportWindowOrAccount, startNotAfterEnd } from './report-params';
 import type { Selectable } from 'kysely';
 import type { AdAccountsTable, Database } from '../../activities/store/database-schema';
 import { CUMULATIVE_COLUMNS } from '../../activities/store/metrics-store';
@@ -12,7 +13,7 @@ export const REPORT_LEVELS = ['campaign', 'ad_group', 'pin'] as const;
 /** A report request, validated at every way in (HTTP, CLI). Dates are `YYYY-MM-DD`. */
 export const reportRequestSchema = z
   .strictObject({
-    ad_account_id: reportAdAccountId.optional(),
+    ad_account_id: pinterestIdSchema.optional(),
     level: z.enum(REPORT_LEVELS).default('campaign'),
     start_date: reportDate,
     end_date: reportDate,

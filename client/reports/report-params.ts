@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { pinterestIdSchema } from '../routy-schemas';
 
 /** Windows a report can count conversions under, in days. */
 export const REPORT_WINDOWS = [1, 7, 14, 30, 60] as const;
@@ -29,9 +28,6 @@ export const reportWindow = z
 
 /** A window in days, or `account` for the ad account's click window. */
 export const reportWindowOrAccount = z.union([z.literal('account'), reportWindow], { error: `${windowText} or account` });
-
-/** An ad account id in a report query: Pinterest's ids are 1 to 19 digits. */
-export const reportAdAccountId = pinterestIdSchema;
 
 /**
  * `.refine(...startNotAfterEnd)` for a query with `start_date` and `end_date`: checked only when

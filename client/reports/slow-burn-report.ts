@@ -1,14 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { reportAdAccountId, reportDate, reportWindow, startNotAfterEnd } from './report-params';
+import { pinterestIdSchema } from '../routy-schemas';
+import { reportDate, reportWindow, startNotAfterEnd } from './report-params';
 import { safeText } from './performance-report';
 import type { Database } from '../../activities/store/database-schema';
 
 /** A slow-burn request: level (`campaign` or `pin`), conversion dates, and the window in days (the curve's length). */
 export const slowBurnRequestSchema = z
   .strictObject({
-    ad_account_id: reportAdAccountId.optional(),
+    ad_account_id: pinterestIdSchema.optional(),
     level: z.enum(['campaign', 'pin']).default('campaign'),
     start_date: reportDate,
     end_date: reportDate,
