@@ -1,27 +1,27 @@
 import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import { beat, keepAlive } from './heartbeat';
 import type { Kysely } from 'kysely';
-import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
+import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import { BACKFILL_MAX_DAYS_BACK, type AttributionSettings } from '../workflows/messages';
-import { toCapiEvent } from './capi-events';
-import { AccessTokens, GrantRefusedError } from './pinterest/access-tokens';
-import { getAnalytics, MAX_DAYS_PER_CALL, MAX_IDS_PER_CALL, type MetricLevel } from './pinterest/analytics';
-import { MAX_EVENTS_PER_REQUEST, sendConversionEvents, type CapiEvent } from './pinterest/conversions';
-import { getPin, listAdGroups, listAds, listCampaigns } from './pinterest/entities';
-import { createAdReport, downloadAdReport, getReport } from './pinterest/reports';
-import { PinterestApiError, type PinterestHttp } from './pinterest/http';
-import type { PinterestApp } from './pinterest/oauth';
-import type { TokenCipher } from './secrets/token-cipher';
-import { attributeConversions, pendingConversionsTouchedBy } from './store/attribution-store';
-import { claimConversionsToSend, markPosting, recordCapiOutcomes, recoverInterruptedSends, releaseClaims, type CapiOutcome } from './store/capi-store';
-import { countPending, expireConversions, insertConversions } from './store/conversions-store';
-import type { Database } from './store/database-schema';
-import { getAdAccount, listEntityIds, pinsWithoutMetadata, upsertAdGroups, upsertAds, upsertCampaigns, upsertPins } from './store/entities-store';
-import { markNeedsReauth, saveAttributionSettings } from './store/connections-store';
-import { upsertMetrics } from './store/metrics-store';
-import { conversionsApiFailures, rowsPulled } from './metrics';
-import { insertTouchpoints } from './store/touchpoints-store';
-import { addDays, dateInTimeZone } from './dates';
+import { toCapiEvent } from '../domain/capi-event';
+import { AccessTokens, GrantRefusedError } from '../pinterest/access-tokens';
+import { getAnalytics, MAX_DAYS_PER_CALL, MAX_IDS_PER_CALL, type MetricLevel } from '../pinterest/analytics';
+import { MAX_EVENTS_PER_REQUEST, sendConversionEvents, type CapiEvent } from '../pinterest/conversions';
+import { getPin, listAdGroups, listAds, listCampaigns } from '../pinterest/entities';
+import { createAdReport, downloadAdReport, getReport } from '../pinterest/reports';
+import { PinterestApiError, type PinterestHttp } from '../pinterest/http';
+import type { PinterestApp } from '../pinterest/oauth';
+import type { TokenCipher } from '../secrets/token-cipher';
+import { attributeConversions, pendingConversionsTouchedBy } from '../store/attribution-store';
+import { claimConversionsToSend, markPosting, recordCapiOutcomes, recoverInterruptedSends, releaseClaims, type CapiOutcome } from '../store/capi-store';
+import { countPending, expireConversions, insertConversions } from '../store/conversions-store';
+import type { Database } from '../store/database-schema';
+import { getAdAccount, listEntityIds, pinsWithoutMetadata, upsertAdGroups, upsertAds, upsertCampaigns, upsertPins } from '../store/entities-store';
+import { markNeedsReauth, saveAttributionSettings } from '../store/connections-store';
+import { upsertMetrics } from '../store/metrics-store';
+import { conversionsApiFailures, rowsPulled } from '../observability/metrics';
+import { insertTouchpoints } from '../store/touchpoints-store';
+import { addDays, dateInTimeZone } from '../domain/dates';
 
 /** What activities need from the outside, handed in by the worker (or a test). */
 export interface ActivityDeps {

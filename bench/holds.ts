@@ -5,10 +5,10 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
 import { createActivities } from '../activities/index';
-import { PinterestHttp } from '../activities/pinterest/http';
-import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../activities/secrets/token-cipher';
-import { migrateToLatest, openDatabase } from '../activities/store/database';
-import { prepareConversions, prepareTouchpoints } from '../client/routy-schemas';
+import { PinterestHttp } from '../pinterest/http';
+import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../secrets/token-cipher';
+import { migrateToLatest, openDatabase } from '../store/database';
+import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
 import { buildSeed } from '../emulator/seed';
 import { EMULATOR_APP } from '../emulator/pinterest-emulator';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';

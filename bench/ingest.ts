@@ -3,7 +3,7 @@
 // time until every one is stored and matched, and how large the workflow's runs and payloads grew.
 import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
 import { adAccountWorkflowId } from '../workflows/messages';
-import { connectThroughOAuth } from '../worker/app';
+import { connectThroughOAuth } from '../service/app';
 import { startTestApp } from '../test/support/test-app';
 
 const TOTAL = Number(process.env.BENCH_CONVERSIONS ?? 10_000);

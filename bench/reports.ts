@@ -2,11 +2,11 @@
 // daily metrics (450,000 pin rows plus campaign and ad group rows) and 50,000 attributed
 // conversions, on real PostgreSQL. Prints p50 and p95 per shape and the worst p95 (goal: 100 ms).
 import { sql } from 'kysely';
-import { addDays } from '../activities/dates';
-import { migrateToLatest, openDatabase } from '../activities/store/database';
-import { refreshCumulativeMetrics } from '../activities/store/metrics-store';
-import { performanceReport } from '../client/reports/performance-report';
-import { slowBurnReport } from '../client/reports/slow-burn-report';
+import { addDays } from '../domain/dates';
+import { migrateToLatest, openDatabase } from '../store/database';
+import { refreshCumulativeMetrics } from '../store/metrics-store';
+import { performanceReport } from '../reports/performance-report';
+import { slowBurnReport } from '../reports/slow-burn-report';
 import { createTestDatabase } from '../test/support/postgres';
 
 const PINS = Number(process.env.BENCH_PINS ?? 5000);

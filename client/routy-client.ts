@@ -23,7 +23,7 @@ import {
   type ScheduleSettings,
 } from '../workflows/messages';
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
-import { prepareConversions, prepareTouchpoints, type PreparedBatch, type RecordRejection } from './routy-schemas';
+import { prepareConversions, prepareTouchpoints, type PreparedBatch, type RecordRejection } from '../domain/routy-records';
 
 /** Records per signal, by count and by JSON size: each signal payload stays far below Temporal's 2 MB limit. */
 const SIGNAL_CHUNK = 250;

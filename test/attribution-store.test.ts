@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
-import { attributeConversions, pendingConversionsTouchedBy } from '../activities/store/attribution-store';
-import { insertConversions } from '../activities/store/conversions-store';
-import { migrateToLatest, openDatabase } from '../activities/store/database';
-import type { Database } from '../activities/store/database-schema';
-import { insertTouchpoints } from '../activities/store/touchpoints-store';
-import { prepareConversions, prepareTouchpoints } from '../client/routy-schemas';
+import { attributeConversions, pendingConversionsTouchedBy } from '../store/attribution-store';
+import { insertConversions } from '../store/conversions-store';
+import { migrateToLatest, openDatabase } from '../store/database';
+import type { Database } from '../store/database-schema';
+import { insertTouchpoints } from '../store/touchpoints-store';
+import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
 import { buildSeed } from '../emulator/seed';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
 import { createTestDatabase } from './support/postgres';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chooseAttribution, type TouchpointCandidate } from '../activities/attribution';
+import { chooseAttribution, type TouchpointCandidate } from '../domain/attribution-rules';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
 
 const DAY = 86_400_000;

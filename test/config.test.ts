@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { it } from 'node:test';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../service/config';
 
 it('an empty variable keeps its default; a bad one stops start-up with its name', () => {
   assert.equal(loadConfig({ ROUTY_HTTP_PORT: '' }).ROUTY_HTTP_PORT, 8080);
@@ -23,7 +23,7 @@ it('a second start on one machine stops naming ROUTY_SDK_METRICS_PORT when that 
   const port = (taken.address() as AddressInfo).port;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-config-'));
   try {
-    const failed = await promisify(execFile)('node', ['--import', 'tsx', 'worker/start.ts'], {
+    const failed = await promisify(execFile)('node', ['--import', 'tsx', 'service/start.ts'], {
       env: { ...process.env, ROUTY_SDK_METRICS_PORT: String(port), ROUTY_DATA_DIR: dataDir, ROUTY_HTTP_PORT: '0' },
       timeout: 60_000,
     }).then(

@@ -4,12 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { migrateToLatest, openDatabase, type DatabaseLocation } from '../activities/store/database';
+import { migrateToLatest, openDatabase, type DatabaseLocation } from '../store/database';
 import type { Kysely } from 'kysely';
-import type { Database } from '../activities/store/database-schema';
-import { upsertMetrics } from '../activities/store/metrics-store';
-import { performanceReport } from '../client/reports/performance-report';
-import { slowBurnReport } from '../client/reports/slow-burn-report';
+import type { Database } from '../store/database-schema';
+import { upsertMetrics } from '../store/metrics-store';
+import { performanceReport } from '../reports/performance-report';
+import { slowBurnReport } from '../reports/slow-burn-report';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
 import { createTestDatabase } from './support/postgres';
 

@@ -4,12 +4,12 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index';
-import { generateEncryptionKeyEntry } from '../activities/secrets/token-cipher';
+import { generateEncryptionKeyEntry } from '../secrets/token-cipher';
 import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
-import { connectThroughOAuth, type RunningApp } from '../worker/app';
+import { connectThroughOAuth, type RunningApp } from '../service/app';
 import { startTestApp, type TestApp } from './support/test-app';
-import { prepareConversions, prepareTouchpoints } from '../client/routy-schemas';
+import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
 import { waitFor } from './support/wait';
 
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;

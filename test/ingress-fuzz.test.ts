@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fuzzIngress } from '../bench/chaos/ingress-fuzz';
-import { connectThroughOAuth } from '../worker/app';
+import { connectThroughOAuth } from '../service/app';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import getPort from 'get-port';
-import { connectThroughOAuth } from '../worker/app';
+import { connectThroughOAuth } from '../service/app';
 import { adAccountWorkflowId } from '../workflows/messages';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait';

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { getAnalytics, METRIC_COLUMNS } from '../activities/pinterest/analytics';
-import { sendConversionEvents } from '../activities/pinterest/conversions';
+import { getAnalytics, METRIC_COLUMNS } from '../pinterest/analytics';
+import { sendConversionEvents } from '../pinterest/conversions';
 import {
   adAccountSchema,
   adGroupSchema,
@@ -15,9 +15,9 @@ import {
   listAdGroups,
   listAds,
   listCampaigns,
-} from '../activities/pinterest/entities';
-import { PinterestApiError, PinterestHttp } from '../activities/pinterest/http';
-import { exchangeAuthorizationCode, refreshAccessToken } from '../activities/pinterest/oauth';
+} from '../pinterest/entities';
+import { PinterestApiError, PinterestHttp } from '../pinterest/http';
+import { exchangeAuthorizationCode, refreshAccessToken } from '../pinterest/oauth';
 import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
 import { EMULATOR_APP, PinterestEmulator } from '../emulator/pinterest-emulator';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';

@@ -8,8 +8,8 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { feedDemoTraffic } from '../client/demo-traffic';
-import { connectThroughOAuth } from '../worker/app';
+import { feedDemoTraffic } from '../demo/demo-traffic';
+import { connectThroughOAuth } from '../service/app';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait';
 

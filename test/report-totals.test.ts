@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
-import { addDays } from '../activities/dates';
-import { migrateToLatest, openDatabase } from '../activities/store/database';
-import type { Database } from '../activities/store/database-schema';
-import { upsertMetrics } from '../activities/store/metrics-store';
-import { performanceReport } from '../client/reports/performance-report';
+import { addDays } from '../domain/dates';
+import { migrateToLatest, openDatabase } from '../store/database';
+import type { Database } from '../store/database-schema';
+import { upsertMetrics } from '../store/metrics-store';
+import { performanceReport } from '../reports/performance-report';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
 import { createTestDatabase } from './support/postgres';
 

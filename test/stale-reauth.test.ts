@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { startLocalTemporal } from '../worker/dev-server';
+import { startLocalTemporal } from '../temporal/dev-server';
 import { workflowsPath } from '../worker/create-worker';
 import { connectedSignal, DEFAULT_ATTRIBUTION_SETTINGS, DEFAULT_SCHEDULE, statusQuery, type AdAccountWorkflowInput } from '../workflows/messages';
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';

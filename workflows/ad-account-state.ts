@@ -1,5 +1,5 @@
 // The ad account's small state machine, as plain code: no Temporal imports, unit-testable.
-import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
+import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import type { AdAccountCounters, AdAccountStatus, AdAccountWorkflowInput, AttributionSettings, BackfillRange, ConnectionStatus } from './messages';
 
 /** Largest batch handed to one activity call: by count, and by JSON size far below Temporal's 2 MB payload limit. */

@@ -2,8 +2,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { z } from 'zod';
-import { fieldIssues } from '../client/field-issues';
-import type { ConversionRecord, TouchpointRecord } from '../client/routy-schemas';
+import { fieldIssues } from '../domain/field-issues';
+import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 
 /** Task queue the worker polls and clients start account workflows on. */
 export const TASK_QUEUE = 'routy-pinterest';

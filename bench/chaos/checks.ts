@@ -1,11 +1,11 @@
 // What the chaos run proves once the faults stop and everything has settled.
 import { sql, type Kysely } from 'kysely';
-import { addDays } from '../../activities/dates';
-import { getAnalytics, type MetricLevel } from '../../activities/pinterest/analytics';
-import { PinterestHttp } from '../../activities/pinterest/http';
-import { migrateToLatest, openDatabase } from '../../activities/store/database';
-import type { Database } from '../../activities/store/database-schema';
-import { upsertMetrics } from '../../activities/store/metrics-store';
+import { addDays } from '../../domain/dates';
+import { getAnalytics, type MetricLevel } from '../../pinterest/analytics';
+import { PinterestHttp } from '../../pinterest/http';
+import { migrateToLatest, openDatabase } from '../../store/database';
+import type { Database } from '../../store/database-schema';
+import { upsertMetrics } from '../../store/metrics-store';
 import { EMULATOR_APP, PinterestEmulator } from '../../emulator/pinterest-emulator';
 import { createTestDatabase } from '../../test/support/postgres';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../workflows/messages';

@@ -4,7 +4,7 @@
 // (few runs) and by `npm run chaos` (10,000+).
 import fc from 'fast-check';
 import secureJson from 'secure-json-parse';
-import { prepareConversions } from '../../client/routy-schemas';
+import { prepareConversions } from '../../domain/routy-records';
 
 /** What a fuzz run saw. Every accepted conversion's event_id is kept to check nothing is lost. */
 export interface FuzzOutcome {

@@ -2,9 +2,9 @@
 // Env: DATABASE_URL, PINTEREST_API_BASE_URL, ROUTY_ENCRYPTION_KEYS, AD_ACCOUNT_ID.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index';
-import { PinterestHttp } from '../../activities/pinterest/http';
-import { parseEncryptionKeys, TokenCipher } from '../../activities/secrets/token-cipher';
-import { openDatabase } from '../../activities/store/database';
+import { PinterestHttp } from '../../pinterest/http';
+import { parseEncryptionKeys, TokenCipher } from '../../secrets/token-cipher';
+import { openDatabase } from '../../store/database';
 import { EMULATOR_APP } from '../../emulator/pinterest-emulator';
 
 const env = process.env as Record<string, string>;

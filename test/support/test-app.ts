@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../worker/config';
-import { startApp, type AppOptions, type RunningApp } from '../../worker/app';
+import { loadConfig } from '../../service/config';
+import { startApp, type AppOptions, type RunningApp } from '../../service/app';
 import { createTestDatabase } from './postgres';
 
 /** A running app for one test file: a fresh PostgreSQL database, a temp data folder, an in-memory dev server. */

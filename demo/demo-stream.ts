@@ -1,0 +1,94 @@
+// A realistic, deterministic stream of Routy touchpoints and conversions for the demo account.
+import { prng, type SeedData } from '../emulator/seed';
+import type { ConversionInput, TouchpointInput } from '../domain/routy-records';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+export interface DemoStream {
+  /** Sent first: clicks and saves Routy already knows about. */
+  touchpoints: TouchpointInput[];
+  conversions: ConversionInput[];
+  /** Sent after the conversions: Routy's click data can lag behind its conversions. */
+  lateTouchpoints: TouchpointInput[];
+}
+
+/**
+ * Builds the demo's traffic against the seeded account's active ads:
+ * ~20% convert the same day, ~45% 14 to 28 days after their click, ~15% within 1 to 13 days,
+ * ~10% through a save matched by hashed email, ~10% with no Pinterest click at all; plus clicks
+ * that never convert. Conversions land in the last 6 days, so the Conversions API accepts them.
+ */
+export function buildDemoStream(seed: SeedData, nowMs: number, users = 240): DemoStream {
+  const random = prng(20261129);
+  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+  const account = seed.adAccounts[0]!;
+  const activeCampaigns = new Set(seed.campaigns.filter((c) => c.status === 'ACTIVE').map((c) => c.id));
+  const ads = seed.ads.filter((a) => activeCampaigns.has(a.campaign_id));
+  const stream: DemoStream = { touchpoints: [], conversions: [], lateTouchpoints: [] };
+
+  for (let u = 0; u < users; u += 1) {
+    const ad = pick(ads);
+    const email = `shopper${u}@example.com`;
+    const conversionAt = nowMs - Math.floor(random() * 6 * DAY) - HOUR;
+    const roll = random();
+    const lag = roll < 0.2 ? Math.floor(random() * 8 * HOUR) : roll < 0.65 ? (14 + random() * 14) * DAY : (1 + random() * 12) * DAY;
+    const clickId = `dj0yJnU9ZGVtby${u.toString(36).padStart(4, '0')}`;
+    const value = (20 + Math.floor(random() * 16000) / 100).toFixed(2);
+    const user = {
+      email,
+      ip: `203.0.113.${(u % 250) + 1}`,
+      user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15',
+    };
+    const conversion: ConversionInput = {
+      event_id: `demo-order-${u}`,
+      event_name: 'checkout',
+      event_time: new Date(conversionAt).toISOString(),
+      ad_account_id: account.id,
+      value,
+      currency: account.currency,
+      order_id: `demo-order-${u}`,
+      user,
+    };
+    if (roll >= 0.9) {
+      // Converted without any Pinterest interaction Routy saw: stays pending.
+      stream.conversions.push(conversion);
+      continue;
+    }
+    if (roll >= 0.8) {
+      // A save (engagement) Routy learnt of, tied to the buyer by hashed email.
+      stream.touchpoints.push({
+        ad_account_id: account.id,
+        type: 'engagement',
+        occurred_at: new Date(conversionAt - (2 + random() * 20) * DAY).toISOString(),
+        pin_id: ad.pin_id,
+        user: { email },
+      });
+      stream.conversions.push(conversion);
+      continue;
+    }
+    const click: TouchpointInput = {
+      ad_account_id: account.id,
+      type: 'click',
+      occurred_at: new Date(conversionAt - lag).toISOString(),
+      click_id: clickId,
+      campaign_id: ad.campaign_id,
+      ad_id: ad.id,
+      pin_id: ad.pin_id,
+      user: { ip: user.ip, user_agent: user.user_agent },
+    };
+    (u % 10 === 3 ? stream.lateTouchpoints : stream.touchpoints).push(click);
+    stream.conversions.push({ ...conversion, click_id: clickId });
+  }
+  for (let n = 0; n < users; n += 1) {
+    const ad = pick(ads);
+    stream.touchpoints.push({
+      ad_account_id: account.id,
+      type: 'click',
+      occurred_at: new Date(nowMs - random() * 40 * DAY).toISOString(),
+      click_id: `dj0yJnU9YnJvd3Nl${n.toString(36).padStart(4, '0')}`,
+      pin_id: ad.pin_id,
+    });
+  }
+  return stream;
+}

@@ -1,0 +1,92 @@
+// `npm run demo [-- --json]`: the whole service on embedded defaults with a realistic Routy
+// stream, then a short report. Exits 0 when everything was processed.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { addDays, dateInTimeZone } from '../domain/dates';
+import { loadConfig } from '../service/config';
+import { connectThroughOAuth, startApp } from '../service/app';
+import { buildDemoReport } from './demo-report';
+import { feedDemoTraffic } from './demo-traffic';
+import { formatReportTable, formatSlowBurnTable } from '../reports/report-table';
+
+const options = new Command()
+  .name('npm run demo --')
+  .description('Run routy-pinterest end to end on embedded parts with the Pinterest emulator and print a report.')
+  .option('--json', 'print the report as one JSON object on the last line of stdout')
+  .option('--users <n>', 'simulated shoppers', (v) => Number.parseInt(v, 10), 240)
+  .option('--keep', 'keep the service running afterwards (report page, CLI, Temporal UI) until Ctrl-C')
+  .parse()
+  .opts<{ json?: boolean; users: number; keep?: boolean }>();
+
+// Progress goes to stderr so `--json` leaves stdout to the report.
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-pinterest-demo-'));
+const config = loadConfig({
+  ...process.env,
+  // Embedded defaults, whatever the shell has set: a fresh PGlite, a dev server, the emulator.
+  DATABASE_URL: '',
+  TEMPORAL_ADDRESS: '',
+  PINTEREST_APP_ID: '',
+  PINTEREST_APP_SECRET: '',
+  PINTEREST_REDIRECT_URI: '',
+  PINTEREST_API_BASE_URL: '',
+  ROUTY_INGRESS_TOKEN: 'demo-ingress-token',
+  ROUTY_HTTP_PORT: '0',
+  ROUTY_DATA_DIR: dataDir,
+  ROUTY_LOG_LEVEL: process.env.ROUTY_LOG_LEVEL ?? 'WARN',
+});
+
+say('Starting PGlite, the Temporal dev server, the worker, the ingress and the Pinterest emulator...');
+const app = await startApp(config, { log: say });
+let exitCode = 0;
+try {
+  const [adAccountId] = await connectThroughOAuth(app.ingressUrl);
+  if (!adAccountId) throw new Error('the emulator offered no ad account');
+  say(`Connected ad account ${adAccountId} through the OAuth flow; waiting for the first pull...`);
+  await until(async () => (await app.client.status(adAccountId)).counters.pulls >= 1);
+
+  say(`Feeding ${options.users} simulated shoppers' touchpoints and conversions, then late clicks, and waiting until all are processed and sent...`);
+  await feedDemoTraffic(app, adAccountId, options.users);
+
+  const account = await app.db.selectFrom('ad_accounts').selectAll().where('ad_account_id', '=', adAccountId).executeTakeFirstOrThrow();
+  const today = dateInTimeZone(new Date(), account.time_zone ?? 'UTC');
+  const report = await buildDemoReport(app.db, adAccountId, addDays(today, -29), today);
+  console.log(`Ad account ${adAccountId} (${account.name}), spend ${report.start_date} to ${report.end_date}, ${report.currency}, windows ${account.click_window_days}d click / ${account.engagement_window_days}d engagement / ${account.view_window_days}d view`);
+  console.log(`\nPer campaign: cost per conversion when conversions up to 30 days after the click or save count, beside 7 days\n${formatReportTable(report.campaigns)}`);
+  console.log(`\nPer pin\n${formatReportTable(report.pins)}`);
+  console.log(`\nSlow burn per campaign: share of conversions by days since the click or save\n${formatSlowBurnTable(report.slow_burn)}`);
+  const c = report.counts;
+  console.log(
+    `\nConversions: ${c.conversions} received, ${c.attributed} attributed (${c.attributed_with_lag_over_7_days} with lag over 7 days), ${c.pending} pending, ${c.expired} expired; ${c.sent_to_conversions_api} sent to the Conversions API (in ${app.emulator!.instance.capiRequests.length} request${app.emulator!.instance.capiRequests.length === 1 ? '' : 's'} to the emulator).`,
+  );
+  if (options.json) console.log(JSON.stringify(report));
+  if (options.keep) {
+    say(`\nStill running (Ctrl-C stops it and deletes the demo data):`);
+    say(`  report page:  ${app.ingressUrl}/reports#token=${app.ingressToken}`);
+    say(`  CLI:          ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest report --url ${app.ingressUrl} --level pin --window 30 --compare 7`);
+    say(`                ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest slow-burn --url ${app.ingressUrl} --level campaign`);
+    if (app.temporalUiUrl) say(`  Temporal UI:  ${app.temporalUiUrl}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  }
+} catch (error) {
+  console.error(error);
+  exitCode = 1;
+} finally {
+  await app.shutdown();
+  await rm(dataDir, { recursive: true, force: true });
+}
+process.exit(exitCode);
+
+async function until(done: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('the demo did not finish processing within 2 minutes');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

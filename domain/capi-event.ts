@@ -1,0 +1,88 @@
+// Pure mapping from a stored conversion to a Conversions API event; no I/O.
+import type { CapiEvent, CapiUserData } from '../pinterest/conversions';
+
+/** Pinterest refuses events older than this (422, code 953). */
+export const CAPI_MAX_EVENT_AGE_SECONDS = 7 * 86_400;
+
+const HASHED_FIELDS = ['em', 'ph', 'ge', 'db', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'external_id', 'hashed_maids'] as const;
+
+export interface StoredConversion {
+  event_id: string;
+  event_name: string;
+  event_time: Date;
+  action_source: string;
+  value: string | null;
+  currency: string | null;
+  order_id: string | null;
+  click_id: string | null;
+  user_data: Record<string, unknown>;
+  custom_data?: { content_ids?: string[]; contents?: Array<{ id: string; item_price?: string; quantity?: number }>; num_items?: number } | null;
+  opt_out?: boolean;
+  event_source_url?: string | null;
+}
+
+/** IP address and user agent Routy recorded on the winning click, for the click-id fallback. */
+export interface ClickFallback {
+  click_id: string;
+  client_ip_address?: string;
+  client_user_agent?: string;
+}
+
+export type CapiEventOutcome =
+  | { kind: 'event'; event: CapiEvent }
+  | { kind: 'not_sendable'; reason: string }
+  | { kind: 'stale'; reason: string };
+
+/**
+ * Builds the ConversionEvents.data[] item for a matched conversion: `event_time` in Unix seconds
+ * from the conversion itself, `event_id` as Routy received it, `value` as a decimal string.
+ * Sendable only with `em`, `hashed_maids`, or IP address plus user agent (Conversions API rule).
+ */
+export function toCapiEvent(conversion: StoredConversion, now: Date, fallback?: ClickFallback): CapiEventOutcome {
+  const eventTime = Math.floor(conversion.event_time.getTime() / 1000);
+  if (now.getTime() / 1000 - eventTime > CAPI_MAX_EVENT_AGE_SECONDS) {
+    return { kind: 'stale', reason: 'event_time is more than 7 days old; Pinterest refuses it (code 953)' };
+  }
+  const user: CapiUserData = {};
+  for (const field of HASHED_FIELDS) {
+    const value = conversion.user_data[field];
+    if (typeof value === 'string' && value) user[field] = [value];
+  }
+  const ip = conversion.user_data.client_ip_address;
+  const ua = conversion.user_data.client_user_agent;
+  if (typeof ip === 'string' && ip) user.client_ip_address = ip;
+  if (typeof ua === 'string' && ua) user.client_user_agent = ua;
+  if (conversion.click_id) user.click_id = conversion.click_id;
+
+  const hasIpAndAgent = () => Boolean(user.client_ip_address && user.client_user_agent);
+  if (!user.em && !user.hashed_maids && !hasIpAndAgent() && fallback) {
+    user.click_id = fallback.click_id;
+    if (fallback.client_ip_address) user.client_ip_address = fallback.client_ip_address;
+    if (fallback.client_user_agent) user.client_user_agent = fallback.client_user_agent;
+  }
+  if (!user.em && !user.hashed_maids && !hasIpAndAgent()) {
+    return { kind: 'not_sendable', reason: 'no em, hashed_maids, or IP address with user agent' };
+  }
+  const custom: NonNullable<CapiEvent['custom_data']> = {};
+  if (conversion.currency) custom.currency = conversion.currency;
+  if (conversion.value !== null) custom.value = conversion.value;
+  if (conversion.order_id) custom.order_id = conversion.order_id;
+  if (conversion.custom_data?.content_ids?.length) custom.content_ids = conversion.custom_data.content_ids;
+  if (conversion.custom_data?.contents?.length) custom.contents = conversion.custom_data.contents;
+  if (conversion.custom_data?.num_items !== undefined) custom.num_items = conversion.custom_data.num_items;
+  return {
+    kind: 'event',
+    event: {
+      event_name: conversion.event_name,
+      action_source: conversion.action_source,
+      event_time: eventTime,
+      event_id: conversion.event_id,
+      user_data: user,
+      ...(Object.keys(custom).length ? { custom_data: custom } : {}),
+      ...(conversion.event_source_url ? { event_source_url: conversion.event_source_url } : {}),
+      // Sent only when the user opted out; absent means not opted out.
+      ...(conversion.opt_out ? { opt_out: true } : {}),
+      partner_name: 'ss-routy',
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { conversionInputSchema, touchpointInputSchema } from '../domain/routy-records';
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+
+const rejection = {
+  type: 'object',
+  required: ['index', 'field', 'message'],
+  properties: { index: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
+};
+const batchResult = {
+  type: 'object',
+  required: ['accepted', 'rejected'],
+  properties: { accepted: { type: 'integer' }, rejected: { type: 'array', items: { $ref: '#/components/schemas/Rejection' } } },
+};
+const error = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: { type: 'string' },
+    issues: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+  },
+};
+
+/** A JSON response of the shared `Error` shape. */
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+
+/** Query parameters given as plain strings (their rules are in the zod schemas and named in 400 answers). */
+const queryParameters = (names: string[], required: string[]) =>
+  names.map((name) => ({ name, in: 'query', required: required.includes(name), schema: { type: 'string' } }));
+
+const batchOperation = (key: 'conversions' | 'touchpoints', schemaName: string, summary: string) => ({
+  summary,
+  security: [{ bearer: [] }, { hmac: [] }],
+  requestBody: {
+    required: true,
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          additionalProperties: false,
+          required: [key],
+          properties: { [key]: { type: 'array', minItems: 1, maxItems: 5000, items: { $ref: `#/components/schemas/${schemaName}` } } },
+        },
+      },
+    },
+  },
+  responses: {
+    '202': { description: 'At least one record accepted; accepted records are durable in Temporal.', content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } } } },
+    '400': { description: 'No record accepted, or a bad envelope.', content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/BatchResult' }, { $ref: '#/components/schemas/Error' }] } } } },
+    '401': errorResponse('Missing or wrong bearer token or signature.'),
+    '413': errorResponse('Body over 10 MB.'),
+    '415': errorResponse('Body not sent as application/json.'),
+  },
+});
+
+/**
+ * The ingress's OpenAPI 3.1 description, its record schemas generated from the same zod schemas
+ * that validate requests (so the two cannot drift). Served at `GET /openapi.json`.
+ */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const { $schema: _c, ...conversion } = json(conversionInputSchema) as Record<string, unknown>;
+  const { $schema: _t, ...touchpoint } = json(touchpointInputSchema) as Record<string, unknown>;
+  return {
+    openapi: '3.1.0',
+    info: { title: 'routy-pinterest ingress', version: '1', description: "Routy's conversions and touchpoints for the Pinterest Ads integration." },
+    paths: {
+      '/v1/conversions': { post: batchOperation('conversions', 'Conversion', 'Record a batch of conversions') },
+      '/v1/touchpoints': { post: batchOperation('touchpoints', 'Touchpoint', 'Record a batch of Pinterest touchpoints') },
+      '/v1/conversions/{event_id}': {
+        get: {
+          summary: 'Explain one conversion: state, attribution, Conversions API outcome',
+          security: [{ bearer: [] }],
+          parameters: [{ name: 'event_id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The conversion in each ad account that has it.' }, '404': { description: 'Never accepted.' } },
+        },
+      },
+      '/v1/ad_accounts/{ad_account_id}/conversions-api': {
+        put: {
+          summary: "Set the account's Conversions API test mode and conversion token (null goes back to the OAuth token; the token is never echoed)",
+          security: [{ bearer: [] }],
+          parameters: [{ name: 'ad_account_id', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d+$' } }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: { test_mode: { type: 'boolean' }, conversion_token: { type: ['string', 'null'], minLength: 10, maxLength: 4096 } },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': { description: '`{ad_account_id, test_mode, conversion_token: "set" | "not set"}`' },
+            '400': errorResponse('A field is wrong.'),
+            '404': { description: 'The account is not connected.' },
+          },
+        },
+      },
+      '/v1/reports/performance': {
+        get: {
+          summary: 'Cost per conversion by campaign, ad group or pin under a window, beside a second one; JSON, or CSV with format=csv',
+          security: [{ bearer: [] }],
+          parameters: queryParameters(['level', 'start_date', 'end_date', 'window', 'compare', 'ad_account_id', 'format'], ['start_date', 'end_date']),
+          responses: { '200': { description: '`{request, rows}` or CSV' }, '400': errorResponse('A parameter is wrong.') },
+        },
+      },
+      '/v1/reports/slow-burn': {
+        get: {
+          summary: 'Cumulative share of attributed conversions by lag day per campaign or pin, and the share after day 7; JSON, or CSV with format=csv',
+          security: [{ bearer: [] }],
+          parameters: queryParameters(['level', 'start_date', 'end_date', 'window', 'ad_account_id', 'format'], ['start_date', 'end_date']),
+          responses: { '200': { description: '`{request, rows}` or CSV' }, '400': errorResponse('A parameter is wrong.') },
+        },
+      },
+      '/reports': { get: { summary: 'The report page (HTML): cost per conversion by window and the slow-burn curve, drawn with Chart.js from the routes above', responses: { '200': { description: 'HTML' } } } },
+      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/v1/oauth/start': { get: { summary: "Redirect to Pinterest's consent page", responses: { '302': { description: 'Redirect' } } } },
+      '/v1/oauth/callback': { get: { summary: "Pinterest's redirect back: stores the grant and connects the ad accounts", responses: { '200': { description: 'Connected' } } } },
+      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'OK' } } } },
+    },
+    components: {
+      schemas: { Conversion: conversion, Touchpoint: touchpoint, Rejection: rejection, BatchResult: batchResult, Error: error },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'ROUTY_INGRESS_TOKEN' },
+        hmac: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Routy-Signature',
+          description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with ROUTY_INGRESS_TOKEN>`; t within 5 minutes.',
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { pinterestApiCalls } from '../observability/metrics';
+import { z } from 'zod';
+import { RequestBudget, type RateLimitCategory } from './request-budget';
+
+/** Pinterest's error body (components.schemas.Error): `{ code, message }`. */
+const errorBodySchema = z.object({ code: z.number(), message: z.string() }).partial().passthrough();
+
+/**
+ * A non-2xx answer from Pinterest, with its HTTP status and Pinterest's own `code` and
+ * `message` kept so operators see what Pinterest said.
+ */
+export class PinterestApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number | undefined,
+    readonly pinterestMessage: string,
+    readonly path: string,
+    readonly body: unknown,
+    /** From `X-RateLimit-Reset` or a "retry after N seconds" message: how long Pinterest asks us to wait. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(`Pinterest ${path} answered HTTP ${status}${code !== undefined ? ` (code ${code})` : ''}: ${pinterestMessage}`);
+    this.name = 'PinterestApiError';
+  }
+
+  /** HTTP 429, or Pinterest's code 8 ("rate limit exceeded") in any status. */
+  get rateLimited(): boolean {
+    return this.status === 429 || this.code === 8;
+  }
+
+  /** 429 or 5xx: worth another try; 401 is retried after a token refresh. */
+  get retryable(): boolean {
+    return this.rateLimited || this.status >= 500 || this.status === 401;
+  }
+}
+
+/**
+ * Seconds to wait from a rate-limited answer: `X-RateLimit-Reset` (seconds until the window
+ * resets; an epoch-seconds value is converted), else "retry after N seconds" in the message.
+ */
+export function parseRetryAfter(resetHeader: string | null, message: string, nowMs: number): number | undefined {
+  const reset = resetHeader === null ? Number.NaN : Number(resetHeader.split(',')[0]);
+  if (Number.isFinite(reset) && reset >= 0) return reset > 1e9 ? Math.max(0, reset - Math.floor(nowMs / 1000)) : reset;
+  const hint = /retry after (\d+(?:\.\d+)?) ?(second|sec|s\b|minute|min|hour|h\b)/i.exec(message);
+  if (!hint) return undefined;
+  const unit = hint[2]!.toLowerCase();
+  const factor = unit.startsWith('h') ? 3600 : unit.startsWith('m') ? 60 : 1;
+  return Math.ceil(Number(hint[1]) * factor);
+}
+
+type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
+
+export interface PinterestRequest<T> {
+  method: 'GET' | 'POST';
+  /** Path under the API base, e.g. `/ad_accounts/123/ads`. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  /** Bearer token for the Marketing and Conversions APIs. */
+  accessToken?: string;
+  /** HTTP Basic client credentials, for `POST /oauth/token`. */
+  basicAuth?: { username: string; password: string };
+  json?: unknown;
+  form?: Record<string, string>;
+  /** zod schema the 2xx body must match; a mismatch throws. */
+  schema: z.ZodType<T>;
+  /** The operation's `x-ratelimit-category`; the request waits for its budget. */
+  category: RateLimitCategory;
+}
+
+/**
+ * Thin HTTP client for Pinterest API v5 (`https://api.pinterest.com/v5` or the emulator).
+ * Arrays in the query are repeated keys (`ad_ids=1&ad_ids=2`), OpenAPI's form/explode style.
+ */
+export class PinterestHttp {
+  constructor(
+    readonly baseUrl: string,
+    private readonly budget: RequestBudget = new RequestBudget(),
+    private readonly fetchImpl: typeof fetch = fetch,
+    /** How long one request may take before it is abandoned (milliseconds). */
+    private readonly timeoutMs = 60_000,
+  ) {}
+
+  /**
+   * @throws PinterestApiError on a non-2xx answer; z.ZodError when a 2xx body does not match
+   * `schema`; TypeError on network failure.
+   */
+  async request<T>(req: PinterestRequest<T>): Promise<T> {
+    const url = new URL(this.baseUrl.replace(/\/$/, '') + req.path);
+    for (const [key, value] of Object.entries(req.query ?? {})) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, String(item));
+      else url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let body: string | undefined;
+    if (req.accessToken) headers.authorization = `Bearer ${req.accessToken}`;
+    if (req.basicAuth) {
+      const encoded = Buffer.from(`${req.basicAuth.username}:${req.basicAuth.password}`).toString('base64');
+      headers.authorization = `Basic ${encoded}`;
+    }
+    if (req.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(req.form).toString();
+    } else if (req.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.json);
+    }
+    // Budgets are per user: key by a digest of the credential, never the credential itself.
+    const who = createHash('sha256').update(headers.authorization ?? 'anonymous').digest('hex').slice(0, 16);
+    await this.budget.take(req.category, who);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, { method: req.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      text = await response.text();
+    } catch (error) {
+      pinterestApiCalls.inc({ category: req.category, status: 'network' });
+      throw error;
+    }
+    pinterestApiCalls.inc({ category: req.category, status: String(response.status) });
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    if (!response.ok) {
+      const error = errorBodySchema.safeParse(parsed);
+      const message = error.success && error.data.message ? error.data.message : text.slice(0, 500);
+      const retryAfter = parseRetryAfter(response.headers.get('x-ratelimit-reset'), message, Date.now());
+      throw new PinterestApiError(response.status, error.success ? error.data.code : undefined, message, req.path, parsed, retryAfter);
+    }
+    return req.schema.parse(parsed);
+  }
+}

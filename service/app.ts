@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Kysely } from 'kysely';
+import type { ActivityDeps } from '../activities/index';
+import { PinterestHttp } from '../pinterest/http';
+import type { PinterestApp } from '../pinterest/oauth';
+import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../secrets/token-cipher';
+import { migrateToLatest, openDatabase } from '../store/database';
+import type { Database } from '../store/database-schema';
+import { buildIngressServer } from '../http/ingress-server';
+import { OAuthFlow } from '../http/oauth-flow';
+import { RoutyPinterestClient } from '../client/routy-client';
+import { EMULATOR_APP, PinterestEmulator } from '../emulator/pinterest-emulator';
+import type { SeedData } from '../emulator/seed';
+import type { ScheduleSettings } from '../workflows/messages';
+import { usesRealPinterest, type Config } from './config';
+import { createWorker } from '../worker/create-worker';
+import { createDataConverter } from '../temporal/data-converter';
+import { createLogger, TemporalPinoLogger } from '../observability/logger';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import type { DataConverter } from '@temporalio/common';
+import { startLocalTemporal } from '../temporal/dev-server';
+
+/** A running app: database, Temporal, worker, ingress and (without credentials) the emulator. */
+export interface RunningApp {
+  config: Config;
+  db: Kysely<Database>;
+  client: RoutyPinterestClient;
+  temporalClient: Client;
+  ingressUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  emulator?: { instance: PinterestEmulator; origin: string };
+  /** Bearer token Routy sends to the ingress (`ROUTY_INGRESS_TOKEN`). */
+  ingressToken?: string;
+  /** What the worker's activities were built with (tests run activities directly on it). */
+  activityDeps: ActivityDeps;
+  /** The payload-encrypting data converter of the client and worker (replays need it too). */
+  dataConverter: DataConverter;
+  /** Stops ingress, worker, Temporal connections, dev server, emulator and database, in that order. */
+  shutdown(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** Keep the dev server's state in `<data dir>/temporal.sqlite` and serve the UI. */
+  persistTemporal?: boolean;
+  /** Durations for newly connected accounts (tests and the demo shorten them). */
+  schedule?: Partial<ScheduleSettings>;
+  /** Progress lines (the demo prints them); default: the JSON log at info. */
+  log?: (line: string) => void;
+  /** Where the JSON log goes (default stdout); tests capture it. */
+  logDestination?: DestinationStream;
+  /** Extra flags for a local dev server (tests lower its continue-as-new threshold). */
+  temporalExtraArgs?: string[];
+  /** The emulator's advertiser(s), when no Pinterest credentials are set (tests seed several). */
+  emulatorSeed?: SeedData;
+}
+
+/** The demo keeps one generated key in its data folder, so restarts can still decrypt tokens. */
+async function demoEncryptionKeys(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'demo-encryption-keys');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const entry = generateEncryptionKeyEntry('demo1');
+    await fs.writeFile(file, entry, { mode: 0o600 });
+    return entry;
+  }
+}
+
+/**
+ * Starts everything `npm start` needs, from validated configuration: PostgreSQL (`DATABASE_URL`)
+ * or embedded PGlite in the data folder, migrated; Temporal at `TEMPORAL_ADDRESS` or a local dev
+ * server; the worker; the HTTP ingress; and, with no Pinterest credentials, the emulator.
+ * @throws Error naming the missing variable when real credentials come without
+ * `ROUTY_ENCRYPTION_KEYS` or `ROUTY_INGRESS_TOKEN`.
+ */
+export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
+  const logger = createLogger(config.ROUTY_LOG_LEVEL, options.logDestination);
+  const log = options.log ?? ((line: string) => logger.info(line));
+  installRuntimeOnce(logger, config.ROUTY_SDK_METRICS_PORT);
+  const real = usesRealPinterest(config);
+  if (real && !config.ROUTY_ENCRYPTION_KEYS) throw new Error('ROUTY_ENCRYPTION_KEYS is required with Pinterest credentials');
+  if (real && !config.ROUTY_INGRESS_TOKEN) throw new Error('ROUTY_INGRESS_TOKEN is required with Pinterest credentials');
+  const dataDir = path.resolve(config.ROUTY_DATA_DIR);
+  await fs.mkdir(dataDir, { recursive: true });
+  const stops: Array<() => Promise<unknown>> = [];
+  const shutdown = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => log(`shutdown: ${String(error)}`));
+  };
+
+  try {
+    if (!config.DATABASE_URL) {
+      // PGlite takes one process at a time: `rotate-keys` checks this file before it opens the folder.
+      const pidFile = path.join(dataDir, 'service.pid');
+      await fs.mkdir(dataDir, { recursive: true });
+      await fs.writeFile(pidFile, String(process.pid));
+      stops.push(() => fs.rm(pidFile, { force: true }));
+    }
+    const db = await openDatabase(
+      config.DATABASE_URL
+        ? { kind: 'postgres', url: config.DATABASE_URL }
+        : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    );
+    stops.push(() => db.destroy());
+    await naming(config.DATABASE_URL ? 'DATABASE_URL' : 'ROUTY_DATA_DIR', () => migrateToLatest(db));
+
+    const keys = parseEncryptionKeys(config.ROUTY_ENCRYPTION_KEYS ?? (await demoEncryptionKeys(dataDir)));
+    const cipher = new TokenCipher(keys);
+    // The OAuth `state` HMAC key derives from the newest encryption key: no variable of its own.
+    const stateSecret = createHash('sha256').update('oauth-state:').update(keys[0]!.key).digest();
+
+    let emulator: RunningApp['emulator'];
+    let apiBaseUrl = config.PINTEREST_API_BASE_URL ?? 'https://api.pinterest.com/v5';
+    let authorizeUrl = config.PINTEREST_OAUTH_AUTHORIZE_URL;
+    if (!real) {
+      const instance = new PinterestEmulator({ seed: options.emulatorSeed });
+      const origin = await instance.listen(0);
+      stops.push(() => instance.close());
+      emulator = { instance, origin };
+      apiBaseUrl = config.PINTEREST_API_BASE_URL ?? instance.apiBaseUrl(origin);
+      authorizeUrl = `${origin}/oauth/`;
+    }
+
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let temporalUiUrl: string | undefined;
+    let testEnv: TestWorkflowEnvironment | undefined;
+    if (!temporalAddress) {
+      if (options.persistTemporal) {
+        await ensurePortFree(config.TEMPORAL_PORT, 'TEMPORAL_PORT', 'set TEMPORAL_ADDRESS to use the server already there, or another TEMPORAL_PORT');
+        await ensurePortFree(config.TEMPORAL_UI_PORT, 'TEMPORAL_UI_PORT', 'choose another TEMPORAL_UI_PORT');
+      }
+      testEnv = await startLocalTemporal({
+        namespace: config.TEMPORAL_NAMESPACE,
+        // The UI decodes payloads through the ingress's codec endpoint.
+        extraArgs: [...(options.temporalExtraArgs ?? []), ...(options.persistTemporal ? ['--ui-codec-endpoint', `http://${config.ROUTY_HTTP_HOST}:${config.ROUTY_HTTP_PORT}/codec`] : [])],
+        ...(options.persistTemporal
+          ? { dbFilename: path.join(dataDir, 'temporal.sqlite'), port: config.TEMPORAL_PORT, uiPort: config.TEMPORAL_UI_PORT }
+          : {}),
+      });
+      const env = testEnv;
+      stops.push(() => env.teardown());
+      temporalAddress = testEnv.address;
+      if (options.persistTemporal) temporalUiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
+    }
+    const address = temporalAddress;
+    const nativeConnection = await naming('TEMPORAL_ADDRESS', () => NativeConnection.connect({ address }));
+    stops.push(() => nativeConnection.close());
+    const connection = await naming('TEMPORAL_ADDRESS', () => Connection.connect({ address }));
+    stops.push(() => connection.close());
+    const dataConverter = createDataConverter(keys);
+    const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+
+    const http = new PinterestHttp(apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
+    const ingressPort = config.ROUTY_HTTP_PORT;
+    const app: PinterestApp = real
+      ? { appId: config.PINTEREST_APP_ID!, appSecret: config.PINTEREST_APP_SECRET!, redirectUri: config.PINTEREST_REDIRECT_URI! }
+      : { ...EMULATOR_APP, redirectUri: 'pending' };
+
+    const activityDeps: ActivityDeps = { db, http, app, cipher };
+    const worker: Worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, deps: activityDeps, dataConverter });
+    const running = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+
+    const client = new RoutyPinterestClient(temporalClient, { schedule: options.schedule });
+    const ingressToken = config.ROUTY_INGRESS_TOKEN;
+    const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl, stateSecret, client });
+    const ingress = buildIngressServer({
+      client, db, cipher, oauth, ingressToken, logger: logger.child({ component: 'ingress' }), sdkMetricsUrl,
+      codec: dataConverter.payloadCodecs![0]!,
+      ...(temporalUiUrl ? { temporalUiOrigins: [temporalUiUrl, temporalUiUrl.replace('127.0.0.1', 'localhost')] } : {}),
+    });
+    const ingressAddress = await naming('ROUTY_HTTP_HOST / ROUTY_HTTP_PORT', () =>
+      ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort }),
+    );
+    stops.push(() => ingress.close());
+    if (!real) app.redirectUri = `${ingressAddress}/v1/oauth/callback`;
+
+    return {
+      config,
+      db,
+      client,
+      temporalClient,
+      ingressUrl: ingressAddress,
+      temporalAddress,
+      temporalUiUrl,
+      emulator,
+      ingressToken,
+      activityDeps,
+      dataConverter,
+      shutdown,
+    };
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+}
+
+/** Runs a start-up step; its failure is reported with the configuration variable behind it. */
+async function naming<T>(variable: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new Error(`${variable}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** Fails fast, naming the variable, when a port the dev server needs is taken (it would hang otherwise). */
+async function ensurePortFree(port: number, variable: string, hint: string): Promise<void> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(`${variable}: port ${port} is in use (${error.code}); ${hint}`)),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+let runtimeInstalled = false;
+/**
+ * The SDK runtime is process-wide and can be installed only once: the first app's logger takes
+ * the SDK's, workflows' and activities' logs; its Prometheus exporter listens on 127.0.0.1:`port`.
+ */
+function installRuntimeOnce(logger: PinoLogger, metricsPort: number): void {
+  if (runtimeInstalled) return;
+  try {
+    Runtime.install({
+      logger: new TemporalPinoLogger(logger.child({ component: 'temporal' })),
+      // start.ts owns SIGINT/SIGTERM, so shutdown runs in order: ingress, worker, connections.
+      shutdownSignals: [],
+      ...(metricsPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } } : {}),
+    });
+  } catch (error) {
+    // The SDK's own message names no setting: a second `npm start` on one machine ends here.
+    if (metricsPort > 0 && /address already in use/i.test(String(error))) {
+      throw new Error(`ROUTY_SDK_METRICS_PORT: port ${metricsPort} is in use; choose another, or 0 to turn the SDK's metrics off`, { cause: error });
+    }
+    throw error;
+  }
+  sdkMetricsUrl = metricsPort > 0 ? `http://127.0.0.1:${metricsPort}/metrics` : undefined;
+  runtimeInstalled = true;
+}
+let sdkMetricsUrl: string | undefined;
+
+/**
+ * Connects every ad account the emulator's demo user owns by walking the real OAuth redirect
+ * chain: ingress `/v1/oauth/start` → emulator consent page → ingress callback.
+ * @returns the connected ad account ids.
+ */
+export async function connectThroughOAuth(ingressUrl: string): Promise<string[]> {
+  const response = await fetch(`${ingressUrl}/v1/oauth/start`, { redirect: 'follow' });
+  const body = (await response.json()) as { connected_ad_account_ids?: string[]; error?: string };
+  if (!response.ok || !body.connected_ad_account_ids) throw new Error(`OAuth connect failed: ${body.error ?? response.status}`);
+  return body.connected_ad_account_ids;
+}

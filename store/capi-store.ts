@@ -1,0 +1,144 @@
+import type { Kysely } from 'kysely';
+import type { ClickFallback, StoredConversion } from '../domain/capi-event';
+import type { Database } from './database-schema';
+
+/** A claimed conversion ready to be built into an event, with its winning click's fallback data. */
+export interface ClaimedConversion extends StoredConversion {
+  fallback?: ClickFallback;
+}
+
+/**
+ * Claims up to `limit` matched, unsent conversions by moving them `unsent` → `sending` in one
+ * statement, so two senders never take the same row and a crash mid-send never re-sends it.
+ */
+export async function claimConversionsToSend(
+  db: Kysely<Database>,
+  adAccountId: string,
+  limit: number,
+  now: Date,
+): Promise<ClaimedConversion[]> {
+  const claimed = await db
+    .updateTable('conversions')
+    .set({ capi_state: 'sending', capi_attempted_at: now })
+    .where('ad_account_id', '=', adAccountId)
+    .where('event_id', 'in', (eb) =>
+      eb
+        .selectFrom('conversions')
+        .select('event_id')
+        .where('ad_account_id', '=', adAccountId)
+        .where('attribution_state', '=', 'matched')
+        .where('capi_state', '=', 'unsent')
+        .orderBy('event_time')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returning(['event_id', 'event_name', 'event_time', 'action_source', 'value', 'currency', 'order_id', 'click_id', 'user_data', 'custom_data', 'opt_out', 'event_source_url'])
+    .execute();
+  if (claimed.length === 0) return [];
+  const clicks = await db
+    .selectFrom('attributions')
+    .innerJoin('touchpoints', 'touchpoints.touchpoint_id', 'attributions.touchpoint_id')
+    .select(['attributions.event_id', 'touchpoints.click_id', 'touchpoints.user_data'])
+    .where('attributions.ad_account_id', '=', adAccountId)
+    .where('attributions.match_key', '=', 'click_id')
+    .where(
+      'attributions.event_id',
+      'in',
+      claimed.map((c) => c.event_id),
+    )
+    .execute();
+  const fallbackByEvent = new Map<string, ClickFallback>();
+  for (const click of clicks) {
+    if (!click.click_id) continue;
+    const ip = click.user_data.client_ip_address;
+    const ua = click.user_data.client_user_agent;
+    fallbackByEvent.set(click.event_id, {
+      click_id: click.click_id,
+      ...(typeof ip === 'string' ? { client_ip_address: ip } : {}),
+      ...(typeof ua === 'string' ? { client_user_agent: ua } : {}),
+    });
+  }
+  return claimed.map((c) => {
+    const fallback = fallbackByEvent.get(c.event_id);
+    return fallback ? { ...c, fallback } : c;
+  });
+}
+
+/**
+ * Recovers from a sender that stopped (worker killed, attempt timed out) before recording its
+ * outcome: rows it had claimed but not posted go back to `unsent`; rows it was posting become
+ * `unconfirmed`, never posted again by us (Pinterest's event_id deduplication is the last guard).
+ * @returns how many rows each way.
+ */
+export async function recoverInterruptedSends(db: Kysely<Database>, adAccountId: string): Promise<{ released: number; unconfirmed: number }> {
+  const released = await db
+    .updateTable('conversions')
+    .set({ capi_state: 'unsent' })
+    .where('ad_account_id', '=', adAccountId)
+    .where('capi_state', '=', 'sending')
+    .returning('event_id')
+    .execute();
+  const unconfirmed = await db
+    .updateTable('conversions')
+    .set({ capi_state: 'unconfirmed', capi_result: JSON.stringify({ reason: 'the sender stopped while posting; not posted again' }) })
+    .where('ad_account_id', '=', adAccountId)
+    .where('capi_state', '=', 'posting')
+    .returning('event_id')
+    .execute();
+  return { released: released.length, unconfirmed: unconfirmed.length };
+}
+
+/** `sending` → `posting`, committed before the request goes out: from here on a crash means "maybe posted". */
+export async function markPosting(db: Kysely<Database>, adAccountId: string, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await db
+    .updateTable('conversions')
+    .set({ capi_state: 'posting' })
+    .where('ad_account_id', '=', adAccountId)
+    .where('event_id', 'in', eventIds)
+    .where('capi_state', '=', 'sending')
+    .execute();
+}
+
+/** Final Conversions API state of one event and what Pinterest (or we) said about it. */
+export interface CapiOutcome {
+  event_id: string;
+  capi_state: 'sent' | 'failed' | 'stale' | 'not_sendable' | 'unconfirmed';
+  result: Record<string, unknown>;
+}
+
+/**
+ * Records each event's outcome for rows this sender holds (`sending` or `posting`), or that a later
+ * attempt marked `unconfirmed` while this one was still waiting for Pinterest's answer.
+ */
+export async function recordCapiOutcomes(db: Kysely<Database>, adAccountId: string, outcomes: CapiOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const outcome of outcomes) {
+      await trx
+        .updateTable('conversions')
+        .set({ capi_state: outcome.capi_state, capi_result: JSON.stringify(outcome.result) })
+        .where('ad_account_id', '=', adAccountId)
+        .where('event_id', '=', outcome.event_id)
+        .where('capi_state', 'in', ['sending', 'posting', 'unconfirmed'])
+        .execute();
+    }
+  });
+}
+
+/**
+ * Gives rows back to `unsent` after an answer that asks for a retry (429, 5xx, a refused token):
+ * they are posted again with the same event_id.
+ */
+export async function releaseClaims(db: Kysely<Database>, adAccountId: string, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await db
+    .updateTable('conversions')
+    .set({ capi_state: 'unsent' })
+    .where('ad_account_id', '=', adAccountId)
+    .where('event_id', 'in', eventIds)
+    .where('capi_state', 'in', ['sending', 'posting'])
+    .execute();
+}
+

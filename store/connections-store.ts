@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { TokenResponse } from '../pinterest/oauth';
+import type { AdAccount } from '../pinterest/entities';
+import type { TokenCipher } from '../secrets/token-cipher';
+import type { Database } from './database-schema';
+import type { AttributionSettings } from '../workflows/messages';
+
+/** Decrypted tokens of one Pinterest connection; never logged, never put in Temporal history. */
+export interface ConnectionTokens {
+  connection_id: string;
+  access_token: string;
+  refresh_token: string;
+  access_token_expires_at: Date;
+}
+
+/** Stores a new OAuth grant with both tokens encrypted. Returns the new connection id. */
+export async function insertConnection(
+  db: Kysely<Database>,
+  cipher: TokenCipher,
+  tokens: TokenResponse,
+  now: Date,
+): Promise<string> {
+  if (!tokens.refresh_token) throw new Error('Pinterest returned no refresh_token for the authorization code');
+  const connection_id = randomUUID();
+  await db
+    .insertInto('pinterest_connections')
+    .values({
+      connection_id,
+      access_token_encrypted: cipher.encrypt(tokens.access_token),
+      refresh_token_encrypted: cipher.encrypt(tokens.refresh_token),
+      encryption_key_id: cipher.currentKeyId,
+      access_token_expires_at: new Date(now.getTime() + tokens.expires_in * 1000),
+      refresh_token_expires_at: tokens.refresh_token_expires_in
+        ? new Date(now.getTime() + tokens.refresh_token_expires_in * 1000)
+        : null,
+      scope: tokens.scope,
+    })
+    .execute();
+  return connection_id;
+}
+
+/** Saves refreshed tokens; Pinterest rotates the refresh token, so the new one always replaces the old. */
+export async function updateConnectionTokens(
+  db: Kysely<Database>,
+  cipher: TokenCipher,
+  connectionId: string,
+  previousRefreshToken: string,
+  tokens: TokenResponse,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('pinterest_connections')
+    .set({
+      access_token_encrypted: cipher.encrypt(tokens.access_token),
+      refresh_token_encrypted: cipher.encrypt(tokens.refresh_token ?? previousRefreshToken),
+      encryption_key_id: cipher.currentKeyId,
+      access_token_expires_at: new Date(now.getTime() + tokens.expires_in * 1000),
+      ...(tokens.refresh_token_expires_in
+        ? { refresh_token_expires_at: new Date(now.getTime() + tokens.refresh_token_expires_in * 1000) }
+        : {}),
+      scope: tokens.scope,
+      updated_at: now,
+    })
+    .where('connection_id', '=', connectionId)
+    .execute();
+}
+
+/**
+ * Loads and decrypts the tokens of the connection that reaches an ad account.
+ * @throws Error when the ad account is not connected.
+ */
+export async function loadTokensForAdAccount(
+  db: Kysely<Database>,
+  cipher: TokenCipher,
+  adAccountId: string,
+): Promise<ConnectionTokens> {
+  const row = await db
+    .selectFrom('ad_accounts')
+    .innerJoin('pinterest_connections', 'pinterest_connections.connection_id', 'ad_accounts.connection_id')
+    .select([
+      'pinterest_connections.connection_id',
+      'access_token_encrypted',
+      'refresh_token_encrypted',
+      'access_token_expires_at',
+    ])
+    .where('ad_accounts.ad_account_id', '=', adAccountId)
+    .executeTakeFirst();
+  if (!row) throw new Error(`ad account ${adAccountId} is not connected`);
+  return {
+    connection_id: row.connection_id,
+    access_token: cipher.decrypt(row.access_token_encrypted),
+    refresh_token: cipher.decrypt(row.refresh_token_encrypted),
+    access_token_expires_at: row.access_token_expires_at,
+  };
+}
+
+/** Records an ad account with its attribution settings, or re-points a known one at a new connection. */
+export async function upsertAdAccount(
+  db: Kysely<Database>,
+  connectionId: string,
+  account: AdAccount,
+  settings: AttributionSettings,
+): Promise<void> {
+  const values = {
+    connection_id: connectionId,
+    name: account.name,
+    currency: account.currency,
+    country: account.country ?? null,
+    time_zone: account.time_zone ?? null,
+    connection_status: 'connected',
+    ...settings,
+  };
+  // A reconnect re-points the account at the new grant and keeps the settings the user chose.
+  const { click_window_days: _c, engagement_window_days: _e, view_window_days: _v, conversion_report_time: _r, ...reconnect } = values;
+  await db
+    .insertInto('ad_accounts')
+    .values({ ad_account_id: account.id, ...values })
+    .onConflict((oc) => oc.column('ad_account_id').doUpdateSet(reconnect))
+    .execute();
+}
+
+/** Marks an OAuth `state` nonce used; false when it was used before (a replay). */
+export async function consumeOauthNonce(db: Kysely<Database>, nonce: string): Promise<boolean> {
+  // A state expires in 15 minutes: nonces older than a day can never be replayed, so they go.
+  await db.deleteFrom('oauth_states').where('used_at', '<', new Date(Date.now() - 86_400_000)).execute();
+  const inserted = await db
+    .insertInto('oauth_states')
+    .values({ nonce })
+    .onConflict((oc) => oc.column('nonce').doNothing())
+    .returning('nonce')
+    .execute();
+  return inserted.length === 1;
+}
+
+/**
+ * Every ad account on a refused connection (the grant is shared) moves to `needs_reauth`.
+ * @returns false when `adAccountId` is no longer on that connection: it was reconnected to a new
+ * grant while the refused call was under way, so the refusal is stale for it.
+ */
+export async function markNeedsReauth(db: Kysely<Database>, adAccountId: string, connectionId: string): Promise<boolean> {
+  const marked = await db
+    .updateTable('ad_accounts')
+    .set({ connection_status: 'needs_reauth' })
+    .where('connection_id', '=', connectionId)
+    .returning('ad_account_id')
+    .execute();
+  return marked.some((row) => row.ad_account_id === adAccountId);
+}
+
+/**
+ * Stores new attribution settings and forgets how far the account was pulled, so the next pull
+ * backfills under them (metrics rows are keyed by the settings they were pulled under).
+ */
+export async function saveAttributionSettings(db: Kysely<Database>, adAccountId: string, settings: AttributionSettings): Promise<void> {
+  await db
+    .updateTable('ad_accounts')
+    .set({ ...settings, last_pulled_through: null })
+    .where('ad_account_id', '=', adAccountId)
+    .execute();
+}
+
+/**
+ * Sets an account's Conversions API options: `test_mode` (`?test=true`), and a conversion token
+ * (encrypted here; null goes back to the OAuth token). @returns false when the account is unknown.
+ */
+export async function saveConversionsApiOptions(
+  db: Kysely<Database>,
+  cipher: TokenCipher,
+  adAccountId: string,
+  options: { test_mode?: boolean; conversion_token?: string | null },
+): Promise<boolean> {
+  const set = {
+    ...(options.test_mode !== undefined ? { capi_test_mode: options.test_mode } : {}),
+    ...(options.conversion_token !== undefined
+      ? { conversion_token_encrypted: options.conversion_token === null ? null : cipher.encrypt(options.conversion_token) }
+      : {}),
+  };
+  if (Object.keys(set).length === 0) {
+    return Boolean(await db.selectFrom('ad_accounts').select('ad_account_id').where('ad_account_id', '=', adAccountId).executeTakeFirst());
+  }
+  const updated = await db.updateTable('ad_accounts').set(set).where('ad_account_id', '=', adAccountId).returning('ad_account_id').execute();
+  return updated.length === 1;
+}
+
+/**
+ * Re-encrypts every stored secret (OAuth access and refresh tokens, per-account conversion
+ * tokens) under the cipher's newest key, row by row under a row lock so a concurrent token
+ * refresh is not overwritten. After it, an old key can leave `ROUTY_ENCRYPTION_KEYS`.
+ * @returns how many rows were rewritten.
+ * @throws Error when a value was encrypted with a key the cipher no longer lists.
+ */
+export async function reencryptSecrets(db: Kysely<Database>, cipher: TokenCipher): Promise<{ connections: number; conversion_tokens: number }> {
+  const current = cipher.currentKeyId;
+  const stale = (value: string) => value.split('.')[1] !== current;
+  let connections = 0;
+  let conversionTokens = 0;
+  const ids = await db.selectFrom('pinterest_connections').select('connection_id').execute();
+  for (const { connection_id } of ids) {
+    await db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('pinterest_connections').select(['access_token_encrypted', 'refresh_token_encrypted']).where('connection_id', '=', connection_id).forUpdate().executeTakeFirst();
+      if (!row || (!stale(row.access_token_encrypted) && !stale(row.refresh_token_encrypted))) return;
+      await trx
+        .updateTable('pinterest_connections')
+        .set({
+          access_token_encrypted: cipher.encrypt(cipher.decrypt(row.access_token_encrypted)),
+          refresh_token_encrypted: cipher.encrypt(cipher.decrypt(row.refresh_token_encrypted)),
+          encryption_key_id: current,
+        })
+        .where('connection_id', '=', connection_id)
+        .execute();
+      connections += 1;
+    });
+  }
+  const accounts = await db.selectFrom('ad_accounts').select('ad_account_id').where('conversion_token_encrypted', 'is not', null).execute();
+  for (const { ad_account_id } of accounts) {
+    await db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('ad_accounts').select('conversion_token_encrypted').where('ad_account_id', '=', ad_account_id).forUpdate().executeTakeFirst();
+      if (!row?.conversion_token_encrypted || !stale(row.conversion_token_encrypted)) return;
+      await trx.updateTable('ad_accounts').set({ conversion_token_encrypted: cipher.encrypt(cipher.decrypt(row.conversion_token_encrypted)) }).where('ad_account_id', '=', ad_account_id).execute();
+      conversionTokens += 1;
+    });
+  }
+  return { connections, conversion_tokens: conversionTokens };
+}

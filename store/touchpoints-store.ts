@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { TouchpointRecord } from '../domain/routy-records';
+import type { Database } from './database-schema';
+
+/** Same interaction sent twice (Routy retries) gives the same key, so it is stored once. */
+export function touchpointDedupeKey(t: TouchpointRecord): string {
+  const parts = [t.type, t.occurred_at, t.click_id ?? '', t.campaign_id ?? '', t.ad_group_id ?? '', t.ad_id ?? '', t.pin_id ?? ''];
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex');
+}
+
+/** Inserts touchpoints, skipping ones already stored. @returns how many were new. */
+export async function insertTouchpoints(db: Kysely<Database>, touchpoints: TouchpointRecord[]): Promise<number> {
+  if (touchpoints.length === 0) return 0;
+  const result = await db
+    .insertInto('touchpoints')
+    .values(
+      touchpoints.map((t) => ({
+        ad_account_id: t.ad_account_id,
+        dedupe_key: touchpointDedupeKey(t),
+        type: t.type,
+        occurred_at: t.occurred_at,
+        click_id: t.click_id ?? null,
+        campaign_id: t.campaign_id ?? null,
+        ad_group_id: t.ad_group_id ?? null,
+        ad_id: t.ad_id ?? null,
+        pin_id: t.pin_id ?? null,
+        user_data: JSON.stringify(t.user_data),
+      })),
+    )
+    .onConflict((oc) => oc.columns(['ad_account_id', 'dedupe_key']).doNothing())
+    .returning('touchpoint_id')
+    .execute();
+  return result.length;
+}

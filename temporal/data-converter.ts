@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
+import type { EncryptionKey } from '../secrets/token-cipher';
+import { PayloadEncryptionCodec } from './payload-codec';
+
+/** Path of the module exporting the failure converter that moves messages into encrypted payloads. */
+export const failureConverterPath = fileURLToPath(new URL('./failure-converter.ts', import.meta.url));
+
+/**
+ * The data converter every Temporal client and worker of this project uses: payloads encrypted
+ * with `ROUTY_ENCRYPTION_KEYS` (see PayloadEncryptionCodec), failure messages and stack traces
+ * encoded as payloads so they are encrypted too. A Routy process that signals the workflows needs
+ * the same keys.
+ */
+export function createDataConverter(keys: EncryptionKey[]): DataConverter {
+  return { payloadCodecs: [new PayloadEncryptionCodec(keys)], failureConverterPath };
+}

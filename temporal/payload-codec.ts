@@ -1,0 +1,62 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import type { EncryptionKey } from '../secrets/token-cipher';
+
+/** `encoding` metadata of a payload this codec encrypted. */
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+/** Metadata key naming the `ROUTY_ENCRYPTION_KEYS` entry a payload was encrypted with. */
+export const KEY_ID_METADATA = 'encryption-key-id';
+
+const text = new TextEncoder();
+const fromText = new TextDecoder();
+
+/**
+ * Encrypts every workflow and activity payload (arguments, results, signals, queries, updates,
+ * failure details) with AES-256-GCM before it reaches the Temporal server, so its history holds
+ * neither hashed identifiers nor account data in readable form. Keys come from
+ * `ROUTY_ENCRYPTION_KEYS` (newest first encrypts, any listed decrypts, so keys rotate by
+ * prepending), each derived with HKDF-SHA256 for this use alone: the token cipher's keys are never
+ * reused as they are. Payloads without the encrypted encoding (histories from before the codec) are
+ * decoded unchanged.
+ */
+export class PayloadEncryptionCodec implements PayloadCodec {
+  private readonly byId: Map<string, Buffer>;
+  private readonly current: { id: string; key: Buffer };
+
+  constructor(keys: EncryptionKey[]) {
+    if (keys.length === 0) throw new Error('PayloadEncryptionCodec needs at least one key');
+    const derived = keys.map((k) => ({ id: k.id, key: Buffer.from(hkdfSync('sha256', k.key, Buffer.alloc(0), 'routy-pinterest temporal payloads v1', 32)) }));
+    this.current = derived[0]!;
+    this.byId = new Map(derived.map((k) => [k.id, k.key]));
+  }
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
+      cipher.setAAD(text.encode(this.current.id));
+      const plain = proto.temporal.api.common.v1.Payload.encode(payload).finish();
+      const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+      return { metadata: { encoding: text.encode(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: text.encode(this.current.id) }, data: sealed };
+    });
+  }
+
+  /** @throws Error when a payload's key id is not configured or its data was altered. */
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const encoding = payload.metadata?.encoding;
+      if (!encoding || fromText.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+      const idBytes = payload.metadata?.[KEY_ID_METADATA];
+      const id = idBytes ? fromText.decode(idBytes) : '';
+      const key = this.byId.get(id);
+      if (!key) throw new Error(`payload encrypted with key "${id}", which ROUTY_ENCRYPTION_KEYS does not list`);
+      const data = Buffer.from(payload.data ?? new Uint8Array());
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
+      decipher.setAAD(text.encode(id));
+      decipher.setAuthTag(data.subarray(data.length - 16));
+      const plain = Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]);
+      return proto.temporal.api.common.v1.Payload.decode(plain);
+    });
+  }
+}
