@@ -2,7 +2,8 @@ import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import { beat, keepAlive } from './heartbeat';
 import type { Kysely } from 'kysely';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
-import { BACKFILL_MAX_DAYS_BACK, type AttributionSettings } from '../workflows/messages';
+import { HISTORY_MAX_DAYS } from '../domain/pull-plan';
+import type { AttributionSettings } from '../domain/attribution-settings';
 import { toCapiEvent } from '../domain/capi-event';
 import { AccessTokens, GrantRefusedError } from '../pinterest/access-tokens';
 import { getAnalytics, MAX_DAYS_PER_CALL, MAX_IDS_PER_CALL, type MetricLevel } from '../pinterest/analytics';
@@ -10,6 +11,7 @@ import { MAX_EVENTS_PER_REQUEST, sendConversionEvents, type CapiEvent } from '..
 import { getPin, listAdGroups, listAds, listCampaigns } from '../pinterest/entities';
 import { createAdReport, downloadAdReport, getReport } from '../pinterest/reports';
 import { PinterestApiError, type PinterestHttp } from '../pinterest/http';
+import { FAILURE_TYPES, LONGEST_RATE_LIMIT_WAIT_SECONDS } from '../workflows/shared';
 import type { PinterestApp } from '../pinterest/oauth';
 import type { TokenCipher } from '../secrets/token-cipher';
 import { attributeConversions, pendingConversionsTouchedBy } from '../store/attribution-store';
@@ -36,22 +38,6 @@ export interface ActivityDeps {
   /** Send Conversions API requests with `?test=true`. */
   capiTestMode?: boolean;
 }
-
-/** Waits longer than this (a daily cap) are not slept through: they are surfaced in `status`. */
-export const LONGEST_RATE_LIMIT_WAIT_SECONDS = 15 * 60;
-
-/** Failure types the workflow acts on. */
-export const FAILURE_TYPES = {
-  reauth: 'PinterestReauthRequired',
-  /** A refusal of a grant the account no longer uses (reconnected meanwhile): retried. */
-  grantReplaced: 'PinterestGrantReplaced',
-  rateLimited: 'PinterestRateLimited',
-  rateLimitedLong: 'PinterestRateLimitedLong',
-  api: 'PinterestApiError',
-  reportNotReady: 'PinterestReportNotReady',
-  reportExpired: 'PinterestReportExpired',
-  reportFailed: 'PinterestReportFailed',
-} as const;
 
 /**
  * Turns Pinterest errors into Temporal failures: 429 / code 8 retries after Pinterest's hint
@@ -90,7 +76,7 @@ async function refuseInvalidData<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && (code.startsWith('22') || code === '23514')) {
-      throw ApplicationFailure.nonRetryable(`the database refused a record: ${(error as Error).message}`, 'InvalidRecord');
+      throw ApplicationFailure.nonRetryable(`the database refused a record: ${(error as Error).message}`, FAILURE_TYPES.invalidRecord);
     }
     throw error;
   }
@@ -254,7 +240,7 @@ export function createActivities(deps: ActivityDeps) {
           .execute();
       }
       // Missed days older than the synchronous 90 (up to Pinterest's 914) go to async reports.
-      const missedFrom = addDays(today, -(Math.min(wanted, BACKFILL_MAX_DAYS_BACK) - 1));
+      const missedFrom = addDays(today, -(Math.min(wanted, HISTORY_MAX_DAYS) - 1));
       const missed_before = wanted > days ? { start_date: missedFrom, end_date: addDays(startDate, -1) } : undefined;
       return { rows, start_date: startDate, end_date: today, ...(missed_before ? { missed_before } : {}) };
     },

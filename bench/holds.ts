@@ -11,7 +11,7 @@ import { migrateToLatest, openDatabase } from '../store/database';
 import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
 import { buildSeed } from '../emulator/seed';
 import { EMULATOR_APP } from '../emulator/pinterest-emulator';
-import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../domain/attribution-settings';
 import { createTestDatabase } from '../test/support/postgres';
 
 const PENDING = Number(process.env.BENCH_PENDING ?? 100_000);

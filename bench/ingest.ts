@@ -2,7 +2,7 @@
 // the HTTP ingress as fast as it takes them, on the real dev server and PostgreSQL. Measures the
 // time until every one is stored and matched, and how large the workflow's runs and payloads grew.
 import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
-import { adAccountWorkflowId } from '../workflows/messages';
+import { adAccountWorkflowId } from '../workflows/shared';
 import { connectThroughOAuth } from '../service/app';
 import { startTestApp } from '../test/support/test-app';
 

@@ -1,27 +1,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import {
-  AD_ACCOUNT_ID,
-  adAccountWorkflowId,
-  backfillUpdate,
-  CONNECTION_STATUS,
-  connectedSignal,
-  conversionsSignal,
-  DEFAULT_ATTRIBUTION_SETTINGS,
-  DEFAULT_SCHEDULE,
-  disconnectUpdate,
-  pauseUpdate,
-  resumeUpdate,
-  pullNowSignal,
-  statusQuery,
-  TASK_QUEUE,
-  touchpointsSignal,
-  updateSettingsUpdate,
-  type AdAccountStatus,
-  type AttributionSettings,
-  type BackfillRange,
-  type ScheduleSettings,
-} from '../workflows/messages';
+import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, connectedSignal, conversionsSignal, disconnectUpdate, pauseUpdate, resumeUpdate, pullNowSignal, statusQuery, TASK_QUEUE, touchpointsSignal, updateSettingsUpdate } from '../workflows/shared';
+import { DEFAULT_ATTRIBUTION_SETTINGS, type AttributionSettings } from '../domain/attribution-settings';
+import { DEFAULT_SCHEDULE, type AdAccountStatus, type ScheduleSettings } from '../workflows/ad-account-types';
+import type { BackfillRange } from '../domain/pull-plan';
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
 import { prepareConversions, prepareTouchpoints, type PreparedBatch, type RecordRejection } from '../domain/routy-records';
 

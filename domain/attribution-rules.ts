@@ -1,5 +1,5 @@
 // Pure attribution rules (which touchpoint wins a conversion); no I/O, tested alone.
-import type { AttributionSettings } from '../workflows/messages';
+import type { AttributionSettings } from './attribution-settings';
 import type { TouchpointType } from './routy-records';
 
 /** Hashed identifiers that may tie a touchpoint to a conversion, in order of preference. */

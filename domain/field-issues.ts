@@ -15,3 +15,11 @@ export function fieldIssues(error: z.ZodError, root = '(record)'): Array<{ field
     return [{ field: path.length ? path.join('.') : root, message: issue.message }];
   });
 }
+
+/**
+ * A zod parse result's problems as `field: message` lines, `(request)` naming the argument
+ * itself; empty when it parsed. For update validators, whose refusals are one message.
+ */
+export function problemLines(result: { success: boolean; error?: z.ZodError }): string[] {
+  return result.success || !result.error ? [] : fieldIssues(result.error, '(request)').map((issue) => `${issue.field}: ${issue.message}`);
+}

@@ -22,7 +22,7 @@ import { performanceReport, reportRequestSchema, reportToCsv } from '../reports/
 import { slowBurnReport, slowBurnRequestSchema, slowBurnToCsv } from '../reports/slow-burn-report';
 import type { TokenCipher } from '../secrets/token-cipher';
 import { saveConversionsApiOptions } from '../store/connections-store';
-import { conversionReportTimeSchema, WINDOW_DAYS, windowDaysSchema } from '../workflows/messages';
+import { conversionReportTimeSchema, WINDOW_DAYS, windowDaysSchema } from '../domain/attribution-settings';
 
 /** Largest batch in one request. */
 export const MAX_BATCH = 5000;

@@ -7,7 +7,7 @@ import { buildAuthorizeUrl, exchangeAuthorizationCode, type PinterestApp } from 
 import type { TokenCipher } from '../secrets/token-cipher';
 import { consumeOauthNonce, insertConnection, upsertAdAccount } from '../store/connections-store';
 import type { Database } from '../store/database-schema';
-import { CONVERSION_REPORT_TIMES, DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems, type AttributionSettings } from '../workflows/messages';
+import { CONVERSION_REPORT_TIMES, DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems, type AttributionSettings } from '../domain/attribution-settings';
 import type { RoutyPinterestClient } from '../client/routy-client';
 
 /** How long a consent link stays valid, in seconds. */

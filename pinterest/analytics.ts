@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AttributionSettings } from '../workflows/messages';
+import type { AttributionSettings } from '../domain/attribution-settings';
 import type { PinterestHttp } from './http';
 
 /** At most this many ids per analytics call (query_ad_ids maxItems). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { BACKFILL_RANGE_DAYS, type AttributionSettings } from '../workflows/messages';
+import { REPORT_MAX_DAYS } from '../domain/pull-plan';
+import type { AttributionSettings } from '../domain/attribution-settings';
 import { METRIC_COLUMNS, type AnalyticsRow } from './analytics';
 import type { PinterestHttp } from './http';
 
@@ -23,7 +24,7 @@ export async function createAdReport(
   request: { startDate: string; endDate: string; settings: AttributionSettings },
 ): Promise<string> {
   const days = (Date.parse(request.endDate) - Date.parse(request.startDate)) / 86_400_000 + 1;
-  if (!(days >= 1 && days <= BACKFILL_RANGE_DAYS)) throw new RangeError(`a report covers 1 to ${BACKFILL_RANGE_DAYS} days, got ${days}`);
+  if (!(days >= 1 && days <= REPORT_MAX_DAYS)) throw new RangeError(`a report covers 1 to ${REPORT_MAX_DAYS} days, got ${days}`);
   const created = await http.request({
     method: 'POST',
     path: `/ad_accounts/${adAccountId}/reports`,

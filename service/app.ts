@@ -17,7 +17,7 @@ import { OAuthFlow } from '../http/oauth-flow';
 import { RoutyPinterestClient } from '../client/routy-client';
 import { EMULATOR_APP, PinterestEmulator } from '../emulator/pinterest-emulator';
 import type { SeedData } from '../emulator/seed';
-import type { ScheduleSettings } from '../workflows/messages';
+import type { ScheduleSettings } from '../workflows/ad-account-types';
 import { usesRealPinterest, type Config } from './config';
 import { createWorker } from '../worker/create-worker';
 import { createDataConverter } from '../temporal/data-converter';

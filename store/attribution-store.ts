@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { decimalToMicro } from '../domain/money';
-import type { AttributionSettings } from '../workflows/messages';
+import type { AttributionSettings } from '../domain/attribution-settings';
 import type { TouchpointRecord, TouchpointType } from '../domain/routy-records';
 import {
   chooseAttribution,

@@ -4,7 +4,7 @@ import type { TokenResponse } from '../pinterest/oauth';
 import type { AdAccount } from '../pinterest/entities';
 import type { TokenCipher } from '../secrets/token-cipher';
 import type { Database } from './database-schema';
-import type { AttributionSettings } from '../workflows/messages';
+import type { AttributionSettings } from '../domain/attribution-settings';
 
 /** Decrypted tokens of one Pinterest connection; never logged, never put in Temporal history. */
 export interface ConnectionTokens {

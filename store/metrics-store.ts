@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { AttributionSettings } from '../workflows/messages';
+import type { AttributionSettings } from '../domain/attribution-settings';
 import type { AnalyticsRow, MetricLevel } from '../pinterest/analytics';
 import type { Database } from './database-schema';
 

@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { SEARCH_ATTRIBUTES } from '../workflows/shared';
 import { ensureTemporalCli } from './temporal-cli';
 
 export interface LocalTemporalOptions {

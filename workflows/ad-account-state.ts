@@ -1,6 +1,8 @@
 // The ad account's small state machine, as plain code: no Temporal imports, unit-testable.
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
-import type { AdAccountCounters, AdAccountStatus, AdAccountWorkflowInput, AttributionSettings, BackfillRange, ConnectionStatus } from './messages';
+import type { AdAccountCounters, AdAccountStatus, AdAccountWorkflowInput, ConnectionStatus } from './ad-account-types';
+import type { AttributionSettings } from '../domain/attribution-settings';
+import type { BackfillRange } from '../domain/pull-plan';
 
 /** Largest batch handed to one activity call: by count, and by JSON size far below Temporal's 2 MB payload limit. */
 export const CONVERSION_BATCH = 1000;

@@ -13,65 +13,21 @@ import {
 } from '@temporalio/workflow';
 import type * as activityTypes from '../activities/index';
 import { AdAccountState, CARRY_MAX_BYTES } from './ad-account-state';
-import {
-  AD_ACCOUNT_ID,
-  CONNECTION_STATUS,
-  connectedSignal,
-  conversionsSignal,
-  disconnectSignal,
-  disconnectUpdate,
-  pauseProblems,
-  pauseUpdate,
-  resumeUpdate,
-  LAST_SUCCESSFUL_PULL,
-  backfillProblems,
-  backfillUpdate,
-  splitBackfill,
-  pullNowSignal,
-  settingsProblems,
-  statusQuery,
-  touchpointsSignal,
-  updateSettingsUpdate,
-  type AdAccountWorkflowInput,
-} from './messages';
+import { AD_ACCOUNT_ID, CONNECTION_STATUS, connectedSignal, conversionsSignal, disconnectSignal, disconnectUpdate, pauseUpdate, resumeUpdate, LAST_SUCCESSFUL_PULL, backfillUpdate, pullNowSignal, statusQuery, touchpointsSignal, updateSettingsUpdate, FAILURE_TYPES, ACTIVITY_OPTIONS, REPORT_TRIES } from './shared';
+import { pauseProblems, type AdAccountWorkflowInput } from './ad-account-types';
+import { backfillProblems, splitBackfill } from '../domain/pull-plan';
+import { settingsProblems } from '../domain/attribution-settings';
 
 type Activities = activityTypes.Activities;
 
-// Failure types from activities/index.ts (FAILURE_TYPES), repeated here: workflow code imports no activity code.
-const REAUTH = 'PinterestReauthRequired';
-const RATE_LIMITED_LONG = 'PinterestRateLimitedLong';
-const REPORT_EXPIRED = 'PinterestReportExpired';
-/** A report whose link expired is asked for again this many times. */
-const REPORT_TRIES = 3;
+const REAUTH = FAILURE_TYPES.reauth;
+const RATE_LIMITED_LONG = FAILURE_TYPES.rateLimitedLong;
+const REPORT_EXPIRED = FAILURE_TYPES.reportExpired;
 
-// Every activity heartbeats every 10 s while it runs (activities/heartbeat.ts): a dead worker is
-// noticed in 30 seconds and the attempt retried on another.
-const pulls = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
-});
-
-// Temporal's retry policy is the report polling loop: capped backoff, and a deadline.
-const reportPolls = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  scheduleToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [REPORT_EXPIRED] },
-});
-
-// Sends give up after a few tries, so an outage never holds the loop: matches stay stored and go on a later round.
-const sends = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-});
-
-const records = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
-});
+const pulls = proxyActivities<Activities>(ACTIVITY_OPTIONS.pinterestReads);
+const reportPolls = proxyActivities<Activities>(ACTIVITY_OPTIONS.reportPolls);
+const sends = proxyActivities<Activities>(ACTIVITY_OPTIONS.sends);
+const records = proxyActivities<Activities>(ACTIVITY_OPTIONS.records);
 
 const causeOf = (error: unknown): ApplicationFailure | undefined =>
   error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
@@ -185,7 +141,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   ]);
 
   /** A refused grant or a daily cap: the account waits (reconnect or the cap's end). */
-  const isParking = (error: unknown) => [REAUTH, RATE_LIMITED_LONG].includes(causeOf(error)?.type ?? '');
+  const isParking = (error: unknown) => ([REAUTH, RATE_LIMITED_LONG] as string[]).includes(causeOf(error)?.type ?? '');
 
   /**
    * A failure Pinterest will not fix by itself: park the account or note the wait; else note it

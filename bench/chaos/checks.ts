@@ -8,7 +8,7 @@ import type { Database } from '../../store/database-schema';
 import { upsertMetrics } from '../../store/metrics-store';
 import { EMULATOR_APP, PinterestEmulator } from '../../emulator/pinterest-emulator';
 import { createTestDatabase } from '../../test/support/postgres';
-import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../workflows/messages';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import type { RecordedCapiRequest } from '../../emulator/pinterest-emulator';
 
 /** Conversions by `attribution_state/capi_state`, and the accepted event_ids not stored. */

@@ -15,7 +15,7 @@ import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { createTestDatabase } from '../../test/support/postgres';
 import { connectThroughOAuth } from '../../service/app';
 import { createDataConverter } from '../../temporal/data-converter';
-import { adAccountWorkflowId, pullNowSignal, statusQuery } from '../../workflows/messages';
+import { adAccountWorkflowId, pullNowSignal, statusQuery } from '../../workflows/shared';
 import { conversionOutcome, duplicatedEventIds, metricsEqualToFaultFree, unsettledSends } from './checks';
 import { fuzzIngress } from './ingress-fuzz';
 import { SteadyLoad } from './load';

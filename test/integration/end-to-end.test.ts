@@ -6,26 +6,27 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../activities/index';
-import { insertConversions } from '../store/conversions-store';
-import { addDays } from '../domain/dates';
-import { insertTouchpoints } from '../store/touchpoints-store';
-import { sha256Hex } from '../domain/user-data';
-import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
-import { adAccountWorkflowId, AD_ACCOUNT_ID, DEFAULT_ATTRIBUTION_SETTINGS, LAST_SUCCESSFUL_PULL } from '../workflows/messages';
+import { createActivities } from '../../activities/index';
+import { insertConversions } from '../../store/conversions-store';
+import { addDays } from '../../domain/dates';
+import { insertTouchpoints } from '../../store/touchpoints-store';
+import { sha256Hex } from '../../domain/user-data';
+import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
+import { adAccountWorkflowId, AD_ACCOUNT_ID, LAST_SUCCESSFUL_PULL } from '../../workflows/shared';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { promisify } from 'node:util';
-import type { ConversionExplanation } from '../reports/conversion-explainer';
-import type { ReportRow } from '../reports/performance-report';
+import type { ConversionExplanation } from '../../reports/conversion-explainer';
+import type { ReportRow } from '../../reports/performance-report';
 import { sql } from 'kysely';
-import { connectThroughOAuth, type RunningApp } from '../service/app';
-import { startTestApp, type TestApp } from './support/test-app';
-import { workflowsPath } from '../worker/create-worker';
-import { waitFor } from './support/wait';
+import { connectThroughOAuth, type RunningApp } from '../../service/app';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { workflowsPath } from '../../worker/create-worker';
+import { waitFor } from '../support/wait';
 
 const DAY_MS = 86_400_000;
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
@@ -576,7 +577,7 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
     await Worker.runReplayHistory({ workflowsPath, dataConverter: app.dataConverter }, history, adAccountWorkflowId(ACCOUNT));
     // RECORD_HISTORY=1 npm test refreshes the fixture that test/replay.test.ts replays.
     if (process.env.RECORD_HISTORY === '1') {
-      await writeFile(new URL('./fixtures/ad-account-workflow-history.json', import.meta.url), historyToJSON(history));
+      await writeFile(new URL('../fixtures/ad-account-workflow-history.json', import.meta.url), historyToJSON(history));
     }
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
+import { prepareConversions, prepareTouchpoints } from '../../domain/routy-records';
 
 const good = {
   event_id: 'e-1',

@@ -4,14 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { migrateToLatest, openDatabase, type DatabaseLocation } from '../store/database';
+import { migrateToLatest, openDatabase, type DatabaseLocation } from '../../store/database';
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/database-schema';
-import { upsertMetrics } from '../store/metrics-store';
-import { performanceReport } from '../reports/performance-report';
-import { slowBurnReport } from '../reports/slow-burn-report';
-import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
-import { createTestDatabase } from './support/postgres';
+import type { Database } from '../../store/database-schema';
+import { upsertMetrics } from '../../store/metrics-store';
+import { performanceReport } from '../../reports/performance-report';
+import { slowBurnReport } from '../../reports/slow-burn-report';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
+import { createTestDatabase } from '../support/postgres';
 
 async function migrateAndUse(location: DatabaseLocation) {
   const db = await openDatabase(location);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AdAccountState } from '../workflows/ad-account-state';
-import { backfillProblems, DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems, type AdAccountWorkflowInput } from '../workflows/messages';
+import { AdAccountState } from '../../workflows/ad-account-state';
+import { backfillProblems } from '../../domain/pull-plan';
+import { DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems } from '../../domain/attribution-settings';
+import type { AdAccountWorkflowInput } from '../../workflows/ad-account-types';
 
 const input: AdAccountWorkflowInput = {
   ad_account_id: '1',

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { it } from 'node:test';
-import { loadConfig } from '../service/config';
+import { loadConfig } from '../../service/config';
 
 it('an empty variable keeps its default; a bad one stops start-up with its name', () => {
   assert.equal(loadConfig({ ROUTY_HTTP_PORT: '' }).ROUTY_HTTP_PORT, 8080);

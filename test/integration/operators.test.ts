@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import getPort from 'get-port';
-import { connectThroughOAuth } from '../service/app';
-import { adAccountWorkflowId } from '../workflows/messages';
-import { startTestApp, type TestApp } from './support/test-app';
-import { waitFor } from './support/wait';
+import { connectThroughOAuth } from '../../service/app';
+import { adAccountWorkflowId } from '../../workflows/shared';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
 
 const ACCOUNT = '549764105221';
 const TOKEN = 'operators-test-token';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decimalToMicro } from '../domain/money';
+import { decimalToMicro } from '../../domain/money';
 
 describe('decimalToMicro', () => {
   it('turns currency units into micro-currency exactly', () => {

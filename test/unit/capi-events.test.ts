@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toCapiEvent, type StoredConversion } from '../domain/capi-event';
+import { toCapiEvent, type StoredConversion } from '../../domain/capi-event';
 
 const now = new Date('2026-11-29T12:00:00Z');
 const base: StoredConversion = {

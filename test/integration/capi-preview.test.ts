@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { it } from 'node:test';
-import { sha256Hex } from '../domain/user-data';
+import { sha256Hex } from '../../domain/user-data';
 
 const run = (input: string) =>
   new Promise<string>((resolve, reject) => {

@@ -8,11 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { startLocalTemporal } from '../temporal/dev-server';
-import { workflowsPath } from '../worker/create-worker';
-import { connectedSignal, DEFAULT_ATTRIBUTION_SETTINGS, DEFAULT_SCHEDULE, statusQuery, type AdAccountWorkflowInput } from '../workflows/messages';
-import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
-import { waitFor } from './support/wait';
+import { startLocalTemporal } from '../../temporal/dev-server';
+import { workflowsPath } from '../../worker/create-worker';
+import { connectedSignal, statusQuery } from '../../workflows/shared';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
+import { DEFAULT_SCHEDULE, type AdAccountWorkflowInput } from '../../workflows/ad-account-types';
+import type { adAccountWorkflow } from '../../workflows/ad-account-workflow';
+import { waitFor } from '../support/wait';
 
 const TASK_QUEUE = 'stale-reauth-test';
 const RECONNECTED = '549764105901';

@@ -8,16 +8,16 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { feedDemoTraffic } from '../demo/demo-traffic';
-import { connectThroughOAuth } from '../service/app';
-import { startTestApp, type TestApp } from './support/test-app';
-import { waitFor } from './support/wait';
+import { feedDemoTraffic } from '../../demo/demo-traffic';
+import { connectThroughOAuth } from '../../service/app';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 const TOKEN = 'report-page-test-token';
 /** Where the screenshot is saved (git-ignored). */
-export const SCREENSHOT = fileURLToPath(new URL('./output/report-page.png', import.meta.url));
+export const SCREENSHOT = fileURLToPath(new URL('../output/report-page.png', import.meta.url));
 
 let testApp: TestApp;
 let browser: Browser;
@@ -89,7 +89,7 @@ describe('report page', { skip, timeout: 180_000 }, () => {
     const curveRows = await page.$$eval('#curve-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
     assert.ok(curveRows.some((r) => r[1] === 'Spring Patio Refresh' && /%$/.test(r[7]!)));
 
-    await mkdir(new URL('./output/', import.meta.url), { recursive: true });
+    await mkdir(new URL('../output/', import.meta.url), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(errors, []);
     await page.close();

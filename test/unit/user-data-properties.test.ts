@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { hashUser, normalizers, type HashedField } from '../domain/user-data';
-import { prepareConversions } from '../domain/routy-records';
+import { hashUser, normalizers, type HashedField } from '../../domain/user-data';
+import { prepareConversions } from '../../domain/routy-records';
 
 const RUNS = Number(process.env.FAST_CHECK_RUNS ?? 300);
 

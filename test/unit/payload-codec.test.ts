@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { generateEncryptionKeyEntry, parseEncryptionKeys } from '../secrets/token-cipher';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadEncryptionCodec } from '../temporal/payload-codec';
+import { generateEncryptionKeyEntry, parseEncryptionKeys } from '../../secrets/token-cipher';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadEncryptionCodec } from '../../temporal/payload-codec';
 
 const k1 = generateEncryptionKeyEntry('k1');
 const k2 = generateEncryptionKeyEntry('k2');

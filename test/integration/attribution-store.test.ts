@@ -2,15 +2,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
-import { attributeConversions, pendingConversionsTouchedBy } from '../store/attribution-store';
-import { insertConversions } from '../store/conversions-store';
-import { migrateToLatest, openDatabase } from '../store/database';
-import type { Database } from '../store/database-schema';
-import { insertTouchpoints } from '../store/touchpoints-store';
-import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
-import { buildSeed } from '../emulator/seed';
-import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
-import { createTestDatabase } from './support/postgres';
+import { attributeConversions, pendingConversionsTouchedBy } from '../../store/attribution-store';
+import { insertConversions } from '../../store/conversions-store';
+import { migrateToLatest, openDatabase } from '../../store/database';
+import type { Database } from '../../store/database-schema';
+import { insertTouchpoints } from '../../store/touchpoints-store';
+import { prepareConversions, prepareTouchpoints } from '../../domain/routy-records';
+import { buildSeed } from '../../emulator/seed';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
+import { createTestDatabase } from '../support/postgres';
 
 const A = '549764105221';
 const DAY = 86_400_000;

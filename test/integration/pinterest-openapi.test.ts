@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { getAnalytics, METRIC_COLUMNS } from '../pinterest/analytics';
-import { sendConversionEvents } from '../pinterest/conversions';
+import { getAnalytics, METRIC_COLUMNS } from '../../pinterest/analytics';
+import { sendConversionEvents } from '../../pinterest/conversions';
 import {
   adAccountSchema,
   adGroupSchema,
@@ -15,14 +15,14 @@ import {
   listAdGroups,
   listAds,
   listCampaigns,
-} from '../pinterest/entities';
-import { PinterestApiError, PinterestHttp } from '../pinterest/http';
-import { exchangeAuthorizationCode, refreshAccessToken } from '../pinterest/oauth';
-import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
-import { EMULATOR_APP, PinterestEmulator } from '../emulator/pinterest-emulator';
-import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
-import { OpenApiChecker } from './support/openapi';
-import { sharedFile } from './support/shared-files';
+} from '../../pinterest/entities';
+import { PinterestApiError, PinterestHttp } from '../../pinterest/http';
+import { exchangeAuthorizationCode, refreshAccessToken } from '../../pinterest/oauth';
+import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
+import { EMULATOR_APP, PinterestEmulator } from '../../emulator/pinterest-emulator';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
+import { OpenApiChecker } from '../support/openapi';
+import { sharedFile } from '../support/shared-files';
 import { z } from 'zod';
 
 const spec = sharedFile('pinterest/openapi-v5.yaml');

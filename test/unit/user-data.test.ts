@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { hashIdentifier, hashUser, normalizers, sha256Hex, type HashedField } from '../domain/user-data';
-import { prepareConversions } from '../domain/routy-records';
-import { sharedFile } from './support/shared-files';
+import { hashIdentifier, hashUser, normalizers, sha256Hex, type HashedField } from '../../domain/user-data';
+import { prepareConversions } from '../../domain/routy-records';
+import { sharedFile } from '../support/shared-files';
 
 const examples = sharedFile('capi/normalization-examples.json');
 

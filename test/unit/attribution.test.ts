@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chooseAttribution, type TouchpointCandidate } from '../domain/attribution-rules';
-import { DEFAULT_ATTRIBUTION_SETTINGS } from '../workflows/messages';
+import { chooseAttribution, type TouchpointCandidate } from '../../domain/attribution-rules';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 
 const DAY = 86_400_000;
 const T = Date.UTC(2026, 10, 29, 12);

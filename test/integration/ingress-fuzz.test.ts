@@ -3,10 +3,10 @@
 // the same with 10,000+ cases; here a few hundred keep CI short.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fuzzIngress } from '../bench/chaos/ingress-fuzz';
-import { connectThroughOAuth } from '../service/app';
-import { startTestApp, type TestApp } from './support/test-app';
-import { waitFor } from './support/wait';
+import { fuzzIngress } from '../../bench/chaos/ingress-fuzz';
+import { connectThroughOAuth } from '../../service/app';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
 
 const ACCOUNT = '549764105221';
 const TOKEN = 'fuzz-test-token';

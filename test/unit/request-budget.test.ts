@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { RequestBudget, REQUESTS_PER_MINUTE } from '../pinterest/request-budget';
+import { RequestBudget, REQUESTS_PER_MINUTE } from '../../pinterest/request-budget';
 
 it('keeps one budget per rate-limit category and per user, at Pinterest published limits', async () => {
   assert.equal(REQUESTS_PER_MINUTE.ads_analytics, 300);

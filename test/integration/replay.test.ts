@@ -5,11 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { workflowsPath } from '../worker/create-worker';
+import { workflowsPath } from '../../worker/create-worker';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 it('replays the recorded ad account workflow history without non-determinism', async () => {
-  const json = JSON.parse(await readFile(new URL('./fixtures/ad-account-workflow-history.json', import.meta.url), 'utf8'));
+  const json = JSON.parse(await readFile(new URL('../fixtures/ad-account-workflow-history.json', import.meta.url), 'utf8'));
   await Worker.runReplayHistory({ workflowsPath }, historyFromJSON(json), 'recorded-ad-account');
 });

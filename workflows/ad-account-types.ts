@@ -1,0 +1,114 @@
+// The ad account workflow's input, status and counters: payload shapes that are a contract with
+// running workflows (change them only with `patched`).
+import { z } from 'zod';
+import type { AttributionSettings } from '../domain/attribution-settings';
+import { problemLines } from '../domain/field-issues';
+import type { BackfillRange } from '../domain/pull-plan';
+import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
+
+/** Durations, in seconds, so tests on the real dev server run in seconds. */
+export interface ScheduleSettings {
+  /** Between report pulls (production: 4 hours). */
+  pull_interval_seconds: number;
+  /** Between entity syncs (campaigns, ad groups, ads, pins); production: 1 hour. Optional for runs started before it existed. */
+  entity_sync_interval_seconds?: number;
+  /** How long an unmatched conversion waits for a touchpoint (production: 30 days). */
+  hold_seconds: number;
+  /** Days pulled on the first pull (Pinterest's synchronous limit is 90). */
+  backfill_days: number;
+}
+
+/** Production schedule: pulls every 4 h, entity syncs hourly, 30-day holds, a 90-day first backfill. */
+export const DEFAULT_SCHEDULE: ScheduleSettings = {
+  pull_interval_seconds: 4 * 3600,
+  entity_sync_interval_seconds: 3600,
+  hold_seconds: 30 * 86400,
+  backfill_days: 90,
+};
+
+/** Counters and times the workflow carries across continue-as-new. */
+export interface AdAccountCounters {
+  pulls: number;
+  metric_rows_upserted: number;
+  conversions_received: number;
+  conversions_matched: number;
+  conversions_sent: number;
+  touchpoints_received: number;
+  /** Records the store refused as invalid (dropped, each noted in `last_error`). */
+  records_refused?: number;
+  /** Async-report backfill ranges finished. */
+  backfill_ranges_done?: number;
+  /** The account's conversions waiting for a touchpoint, as of the last store activity. */
+  conversions_pending?: number;
+  /** Conversions whose hold ended unmatched. */
+  conversions_expired?: number;
+}
+
+/** `needs_reauth`: Pinterest refused the grant; pulls and sends wait until the account is reconnected. */
+export type ConnectionStatus = 'connected' | 'needs_reauth' | 'disconnected';
+
+/** Input of `adAccountWorkflow`; `carried` is set only by continue-as-new. */
+export interface AdAccountWorkflowInput {
+  ad_account_id: string;
+  settings: AttributionSettings;
+  schedule: ScheduleSettings;
+  carried?: {
+    counters: AdAccountCounters;
+    last_pull_at?: string;
+    next_pull_at?: string;
+    next_expiry_at?: string;
+    next_entity_sync_at?: string;
+    connection_status?: ConnectionStatus;
+    rate_limited_until?: string;
+    unsent_matches?: boolean;
+    backfill_queue?: BackfillRange[];
+    last_error?: string;
+    pending_settings?: AttributionSettings;
+    paused?: boolean;
+    paused_reason?: string;
+    /** Written by runs before the first pull's backfill moved to the database (`last_pulled_through`); ignored. */
+    backfilled?: boolean;
+    conversions_buffer: ConversionRecord[];
+    touchpoints_buffer: TouchpointRecord[];
+  };
+}
+
+/** Answer of the `status` query. Times are ISO 8601 strings. */
+export interface AdAccountStatus {
+  ad_account_id: string;
+  connection_status: ConnectionStatus;
+  /** An operator paused Pinterest calls (pulls, backfills, Conversions API sends); Routy's records are still stored and matched. */
+  paused: boolean;
+  paused_reason?: string;
+  /** Set while Pinterest's rate limit asks for a wait longer than 15 minutes (a daily cap): the next pull waits until then. */
+  rate_limited_until?: string;
+  next_entity_sync_at?: string;
+  /** Report-sized date ranges still to backfill through async reports. */
+  backfill_queue: BackfillRange[];
+  settings: AttributionSettings;
+  schedule: ScheduleSettings;
+  last_pull_at?: string;
+  next_pull_at?: string;
+  /** When the earliest pending conversion's hold ends. */
+  next_expiry_at?: string;
+  last_error?: string;
+  buffered_conversions: number;
+  buffered_touchpoints: number;
+  counters: AdAccountCounters;
+}
+
+/** Why an operator paused an account (shown in `status`); up to 200 characters. */
+export interface PauseRequest {
+  reason?: string;
+}
+
+const reasonText = 'must be a string of at most 200 characters';
+/** The `pause` update's argument; absent means no reason. */
+const pauseRequestSchema = z
+  .strictObject({ reason: z.string({ error: reasonText }).max(200, reasonText).optional() }, { error: 'must be an object like {"reason": "..."}' })
+  .nullish();
+
+/** What is wrong with a pause request, one `field: message` line per field; empty when it is valid. */
+export function pauseProblems(request: unknown): string[] {
+  return problemLines(pauseRequestSchema.safeParse(request));
+}

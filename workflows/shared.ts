@@ -1,0 +1,106 @@
+// What the ad account workflow shares with its callers, defined once (Temporal's samples call this
+// module `shared.ts`): task queue, workflow id, search attributes, every signal / query / update,
+// the failure types activities throw and the workflow acts on, and the activity options.
+import type { ActivityOptions } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AttributionSettings } from '../domain/attribution-settings';
+import type { BackfillRange } from '../domain/pull-plan';
+import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
+import type { AdAccountStatus, PauseRequest } from './ad-account-types';
+
+/** Task queue the worker polls and clients start account workflows on. */
+export const TASK_QUEUE = 'routy-pinterest';
+
+/** One workflow per ad account: a second connect reaches the same workflow. */
+export function adAccountWorkflowId(adAccountId: string): string {
+  return `pinterest-ad-account-${adAccountId}`;
+}
+
+/** Operator search attributes, registered on the dev server at start. */
+export const AD_ACCOUNT_ID = defineSearchAttributeKey('PinterestAdAccountId', SearchAttributeType.KEYWORD);
+export const CONNECTION_STATUS = defineSearchAttributeKey('PinterestConnectionStatus', SearchAttributeType.KEYWORD);
+export const LAST_SUCCESSFUL_PULL = defineSearchAttributeKey('PinterestLastSuccessfulPull', SearchAttributeType.DATETIME);
+export const SEARCH_ATTRIBUTES = [AD_ACCOUNT_ID, CONNECTION_STATUS, LAST_SUCCESSFUL_PULL];
+
+/** Routy conversions, already validated and hashed at the ingress; batched. */
+export const conversionsSignal = defineSignal<[ConversionRecord[]]>('conversions');
+/** Routy touchpoints, already validated and hashed at the ingress; batched. */
+export const touchpointsSignal = defineSignal<[TouchpointRecord[]]>('touchpoints');
+/** The account was (re)connected through OAuth: a `needs_reauth` account resumes and pulls what it missed. */
+export const connectedSignal = defineSignal('connected');
+/** Pull now, whatever the schedule says (operators, tests). */
+export const pullNowSignal = defineSignal('pullNow');
+/** Stops the account's workflow after its in-flight work. */
+export const disconnectSignal = defineSignal('disconnect');
+/** Changes attribution settings (validated); the next pull backfills under them. Returns the settings now in force. */
+export const updateSettingsUpdate = defineUpdate<AttributionSettings, [Partial<AttributionSettings>]>('updateSettings');
+/** Backfills a date range up to 914 days back through async reports; returns the report-sized pieces queued. */
+export const backfillUpdate = defineUpdate<BackfillRange[], [BackfillRange]>('backfill');
+/** The same as the `disconnect` signal, as a validated update (refused when already disconnected); returns the status. */
+export const disconnectUpdate = defineUpdate<AdAccountStatus, []>('disconnect');
+/** Pauses every Pinterest call of the account (pulls, backfills, sends) until `resume`; Routy's records keep being stored and matched. Returns the status. */
+export const pauseUpdate = defineUpdate<AdAccountStatus, [PauseRequest]>('pause');
+/** Ends a pause: pulls at once (missed days included) and sends matches that waited. Returns the status. */
+export const resumeUpdate = defineUpdate<AdAccountStatus, []>('resume');
+/** The account's connection, schedule, queue, last error and counters. */
+export const statusQuery = defineQuery<AdAccountStatus>('status');
+
+/** `ApplicationFailure` types activities throw and the workflow acts on. */
+export const FAILURE_TYPES = {
+  /** Pinterest refused the grant: the account waits for a reconnect (non-retryable). */
+  reauth: 'PinterestReauthRequired',
+  /** A refusal of a grant the account no longer uses (reconnected meanwhile): retried. */
+  grantReplaced: 'PinterestGrantReplaced',
+  /** A 429 or code 8 with a wait we sleep through: retried after Pinterest's hint. */
+  rateLimited: 'PinterestRateLimited',
+  /** A 429 asking for more than 15 minutes (a daily cap): non-retryable, the wait in its details. */
+  rateLimitedLong: 'PinterestRateLimitedLong',
+  /** Any other 4xx: non-retryable, Pinterest's message and `{status, code}` in its details. */
+  api: 'PinterestApiError',
+  /** An async report still IN_PROGRESS: the retry policy is the polling loop. */
+  reportNotReady: 'PinterestReportNotReady',
+  /** The report, or its download link, expired: the workflow asks for a new report. */
+  reportExpired: 'PinterestReportExpired',
+  /** The report ended FAILED, CANCELLED or DOES_NOT_EXIST. */
+  reportFailed: 'PinterestReportFailed',
+  /** PostgreSQL refused a record as invalid: no retry can fix it. */
+  invalidRecord: 'InvalidRecord',
+} as const;
+
+/** Waits longer than this, in seconds (a daily cap), are not slept through in an activity: they show in `status`. */
+export const LONGEST_RATE_LIMIT_WAIT_SECONDS = 15 * 60;
+
+/** A report whose link expired is asked for again this many times. */
+export const REPORT_TRIES = 3;
+
+// Every activity heartbeats every 10 s while it runs (activities/heartbeat.ts): a dead worker is
+// noticed in 30 seconds and the attempt retried on another.
+/** Activity options, each retry policy stated once. */
+export const ACTIVITY_OPTIONS = {
+  /** Entity sync, pull, report request: a few tries, then the round notes the failure. */
+  pinterestReads: {
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+  },
+  /** Temporal's retry policy is the report polling loop: capped backoff, and a deadline. */
+  reportPolls: {
+    startToCloseTimeout: '10 minutes',
+    scheduleToCloseTimeout: '2 hours',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [FAILURE_TYPES.reportExpired] },
+  },
+  /** Sends give up after a few tries, so an outage never holds the loop: matches stay stored and go on a later round. */
+  sends: {
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+  },
+  /** Storing Routy's records and expiring holds: retried until PostgreSQL takes them. */
+  records: {
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+  },
+} satisfies Record<string, ActivityOptions>;
