@@ -1,9 +1,10 @@
 // Pure attribution rules (which touchpoint wins a conversion); no I/O, tested alone.
 import type { AttributionSettings } from './attribution-settings';
 import type { TouchpointType } from './routy-records';
+import type { HashedField } from './user-data';
 
 /** Hashed identifiers that may tie a touchpoint to a conversion, in order of preference. */
-export const IDENTIFIER_KEYS = ['em', 'external_id', 'hashed_maids', 'ph'] as const;
+export const IDENTIFIER_KEYS = ['em', 'external_id', 'hashed_maids', 'ph'] as const satisfies readonly HashedField[];
 export type IdentifierKey = (typeof IDENTIFIER_KEYS)[number];
 
 export interface ConversionForMatching {

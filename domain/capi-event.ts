@@ -1,10 +1,38 @@
 // Pure mapping from a stored conversion to a Conversions API event; no I/O.
-import type { CapiEvent, CapiUserData } from '../pinterest/conversions';
+import { HASHED_FIELDS, type HashedField } from './user-data';
+
+/**
+ * ConversionEventsUserData: hashed values go in arrays of lowercase SHA-256 hex digests;
+ * `client_ip_address`, `client_user_agent` and `click_id` are sent as they are.
+ */
+export type CapiUserData = Partial<Record<HashedField, string[]>> & {
+  client_ip_address?: string;
+  client_user_agent?: string;
+  click_id?: string;
+};
+
+/** One ConversionEvents.data[] item. `event_time` is Unix seconds; money values are decimal strings. */
+export interface CapiEvent {
+  event_name: string;
+  action_source: string;
+  event_time: number;
+  event_id: string;
+  user_data: CapiUserData;
+  custom_data?: {
+    currency?: string;
+    value?: string;
+    order_id?: string;
+    content_ids?: string[];
+    contents?: Array<{ id: string; item_price?: string; quantity?: number }>;
+    num_items?: number;
+  };
+  event_source_url?: string;
+  opt_out?: boolean;
+  partner_name?: string;
+}
 
 /** Pinterest refuses events older than this (422, code 953). */
 export const CAPI_MAX_EVENT_AGE_SECONDS = 7 * 86_400;
-
-const HASHED_FIELDS = ['em', 'ph', 'ge', 'db', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'external_id', 'hashed_maids'] as const;
 
 export interface StoredConversion {
   event_id: string;

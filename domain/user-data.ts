@@ -36,27 +36,38 @@ export const rawUserSchema = z
 export type RawUser = z.infer<typeof rawUserSchema>;
 
 /**
+ * THE list of hashed identifier fields: each Conversions API field (`em`, `ph`, ...) with the raw
+ * Routy field it is hashed from. Hashing, the Conversions API event, matching keys and log
+ * redaction all derive from it.
+ */
+export const HASHED_FROM_RAW = {
+  em: 'email',
+  ph: 'phone',
+  ge: 'gender',
+  db: 'date_of_birth',
+  fn: 'first_name',
+  ln: 'last_name',
+  ct: 'city',
+  st: 'state',
+  zp: 'zip',
+  country: 'country',
+  external_id: 'external_id',
+  hashed_maids: 'maid',
+} as const satisfies Record<string, keyof RawUser>;
+
+/** A hashed identifier field, under the Conversions API's name. */
+export type HashedField = keyof typeof HASHED_FROM_RAW;
+/** Every hashed identifier field, in the Conversions API's order. */
+export const HASHED_FIELDS = Object.keys(HASHED_FROM_RAW) as HashedField[];
+/** Fields kept as given, unhashed: Pinterest needs them raw (they are not names, emails or phones). */
+export const UNHASHED_FIELDS = ['client_ip_address', 'client_user_agent'] as const;
+
+/**
  * Hashed user data under the Conversions API's field names: each hashed value is a lowercase
- * SHA-256 hex digest of the normalized input. `client_ip_address` and `client_user_agent` are
- * kept as given (Pinterest needs them raw; they are not names, emails or phones).
+ * SHA-256 hex digest of the normalized input; `client_ip_address` and `client_user_agent` as given.
  */
 export const hashedUserDataSchema = z
-  .object({
-    em: z.string(),
-    ph: z.string(),
-    ge: z.string(),
-    db: z.string(),
-    fn: z.string(),
-    ln: z.string(),
-    ct: z.string(),
-    st: z.string(),
-    zp: z.string(),
-    country: z.string(),
-    external_id: z.string(),
-    hashed_maids: z.string(),
-    client_ip_address: z.string(),
-    client_user_agent: z.string(),
-  })
+  .object(Object.fromEntries([...HASHED_FIELDS, ...UNHASHED_FIELDS].map((field) => [field, z.string()])) as Record<HashedField | (typeof UNHASHED_FIELDS)[number], z.ZodString>)
   .partial();
 
 export type HashedUserData = z.infer<typeof hashedUserDataSchema>;
@@ -133,9 +144,7 @@ export const normalizers = {
   },
   external_id: (v) => v.trim(),
   hashed_maids: (v) => v.trim().toLowerCase(),
-} satisfies Record<string, Normalizer>;
-
-export type HashedField = keyof typeof normalizers;
+} satisfies Record<HashedField, Normalizer>;
 
 /** Lowercase hex SHA-256 of a UTF-8 string. */
 export function sha256Hex(value: string): string {
@@ -153,21 +162,6 @@ export function hashIdentifier(field: HashedField, raw: string): string | undefi
   return normalized ? sha256Hex(normalized) : undefined;
 }
 
-const RAW_TO_HASHED: Array<[keyof RawUser, HashedField]> = [
-  ['email', 'em'],
-  ['phone', 'ph'],
-  ['gender', 'ge'],
-  ['date_of_birth', 'db'],
-  ['first_name', 'fn'],
-  ['last_name', 'ln'],
-  ['city', 'ct'],
-  ['state', 'st'],
-  ['zip', 'zp'],
-  ['country', 'country'],
-  ['external_id', 'external_id'],
-  ['maid', 'hashed_maids'],
-];
-
 /**
  * Turns Routy's raw user object into hashed user data. Runs at the ingress, before anything
  * reaches Temporal history, PostgreSQL or a log. IP and user agent are copied unhashed.
@@ -175,8 +169,8 @@ const RAW_TO_HASHED: Array<[keyof RawUser, HashedField]> = [
 export function hashUser(user: RawUser | undefined): HashedUserData {
   const out: HashedUserData = {};
   if (!user) return out;
-  for (const [rawField, hashedField] of RAW_TO_HASHED) {
-    const value = user[rawField];
+  for (const hashedField of HASHED_FIELDS) {
+    const value = user[HASHED_FROM_RAW[hashedField]];
     if (value === undefined) continue;
     const hashed = hashIdentifier(hashedField, value);
     if (hashed) out[hashedField] = hashed;

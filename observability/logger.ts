@@ -1,6 +1,7 @@
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { pino } from 'pino';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { HASHED_FIELDS, HASHED_FROM_RAW, UNHASHED_FIELDS } from '../domain/user-data';
 
 /**
  * Fields that could carry a secret or a (hashed) personal identifier, wherever they appear one or
@@ -9,7 +10,8 @@ import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporali
  */
 const REDACT = [
   'authorization', 'access_token', 'refresh_token', 'conversion_token', 'client_secret', 'taskToken',
-  'user', 'user_data', 'email', 'phone', 'em', 'ph', 'fn', 'ln', 'external_id', 'hashed_maids', 'client_ip_address', 'client_user_agent',
+  'user', 'user_data', 'ip', 'user_agent',
+  ...new Set([...HASHED_FIELDS, ...Object.values(HASHED_FROM_RAW), ...UNHASHED_FIELDS]),
 ].flatMap((field) => [field, `*.${field}`, `*.*.${field}`]);
 
 /**

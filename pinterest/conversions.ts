@@ -1,50 +1,9 @@
 import { z } from 'zod';
+import type { CapiEvent } from '../domain/capi-event';
 import type { PinterestHttp } from './http';
 
 /** At most this many events per `POST /v5/ad_accounts/{id}/events` request. */
 export const MAX_EVENTS_PER_REQUEST = 1000;
-
-/**
- * ConversionEventsUserData: hashed values go in arrays of lowercase SHA-256 hex digests;
- * `client_ip_address`, `client_user_agent` and `click_id` are sent as they are.
- */
-export interface CapiUserData {
-  em?: string[];
-  ph?: string[];
-  ge?: string[];
-  db?: string[];
-  fn?: string[];
-  ln?: string[];
-  ct?: string[];
-  st?: string[];
-  zp?: string[];
-  country?: string[];
-  external_id?: string[];
-  hashed_maids?: string[];
-  client_ip_address?: string;
-  client_user_agent?: string;
-  click_id?: string;
-}
-
-/** One ConversionEvents.data[] item. `event_time` is Unix seconds; money values are decimal strings. */
-export interface CapiEvent {
-  event_name: string;
-  action_source: string;
-  event_time: number;
-  event_id: string;
-  user_data: CapiUserData;
-  custom_data?: {
-    currency?: string;
-    value?: string;
-    order_id?: string;
-    content_ids?: string[];
-    contents?: Array<{ id: string; item_price?: string; quantity?: number }>;
-    num_items?: number;
-  };
-  event_source_url?: string;
-  opt_out?: boolean;
-  partner_name?: string;
-}
 
 /** components.schemas.ConversionApiResponse: one `events[]` entry per event sent, in order. */
 export const conversionApiResponseSchema = z.object({
