@@ -1,4 +1,5 @@
 import type { RunningApp } from '../service/app';
+import type { EmulatedPinterest } from './emulated-pinterest';
 import { buildDemoStream, type DemoStream } from './demo-stream';
 
 /**
@@ -7,9 +8,8 @@ import { buildDemoStream, type DemoStream } from './demo-stream';
  * every match has a Conversions API outcome. Needs the emulator (its seed names the ads).
  * @throws Error when a batch is refused or processing takes over `timeoutMs` (default 2 min).
  */
-export async function feedDemoTraffic(app: RunningApp, adAccountId: string, users: number, timeoutMs = 120_000): Promise<DemoStream> {
-  if (!app.emulator) throw new Error('the demo traffic needs the Pinterest emulator');
-  const stream = buildDemoStream(app.emulator.instance.seed, Date.now(), users);
+export async function feedDemoTraffic(app: RunningApp<EmulatedPinterest>, adAccountId: string, users: number, timeoutMs = 120_000): Promise<DemoStream> {
+  const stream = buildDemoStream(app.pinterest.emulator.seed, Date.now(), users);
   const post = async (route: string, key: string, records: unknown[]) => {
     for (let i = 0; i < records.length; i += 100) {
       const response = await fetch(`${app.ingressUrl}${route}`, {

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { addDays, dateInTimeZone } from '../domain/dates';
 import { loadConfig } from '../service/config';
 import { connectThroughOAuth, startApp } from '../service/app';
+import { startEmulatedPinterest } from './emulated-pinterest';
 import { buildDemoReport } from './demo-report';
 import { feedDemoTraffic } from './demo-traffic';
 import { formatReportTable, formatSlowBurnTable } from '../reports/report-table';
@@ -40,7 +41,7 @@ const config = loadConfig({
 });
 
 say('Starting PGlite, the Temporal dev server, the worker, the ingress and the Pinterest emulator...');
-const app = await startApp(config, { log: say });
+const app = await startApp(config, { log: say, pinterest: await startEmulatedPinterest(config) });
 let exitCode = 0;
 try {
   const [adAccountId] = await connectThroughOAuth(app.ingressUrl);
@@ -60,7 +61,7 @@ try {
   console.log(`\nSlow burn per campaign: share of conversions by days since the click or save\n${formatSlowBurnTable(report.slow_burn)}`);
   const c = report.counts;
   console.log(
-    `\nConversions: ${c.conversions} received, ${c.attributed} attributed (${c.attributed_with_lag_over_7_days} with lag over 7 days), ${c.pending} pending, ${c.expired} expired; ${c.sent_to_conversions_api} sent to the Conversions API (in ${app.emulator!.instance.capiRequests.length} request${app.emulator!.instance.capiRequests.length === 1 ? '' : 's'} to the emulator).`,
+    `\nConversions: ${c.conversions} received, ${c.attributed} attributed (${c.attributed_with_lag_over_7_days} with lag over 7 days), ${c.pending} pending, ${c.expired} expired; ${c.sent_to_conversions_api} sent to the Conversions API (in ${app.pinterest.emulator.capiRequests.length} request${app.pinterest.emulator.capiRequests.length === 1 ? '' : 's'} to the emulator).`,
   );
   if (options.json) console.log(JSON.stringify(report));
   if (options.keep) {

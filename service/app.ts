@@ -8,17 +8,15 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Kysely } from 'kysely';
 import type { ActivityDeps } from '../activities/index';
 import { PinterestHttp } from '../pinterest/http';
-import type { PinterestApp } from '../pinterest/oauth';
 import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../secrets/token-cipher';
 import { migrateToLatest, openDatabase } from '../store/database';
 import type { Database } from '../store/database-schema';
 import { buildIngressServer } from '../http/ingress-server';
 import { OAuthFlow } from '../http/oauth-flow';
 import { RoutyPinterestClient } from '../client/routy-client';
-import { EMULATOR_APP, PinterestEmulator } from '../emulator/pinterest-emulator';
-import type { SeedData } from '../emulator/seed';
 import type { ScheduleSettings } from '../workflows/ad-account-types';
 import { usesRealPinterest, type Config } from './config';
+import { realPinterest, type PinterestSide } from './pinterest-side';
 import { createWorker } from '../worker/create-worker';
 import { createDataConverter } from '../temporal/data-converter';
 import { createLogger, TemporalPinoLogger } from '../observability/logger';
@@ -26,8 +24,8 @@ import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import type { DataConverter } from '@temporalio/common';
 import { startLocalTemporal } from '../temporal/dev-server';
 
-/** A running app: database, Temporal, worker, ingress and (without credentials) the emulator. */
-export interface RunningApp {
+/** A running app: database, Temporal, worker, ingress, and the Pinterest side it was given. */
+export interface RunningApp<P extends PinterestSide = PinterestSide> {
   config: Config;
   db: Kysely<Database>;
   client: RoutyPinterestClient;
@@ -35,18 +33,21 @@ export interface RunningApp {
   ingressUrl: string;
   temporalAddress: string;
   temporalUiUrl?: string;
-  emulator?: { instance: PinterestEmulator; origin: string };
+  /** The Pinterest the app talks to (the emulator's handle, when the caller started one). */
+  pinterest: P;
   /** Bearer token Routy sends to the ingress (`ROUTY_INGRESS_TOKEN`). */
   ingressToken?: string;
   /** What the worker's activities were built with (tests run activities directly on it). */
   activityDeps: ActivityDeps;
   /** The payload-encrypting data converter of the client and worker (replays need it too). */
   dataConverter: DataConverter;
-  /** Stops ingress, worker, Temporal connections, dev server, emulator and database, in that order. */
+  /** Stops ingress, worker, Temporal connections, dev server, database and the Pinterest side, in that order. */
   shutdown(): Promise<void>;
 }
 
-export interface AppOptions {
+export interface AppOptions<P extends PinterestSide = PinterestSide> {
+  /** Where Pinterest is; default: the real API from the configured credentials. */
+  pinterest?: P;
   /** Keep the dev server's state in `<data dir>/temporal.sqlite` and serve the UI. */
   persistTemporal?: boolean;
   /** Durations for newly connected accounts (tests and the demo shorten them). */
@@ -57,8 +58,6 @@ export interface AppOptions {
   logDestination?: DestinationStream;
   /** Extra flags for a local dev server (tests lower its continue-as-new threshold). */
   temporalExtraArgs?: string[];
-  /** The emulator's advertiser(s), when no Pinterest credentials are set (tests seed several). */
-  emulatorSeed?: SeedData;
 }
 
 /** The demo keeps one generated key in its data folder, so restarts can still decrypt tokens. */
@@ -76,11 +75,11 @@ async function demoEncryptionKeys(dataDir: string): Promise<string> {
 /**
  * Starts everything `npm start` needs, from validated configuration: PostgreSQL (`DATABASE_URL`)
  * or embedded PGlite in the data folder, migrated; Temporal at `TEMPORAL_ADDRESS` or a local dev
- * server; the worker; the HTTP ingress; and, with no Pinterest credentials, the emulator.
+ * server; the worker; the HTTP ingress; all talking to `options.pinterest` (default: the real API).
  * @throws Error naming the missing variable when real credentials come without
- * `ROUTY_ENCRYPTION_KEYS` or `ROUTY_INGRESS_TOKEN`.
+ * `ROUTY_ENCRYPTION_KEYS` or `ROUTY_INGRESS_TOKEN`, or when no Pinterest is given and none is configured.
  */
-export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
+export async function startApp<P extends PinterestSide = PinterestSide>(config: Config, options: AppOptions<P> = {}): Promise<RunningApp<P>> {
   const logger = createLogger(config.ROUTY_LOG_LEVEL, options.logDestination);
   const log = options.log ?? ((line: string) => logger.info(line));
   installRuntimeOnce(logger, config.ROUTY_SDK_METRICS_PORT);
@@ -89,7 +88,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   if (real && !config.ROUTY_INGRESS_TOKEN) throw new Error('ROUTY_INGRESS_TOKEN is required with Pinterest credentials');
   const dataDir = path.resolve(config.ROUTY_DATA_DIR);
   await fs.mkdir(dataDir, { recursive: true });
+  const pinterest = (options.pinterest ?? realPinterest(config)) as P;
   const stops: Array<() => Promise<unknown>> = [];
+  if (pinterest.stop) stops.push(() => pinterest.stop!());
   const shutdown = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => log(`shutdown: ${String(error)}`));
   };
@@ -114,18 +115,6 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const cipher = new TokenCipher(keys);
     // The OAuth `state` HMAC key derives from the newest encryption key: no variable of its own.
     const stateSecret = createHash('sha256').update('oauth-state:').update(keys[0]!.key).digest();
-
-    let emulator: RunningApp['emulator'];
-    let apiBaseUrl = config.PINTEREST_API_BASE_URL ?? 'https://api.pinterest.com/v5';
-    let authorizeUrl = config.PINTEREST_OAUTH_AUTHORIZE_URL;
-    if (!real) {
-      const instance = new PinterestEmulator({ seed: options.emulatorSeed });
-      const origin = await instance.listen(0);
-      stops.push(() => instance.close());
-      emulator = { instance, origin };
-      apiBaseUrl = config.PINTEREST_API_BASE_URL ?? instance.apiBaseUrl(origin);
-      authorizeUrl = `${origin}/oauth/`;
-    }
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | undefined;
@@ -156,11 +145,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const dataConverter = createDataConverter(keys);
     const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
-    const http = new PinterestHttp(apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
+    const http = new PinterestHttp(pinterest.apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
     const ingressPort = config.ROUTY_HTTP_PORT;
-    const app: PinterestApp = real
-      ? { appId: config.PINTEREST_APP_ID!, appSecret: config.PINTEREST_APP_SECRET!, redirectUri: config.PINTEREST_REDIRECT_URI! }
-      : { ...EMULATOR_APP, redirectUri: 'pending' };
+    const app = pinterest.app;
 
     const activityDeps: ActivityDeps = { db, http, app, cipher };
     const worker: Worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, deps: activityDeps, dataConverter });
@@ -172,7 +159,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
     const client = new RoutyPinterestClient(temporalClient, { schedule: options.schedule });
     const ingressToken = config.ROUTY_INGRESS_TOKEN;
-    const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl, stateSecret, client });
+    const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl: pinterest.authorizeUrl, stateSecret, client });
     const ingress = buildIngressServer({
       client, db, cipher, oauth, ingressToken, logger: logger.child({ component: 'ingress' }), sdkMetricsUrl,
       codec: dataConverter.payloadCodecs![0]!,
@@ -182,7 +169,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort }),
     );
     stops.push(() => ingress.close());
-    if (!real) app.redirectUri = `${ingressAddress}/v1/oauth/callback`;
+    pinterest.ingressListening?.(ingressAddress);
 
     return {
       config,
@@ -192,7 +179,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       ingressUrl: ingressAddress,
       temporalAddress,
       temporalUiUrl,
-      emulator,
+      pinterest,
       ingressToken,
       activityDeps,
       dataConverter,

@@ -1,5 +1,6 @@
 // `npm start`: the whole service on the configured (or embedded) parts; Ctrl-C stops it cleanly.
 import { loadConfig, usesRealPinterest, type Config } from './config';
+import { choosePinterest } from '../demo/emulated-pinterest';
 import { connectThroughOAuth, startApp, type RunningApp } from './app';
 
 let config: Config;
@@ -7,6 +8,8 @@ let app: RunningApp;
 try {
   config = loadConfig();
   app = await startApp(config, {
+    // Without Pinterest credentials, the demo's emulator.
+    pinterest: await choosePinterest(config),
     persistTemporal: true,
     schedule: { pull_interval_seconds: config.ROUTY_PULL_INTERVAL_SECONDS, hold_seconds: config.ROUTY_HOLD_SECONDS },
   });
@@ -34,7 +37,7 @@ console.error(`routy-pinterest is running.
   reports:      ${app.ingressUrl}/reports  (page; API at /v1/reports/performance and /v1/reports/slow-burn)
   temporal:     ${app.temporalAddress}${app.temporalUiUrl ? `\n  temporal UI:  ${app.temporalUiUrl}` : ''}
   database:     ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.ROUTY_DATA_DIR}/pglite`}
-  pinterest:    ${usesRealPinterest(config) ? 'Pinterest API (credentials configured)' : `emulator at ${app.emulator?.origin}`}`);
+  pinterest:    ${app.pinterest.label}`);
 
 if (!usesRealPinterest(config)) {
   try {

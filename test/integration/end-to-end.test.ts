@@ -24,6 +24,7 @@ import type { ConversionExplanation } from '../../reports/conversion-explainer';
 import type { ReportRow } from '../../reports/performance-report';
 import { sql } from 'kysely';
 import { connectThroughOAuth, type RunningApp } from '../../service/app';
+import type { EmulatedPinterest } from '../../demo/emulated-pinterest';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { workflowsPath } from '../../worker/create-worker';
 import { waitFor } from '../support/wait';
@@ -31,7 +32,7 @@ import { waitFor } from '../support/wait';
 const DAY_MS = 86_400_000;
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 
-let app: RunningApp;
+let app: RunningApp<EmulatedPinterest>;
 let testApp: TestApp;
 
 async function post(pathName: string, body: unknown) {
@@ -44,7 +45,7 @@ async function post(pathName: string, body: unknown) {
 }
 
 const capiEventsWithId = (eventId: string) =>
-  app.emulator!.instance.capiRequests.flatMap((r) => r.body.data).filter((event) => event.event_id === eventId);
+  app.pinterest.emulator.capiRequests.flatMap((r) => r.body.data).filter((event) => event.event_id === eventId);
 
 before(async () => {
   testApp = await startTestApp(
@@ -479,7 +480,7 @@ describe('one ad account end to end', { timeout: 300_000 }, () => {
   });
 
   it('records, attributes and sends conversions while a pull waits on Pinterest', async () => {
-    const emulator = app.emulator!.instance;
+    const emulator = app.pinterest.emulator;
     const held = `/ad_accounts/${ACCOUNT}/campaigns/analytics`;
     emulator.inject({ kind: 'slow', delay_ms: 20_000 }, { pathContains: held, times: 1 });
     const pullsBefore = (await app.client.status(ACCOUNT)).counters.pulls;

@@ -8,17 +8,18 @@ import { generateEncryptionKeyEntry } from '../../secrets/token-cipher';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { connectThroughOAuth, type RunningApp } from '../../service/app';
+import type { EmulatedPinterest } from '../../demo/emulated-pinterest';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { prepareConversions, prepareTouchpoints } from '../../domain/routy-records';
 import { waitFor } from '../support/wait';
 
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 const keys = generateEncryptionKeyEntry('test1');
-let app: RunningApp;
+let app: RunningApp<EmulatedPinterest>;
 let testApp: TestApp;
 
 const run = (fn: unknown, input: unknown) => new MockActivityEnvironment().run(fn as never, input as never);
-const postsOf = (eventId: string) => app.emulator!.instance.capiRequests.flatMap((r) => r.body.data).filter((e) => e.event_id === eventId).length;
+const postsOf = (eventId: string) => app.pinterest.emulator.capiRequests.flatMap((r) => r.body.data).filter((e) => e.event_id === eventId).length;
 const stateOf = async (eventId: string) =>
   (await app.db.selectFrom('conversions').select('capi_state').where('event_id', '=', eventId).executeTakeFirstOrThrow()).capi_state;
 
@@ -57,12 +58,12 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
   it('a sender killed after Pinterest received the request is not posted again on retry', async () => {
     const ids = await matchedConversions('killed', 5);
     // Pinterest takes the request but its answer is slow: the kill lands between request and result.
-    app.emulator!.instance.inject({ kind: 'slow', delay_ms: 10_000 }, { pathContains: '/events' });
+    app.pinterest.emulator.inject({ kind: 'slow', delay_ms: 10_000 }, { pathContains: '/events' });
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/send-conversions-child.ts'], {
       env: {
         ...process.env,
         DATABASE_URL: testApp.databaseUrl,
-        PINTEREST_API_BASE_URL: app.emulator!.instance.apiBaseUrl(app.emulator!.origin),
+        PINTEREST_API_BASE_URL: app.pinterest.emulator.apiBaseUrl(app.pinterest.origin),
         ROUTY_ENCRYPTION_KEYS: keys,
         AD_ACCOUNT_ID: ACCOUNT,
       },
@@ -90,7 +91,7 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
   });
 
   it("uses the account's conversion token and test mode when configured, and never echoes the token", async () => {
-    const token = app.emulator!.instance.issueConversionToken(ACCOUNT);
+    const token = app.pinterest.emulator.issueConversionToken(ACCOUNT);
     const put = (body: unknown) =>
       fetch(`${app.ingressUrl}/v1/ad_accounts/${ACCOUNT}/conversions-api`, {
         method: 'PUT',
@@ -107,7 +108,7 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
 
     const ids = await matchedConversions('token', 1);
     await run(createActivities(app.activityDeps).sendMatchedConversions, { ad_account_id: ACCOUNT });
-    const request = app.emulator!.instance.capiRequests.find((r) => r.body.data.some((e) => e.event_id === ids[0]))!;
+    const request = app.pinterest.emulator.capiRequests.find((r) => r.body.data.some((e) => e.event_id === ids[0]))!;
     assert.equal(request.auth, 'conversion_token');
     assert.equal(request.test, true);
     assert.deepEqual(await put({ test_mode: false, conversion_token: null }), {
@@ -118,7 +119,7 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
 
   it('an answer that cannot be read leaves the events unconfirmed, never posted again', async () => {
     const ids = await matchedConversions('garbled', 2);
-    app.emulator!.instance.inject({ kind: 'garbled' }, { pathContains: '/events' });
+    app.pinterest.emulator.inject({ kind: 'garbled' }, { pathContains: '/events' });
     const activities = createActivities(app.activityDeps);
     const first = (await run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT })) as { unconfirmed: number };
     assert.equal(first.unconfirmed, 2);
@@ -129,7 +130,7 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
 
   it('a 5xx answer is retried with the same event_id, and the events end sent', async () => {
     const ids = await matchedConversions('retry5xx', 2);
-    app.emulator!.instance.inject({ kind: 'server_error' }, { pathContains: '/events' });
+    app.pinterest.emulator.inject({ kind: 'server_error' }, { pathContains: '/events' });
     const activities = createActivities(app.activityDeps);
     await assert.rejects(() => run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT }));
     assert.deepEqual(await Promise.all(ids.map(stateOf)), ['unsent', 'unsent']);

@@ -47,7 +47,7 @@ describe('operators', { timeout: 180_000 }, () => {
 
   it('pause stops every Pinterest call but keeps storing and matching; resume pulls and sends what waited', async () => {
     const { app } = testApp;
-    const emulator = app.emulator!.instance;
+    const emulator = app.pinterest.emulator;
     await assert.rejects(app.client.pause(ACCOUNT, 'x'.repeat(201)), /reason: must be a string of at most 200 characters/);
     await assert.rejects(app.client.backfill(ACCOUNT, { start_date: '2026-02-30', end_date: '2026-03-05' }), /start_date: must be a YYYY-MM-DD date/);
     await assert.rejects(app.client.backfill(ACCOUNT, { start_date: '2026-01-01', end_date: '2026-02-01', extra: 1 } as never), /extra: is not a known field/);

@@ -12,6 +12,7 @@ import { buildSeed } from '../../emulator/seed';
 import { adAccountWorkflowId, CONNECTION_STATUS } from '../../workflows/shared';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import type { RunningApp } from '../../service/app';
+import type { EmulatedPinterest } from '../../demo/emulated-pinterest';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 import { OpenApiChecker } from '../support/openapi';
@@ -31,10 +32,10 @@ const seed = buildSeed({
   adsPerGroup: 50,
 });
 
-let app: RunningApp;
+let app: RunningApp<EmulatedPinterest>;
 let testApp: TestApp;
 
-const emulator = () => app.emulator!.instance;
+const emulator = () => app.pinterest.emulator;
 const connect = async (...ids: string[]) => {
   const query = ids.map((id) => `ad_account_id=${id}`).join('&');
   const response = await fetch(`${app.ingressUrl}/v1/oauth/start?${query}`, { redirect: 'follow' });

@@ -17,6 +17,7 @@ import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '..
 import { sha256Hex } from '../../domain/user-data';
 import { loadConfig } from '../../service/config';
 import { connectThroughOAuth, startApp, type RunningApp } from '../../service/app';
+import { startEmulatedPinterest, type EmulatedPinterest } from '../../demo/emulated-pinterest';
 import { workflowsPath } from '../../worker/create-worker';
 import { PayloadEncryptionCodec } from '../../temporal/payload-codec';
 import { adAccountWorkflowId } from '../../workflows/shared';
@@ -38,7 +39,7 @@ const hashedEmails = people.map((p) => sha256Hex(p.email.trim().toLowerCase()));
 
 let database: { url: string; drop: () => Promise<void> };
 let dataDir: string;
-let app: RunningApp;
+let app: RunningApp<EmulatedPinterest>;
 const logLines: string[] = [];
 const capture = new Writable({
   write(chunk, _encoding, done) {
@@ -50,11 +51,10 @@ const capture = new Writable({
 let temporalPorts: { TEMPORAL_PORT: string; TEMPORAL_UI_PORT: string };
 
 // The dev server keeps its state in the data folder, so histories outlive a restart with new keys.
-const start = (keys: string) =>
-  startApp(
-    loadConfig({ DATABASE_URL: database.url, ROUTY_HTTP_PORT: '0', ROUTY_DATA_DIR: dataDir, ROUTY_LOG_LEVEL: 'DEBUG', ROUTY_SDK_METRICS_PORT: '0', ROUTY_INGRESS_TOKEN: TOKEN, ROUTY_ENCRYPTION_KEYS: keys, ...temporalPorts }),
-    { logDestination: capture, log: (line) => logLines.push(line), persistTemporal: true },
-  );
+const start = async (keys: string) => {
+  const config = loadConfig({ DATABASE_URL: database.url, ROUTY_HTTP_PORT: '0', ROUTY_DATA_DIR: dataDir, ROUTY_LOG_LEVEL: 'DEBUG', ROUTY_SDK_METRICS_PORT: '0', ROUTY_INGRESS_TOKEN: TOKEN, ROUTY_ENCRYPTION_KEYS: keys, ...temporalPorts });
+  return startApp(config, { logDestination: capture, log: (line) => logLines.push(line), persistTemporal: true, pinterest: await startEmulatedPinterest(config) });
+};
 
 async function post(route: string, body: unknown) {
   const response = await fetch(`${app.ingressUrl}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
@@ -111,8 +111,8 @@ describe('no raw personal data or secret at rest, in history or in logs', { time
     const text = dump.join('\n');
     assert.ok(text.includes(hashedEmails[0]!), 'the search finds what is there: hashed emails are stored for matching');
     for (const value of rawValues) assert.ok(!text.includes(value), `PostgreSQL holds ${value}`);
-    assert.ok(app.emulator!.instance.issuedTokens.length >= 2);
-    for (const token of app.emulator!.instance.issuedTokens) assert.ok(!text.includes(token), 'an OAuth token is stored in the clear');
+    assert.ok(app.pinterest.emulator.issuedTokens.length >= 2);
+    for (const token of app.pinterest.emulator.issuedTokens) assert.ok(!text.includes(token), 'an OAuth token is stored in the clear');
   });
 
   it('Temporal history holds ciphertext: no raw value, no hash, no token, not even the account currency', async () => {
@@ -128,7 +128,7 @@ describe('no raw personal data or secret at rest, in history or in logs', { time
     assert.ok(runs >= 1);
     const text = haystack.join('\n');
     assert.ok(text.includes(adAccountWorkflowId(ACCOUNT)), 'workflow ids stay readable for operators');
-    for (const value of [...rawValues, ...hashedEmails, ...app.emulator!.instance.issuedTokens, '"USD"', 'Evergreen Home']) {
+    for (const value of [...rawValues, ...hashedEmails, ...app.pinterest.emulator.issuedTokens, '"USD"', 'Evergreen Home']) {
       assert.ok(!text.includes(value), `history shows ${value}`);
     }
     // What the codec hides is really there: decoding one signal's payloads shows the hashed email.
@@ -145,7 +145,7 @@ describe('no raw personal data or secret at rest, in history or in logs', { time
     assert.ok(entries.some((e) => e.ad_account_id === ACCOUNT && e.workflowId === adAccountWorkflowId(ACCOUNT)), 'entries carry the ad account and workflow id');
     assert.ok(entries.some((e) => e.route === '/v1/conversions' && e.status_code === 202), 'ingress requests are logged');
     const text = logLines.join('\n');
-    for (const value of [...rawValues, ...hashedEmails, ...app.emulator!.instance.issuedTokens, TOKEN]) assert.ok(!text.includes(value), `the log shows ${value}`);
+    for (const value of [...rawValues, ...hashedEmails, ...app.pinterest.emulator.issuedTokens, TOKEN]) assert.ok(!text.includes(value), `the log shows ${value}`);
     assert.ok(!/[?&]code=/.test(text) && !/[?&]state=/.test(text), 'no OAuth callback query string');
   });
 });
@@ -190,7 +190,7 @@ describe('OAuth state', { timeout: 60_000 }, () => {
   });
 
   it('answers 502, 503 or 504 with what to do when Pinterest fails during the callback, and a new attempt connects', async () => {
-    const emulator = app.emulator!.instance;
+    const emulator = app.pinterest.emulator;
     // `/v5/ad_accounts?` is the account listing only (the pulls' paths go on after the id).
     const listing = { pathContains: '/v5/ad_accounts?', times: 1 };
     emulator.inject({ kind: 'server_error' }, listing);
