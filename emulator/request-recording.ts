@@ -1,0 +1,66 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** One request/response pair, kept so tests can check both against the OpenAPI description. */
+export interface RecordedExchange {
+  method: string;
+  /** Spec path template, e.g. `/ad_accounts/{ad_account_id}/ads`. */
+  route: string;
+  query: Record<string, unknown>;
+  body: unknown;
+  status: number;
+  response: unknown;
+}
+
+/** A `/v5/...` Fastify route as the spec writes its path: `/ad_accounts/:ad_account_id` → `/ad_accounts/{ad_account_id}`. */
+const specPath = (route: string): string => route.slice(3).replace(/:([a-z_]+)/g, '{$1}');
+
+/** What the emulator received: requests in flight, requests per API route, every API exchange. */
+export class RequestRecorder {
+  /** Every `/v5` request and its answer, in the order answered. */
+  readonly exchanges: RecordedExchange[] = [];
+  /** Requests per spec path template, e.g. `GET /ad_accounts/{ad_account_id}/ads`. */
+  readonly requestCounts = new Map<string, number>();
+  /** URL of every request received and not yet answered, by request id. */
+  private readonly inFlightUrls = new Map<string, string>();
+
+  /** A request arrived. */
+  started(request: FastifyRequest): void {
+    this.inFlightUrls.set(request.id, request.url);
+  }
+
+  /** A request was answered or aborted by the client. */
+  ended(request: FastifyRequest): void {
+    this.inFlightUrls.delete(request.id);
+  }
+
+  /** Counts a request to an API route. @param route the Fastify route, starting with `/v5/`. */
+  count(method: string, route: string): void {
+    const key = `${method} ${specPath(route)}`;
+    this.requestCounts.set(key, (this.requestCounts.get(key) ?? 0) + 1);
+  }
+
+  /** Keeps an API request with the answer about to be sent (`payload`, parsed when it is JSON). */
+  record(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
+    const route = request.routeOptions.url;
+    if (!route?.startsWith('/v5/')) return;
+    let response: unknown = payload;
+    try {
+      response = typeof payload === 'string' ? JSON.parse(payload) : payload;
+    } catch {
+      // not JSON: keep as sent
+    }
+    this.exchanges.push({
+      method: request.method,
+      route: specPath(route),
+      query: { ...(request.query as object) },
+      body: request.body,
+      status: reply.statusCode,
+      response,
+    });
+  }
+
+  /** Requests received and not yet answered whose URL contains `pathContains`. */
+  inFlight(pathContains: string): number {
+    return [...this.inFlightUrls.values()].filter((url) => url.includes(pathContains)).length;
+  }
+}
