@@ -35,7 +35,7 @@ export interface AttributionDecision {
 const TYPE_RANK: Record<TouchpointType, number> = { click: 0, engagement: 1, view: 2 };
 
 /** Window of a touch type in days; 0 turns the type off. */
-export function windowDays(settings: AttributionSettings, type: TouchpointType): number {
+function windowDays(settings: AttributionSettings, type: TouchpointType): number {
   if (type === 'click') return settings.click_window_days;
   if (type === 'engagement') return settings.engagement_window_days;
   return settings.view_window_days;

@@ -32,7 +32,7 @@ export interface CapiEvent {
 }
 
 /** Pinterest refuses events older than this (422, code 953). */
-export const CAPI_MAX_EVENT_AGE_SECONDS = 7 * 86_400;
+const CAPI_MAX_EVENT_AGE_SECONDS = 7 * 86_400;
 
 export interface StoredConversion {
   event_id: string;

@@ -6,7 +6,7 @@ import { hashedUserDataSchema, hashUser, rawUserSchema, text, type HashedUserDat
 export const pinterestIdSchema = z.string().regex(/^\d{1,19}$/, 'must be 1 to 19 digits');
 
 /** Conversions API `event_name` values (ConversionEvents.data[].event_name). */
-export const EVENT_NAMES = [
+const EVENT_NAMES = [
   'add_to_cart',
   'checkout',
   'custom',
@@ -19,7 +19,7 @@ export const EVENT_NAMES = [
 ] as const;
 
 /** Conversions API `action_source` values. */
-export const ACTION_SOURCES = ['app_android', 'app_ios', 'web', 'offline'] as const;
+const ACTION_SOURCES = ['app_android', 'app_ios', 'web', 'offline'] as const;
 
 const MIN_EVENT_TIME = Date.UTC(2000, 0, 1);
 /** Clock skew tolerated for times in the future. */
@@ -30,7 +30,7 @@ const MAX_FUTURE_MS = 3_600_000;
  * Millisecond timestamps, times before 2000 and times more than an hour ahead are rejected, so a
  * unit or clock mistake is not stored.
  */
-export const instantSchema = z
+const instantSchema = z
   .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()], {
     error: 'must be an ISO 8601 date-time with offset, or whole Unix seconds',
   })

@@ -5,7 +5,7 @@ import type { PinterestHttp } from './http';
 /** At most this many ids per analytics call (query_ad_ids maxItems). */
 export const MAX_IDS_PER_CALL = 250;
 /** At most this many days per synchronous analytics call. */
-export const MAX_DAYS_PER_CALL = 90;
+const MAX_DAYS_PER_CALL = 90;
 
 /** Reporting levels with a synchronous analytics endpoint: `ad` is pin level. */
 export type MetricLevel = 'campaign' | 'ad_group' | 'ad';

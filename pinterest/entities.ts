@@ -2,10 +2,10 @@ import { z } from 'zod';
 import type { PinterestHttp } from './http';
 
 /** Every status, archived included: Pinterest's default (ACTIVE, PAUSED) hides spend. */
-export const ALL_ENTITY_STATUSES = ['ACTIVE', 'PAUSED', 'ARCHIVED', 'DRAFT', 'DELETED_DRAFT'] as const;
+const ALL_ENTITY_STATUSES = ['ACTIVE', 'PAUSED', 'ARCHIVED', 'DRAFT', 'DELETED_DRAFT'] as const;
 
 /** Largest `page_size` Pinterest allows on list endpoints. */
-export const PAGE_SIZE = 250;
+const PAGE_SIZE = 250;
 
 const digits = z.string().regex(/^\d+$/);
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PinterestHttp } from './http';
 
 /** Scopes the connector asks for: read ads and reports, write conversions. */
-export const OAUTH_SCOPES = ['ads:read', 'ads:write', 'user_accounts:read'] as const;
+const OAUTH_SCOPES = ['ads:read', 'ads:write', 'user_accounts:read'] as const;
 
 /** The Pinterest app's credentials (PINTEREST_APP_ID / _SECRET / _REDIRECT_URI). */
 export interface PinterestApp {

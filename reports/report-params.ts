@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Windows a report can count conversions under, in days. */
-export const REPORT_WINDOWS = [1, 7, 14, 30, 60] as const;
+const REPORT_WINDOWS = [1, 7, 14, 30, 60] as const;
 
 /** A report date: `YYYY-MM-DD` from 2000-01-01 to 2100-12-31 (no ad data exists outside). */
 export const reportDate = z.iso

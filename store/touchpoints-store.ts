@@ -4,7 +4,7 @@ import type { TouchpointRecord } from '../domain/routy-records';
 import type { Database } from './database-schema';
 
 /** Same interaction sent twice (Routy retries) gives the same key, so it is stored once. */
-export function touchpointDedupeKey(t: TouchpointRecord): string {
+function touchpointDedupeKey(t: TouchpointRecord): string {
   const parts = [t.type, t.occurred_at, t.click_id ?? '', t.campaign_id ?? '', t.ad_group_id ?? '', t.ad_id ?? '', t.pin_id ?? ''];
   return createHash('sha256').update(parts.join('\u0000')).digest('hex');
 }

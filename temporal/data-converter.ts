@@ -4,7 +4,7 @@ import type { EncryptionKey } from '../secrets/token-cipher';
 import { PayloadEncryptionCodec } from './payload-codec';
 
 /** Path of the module exporting the failure converter that moves messages into encrypted payloads. */
-export const failureConverterPath = fileURLToPath(new URL('./failure-converter.ts', import.meta.url));
+const failureConverterPath = fileURLToPath(new URL('./failure-converter.ts', import.meta.url));
 
 /**
  * The data converter every Temporal client and worker of this project uses: payloads encrypted

@@ -6,11 +6,11 @@ import { promisify } from 'node:util';
 import which from 'which';
 
 /** Later tags carry a `replace` directive that `go install` refuses; v1.5.1 is the newest that installs. */
-export const TEMPORAL_CLI_VERSION = 'v1.5.1';
-export const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
+const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
 
 /** Cache folder outside the repo: `$XDG_CACHE_HOME` or `~/.cache`, then `routy-pinterest/temporal-cli-v1.5.1`. */
-export function temporalCliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+function temporalCliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'routy-pinterest', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
 }
@@ -29,7 +29,7 @@ async function isExecutable(file: string): Promise<boolean> {
  * @throws Error when `TEMPORAL_CLI_PATH` is set but is not an executable file.
  * @returns its path, or undefined when none is found.
  */
-export async function findTemporalCli(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+async function findTemporalCli(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   if (env.TEMPORAL_CLI_PATH) {
     if (await isExecutable(env.TEMPORAL_CLI_PATH)) return env.TEMPORAL_CLI_PATH;
     throw new Error(`TEMPORAL_CLI_PATH: ${env.TEMPORAL_CLI_PATH} is not an executable file`);

@@ -1,0 +1,118 @@
+// ESLint (flat config) with typescript-eslint. The import rules hold the layering of DESIGN.md
+// ("Data flow"): domain <- adapters <- activities <- workflows <- edges, no import running back up.
+// Workflow code runs in Temporal's deterministic sandbox, so it may not reach Node or any I/O.
+import { builtinModules } from 'node:module';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const escape = (name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const anyOf = (names) => names.map(escape).join('|');
+
+/** Every Node built-in, as `node:x` or as a bare name (`fs`, `fs/promises`, `child_process`, ...). */
+const nodeBuiltins = {
+  regex: `^(node:.*|(${anyOf(builtinModules)})(/.*)?)$`,
+  message: 'Workflow code runs in the deterministic sandbox: no Node built-ins; do I/O in an activity.',
+};
+
+/** Packages that do I/O (database, HTTP, logs, metrics) or belong outside the workflow sandbox. */
+const ioPackages = {
+  regex: `^(${anyOf([
+    'pg', 'kysely', 'kysely-pglite', '@electric-sql/pglite', 'fastify', 'pino', 'prom-client', 'limiter',
+    '@temporalio/activity', '@temporalio/worker', '@temporalio/client', '@temporalio/testing',
+  ])})(/.*)?$`,
+  message: 'Workflow code runs in the deterministic sandbox: no I/O modules; do I/O in an activity.',
+};
+
+/** A relative import of one of our top-level folders, from a file one or more folders below the root. */
+const ourFolders = (folders) => `^(\\.\\./)+(${anyOf(folders)})(/.*)?$`;
+
+const workflowImports = [
+  nodeBuiltins,
+  ioPackages,
+  {
+    regex: ourFolders(['activities']),
+    allowTypeImports: true,
+    message: 'Activities enter workflows as types only: `import type`.',
+  },
+  {
+    regex: ourFolders([
+      'store', 'pinterest', 'secrets', 'observability', 'http', 'service', 'temporal', 'worker',
+      'client', 'emulator', 'reports', 'cli', 'demo',
+    ]),
+    message: 'Workflow code imports only the domain, the workflow contract and activity types.',
+  },
+];
+
+const domainImports = [
+  {
+    regex: '^\\.\\./',
+    message: 'The domain core imports nothing outside domain/.',
+  },
+  {
+    regex: '^(?!\\.{1,2}/|zod$|libphonenumber-js(/.*)?$|node:crypto$)',
+    message: 'The domain core imports only domain/, zod, libphonenumber-js and node:crypto (no I/O, no Temporal).',
+  },
+];
+
+const adapterImports = [
+  {
+    regex: ourFolders(['activities', 'workflows', 'http', 'cli', 'demo', 'service', 'reports', 'client']),
+    message: 'Adapters (pinterest, store, secrets) import only the domain and each other, never a role or an edge.',
+  },
+];
+
+export default defineConfig([
+  globalIgnores(['node_modules/', '.data/', 'test/output/', 'bench/results/']),
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.base],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // node:test's test() and describe() return promises that the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': ['error', {
+        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }],
+      }],
+      '@typescript-eslint/no-misused-promises': 'error',
+      'no-unused-vars': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', {
+        args: 'after-used',
+        argsIgnorePattern: '^_',
+        varsIgnorePattern: '^_',
+        caughtErrorsIgnorePattern: '^_',
+        destructuredArrayIgnorePattern: '^_',
+      }],
+      'no-unused-expressions': 'off',
+      '@typescript-eslint/no-unused-expressions': 'error',
+    },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { globals: { ...globals.node } },
+    // Plain JavaScript has no type checker behind it, so undefined names are caught here.
+    rules: {
+      'no-undef': 'error',
+      'no-unused-vars': ['error', { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-unused-expressions': 'error',
+    },
+  },
+  {
+    // A browser script served to the report page; Chart.js is loaded beside it as a global.
+    files: ['http/report-page/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, Chart: 'readonly' } },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: workflowImports }] },
+  },
+  {
+    files: ['domain/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: domainImports }] },
+  },
+  {
+    files: ['pinterest/**/*.ts', 'store/**/*.ts', 'secrets/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: adapterImports }] },
+  },
+]);
