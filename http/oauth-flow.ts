@@ -5,7 +5,7 @@ import { listAdAccounts } from '../pinterest/entities';
 import type { PinterestHttp } from '../pinterest/http';
 import { buildAuthorizeUrl, exchangeAuthorizationCode, type PinterestApp } from '../pinterest/oauth';
 import type { TokenCipher } from '../secrets/token-cipher';
-import { consumeOauthNonce, insertConnection, upsertAdAccount } from '../store/connections-store';
+import { consumeOauthNonce, insertConnection, loadAttributionSettings, upsertAdAccount } from '../store/connections-store';
 import type { Database } from '../store/database-schema';
 import { CONVERSION_REPORT_TIMES, DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems, type AttributionSettings } from '../domain/attribution-settings';
 import type { RoutyPinterestClient } from '../client/routy-client';
@@ -120,12 +120,7 @@ export class OAuthFlow {
       // A known account keeps its stored settings; a new one takes those chosen at connect. The
       // workflow starts (if it is not running) with what is stored, so the two never disagree.
       await upsertAdAccount(this.deps.db, connectionId, account, chosen);
-      const stored = await this.deps.db
-        .selectFrom('ad_accounts')
-        .select(['click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'])
-        .where('ad_account_id', '=', account.id)
-        .executeTakeFirstOrThrow();
-      const settings = { ...stored, conversion_report_time: stored.conversion_report_time as AttributionSettings['conversion_report_time'] };
+      const settings = await loadAttributionSettings(this.deps.db, account.id);
       await this.deps.client.connectAdAccount({ ad_account_id: account.id, settings });
     }
     return picked.map((account) => account.id);

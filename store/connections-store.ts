@@ -161,6 +161,19 @@ export async function saveAttributionSettings(db: Kysely<Database>, adAccountId:
 }
 
 /**
+ * Records a complete pull: `at` as the last successful pull, `pulledThrough` (`YYYY-MM-DD`, the
+ * last whole day read, in the account's time zone) as where the next pull's missed days start,
+ * and the account as `connected` again (a pull that got through proves the grant works).
+ */
+export async function recordSuccessfulPull(db: Kysely<Database>, adAccountId: string, pulledThrough: string, at: Date): Promise<void> {
+  await db
+    .updateTable('ad_accounts')
+    .set({ last_successful_pull_at: at, last_pulled_through: pulledThrough, connection_status: 'connected' })
+    .where('ad_account_id', '=', adAccountId)
+    .execute();
+}
+
+/**
  * Sets an account's Conversions API options: `test_mode` (`?test=true`), and a conversion token
  * (encrypted here; null goes back to the OAuth token). @returns false when the account is unknown.
  */
@@ -181,6 +194,33 @@ export async function saveConversionsApiOptions(
   }
   const updated = await db.updateTable('ad_accounts').set(set).where('ad_account_id', '=', adAccountId).returning('ad_account_id').execute();
   return updated.length === 1;
+}
+
+/**
+ * An account's Conversions API options as they are stored: `test_mode` and whether a conversion
+ * token is set (the token itself never leaves the store here).
+ * @throws Error (Kysely's NoResultError) when the account is unknown.
+ */
+export async function loadConversionsApiOptions(db: Kysely<Database>, adAccountId: string): Promise<{ test_mode: boolean; conversion_token_set: boolean }> {
+  const row = await db
+    .selectFrom('ad_accounts')
+    .select(['capi_test_mode', 'conversion_token_encrypted'])
+    .where('ad_account_id', '=', adAccountId)
+    .executeTakeFirstOrThrow();
+  return { test_mode: row.capi_test_mode, conversion_token_set: Boolean(row.conversion_token_encrypted) };
+}
+
+/**
+ * The attribution settings stored for an account (those it was connected with, or set later).
+ * @throws Error (Kysely's NoResultError) when the account is unknown.
+ */
+export async function loadAttributionSettings(db: Kysely<Database>, adAccountId: string): Promise<AttributionSettings> {
+  const stored = await db
+    .selectFrom('ad_accounts')
+    .select(['click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'])
+    .where('ad_account_id', '=', adAccountId)
+    .executeTakeFirstOrThrow();
+  return { ...stored, conversion_report_time: stored.conversion_report_time as AttributionSettings['conversion_report_time'] };
 }
 
 /**

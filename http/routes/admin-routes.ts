@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { Gauge, Registry } from 'prom-client';
+import { metricsRegistry } from '../../observability/metrics';
+import { countConversionsByState } from '../../store/conversion-counts-store';
+import type { Database } from '../../store/database-schema';
+import type { AuthHook } from '../auth-hooks';
+import { buildOpenApiDocument } from '../openapi-document';
+
+/**
+ * Operating routes: `GET /healthz` `{status: "ok"}`; `GET /metrics` (bearer token) in Prometheus
+ * text: our counters, conversions by state (read now) and the Temporal SDK's runtime metrics
+ * from `sdkMetricsUrl` (2 s timeout; a comment line when unavailable); `GET /openapi.json`.
+ */
+export function adminRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; guard: AuthHook; sdkMetricsUrl?: string }): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  const conversionsByState = new Gauge({ name: 'routy_pinterest_conversions', help: 'Conversions by attribution state and Conversions API state', labelNames: ['attribution_state', 'capi_state'], registers: [] });
+  const scrape = Registry.merge([metricsRegistry, new Registry()]);
+  scrape.registerMetric(conversionsByState);
+  app.get('/metrics', {
+    onRequest: deps.guard,
+    handler: async (_request, reply) => {
+      const states = await countConversionsByState(deps.db);
+      conversionsByState.reset();
+      for (const s of states) conversionsByState.set({ attribution_state: s.attribution_state, capi_state: s.capi_state }, Number(s.n));
+      let sdk = '';
+      if (deps.sdkMetricsUrl) sdk = await fetch(deps.sdkMetricsUrl, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => '# Temporal SDK metrics unavailable\n');
+      return reply.type(scrape.contentType).send(`${await scrape.metrics()}\n${sdk}`);
+    },
+  });
+
+  const openApi = buildOpenApiDocument();
+  app.get('/openapi.json', async () => openApi);
+}

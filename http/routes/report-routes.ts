@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { performanceReport, reportRequestSchema, reportToCsv } from '../../reports/performance-report';
+import { slowBurnReport, slowBurnRequestSchema, slowBurnToCsv } from '../../reports/slow-burn-report';
+import type { Database } from '../../store/database-schema';
+import type { AuthHook } from '../auth-hooks';
+import { invalid } from './invalid-answer';
+
+/** `format` of the report routes: JSON unless `csv` is asked for. */
+const reportFormat = z.enum(['json', 'csv']).default('json');
+
+/**
+ * The report API, bearer token only: `GET /v1/reports/performance` and `GET /v1/reports/slow-burn`,
+ * the query (without `format`) parsed by the report's schema, answered as JSON `{ request, rows }`
+ * or, with `format=csv`, as CSV. 400 names the field at fault. (The page is report-page-routes.)
+ */
+export function reportRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; guard: AuthHook }): void {
+  function reportRoute<Request, Row>(
+    url: string,
+    schema: z.ZodType<Request>,
+    run: (request: Request) => Promise<Row[]>,
+    toCsv: (rows: Row[], request: Request) => string,
+  ): void {
+    app.get(url, {
+      onRequest: deps.guard,
+      handler: async (request, reply) => {
+        const { format, ...query } = request.query as Record<string, unknown>;
+        const parsed = schema.safeParse(query);
+        const as = reportFormat.safeParse(format);
+        if (!parsed.success) return reply.code(400).send(invalid('invalid query', parsed.error, '(query)'));
+        if (!as.success) return reply.code(400).send(invalid('invalid query', as.error, 'format'));
+        const rows = await run(parsed.data);
+        if (as.data === 'csv') return reply.type('text/csv; charset=utf-8').send(toCsv(rows, parsed.data));
+        return { request: parsed.data, rows };
+      },
+    });
+  }
+  reportRoute('/v1/reports/performance', reportRequestSchema, (q) => performanceReport(deps.db, q), (rows) => reportToCsv(rows));
+  reportRoute('/v1/reports/slow-burn', slowBurnRequestSchema, (q) => slowBurnReport(deps.db, q), (rows, q) => slowBurnToCsv(rows, q.window));
+}
