@@ -58,7 +58,7 @@ const reportFlagOfField: Record<string, string> = {
   ad_account_id: '--ad-account',
 };
 
-/** The service's 4xx body: `{ error, issues: [{ field, message }] }` (client/http/ingress-server.ts). */
+/** The service's 4xx body: `{ error, issues: [{ field, message }] }` (http/ingress-server.ts). */
 const refusalSchema = z.object({
   error: z.string().optional(),
   issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
@@ -212,7 +212,7 @@ program
     }
   });
 
-/** Whether a service process holds the data folder (worker/app.ts writes its pid to `<dir>/service.pid`). */
+/** Whether a service process holds the data folder (service/app.ts writes its pid to `<dir>/service.pid`). */
 async function serviceRunning(dataDir: string): Promise<boolean> {
   const pid = Number((await readFile(path.join(dataDir, 'service.pid'), 'utf8').catch(() => '')).trim());
   if (!Number.isInteger(pid) || pid <= 0) return false;

@@ -143,7 +143,7 @@ export interface TouchpointsTable {
   ad_group_id: string | null;
   ad_id: string | null;
   pin_id: string | null;
-  /** Hashed identifiers only (see client/user-data.ts). */
+  /** Hashed identifiers only (see domain/user-data.ts). */
   user_data: JSONColumnType<Record<string, unknown>>;
   received_at: ColumnType<Date, never, never>;
 }
@@ -159,7 +159,7 @@ export interface ConversionsTable {
   currency: string | null;
   order_id: string | null;
   click_id: string | null;
-  /** Hashed identifiers only (see client/user-data.ts). */
+  /** Hashed identifiers only (see domain/user-data.ts). */
   user_data: JSONColumnType<Record<string, unknown>>;
   /** `content_ids`, `contents`, `num_items` as Routy sent them (no personal data). */
   custom_data: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
