@@ -1,27 +1,22 @@
-// The ad account's small state machine, as plain code: no Temporal imports, unit-testable.
-import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
-import type { AdAccountCounters, AdAccountStatus, AdAccountWorkflowInput, ConnectionStatus } from './ad-account-types';
+// The ad account's state machine, as plain code: no Temporal imports, unit-testable. The workflow
+// calls activities and tells this class what happened; the class decides what it means.
 import type { AttributionSettings } from '../domain/attribution-settings';
-import type { BackfillRange } from '../domain/pull-plan';
+import { restatementDays, type BackfillRange } from '../domain/pull-plan';
+import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
+import { AdAccountConnection } from './ad-account-connection';
+import { AdAccountSchedule } from './ad-account-schedule';
+import type { AdAccountCounters, AdAccountWorkflowInput } from './ad-account-types';
+import { BackfillQueue } from './backfill-queue';
+import { FAILURE_TYPES, parks, rateLimitWaitSeconds, type CallFailure } from './failure-types';
+import { RecordBuffers } from './record-buffers';
 
-/** Largest batch handed to one activity call: by count, and by JSON size far below Temporal's 2 MB payload limit. */
-export const CONVERSION_BATCH = 1000;
-export const TOUCHPOINT_BATCH = 1000;
-export const BATCH_MAX_BYTES = 512 * 1024;
-/** Buffers up to this JSON size may ride along a continue-as-new (far below the 2 MB payload limit). */
-export const CARRY_MAX_BYTES = 512 * 1024;
-
-/** Removes and returns the head of `items`: at most `count` records and about `maxBytes` of JSON (always at least one). */
-function takeBatch<T>(items: T[], count: number, maxBytes: number): T[] {
-  let bytes = 0;
-  let n = 0;
-  while (n < items.length && n < count) {
-    bytes += JSON.stringify(items[n]).length;
-    if (n > 0 && bytes > maxBytes) break;
-    n += 1;
-  }
-  return items.splice(0, n);
-}
+/**
+ * What a failed Pinterest call meant. `needs-reauth`: Pinterest refused the grant, the account
+ * waits for a reconnect (its connection status changed). `replaced-grant`: the refused grant is
+ * one a reconnect replaced, the account stays connected. `rate-limited`: a daily cap, the account
+ * waits until it ends. `failed`: anything else, noted in `last_error`.
+ */
+export type FailureMeaning = 'needs-reauth' | 'replaced-grant' | 'rate-limited' | 'failed';
 
 const emptyCounters = (): AdAccountCounters => ({
   pulls: 0,
@@ -33,35 +28,24 @@ const emptyCounters = (): AdAccountCounters => ({
 });
 
 /**
- * Schedule, buffers and counters of one ad account workflow. Times are epoch milliseconds of
- * workflow time; everything is JSON-plain so it survives continue-as-new.
+ * One ad account workflow's state: connection, settings, schedule, buffers, backfill queue and
+ * counters. Times are epoch milliseconds of workflow time. `ad-account-snapshot.ts` turns it into
+ * the `status` answer and the JSON-plain input of continue-as-new.
  */
 export class AdAccountState {
   readonly counters: AdAccountCounters;
-  conversions: ConversionRecord[];
-  touchpoints: TouchpointRecord[];
-  lastPullAt?: number;
-  nextPullAt: number;
-  nextExpiryAt?: number;
-  nextEntitySyncAt: number;
-  rateLimitedUntil?: number;
-  lastError?: string;
+  readonly connection: AdAccountConnection;
+  readonly schedule: AdAccountSchedule;
+  readonly buffers: RecordBuffers;
+  readonly backfill: BackfillQueue;
   settings: AttributionSettings;
-  connectionStatus: ConnectionStatus;
-  /** Matches wait to be sent (the grant was refused while they matched). */
-  unsentMatches: boolean;
-  /** Report-sized ranges still to backfill, oldest request first. */
-  backfillQueue: BackfillRange[];
-  /** A validated settings change waiting for the main loop to apply it between activities. */
+  /** A validated settings change waiting for the main loop to save and apply it between activities. */
   pendingSettings?: AttributionSettings;
-  /** An operator paused Pinterest calls. */
-  paused: boolean;
-  pausedReason?: string;
-  /**
-   * Reconnects seen by this run: a call that started before one and then reports the grant
-   * refused was refused the grant it replaced. Not carried: calls never span a continue-as-new.
-   */
-  reconnects = 0;
+  lastError?: string;
+  /** Matches wait to be sent (Pinterest could not be reached when they matched, or a send failed). */
+  unsentMatches: boolean;
+  /** Matches of the records stored this round, counted once they are all stored. */
+  private roundMatches = 0;
 
   constructor(
     readonly input: AdAccountWorkflowInput,
@@ -69,73 +53,58 @@ export class AdAccountState {
   ) {
     const carried = input.carried;
     this.counters = carried?.counters ?? emptyCounters();
-    this.conversions = carried?.conversions_buffer ?? [];
-    this.touchpoints = carried?.touchpoints_buffer ?? [];
-    this.lastPullAt = carried?.last_pull_at ? Date.parse(carried.last_pull_at) : undefined;
-    this.nextPullAt = carried?.next_pull_at ? Date.parse(carried.next_pull_at) : nowMs;
-    this.nextExpiryAt = carried?.next_expiry_at ? Date.parse(carried.next_expiry_at) : undefined;
-    this.nextEntitySyncAt = carried?.next_entity_sync_at ? Date.parse(carried.next_entity_sync_at) : nowMs;
-    this.rateLimitedUntil = carried?.rate_limited_until ? Date.parse(carried.rate_limited_until) : undefined;
+    this.connection = new AdAccountConnection(carried);
+    this.schedule = new AdAccountSchedule(input.schedule, carried, nowMs);
+    this.buffers = new RecordBuffers(carried?.conversions_buffer ?? [], carried?.touchpoints_buffer ?? []);
+    this.backfill = new BackfillQueue(carried?.backfill_queue ?? []);
     this.settings = input.settings;
-    this.connectionStatus = carried?.connection_status ?? 'connected';
-    this.unsentMatches = carried?.unsent_matches ?? false;
-    this.backfillQueue = carried?.backfill_queue ?? [];
-    this.lastError = carried?.last_error;
     this.pendingSettings = carried?.pending_settings;
-    this.paused = carried?.paused ?? false;
-    this.pausedReason = carried?.paused_reason;
+    this.lastError = carried?.last_error;
+    this.unsentMatches = carried?.unsent_matches ?? false;
   }
 
-  /** Pauses; a repeated pause without a reason keeps the earlier one. */
-  pause(reason: string | undefined): void {
-    this.paused = true;
-    this.pausedReason = reason ?? this.pausedReason;
-  }
-
-  /** Ends a pause and pulls at once: the pull fills the missed days, the round sends waiting matches. */
-  resume(nowMs: number): void {
-    this.paused = false;
-    this.pausedReason = undefined;
-    this.pullNow(nowMs);
-  }
-
-  /** What the `PinterestConnectionStatus` search attribute shows: the connection, or `paused`. */
-  get visibleStatus(): string {
-    return this.paused && this.connectionStatus === 'connected' ? 'paused' : this.connectionStatus;
-  }
-
-  /** Pinterest asked us to wait (a daily cap) and the wait is not over. */
-  rateLimited(nowMs: number): boolean {
-    return this.rateLimitedUntil !== undefined && nowMs < this.rateLimitedUntil;
-  }
-
-  /** A backfill range is waiting, Pinterest can be reached, and no daily cap is in force. */
-  backfillDue(nowMs: number): boolean {
-    return this.canReachPinterest && this.backfillQueue.length > 0 && !this.rateLimited(nowMs);
-  }
-
-  get disconnected(): boolean {
-    return this.connectionStatus === 'disconnected';
-  }
-
-  /** Pulls and entity syncs run only while Pinterest accepts the grant. */
-  get canReachPinterest(): boolean {
-    return this.connectionStatus === 'connected' && !this.paused;
-  }
+  // Messages.
 
   bufferConversions(batch: ConversionRecord[]): void {
-    this.conversions.push(...batch);
+    this.buffers.conversions.push(...batch);
     this.counters.conversions_received += batch.length;
   }
 
   bufferTouchpoints(batch: TouchpointRecord[]): void {
-    this.touchpoints.push(...batch);
+    this.buffers.touchpoints.push(...batch);
     this.counters.touchpoints_received += batch.length;
   }
 
-  /** JSON size of the buffered records, which continue-as-new would carry into the next run's input. */
-  bufferedBytes(): number {
-    return JSON.stringify(this.conversions).length + JSON.stringify(this.touchpoints).length;
+  /** Ends a pause and pulls at once: the pull fills the missed days, the round sends waiting matches. */
+  resume(nowMs: number): void {
+    this.connection.resume();
+    this.schedule.pullNow(nowMs);
+  }
+
+  /** Reconnected through OAuth: pull (the missed days) and sync now. A disconnected account stays so. */
+  reconnected(nowMs: number): void {
+    if (this.connection.reconnected()) this.schedule.reconnected(nowMs);
+  }
+
+  /** Queues a settings change; several changes before the loop applies them merge in order. Returns the merged settings. */
+  requestSettings(change: Partial<AttributionSettings>): AttributionSettings {
+    this.pendingSettings = { ...(this.pendingSettings ?? this.settings), ...change };
+    return this.pendingSettings;
+  }
+
+  // What is due.
+
+  pullDue(nowMs: number): boolean {
+    return this.connection.canReachPinterest && this.schedule.pullDue(nowMs);
+  }
+
+  entitySyncDue(nowMs: number): boolean {
+    return this.connection.canReachPinterest && this.schedule.entitySyncDue(nowMs);
+  }
+
+  /** A backfill range is waiting, Pinterest can be reached, and no daily cap is in force. */
+  backfillDue(nowMs: number): boolean {
+    return this.connection.canReachPinterest && this.backfill.ranges.length > 0 && !this.schedule.rateLimited(nowMs);
   }
 
   /** Pinterest reads are due: entity sync, pull or a backfill range. */
@@ -143,96 +112,14 @@ export class AdAccountState {
     return this.entitySyncDue(nowMs) || this.pullDue(nowMs) || this.backfillDue(nowMs);
   }
 
+  /** Routy's records, or a settings change, wait for the loop. */
   hasBufferedWork(): boolean {
-    return this.conversions.length > 0 || this.touchpoints.length > 0 || this.pendingSettings !== undefined;
+    return this.buffers.hasRecords() || this.pendingSettings !== undefined;
   }
 
-  takeConversions(): ConversionRecord[] {
-    return takeBatch(this.conversions, CONVERSION_BATCH, BATCH_MAX_BYTES);
-  }
-
-  takeTouchpoints(): TouchpointRecord[] {
-    return takeBatch(this.touchpoints, TOUCHPOINT_BATCH, BATCH_MAX_BYTES);
-  }
-
-  pullDue(nowMs: number): boolean {
-    return this.canReachPinterest && nowMs >= this.nextPullAt;
-  }
-
-  entitySyncDue(nowMs: number): boolean {
-    return this.canReachPinterest && nowMs >= this.nextEntitySyncAt && !this.rateLimited(nowMs);
-  }
-
-  entitySyncSucceeded(nowMs: number): void {
-    this.nextEntitySyncAt = nowMs + (this.input.schedule.entity_sync_interval_seconds ?? 3600) * 1000;
-  }
-
-  expiryDue(nowMs: number): boolean {
-    return this.nextExpiryAt !== undefined && nowMs >= this.nextExpiryAt;
-  }
-
-  /** Days every pull re-reads at least: the restatement window, the longest of the click and engagement windows. */
+  /** Days every pull re-reads at least: the restatement window of the settings in force. */
   restatementDays(): number {
-    return Math.max(1, this.settings.click_window_days, this.settings.engagement_window_days);
-  }
-
-  /** Queues a settings change; several changes before the loop applies them merge in order. */
-  requestSettings(change: Partial<AttributionSettings>): AttributionSettings {
-    this.pendingSettings = { ...(this.pendingSettings ?? this.settings), ...change };
-    return this.pendingSettings;
-  }
-
-  /** New settings are saved: the next pull comes now and backfills under them. */
-  settingsChanged(settings: AttributionSettings, nowMs: number): void {
-    this.settings = settings;
-    this.nextPullAt = nowMs;
-  }
-
-  /** An operator asked for a pull now. */
-  pullNow(nowMs: number): void {
-    this.nextPullAt = Math.min(this.nextPullAt, nowMs);
-  }
-
-  /** Pinterest refused the grant: wait for a reconnect. */
-  needsReauth(message: string): void {
-    this.connectionStatus = 'needs_reauth';
-    this.lastError = message;
-  }
-
-  /** Reconnected through OAuth: pull (the missed days) and sync now. */
-  reconnected(nowMs: number): void {
-    if (this.connectionStatus === 'disconnected') return;
-    this.reconnects += 1;
-    this.connectionStatus = 'connected';
-    this.nextPullAt = Math.min(this.nextPullAt, nowMs);
-    this.nextEntitySyncAt = Math.min(this.nextEntitySyncAt, nowMs);
-  }
-
-  /** Pinterest asked for a wait longer than we sleep through in an activity (a daily cap). */
-  rateLimitedFor(nowMs: number, seconds: number, message: string): void {
-    this.rateLimitedUntil = nowMs + seconds * 1000;
-    this.nextPullAt = this.rateLimitedUntil;
-    this.lastError = message;
-  }
-
-  pullSucceeded(nowMs: number, rows: number): void {
-    this.lastPullAt = nowMs;
-    this.lastError = undefined;
-    this.rateLimitedUntil = undefined;
-    this.counters.pulls += 1;
-    this.counters.metric_rows_upserted += rows;
-    this.nextPullAt = nowMs + this.input.schedule.pull_interval_seconds * 1000;
-  }
-
-  pullFailed(nowMs: number, message: string): void {
-    this.lastError = message;
-    this.nextPullAt = nowMs + this.input.schedule.pull_interval_seconds * 1000;
-  }
-
-  /** A new pending conversion may expire sooner than the one the timer waits for. */
-  pendingAdded(nowMs: number): void {
-    const candidate = nowMs + this.input.schedule.hold_seconds * 1000;
-    this.nextExpiryAt = this.nextExpiryAt === undefined ? candidate : Math.min(this.nextExpiryAt, candidate);
+    return restatementDays(this.settings);
   }
 
   /**
@@ -240,57 +127,146 @@ export class AdAccountState {
    * undefined: none. With `pinterestInFlight`, pulls and syncs are left out.
    */
   msUntilNextDue(nowMs: number, options: { pinterestInFlight?: boolean } = {}): number | undefined {
-    // Calls already under way end with a wake-up of their own: only the expiry timer counts then.
-    const pinterest = this.canReachPinterest && !options.pinterestInFlight ? Math.min(this.nextPullAt, this.nextEntitySyncAt) : Infinity;
-    const next = Math.min(pinterest, this.nextExpiryAt ?? Infinity);
-    return next === Infinity ? undefined : Math.max(0, next - nowMs);
+    return this.schedule.msUntilNextDue(nowMs, this.connection.canReachPinterest && !options.pinterestInFlight);
   }
 
-  status(): AdAccountStatus {
-    const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
-    return {
-      ad_account_id: this.input.ad_account_id,
-      connection_status: this.connectionStatus,
-      paused: this.paused,
-      ...(this.pausedReason ? { paused_reason: this.pausedReason } : {}),
-      rate_limited_until: iso(this.rateLimitedUntil),
-      next_entity_sync_at: iso(this.nextEntitySyncAt),
-      backfill_queue: [...this.backfillQueue],
-      settings: this.settings,
-      schedule: this.input.schedule,
-      last_pull_at: iso(this.lastPullAt),
-      next_pull_at: iso(this.nextPullAt),
-      next_expiry_at: iso(this.nextExpiryAt),
-      last_error: this.lastError,
-      buffered_conversions: this.conversions.length,
-      buffered_touchpoints: this.touchpoints.length,
-      counters: { ...this.counters },
-    };
+  // Activity results.
+
+  /** New settings are saved: they are in force, and the next pull comes now and backfills under them. */
+  settingsSaved(settings: AttributionSettings, nowMs: number): void {
+    this.pendingSettings = undefined;
+    this.settings = settings;
+    this.schedule.settingsChanged(nowMs);
   }
 
-  /** Input for the next run after continue-as-new. */
-  carry(): AdAccountWorkflowInput {
-    const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
-    return {
-      ad_account_id: this.input.ad_account_id,
-      settings: this.settings,
-      schedule: this.input.schedule,
-      carried: {
-        next_entity_sync_at: iso(this.nextEntitySyncAt),
-        connection_status: this.connectionStatus,
-        rate_limited_until: iso(this.rateLimitedUntil),
-        counters: this.counters,
-        last_pull_at: iso(this.lastPullAt),
-        next_pull_at: iso(this.nextPullAt),
-        next_expiry_at: iso(this.nextExpiryAt),
-        unsent_matches: this.unsentMatches,
-        backfill_queue: this.backfillQueue,
-        last_error: this.lastError,
-        pending_settings: this.pendingSettings,
-        ...(this.paused ? { paused: true, paused_reason: this.pausedReason } : {}),
-        conversions_buffer: this.conversions,
-        touchpoints_buffer: this.touchpoints,
-      },
-    };
+  /** A pull stored `rows` metric rows; days missed beyond the synchronous 90 come back through async reports. */
+  pulled(nowMs: number, pulled: { rows: number; missed_before?: BackfillRange }): void {
+    this.lastError = undefined;
+    this.counters.pulls += 1;
+    this.counters.metric_rows_upserted += pulled.rows;
+    this.schedule.pulled(nowMs);
+    if (pulled.missed_before) this.backfill.add(pulled.missed_before);
+  }
+
+  /** The report of the range at the head of the backfill queue stored `rows` metric rows. */
+  backfillCollected(rows: number): void {
+    this.counters.metric_rows_upserted += rows;
+    this.counters.backfill_ranges_done = (this.counters.backfill_ranges_done ?? 0) + 1;
+    this.backfill.collected();
+  }
+
+  /** Touchpoints were stored: their matches count once the round's records are all stored. */
+  touchpointsRecorded(result: { matched: number; pending_total?: number }): void {
+    this.roundMatches += result.matched;
+    if (result.pending_total !== undefined) this.counters.conversions_pending = result.pending_total;
+  }
+
+  /** Conversions were stored; a new pending one may expire sooner than the one the timer waits for. */
+  conversionsRecorded(nowMs: number, result: { matched: number; pending: number; pending_total?: number }): void {
+    this.roundMatches += result.matched;
+    if (result.pending_total !== undefined) this.counters.conversions_pending = result.pending_total;
+    if (result.pending > 0) this.schedule.pendingAdded(nowMs);
+  }
+
+  /**
+   * The round's records are all stored: counts their matches. Returns true when matches wait and
+   * Pinterest can be reached (send now); otherwise new matches wait for a later round.
+   */
+  recordsStored(): boolean {
+    const matched = this.roundMatches;
+    this.roundMatches = 0;
+    this.counters.conversions_matched += matched;
+    if ((matched > 0 || this.unsentMatches) && this.connection.canReachPinterest) return true;
+    if (matched > 0) this.unsentMatches = true;
+    return false;
+  }
+
+  matchesSent(sent: number): void {
+    this.counters.conversions_sent += sent;
+    this.unsentMatches = false;
+  }
+
+  /** Unmatched conversions' holds ended; the store names the next hold's end, if any. */
+  holdsExpired(result: { expired: number; pending_total?: number; next_expiry_at?: string }): void {
+    this.counters.conversions_expired = (this.counters.conversions_expired ?? 0) + result.expired;
+    if (result.pending_total !== undefined) this.counters.conversions_pending = result.pending_total;
+    this.schedule.holdsExpired(result.next_expiry_at);
+  }
+
+  // Failures. `staleReauthIgnored`: the workflow's `stale-reauth-ignored` patch applies to this failure.
+
+  /**
+   * Pinterest refused a grant after a reconnect that came while the call ran (`reconnectsAtCall`
+   * is `connection.reconnects` when the call began): the refusal may be of the replaced grant. The
+   * workflow asks its `stale-reauth-ignored` patch only then.
+   */
+  refusedReplacedGrant(failure: CallFailure, reconnectsAtCall: number): boolean {
+    return failure.type === FAILURE_TYPES.reauth && this.connection.reconnects !== reconnectsAtCall;
+  }
+
+  /** The entity sync failed: the next comes an interval later; metrics still pull with the entities already stored. */
+  entitySyncFailed(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning {
+    this.schedule.entitySyncEnded(nowMs);
+    return parks(failure) ? this.parked(nowMs, failure, staleReauthIgnored) : this.failed(`entity sync: ${failure.message}`);
+  }
+
+  /** The pull failed: the account waits, or the next pull comes an interval later. */
+  pullFailed(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning {
+    if (parks(failure)) return this.parked(nowMs, failure, staleReauthIgnored);
+    this.schedule.pullFailed(nowMs);
+    return this.failed(failure.message);
+  }
+
+  /**
+   * Asking for or collecting the report of the backfill queue's head failed on `attempt` (from
+   * 1): `ask-again` for an expired report with tries left; else the range is kept (the account
+   * waits) or dropped, noted in `last_error`.
+   */
+  backfillReportFailed(nowMs: number, attempt: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning | 'ask-again' {
+    const range = this.backfill.head;
+    const decision = this.backfill.reportFailed(attempt, failure);
+    if (decision === 'ask-again') return decision;
+    if (decision === 'kept') return this.parked(nowMs, failure, staleReauthIgnored);
+    return this.failed(`backfill ${range?.start_date}..${range?.end_date}: ${failure.message}`);
+  }
+
+  /** Sending matches failed: they stay stored and are sent on a later round; the reason shows in status. */
+  sendFailed(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning {
+    this.unsentMatches = true;
+    return parks(failure) ? this.parked(nowMs, failure, staleReauthIgnored) : this.failed(`Conversions API: ${failure.message}`);
+  }
+
+  /**
+   * The store failed to take a batch. Returns the batches to record instead: a non-retryable
+   * refusal (an invalid record) of several records is tried one record at a time, so only the
+   * faulty ones are dropped; a refused single record is dropped, counted and noted (`[]`). Any
+   * other failure, and a refused grant, returns undefined: the caller rethrows it.
+   */
+  batchRefused<T>(batch: T[], failure: CallFailure): T[][] | undefined {
+    if (!failure.nonRetryable || failure.type === FAILURE_TYPES.reauth) return undefined;
+    if (batch.length !== 1) return batch.map((item) => [item]);
+    this.counters.records_refused = (this.counters.records_refused ?? 0) + 1;
+    this.lastError = failure.message;
+    return [];
+  }
+
+  private failed(lastError: string): FailureMeaning {
+    this.lastError = lastError;
+    return 'failed';
+  }
+
+  /** A refused grant (this one, or one a reconnect replaced) or a daily cap. */
+  private parked(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning {
+    if (failure.type === FAILURE_TYPES.reauth && staleReauthIgnored) {
+      this.lastError = `refused the grant the reconnect replaced: ${failure.message}`;
+      return 'replaced-grant';
+    }
+    this.lastError = failure.message;
+    if (failure.type === FAILURE_TYPES.reauth) {
+      this.connection.grantRefused();
+      return 'needs-reauth';
+    }
+    this.schedule.rateLimitedFor(nowMs, rateLimitWaitSeconds(failure));
+    return 'rate-limited';
   }
 }

@@ -8,6 +8,7 @@ import type { AttributionSettings } from '../domain/attribution-settings';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import type { AdAccountStatus, PauseRequest } from './ad-account-types';
+import { FAILURE_TYPES } from './failure-types';
 
 /** Task queue the worker polls and clients start account workflows on. */
 export const TASK_QUEUE = 'routy-pinterest';
@@ -46,33 +47,11 @@ export const resumeUpdate = defineUpdate<AdAccountStatus, []>('resume');
 /** The account's connection, schedule, queue, last error and counters. */
 export const statusQuery = defineQuery<AdAccountStatus>('status');
 
-/** `ApplicationFailure` types activities throw and the workflow acts on. */
-export const FAILURE_TYPES = {
-  /** Pinterest refused the grant: the account waits for a reconnect (non-retryable). */
-  reauth: 'PinterestReauthRequired',
-  /** A refusal of a grant the account no longer uses (reconnected meanwhile): retried. */
-  grantReplaced: 'PinterestGrantReplaced',
-  /** A 429 or code 8 with a wait we sleep through: retried after Pinterest's hint. */
-  rateLimited: 'PinterestRateLimited',
-  /** A 429 asking for more than 15 minutes (a daily cap): non-retryable, the wait in its details. */
-  rateLimitedLong: 'PinterestRateLimitedLong',
-  /** Any other 4xx: non-retryable, Pinterest's message and `{status, code}` in its details. */
-  api: 'PinterestApiError',
-  /** An async report still IN_PROGRESS: the retry policy is the polling loop. */
-  reportNotReady: 'PinterestReportNotReady',
-  /** The report, or its download link, expired: the workflow asks for a new report. */
-  reportExpired: 'PinterestReportExpired',
-  /** The report ended FAILED, CANCELLED or DOES_NOT_EXIST. */
-  reportFailed: 'PinterestReportFailed',
-  /** PostgreSQL refused a record as invalid: no retry can fix it. */
-  invalidRecord: 'InvalidRecord',
-} as const;
+/** The failure types, defined in `failure-types.ts` (plain code the workflow's state class reads too). */
+export { FAILURE_TYPES };
 
 /** Waits longer than this, in seconds (a daily cap), are not slept through in an activity: they show in `status`. */
 export const LONGEST_RATE_LIMIT_WAIT_SECONDS = 15 * 60;
-
-/** A report whose link expired is asked for again this many times. */
-export const REPORT_TRIES = 3;
 
 // Every activity heartbeats every 10 s while it runs (activities/heartbeat.ts): a dead worker is
 // noticed in 30 seconds and the attempt retried on another.

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AdAccountState } from '../../workflows/ad-account-state';
+import { carryOf, statusOf } from '../../workflows/ad-account-snapshot';
+import { FAILURE_TYPES } from '../../workflows/failure-types';
 import { backfillProblems } from '../../domain/pull-plan';
 import { DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems } from '../../domain/attribution-settings';
 import type { AdAccountWorkflowInput } from '../../workflows/ad-account-types';
@@ -11,57 +13,110 @@ const input: AdAccountWorkflowInput = {
   schedule: { pull_interval_seconds: 60, hold_seconds: 100, backfill_days: 90 },
 };
 
+const refused = { type: FAILURE_TYPES.reauth, message: 'refused', nonRetryable: true };
+
 describe('AdAccountState', () => {
   it('re-reads the restatement window (longest of click and engagement) every pull interval', () => {
     const state = new AdAccountState(input, 0);
     assert.equal(state.pullDue(0), true);
     assert.equal(state.restatementDays(), 60);
-    state.pullSucceeded(1_000, 500);
+    state.pulled(1_000, { rows: 500 });
     assert.equal(state.pullDue(60_999), false);
     assert.equal(state.pullDue(61_000), true);
+    assert.deepEqual([state.counters.pulls, state.counters.metric_rows_upserted], [1, 500]);
+    assert.equal(statusOf(state).last_pull_at, new Date(1_000).toISOString());
   });
 
   it('parks pulls while the grant is refused and pulls at once when reconnected', () => {
     const state = new AdAccountState(input, 0);
-    state.pullSucceeded(0, 1);
-    state.entitySyncSucceeded(0);
-    state.needsReauth('refused');
+    state.pulled(0, { rows: 1 });
+    state.schedule.entitySyncEnded(0);
+    assert.equal(state.pullFailed(5_000, refused, false), 'needs-reauth');
     assert.equal(state.pullDue(10 * 60_000), false);
     assert.equal(state.msUntilNextDue(10 * 60_000), undefined, 'no timer while parked and nothing pending');
     state.reconnected(10 * 60_000);
-    assert.equal(state.status().connection_status, 'connected');
+    assert.equal(statusOf(state).connection_status, 'connected');
+    assert.equal(state.connection.reconnects, 1);
     assert.equal(state.pullDue(10 * 60_000), true);
+    assert.equal(state.entitySyncDue(10 * 60_000), true);
+  });
+
+  it('stays disconnected when a reconnect comes after a disconnect', () => {
+    const state = new AdAccountState(input, 0);
+    state.connection.disconnect();
+    state.reconnected(1_000);
+    assert.equal(state.connection.status, 'disconnected');
+    assert.equal(state.connection.reconnects, 0);
+  });
+
+  it('shows a pause in the search attribute and pulls at once on resume', () => {
+    const state = new AdAccountState(input, 0);
+    state.pulled(0, { rows: 1 });
+    state.connection.pause('audit');
+    state.connection.pause(undefined);
+    assert.equal(state.connection.visibleStatus, 'paused');
+    assert.equal(statusOf(state).paused_reason, 'audit', 'a pause without a reason keeps the earlier one');
+    assert.equal(state.pullDue(120_000), false);
+    state.resume(30_000);
+    assert.equal(state.connection.visibleStatus, 'connected');
+    assert.equal(statusOf(state).paused_reason, undefined);
+    assert.equal(state.pullDue(30_000), true);
   });
 
   it('waits out a long rate limit and shows it in status', () => {
     const state = new AdAccountState(input, 0);
-    state.rateLimitedFor(1_000, 7200, 'daily cap');
-    assert.equal(state.status().rate_limited_until, new Date(7_201_000).toISOString());
+    state.schedule.entitySyncEnded(0);
+    state.backfill.add({ start_date: '2025-01-01', end_date: '2025-01-31' });
+    const capped = { type: FAILURE_TYPES.rateLimitedLong, message: 'daily cap', details: [{ retry_after_seconds: 7200 }], nonRetryable: true };
+    assert.equal(state.pullFailed(1_000, capped, false), 'rate-limited');
+    assert.equal(statusOf(state).rate_limited_until, new Date(7_201_000).toISOString());
+    assert.equal(statusOf(state).last_error, 'daily cap');
     assert.equal(state.pullDue(7_200_999), false);
+    assert.equal(state.backfillDue(7_200_999), false);
+    assert.equal(state.entitySyncDue(7_200_999), false);
     assert.equal(state.pullDue(7_201_000), true);
+    assert.equal(state.backfillDue(7_201_000), true);
+    state.pulled(7_201_000, { rows: 0 });
+    assert.equal(statusOf(state).rate_limited_until, undefined, 'a pull that succeeds ends the cap');
+  });
+
+  it('applies a saved settings change and pulls under it at once', () => {
+    const state = new AdAccountState(input, 0);
+    state.pulled(0, { rows: 1 });
+    assert.deepEqual(state.requestSettings({ click_window_days: 7 }), { ...input.settings, click_window_days: 7 });
+    assert.deepEqual(state.requestSettings({ view_window_days: 0 }), { ...input.settings, click_window_days: 7, view_window_days: 0 }, 'changes merge in order');
+    assert.equal(state.hasBufferedWork(), true);
+    state.settingsSaved(state.pendingSettings!, 5_000);
+    assert.equal(state.pendingSettings, undefined);
+    assert.equal(state.settings.click_window_days, 7);
+    assert.equal(state.pullDue(5_000), true);
+    assert.equal(state.hasBufferedWork(), false);
   });
 
   it('keeps one expiry time, the earliest, and survives continue-as-new as plain JSON', () => {
     const state = new AdAccountState(input, 0);
-    state.pullSucceeded(0, 1);
-    state.entitySyncSucceeded(0);
-    state.pendingAdded(10_000);
-    state.pendingAdded(20_000);
-    assert.equal(state.nextExpiryAt, 110_000);
+    state.pulled(0, { rows: 1 });
+    state.schedule.entitySyncEnded(0);
+    state.conversionsRecorded(10_000, { matched: 0, pending: 1 });
+    state.conversionsRecorded(20_000, { matched: 0, pending: 1 });
+    assert.equal(state.schedule.nextExpiryAt, 110_000);
     assert.equal(state.msUntilNextDue(30_000), 30_000, 'the pull at 60 s comes before the expiry at 110 s');
+    assert.equal(state.msUntilNextDue(30_000, { pinterestInFlight: true }), 80_000, 'a pull under way wakes the loop itself');
     state.bufferConversions([
       { event_id: 'a', event_name: 'lead', event_time: '2026-11-29T00:00:00.000Z', ad_account_id: '1', action_source: 'web', user_data: {} },
     ]);
-    state.backfillQueue.push({ start_date: '2025-01-01', end_date: '2025-06-30' });
+    state.backfill.add({ start_date: '2025-01-01', end_date: '2025-06-30' });
     state.unsentMatches = true;
     state.requestSettings({ click_window_days: 7 });
+    state.connection.pause('audit');
     state.lastError = 'entity sync: 503';
-    const next = new AdAccountState(JSON.parse(JSON.stringify(state.carry())), 30_000);
-    assert.deepEqual(next.status(), state.status());
+    const next = new AdAccountState(JSON.parse(JSON.stringify(carryOf(state))), 30_000);
+    assert.deepEqual(statusOf(next), statusOf(state));
     assert.equal(next.unsentMatches, true);
     assert.deepEqual(next.pendingSettings, { ...input.settings, click_window_days: 7 });
-    assert.deepEqual(next.backfillQueue, [{ start_date: '2025-01-01', end_date: '2025-06-30' }]);
-    assert.equal(next.takeConversions().length, 1);
+    assert.deepEqual(next.backfill.ranges, [{ start_date: '2025-01-01', end_date: '2025-06-30' }]);
+    assert.equal(next.connection.visibleStatus, 'paused');
+    assert.equal(next.buffers.takeConversions().length, 1);
   });
 });
 

@@ -1,0 +1,97 @@
+// What AdAccountState counts and schedules after each activity result, without a server.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
+import type { TouchpointRecord } from '../../domain/routy-records';
+import { statusOf } from '../../workflows/ad-account-snapshot';
+import { AdAccountState } from '../../workflows/ad-account-state';
+import type { AdAccountWorkflowInput } from '../../workflows/ad-account-types';
+
+const input: AdAccountWorkflowInput = {
+  ad_account_id: '1',
+  settings: DEFAULT_ATTRIBUTION_SETTINGS,
+  schedule: { pull_interval_seconds: 60, hold_seconds: 100, backfill_days: 90 },
+};
+
+const touchpoint = (n: number, pad = 0): TouchpointRecord => ({
+  ad_account_id: '1',
+  type: 'click',
+  occurred_at: '2026-11-29T00:00:00.000Z',
+  click_id: `${n}`.padEnd(pad, 'x'),
+  user_data: {},
+});
+
+describe('counters after activity results', () => {
+  it('queue the days a pull missed beyond the synchronous 90 as report-sized backfill ranges', () => {
+    const state = new AdAccountState(input, 0);
+    state.pulled(0, { rows: 120, missed_before: { start_date: '2024-01-01', end_date: '2024-12-31' } });
+    assert.deepEqual(state.backfill.ranges, [
+      { start_date: '2024-01-01', end_date: '2024-07-04' },
+      { start_date: '2024-07-05', end_date: '2024-12-31' },
+    ]);
+    assert.deepEqual([state.counters.pulls, state.counters.metric_rows_upserted], [1, 120]);
+    assert.deepEqual(state.backfill.add({ start_date: '2025-01-01', end_date: '2025-01-02' }), [{ start_date: '2025-01-01', end_date: '2025-01-02' }]);
+    assert.equal(statusOf(state).backfill_queue.length, 3);
+  });
+
+  it('count a round’s matches once its records are all stored, and send them when Pinterest can be reached', () => {
+    const state = new AdAccountState(input, 0);
+    state.bufferTouchpoints([touchpoint(1), touchpoint(2)]);
+    assert.equal(state.counters.touchpoints_received, 2);
+    state.touchpointsRecorded({ matched: 1, pending_total: 4 });
+    state.conversionsRecorded(5_000, { matched: 2, pending: 1, pending_total: 5 });
+    assert.equal(state.counters.conversions_matched, 0, 'not before the round’s records are all stored');
+    assert.equal(state.counters.conversions_pending, 5);
+    assert.equal(state.schedule.nextExpiryAt, 105_000);
+    assert.equal(state.recordsStored(), true);
+    assert.equal(state.counters.conversions_matched, 3);
+    assert.equal(state.recordsStored(), false, 'nothing new matched and nothing waits');
+    assert.equal(state.counters.conversions_matched, 3);
+  });
+
+  it('keep matches made while paused for the round after resume', () => {
+    const state = new AdAccountState(input, 0);
+    state.connection.pause('audit');
+    state.conversionsRecorded(1_000, { matched: 1, pending: 0 });
+    assert.equal(state.recordsStored(), false);
+    assert.equal(state.unsentMatches, true);
+    assert.equal(state.counters.conversions_matched, 1);
+    state.resume(2_000);
+    assert.equal(state.recordsStored(), true);
+    assert.equal(state.counters.conversions_matched, 1);
+  });
+
+  it('follow the store’s next hold end after holds expire', () => {
+    const state = new AdAccountState(input, 0);
+    state.conversionsRecorded(0, { matched: 0, pending: 2, pending_total: 2 });
+    assert.equal(state.schedule.expiryDue(99_999), false);
+    assert.equal(state.schedule.expiryDue(100_000), true);
+    state.holdsExpired({ expired: 1, pending_total: 1, next_expiry_at: '1970-01-01T00:02:30.000Z' });
+    assert.deepEqual([state.counters.conversions_expired, state.counters.conversions_pending], [1, 1]);
+    assert.equal(state.schedule.nextExpiryAt, 150_000);
+    state.holdsExpired({ expired: 1, pending_total: 0 });
+    assert.deepEqual([state.counters.conversions_expired, state.counters.conversions_pending], [2, 0]);
+    assert.equal(state.schedule.nextExpiryAt, undefined);
+    assert.equal(state.schedule.expiryDue(1_000_000), false);
+  });
+});
+
+describe('record buffers', () => {
+  it('hand out batches of at most 1000 records, oldest first', () => {
+    const state = new AdAccountState(input, 0);
+    state.bufferTouchpoints(Array.from({ length: 2500 }, (_, n) => touchpoint(n)));
+    const sizes = [];
+    while (state.buffers.touchpoints.length > 0) sizes.push(state.buffers.takeTouchpoints().length);
+    assert.deepEqual(sizes, [1000, 1000, 500]);
+    assert.equal(state.buffers.hasRecords(), false);
+  });
+
+  it('cut a batch at about 512 KB of JSON, and carry only buffers that small into continue-as-new', () => {
+    const state = new AdAccountState(input, 0);
+    state.bufferTouchpoints(Array.from({ length: 6 }, (_, n) => touchpoint(n, 120 * 1024)));
+    assert.equal(state.buffers.fitCarry(), false);
+    assert.equal(state.buffers.takeTouchpoints().length, 4, 'four records of about 120 KB; a fifth would pass 512 KB');
+    assert.equal(state.buffers.fitCarry(), true);
+    assert.equal(state.buffers.takeTouchpoints().length, 2);
+  });
+});

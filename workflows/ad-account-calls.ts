@@ -1,0 +1,104 @@
+// How the ad account workflow calls activities and hands their results and failures to its state
+// (AdAccountState decides what they mean). Workflow code: deterministic, activities enter as types
+// only. The main loop's own calls stay in the workflow function, awaited exactly where they were:
+// moving an await changes how the loop interleaves with the Pinterest reads running beside it.
+import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type * as activityTypes from '../activities/index';
+import type { AdAccountState, FailureMeaning } from './ad-account-state';
+import type { CallFailure } from './failure-types';
+import { ACTIVITY_OPTIONS, CONNECTION_STATUS, LAST_SUCCESSFUL_PULL } from './shared';
+
+type Activities = activityTypes.Activities;
+
+const pulls = proxyActivities<Activities>(ACTIVITY_OPTIONS.pinterestReads);
+const reportPolls = proxyActivities<Activities>(ACTIVITY_OPTIONS.reportPolls);
+/** Conversions API sends. */
+export const sends = proxyActivities<Activities>(ACTIVITY_OPTIONS.sends);
+/** Storing Routy's records and settings, expiring holds. */
+export const records = proxyActivities<Activities>(ACTIVITY_OPTIONS.records);
+
+/** Shows the connection, or `paused`, in the account's `PinterestConnectionStatus` search attribute. */
+export function showConnectionStatus(state: AdAccountState): void {
+  upsertSearchAttributes([{ key: CONNECTION_STATUS, value: state.connection.visibleStatus }]);
+}
+
+/** An activity's failure as plain facts for the state: the `ApplicationFailure` behind it, if any. */
+function failureOf(error: unknown): CallFailure {
+  const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+  const message = error instanceof ActivityFailure && error.cause ? error.cause.message : error instanceof Error ? error.message : String(error);
+  return { type: cause?.type ?? undefined, message, details: cause?.details ?? undefined, nonRetryable: cause?.nonRetryable ?? false };
+}
+
+/**
+ * A failed Pinterest call, and whether the patch that keeps the refusal of a replaced grant from
+ * parking the account applies. `reconnectsAtCall`: `connection.reconnects` when the call began.
+ */
+export function pinterestFailure(state: AdAccountState, error: unknown, reconnectsAtCall: number): [CallFailure, boolean] {
+  const failure = failureOf(error);
+  // patched() records a marker: it is asked only for a grant refused after a reconnect, as always.
+  return [failure, state.refusedReplacedGrant(failure, reconnectsAtCall) && patched('stale-reauth-ignored')];
+}
+
+/** Acts on what the state made of a failed Pinterest call: a refused grant shows in the search attribute. */
+export function noted(state: AdAccountState, meaning: FailureMeaning): void {
+  if (meaning === 'needs-reauth') showConnectionStatus(state);
+  log.warn('Pinterest call failed', { ad_account_id: state.input.ad_account_id, meaning, error: state.lastError });
+}
+
+/** Records a batch; when the state says the store refused it, records what the state hands back instead. */
+export async function recordEach<T>(state: AdAccountState, batch: T[], record: (items: T[]) => Promise<void>): Promise<void> {
+  try {
+    await record(batch);
+  } catch (error) {
+    const instead = state.batchRefused(batch, failureOf(error));
+    if (!instead) throw error;
+    if (instead.length === 0) log.warn('record refused by the store', { error: state.lastError });
+    for (const items of instead) await recordEach(state, items, record);
+  }
+}
+
+/** Entity sync, pull and one backfill range, each when due: the Pinterest reads of a round. */
+export async function readPinterest(state: AdAccountState): Promise<void> {
+  const { ad_account_id } = state.input;
+  if (state.entitySyncDue(Date.now())) {
+    const reconnects = state.connection.reconnects;
+    try {
+      await pulls.syncEntities({ ad_account_id });
+      state.schedule.entitySyncEnded(Date.now());
+    } catch (error) {
+      noted(state, state.entitySyncFailed(Date.now(), ...pinterestFailure(state, error, reconnects)));
+    }
+  }
+  if (state.pullDue(Date.now())) {
+    const reconnects = state.connection.reconnects;
+    try {
+      const pulled = await pulls.pullMetrics({
+        ad_account_id,
+        min_days: state.restatementDays(),
+        backfill_days: state.input.schedule.backfill_days,
+        settings: state.settings,
+      });
+      state.pulled(Date.now(), pulled);
+      upsertSearchAttributes([{ key: LAST_SUCCESSFUL_PULL, value: new Date() }]);
+    } catch (error) {
+      noted(state, state.pullFailed(Date.now(), ...pinterestFailure(state, error, reconnects)));
+    }
+  }
+  if (state.backfillDue(Date.now())) {
+    const range = state.backfill.head!;
+    const reconnects = state.connection.reconnects;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const token = await pulls.requestAdReport({ ad_account_id, ...range, settings: state.settings });
+        const collected = await reportPolls.collectAdReport({ ad_account_id, token, settings: state.settings });
+        state.backfillCollected(collected.rows);
+        return;
+      } catch (error) {
+        const meaning = state.backfillReportFailed(Date.now(), attempt, ...pinterestFailure(state, error, reconnects));
+        if (meaning === 'ask-again') continue;
+        noted(state, meaning);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// What the outside sees of an ad account's state: the `status` answer and the input a
+// continue-as-new carries. Both are payloads running workflows and callers rely on: keep their
+// shapes (see ad-account-types.ts). Plain code: no Temporal imports.
+import type { AdAccountState } from './ad-account-state';
+import type { AdAccountStatus, AdAccountWorkflowInput } from './ad-account-types';
+
+/** The answer of the `status` query and of the updates that return the status. */
+export function statusOf(state: AdAccountState): AdAccountStatus {
+  const times = state.schedule.times();
+  const { status, paused, pausedReason } = state.connection;
+  return {
+    ad_account_id: state.input.ad_account_id,
+    connection_status: status,
+    paused,
+    ...(pausedReason ? { paused_reason: pausedReason } : {}),
+    rate_limited_until: times.rate_limited_until,
+    next_entity_sync_at: times.next_entity_sync_at,
+    backfill_queue: [...state.backfill.ranges],
+    settings: state.settings,
+    schedule: state.input.schedule,
+    last_pull_at: times.last_pull_at,
+    next_pull_at: times.next_pull_at,
+    next_expiry_at: times.next_expiry_at,
+    last_error: state.lastError,
+    buffered_conversions: state.buffers.conversions.length,
+    buffered_touchpoints: state.buffers.touchpoints.length,
+    counters: { ...state.counters },
+  };
+}
+
+/** Input for the next run after continue-as-new: everything but this run's reconnect count. */
+export function carryOf(state: AdAccountState): AdAccountWorkflowInput {
+  const times = state.schedule.times();
+  const { status, paused, pausedReason } = state.connection;
+  return {
+    ad_account_id: state.input.ad_account_id,
+    settings: state.settings,
+    schedule: state.input.schedule,
+    carried: {
+      next_entity_sync_at: times.next_entity_sync_at,
+      connection_status: status,
+      rate_limited_until: times.rate_limited_until,
+      counters: state.counters,
+      last_pull_at: times.last_pull_at,
+      next_pull_at: times.next_pull_at,
+      next_expiry_at: times.next_expiry_at,
+      unsent_matches: state.unsentMatches,
+      backfill_queue: state.backfill.ranges,
+      last_error: state.lastError,
+      pending_settings: state.pendingSettings,
+      ...(paused ? { paused: true, paused_reason: pausedReason } : {}),
+      conversions_buffer: state.buffers.conversions,
+      touchpoints_buffer: state.buffers.touchpoints,
+    },
+  };
+}
