@@ -7,11 +7,11 @@ import { addDays } from './dates';
 import { problemLines } from './field-issues';
 
 /** Days the synchronous analytics endpoints return per call, and how far back they reach. */
-export const SYNC_ANALYTICS_MAX_DAYS = 90;
+const SYNC_ANALYTICS_MAX_DAYS = 90;
 /** Days one async report covers at most. */
 export const REPORT_MAX_DAYS = 186;
 /** Days of history Pinterest keeps: the oldest day a backfill may ask for. */
-export const HISTORY_MAX_DAYS = 914;
+const HISTORY_MAX_DAYS = 914;
 
 /** A date range (`YYYY-MM-DD`, inclusive) to backfill through async reports. */
 export interface BackfillRange {
@@ -37,8 +37,8 @@ export interface PullRange {
 
 /**
  * Plans a pull ending `today` (the account's date): at least `minDays` (the restatement window),
- * back to the day after `lastPulledThrough` when days were missed (a paused or reauthorized
- * account), or `backfillDays` when the account was never pulled. The synchronous part is capped at
+ * back to `lastPulledThrough` itself (re-read) when days were missed since (a paused or
+ * reauthorized account), or `backfillDays` when the account was never pulled. The synchronous part is capped at
  * 90 days; older missed days, up to 914 back, are returned as `missed_before`.
  */
 export function planPull(input: { today: string; lastPulledThrough?: string | null; minDays: number; backfillDays: number }): PullRange {

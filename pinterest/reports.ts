@@ -64,14 +64,25 @@ const reportRowSchema = z
   .catchall(z.unknown());
 
 /**
+ * A non-2xx answer to a report download, with its HTTP status (403 or 404 once the pre-signed link
+ * has expired).
+ */
+export class ReportDownloadError extends Error {
+  constructor(readonly status: number) {
+    super(`report download answered HTTP ${status}`);
+    // `name` stays 'Error': activities quote `String(error)` in failure messages that must not change.
+  }
+}
+
+/**
  * Downloads a finished JSON report (no Pinterest token: the URL is pre-signed) and returns its
  * rows per ad. Pinterest's JSON report maps each entity id to its daily rows; a bare array of rows
  * is read as well.
- * @throws Error with the HTTP status when the link has expired or the download fails.
+ * @throws ReportDownloadError with the HTTP status when the link has expired or the download fails.
  */
 export async function downloadAdReport(url: string, fetchImpl: typeof fetch = fetch): Promise<AnalyticsRow[]> {
   const response = await fetchImpl(url, { signal: AbortSignal.timeout(120_000) });
-  if (!response.ok) throw new Error(`report download answered HTTP ${response.status}`);
+  if (!response.ok) throw new ReportDownloadError(response.status);
   const body = (await response.json()) as unknown;
   const rows = Array.isArray(body) ? body : Object.values(z.record(z.string(), z.array(z.unknown())).parse(body)).flat();
   return rows.map((raw) => {

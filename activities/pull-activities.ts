@@ -1,0 +1,148 @@
+// Activities that read from Pinterest: entities, daily metrics, async reports.
+import { activityInfo } from '@temporalio/activity';
+import type { Kysely } from 'kysely';
+import type { AttributionSettings } from '../domain/attribution-settings';
+import { addDays, dateInTimeZone } from '../domain/dates';
+import { planPull } from '../domain/pull-plan';
+import { rowsPulled } from '../observability/metrics';
+import { getAnalytics, MAX_IDS_PER_CALL, type MetricLevel } from '../pinterest/analytics';
+import { getPin, listAdGroups, listAds, listCampaigns } from '../pinterest/entities';
+import type { PinterestHttp } from '../pinterest/http';
+import { createAdReport, downloadAdReport, getReport } from '../pinterest/reports';
+import { recordSuccessfulPull } from '../store/connections-store';
+import type { Database } from '../store/database-schema';
+import { getAdAccount, listEntityIds, pinsWithoutMetadata, upsertAdGroups, upsertAds, upsertCampaigns, upsertPins } from '../store/entities-store';
+import { upsertMetrics } from '../store/metrics-store';
+import { asReportDownloadFailure, isNotFoundFailure, reportDownloadUrl } from './activity-failures';
+import { beat } from './heartbeat';
+import type { PinterestGrant } from './pinterest-grant';
+
+/** Report rows upserted per statement (and per heartbeat). */
+const REPORT_ROWS_PER_WRITE = 5000;
+
+/** Builds the pull activities over the store, the Pinterest client and the grant policy; `now` is the wall clock. */
+export function createPullActivities(deps: { db: Kysely<Database>; http: PinterestHttp; grant: PinterestGrant; now: () => Date }) {
+  const { db, http, grant, now } = deps;
+  const { withToken } = grant;
+
+  return {
+    /**
+     * Syncs campaigns, ad groups and ads (archived included), then the metadata (title, link,
+     * media type) of promoted pins not stored yet. Source: `campaigns/list`, `ad_groups/list`,
+     * `ads/list`, `pins/get`. @returns counts per level.
+     */
+    async syncEntities(input: { ad_account_id: string }): Promise<{ campaigns: number; ad_groups: number; ads: number; pins: number }> {
+      const id = input.ad_account_id;
+      const campaigns = await withToken(id, (token) => listCampaigns(http, token, id));
+      const adGroups = await withToken(id, (token) => listAdGroups(http, token, id));
+      const ads = await withToken(id, (token) => listAds(http, token, id));
+      const at = now();
+      await upsertCampaigns(db, id, campaigns, at);
+      await upsertAdGroups(db, id, adGroups, at);
+      await upsertAds(db, id, ads, at);
+      let pins = 0;
+      for (const pinId of await pinsWithoutMetadata(db, id)) {
+        try {
+          const pin = await withToken(id, (token) => getPin(http, token, id, pinId));
+          await upsertPins(db, id, [pin], now());
+          pins += 1;
+        } catch (error) {
+          // A deleted pin (404) keeps its ad, and is remembered so it is not asked for every hour.
+          if (!isNotFoundFailure(error)) throw error;
+          await upsertPins(db, id, [{ id: pinId, not_found: true }], now());
+        }
+        beat({ pins });
+      }
+      return { campaigns: campaigns.length, ad_groups: adGroups.length, ads: ads.length, pins };
+    },
+
+    /**
+     * Pulls daily metrics at campaign, ad group and ad (pin) level and upserts them, over the
+     * range `planPull` gives: ending today (account timezone, marked partial), at least `min_days`,
+     * back to the missed days or the backfill, at most 90 days; older missed days come back as
+     * `missed_before` for async reports. Calls take at most 250 ids and 90 days. Progress is
+     * heartbeated, so a retried attempt resumes at its cursor.
+     * Source: `campaigns/analytics`, `ad_groups/analytics`, `ads/analytics`.
+     */
+    async pullMetrics(input: {
+      ad_account_id: string;
+      /** Days re-read at least (the restatement window). */
+      min_days: number;
+      /** Days pulled when the account was never pulled. */
+      backfill_days: number;
+      settings: AttributionSettings;
+    }): Promise<{ rows: number; start_date: string; end_date: string; missed_before?: { start_date: string; end_date: string } }> {
+      const id = input.ad_account_id;
+      const account = await getAdAccount(db, id);
+      const today = dateInTimeZone(now(), account.time_zone ?? 'UTC');
+      const plan = planPull({ today, lastPulledThrough: account.last_pulled_through, minDays: input.min_days, backfillDays: input.backfill_days });
+      const units: Array<{ level: MetricLevel; ids: string[] }> = [];
+      for (const level of ['campaign', 'ad_group', 'ad'] as const) {
+        const ids = await listEntityIds(db, id, level);
+        for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL) units.push({ level, ids: ids.slice(i, i + MAX_IDS_PER_CALL) });
+      }
+      const resumed = activityInfo().heartbeatDetails as { unit: number; rows: number } | undefined;
+      let rows = resumed?.rows ?? 0;
+      for (let unit = resumed?.unit ?? 0; unit < units.length; unit += 1) {
+        const { level, ids } = units[unit]!;
+        const result = await withToken(id, (token) =>
+          getAnalytics(http, token, id, { level, ids, startDate: plan.start_date, endDate: today, settings: input.settings }),
+        );
+        const written = await upsertMetrics(db, { adAccountId: id, level, currency: account.currency, settings: input.settings, rows: result, entityIds: ids, today, now: now() });
+        rowsPulled.inc({ level }, written);
+        rows += written;
+        beat({ unit: unit + 1, rows });
+      }
+      // With no entities synced yet there was nothing to pull: the backfill is still owed.
+      if (units.length > 0) await recordSuccessfulPull(db, id, addDays(today, -1), now());
+      return { rows, start_date: plan.start_date, end_date: today, ...(plan.missed_before ? { missed_before: plan.missed_before } : {}) };
+    },
+
+    /**
+     * Asks Pinterest for an async report of daily ad metrics over up to 186 days (older history
+     * than the synchronous 90 days, up to 914 days back). Source: `analytics/create_report`.
+     * @returns the report token.
+     */
+    async requestAdReport(input: { ad_account_id: string; start_date: string; end_date: string; settings: AttributionSettings }): Promise<string> {
+      const id = input.ad_account_id;
+      return withToken(id, (token) => createAdReport(http, token, id, { startDate: input.start_date, endDate: input.end_date, settings: input.settings }));
+    },
+
+    /**
+     * Polls a report once: while IN_PROGRESS it fails retryably (Temporal's retry policy is the
+     * polling loop, with capped backoff and a schedule-to-close deadline). FINISHED: downloads the
+     * file at once, inside its 5-minute link life, and upserts the rows. EXPIRED (or a dead link):
+     * non-retryable `PinterestReportExpired`, so the workflow asks for a new report. FAILED,
+     * CANCELLED, DOES_NOT_EXIST: non-retryable `PinterestReportFailed` with the status
+     * (see `reportDownloadUrl`, `asReportDownloadFailure`). Source: `analytics/get_report`.
+     */
+    async collectAdReport(input: { ad_account_id: string; token: string; settings: AttributionSettings }): Promise<{ rows: number }> {
+      const id = input.ad_account_id;
+      const report = await withToken(id, (token) => getReport(http, token, id, input.token));
+      const url = reportDownloadUrl(report);
+      let rows;
+      try {
+        rows = await downloadAdReport(url);
+      } catch (error) {
+        throw asReportDownloadFailure(error);
+      }
+      const account = await getAdAccount(db, id);
+      const today = dateInTimeZone(now(), account.time_zone ?? 'UTC');
+      let written = 0;
+      for (let i = 0; i < rows.length; i += REPORT_ROWS_PER_WRITE) {
+        written += await upsertMetrics(db, {
+          adAccountId: id,
+          level: 'ad',
+          currency: account.currency,
+          settings: input.settings,
+          rows: rows.slice(i, i + REPORT_ROWS_PER_WRITE),
+          today,
+          now: now(),
+        });
+        beat({ written });
+      }
+      rowsPulled.inc({ level: 'ad' }, written);
+      return { rows: written };
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// Activities that store Routy's records and the account's settings, and attribute conversions.
+import type { Kysely } from 'kysely';
+import type { AttributionSettings } from '../domain/attribution-settings';
+import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
+import { attributeConversions, pendingConversionsTouchedBy } from '../store/attribution-store';
+import { saveAttributionSettings } from '../store/connections-store';
+import { countPending, expireConversions, insertConversions } from '../store/conversions-store';
+import type { Database } from '../store/database-schema';
+import { insertTouchpoints } from '../store/touchpoints-store';
+import { asInvalidRecordFailure } from './activity-failures';
+
+/** Runs a write; a record PostgreSQL refuses as invalid fails non-retryably (see `asInvalidRecordFailure`). */
+async function refuseInvalidData<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asInvalidRecordFailure(error);
+  }
+}
+
+/** Builds the record activities over the store; `now` is the wall clock. */
+export function createRecordActivities(deps: { db: Kysely<Database>; now: () => Date }) {
+  const { db, now } = deps;
+
+  return {
+    /**
+     * Stores an account's attribution settings; the next pull then backfills under them, since
+     * metrics are keyed by the settings they were pulled under.
+     */
+    async saveAttributionSettings(input: { ad_account_id: string; settings: AttributionSettings }): Promise<void> {
+      await saveAttributionSettings(db, input.ad_account_id, input.settings);
+    },
+
+    /**
+     * Stores touchpoints and attributes the pending conversions they now qualify for.
+     * @returns counts; `pending_total` (all of the account's pending) only when a match changed it.
+     */
+    async recordTouchpoints(input: {
+      ad_account_id: string;
+      touchpoints: TouchpointRecord[];
+      settings: AttributionSettings;
+    }): Promise<{ inserted: number; matched: number; pending_total?: number }> {
+      const inserted = await refuseInvalidData(() => insertTouchpoints(db, input.touchpoints));
+      const candidates = await pendingConversionsTouchedBy(db, input.ad_account_id, input.touchpoints);
+      const matched = await attributeConversions(db, input.ad_account_id, candidates, input.settings);
+      if (matched.length === 0) return { inserted, matched: 0 };
+      return { inserted, matched: matched.length, pending_total: await countPending(db, input.ad_account_id) };
+    },
+
+    /**
+     * Stores conversions (a known `event_id` is skipped) and attributes every one of the batch
+     * still pending, so a retry after a crash between insert and attribution loses no match.
+     * @returns counts, with `pending` the batch's conversions still waiting for a touchpoint and
+     * `pending_total` all of the account's (left out when the batch changed nothing: all known, none matched).
+     */
+    async recordConversions(input: {
+      ad_account_id: string;
+      conversions: ConversionRecord[];
+      settings: AttributionSettings;
+      hold_seconds: number;
+    }): Promise<{ inserted: number; duplicates: number; matched: number; pending: number; pending_total?: number }> {
+      const fresh = await refuseInvalidData(() => insertConversions(db, input.conversions, input.hold_seconds, now()));
+      const eventIds = input.conversions.map((c) => c.event_id);
+      const matched = await attributeConversions(db, input.ad_account_id, eventIds, input.settings);
+      const pending = await countPending(db, input.ad_account_id, eventIds);
+      const counts = { inserted: fresh.length, duplicates: input.conversions.length - fresh.length, matched: matched.length, pending };
+      if (fresh.length === 0 && matched.length === 0) return counts;
+      return { ...counts, pending_total: await countPending(db, input.ad_account_id) };
+    },
+
+    /** Expires pending conversions whose hold ended. @returns the count and the next hold end. */
+    async expirePendingConversions(input: { ad_account_id: string }): Promise<{ expired: number; next_expiry_at?: string; pending_total: number }> {
+      const result = await expireConversions(db, input.ad_account_id, now());
+      return { ...result, pending_total: await countPending(db, input.ad_account_id) };
+    },
+  };
+}
