@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 const lastDetails = new WeakMap<Context, unknown>();
 
 /** How often a running activity tells Temporal it is alive, in milliseconds (the workflow's heartbeat timeout is 30 s). */
-export const KEEP_ALIVE_MS = 10_000;
+const KEEP_ALIVE_MS = 10_000;
 
 /**
  * Heartbeats progress `details` (a cursor a retried attempt resumes from); the keep-alive ticker
