@@ -1,3 +1,4 @@
+// `npm start` itself, in a child process: how it stops when a port it needs is taken.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -6,16 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { it } from 'node:test';
-import { loadConfig } from '../../service/config';
-
-it('an empty variable keeps its default; a bad one stops start-up with its name', () => {
-  assert.equal(loadConfig({ ROUTY_HTTP_PORT: '' }).ROUTY_HTTP_PORT, 8080);
-  assert.equal(loadConfig({}).TEMPORAL_NAMESPACE, 'default');
-  assert.throws(() => loadConfig({ ROUTY_HTTP_PORT: 'abc' }), /ROUTY_HTTP_PORT: /);
-  assert.throws(() => loadConfig({ DATABASE_URL: 'http://example.com/db' }), /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
-  assert.throws(() => loadConfig({ PINTEREST_APP_ID: '1' }), /PINTEREST_APP_ID, PINTEREST_APP_SECRET and PINTEREST_REDIRECT_URI must be set together/);
-  assert.throws(() => loadConfig({ ROUTY_LOG_LEVEL: 'LOUD' }), /ROUTY_LOG_LEVEL: /);
-});
 
 it('a second start on one machine stops naming ROUTY_SDK_METRICS_PORT when that port is taken', async () => {
   const taken = net.createServer();

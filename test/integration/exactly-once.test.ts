@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index';
 import { generateEncryptionKeyEntry } from '../../secrets/token-cipher';
+import { PinterestApiError } from '../../pinterest/http';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { connectThroughOAuth, type RunningApp } from '../../service/app';
@@ -132,7 +133,10 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
     const ids = await matchedConversions('retry5xx', 2);
     app.pinterest.emulator.inject({ kind: 'server_error' }, { pathContains: '/events' });
     const activities = createActivities(app.activityDeps);
-    await assert.rejects(() => run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT }));
+    await assert.rejects(
+      () => run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT }),
+      (error: unknown) => error instanceof PinterestApiError && error.status === 503,
+    );
     assert.deepEqual(await Promise.all(ids.map(stateOf)), ['unsent', 'unsent']);
     await run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT });
     assert.deepEqual(await Promise.all(ids.map(stateOf)), ['sent', 'sent']);

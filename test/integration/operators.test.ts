@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import getPort from 'get-port';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { connectThroughOAuth } from '../../service/app';
 import { adAccountWorkflowId } from '../../workflows/shared';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -37,12 +38,13 @@ describe('operators', { timeout: 180_000 }, () => {
     assert.equal(status.paused, false);
     assert.ok(status.schedule.pull_interval_seconds > 0 && status.next_pull_at && status.last_pull_at);
     assert.equal(status.rate_limited_until, undefined);
+    const pendingBefore = status.counters.conversions_pending ?? 0;
     const now = Date.now();
     const result = await app.client.recordConversions([
       { event_id: 'ops-pending', event_name: 'checkout', event_time: new Date(now - 60_000).toISOString(), ad_account_id: ACCOUNT, click_id: 'nobody-clicked-this' },
     ]);
     assert.equal(result.accepted, 1);
-    await waitFor('the pending count', async () => ((await app.client.status(ACCOUNT)).counters.conversions_pending === 1 ? true : undefined));
+    await waitFor('the pending count', async () => ((await app.client.status(ACCOUNT)).counters.conversions_pending === pendingBefore + 1 ? true : undefined));
   });
 
   it('pause stops every Pinterest call but keeps storing and matching; resume pulls and sends what waited', async () => {
@@ -85,20 +87,44 @@ describe('operators', { timeout: 180_000 }, () => {
 
   it('serves Prometheus metrics: rows pulled, API calls by category and status, conversions by state, SDK metrics', async () => {
     const { app } = testApp;
+    // One conversion that stays pending and one matched and sent, so both states are counted.
+    const now = Date.now();
+    await app.client.recordTouchpoints([{ ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(now - 86_400_000).toISOString(), click_id: 'ops-metrics-click', ad_id: '687195905901' }]);
+    await app.client.recordConversions([
+      { event_id: 'ops-metrics-pending', event_name: 'checkout', event_time: new Date(now - 60_000).toISOString(), ad_account_id: ACCOUNT, click_id: 'nobody-clicked-this-either' },
+      { event_id: 'ops-metrics-sent', event_name: 'checkout', event_time: new Date(now - 60_000).toISOString(), ad_account_id: ACCOUNT, click_id: 'ops-metrics-click', user: { email: 'metrics@example.com' } },
+    ]);
+    const stateOf = async (eventId: string) => {
+      const row = await app.db.selectFrom('conversions').select(['attribution_state', 'capi_state']).where('event_id', '=', eventId).executeTakeFirst();
+      return row && `${row.attribution_state}/${row.capi_state}`;
+    };
+    await waitFor('the pending conversion stored', async () => ((await stateOf('ops-metrics-pending')) === 'pending/unsent' ? true : undefined));
+    await waitFor('the matched conversion sent', async () => ((await stateOf('ops-metrics-sent')) === 'matched/sent' ? true : undefined));
+    const stored = async (attribution: string, capi: string) =>
+      Number((await app.db.selectFrom('conversions').select((eb) => eb.fn.countAll<string>().as('n')).where('attribution_state', '=', attribution as never).where('capi_state', '=', capi as never).executeTakeFirstOrThrow()).n);
+
     assert.equal((await fetch(`${app.ingressUrl}/metrics`)).status, 401);
     const text = await (await fetch(`${app.ingressUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
     assert.ok(value(/^routy_pinterest_rows_pulled_total\{level="ad"\} (\d+)$/m) > 0, 'rows pulled');
     assert.ok(value(/^routy_pinterest_api_calls_total\{category="ads_analytics",status="200"\} (\d+)$/m) >= 2, 'analytics calls');
-    assert.equal(value(/^routy_pinterest_conversions\{attribution_state="matched",capi_state="sent"\} (\d+)$/m), 1);
-    assert.equal(value(/^routy_pinterest_conversions\{attribution_state="pending",capi_state="unsent"\} (\d+)$/m), 1);
+    // Counted from PostgreSQL at each scrape: equal to the rows in each state, this test's among them.
+    const sent = value(/^routy_pinterest_conversions\{attribution_state="matched",capi_state="sent"\} (\d+)$/m);
+    assert.ok(sent >= 1 && sent === (await stored('matched', 'sent')), `matched and sent: ${sent}`);
+    const pending = value(/^routy_pinterest_conversions\{attribution_state="pending",capi_state="unsent"\} (\d+)$/m);
+    assert.ok(pending >= 1 && pending === (await stored('pending', 'unsent')), `pending: ${pending}`);
     assert.match(text, /^temporal_workflow_task_execution_latency_count\{/m, 'the SDK runtime metrics are included');
   });
 
   it('decodes its encrypted payloads for the Temporal CLI and UI at /codec/decode, behind the token', async () => {
     const { app } = testApp;
+    await app.client.recordConversions([{ event_id: 'ops-codec', event_name: 'lead', event_time: new Date().toISOString(), ad_account_id: ACCOUNT }]);
+    // The signal is in the history once the workflow has taken it, however long that took.
+    await waitFor('the signal taken', async () =>
+      (await app.db.selectFrom('conversions').select('event_id').where('event_id', '=', 'ops-codec').executeTakeFirst()) ? true : undefined,
+    );
     const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT)).fetchHistory();
-    const signal = (history.events ?? []).find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'conversions');
+    const signal = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'conversions').at(-1);
     const payloads = (signal?.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []).map((p) => ({
       metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
       data: Buffer.from(p.data ?? []).toString('base64'),
@@ -110,7 +136,7 @@ describe('operators', { timeout: 180_000 }, () => {
     const decoded = (await (await codec(TOKEN)).json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> };
     assert.equal(Buffer.from(decoded.payloads[0]!.metadata.encoding!, 'base64').toString(), 'json/plain');
     const records = JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()) as Array<{ event_id: string }>;
-    assert.ok(records.some((r) => r.event_id.startsWith('ops-')));
+    assert.deepEqual(records.map((r) => r.event_id), ['ops-codec']);
     const bad = await fetch(`${app.ingressUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ payloads: 'x' }) });
     assert.equal(bad.status, 400);
     // The Temporal CLI sends `{}` (protobuf JSON drops an empty list) when a query has no argument.
@@ -127,6 +153,6 @@ describe('operators', { timeout: 180_000 }, () => {
     const handle = app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT));
     await handle.result();
     await waitFor('the disconnected search attribute', async () => ((await visible(`PinterestConnectionStatus = 'disconnected'`)).length === 1 ? true : undefined));
-    await assert.rejects(app.client.disconnect(ACCOUNT));
+    await assert.rejects(app.client.disconnect(ACCOUNT), WorkflowNotFoundError, 'a closed workflow takes no update');
   });
 });

@@ -2,7 +2,7 @@
 // OpenAPI description; our parsers, checked on responses other projects recorded from Pinterest.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { getAnalytics, METRIC_COLUMNS } from '../../pinterest/analytics';
 import { sendConversionEvents } from '../../pinterest/conversions';
 import {
@@ -29,88 +29,114 @@ const spec = sharedFile('pinterest/openapi-v5.yaml');
 const columns = sharedFile('pinterest/analytics-columns.txt');
 const nango = sharedFile('pinterest/peer-fixtures/nango-integration-templates/list-campaigns.test.json');
 
-describe('Pinterest API shapes', { skip: spec.skip }, () => {
+const oauthApp = { ...EMULATOR_APP, redirectUri: 'http://127.0.0.1/callback' };
+
+/** A fresh emulator and our HTTP client pointed at it; `close` stops the emulator. */
+async function emulated(): Promise<{ emulator: PinterestEmulator; http: PinterestHttp; close: () => Promise<void> }> {
   const emulator = new PinterestEmulator();
-  let http: PinterestHttp;
-  const app = { ...EMULATOR_APP, redirectUri: 'http://127.0.0.1/callback' };
+  const http = new PinterestHttp(emulator.apiBaseUrl(await emulator.listen(0)));
+  return { emulator, http, close: () => emulator.close() };
+}
 
-  before(async () => {
-    const origin = await emulator.listen(0);
-    http = new PinterestHttp(emulator.apiBaseUrl(origin));
+/**
+ * Makes every Pinterest call the service makes, through our client: OAuth code exchange and
+ * refresh, entity listings, analytics at three levels for the last 30 days, a pin, a Conversions
+ * API post, and one call with a token Pinterest refuses. @returns what each call gave.
+ */
+async function everyCall(http: PinterestHttp) {
+  const consent = await fetch(
+    `${http.baseUrl.replace(/\/v5$/, '')}/oauth/?client_id=${oauthApp.appId}&redirect_uri=${encodeURIComponent(oauthApp.redirectUri)}&response_type=code&scope=ads:read&state=s`,
+    { redirect: 'manual' },
+  );
+  const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
+  const tokens = await exchangeAuthorizationCode(http, oauthApp, code);
+  const refreshed = await refreshAccessToken(http, oauthApp, tokens.refresh_token!);
+  const token = refreshed.access_token;
+  const accounts = await listAdAccounts(http, token);
+  const campaigns = await listCampaigns(http, token, DEMO_AD_ACCOUNT_ID);
+  const adGroups = await listAdGroups(http, token, DEMO_AD_ACCOUNT_ID);
+  const ads = await listAds(http, token, DEMO_AD_ACCOUNT_ID);
+  const today = new Date().toISOString().slice(0, 10);
+  const start = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
+  const range = { startDate: start, endDate: today, settings: DEFAULT_ATTRIBUTION_SETTINGS };
+  const adRows = await getAnalytics(http, token, DEMO_AD_ACCOUNT_ID, { level: 'ad', ids: ads.map((a) => a.id), ...range });
+  const campaignRows = await getAnalytics(http, token, DEMO_AD_ACCOUNT_ID, { level: 'campaign', ids: campaigns.map((c) => c.id), ...range });
+  const adGroupRows = await getAnalytics(http, token, DEMO_AD_ACCOUNT_ID, { level: 'ad_group', ids: adGroups.map((g) => g.id), ...range });
+  const pin = await getPin(http, token, DEMO_AD_ACCOUNT_ID, ads[0]!.pin_id!);
+  const capi = await sendConversionEvents(http, token, DEMO_AD_ACCOUNT_ID, [
+    {
+      event_name: 'checkout',
+      action_source: 'web',
+      event_time: Math.floor(Date.now() / 1000) - 60,
+      event_id: 'openapi-check-1',
+      user_data: { em: ['a'.repeat(64)], click_id: 'epik' },
+      custom_data: { currency: 'USD', value: '12.00', order_id: 'o-1' },
+      partner_name: 'ss-routy',
+    },
+  ]);
+  const refusal = await listCampaigns(http, 'not-a-token', DEMO_AD_ACCOUNT_ID).then(
+    () => assert.fail('a made-up token was taken'),
+    (error: unknown) => error,
+  );
+  return { tokens, refreshed, accounts, campaigns, ads, adRows, campaignRows, adGroupRows, pin, capi, refusal };
+}
+
+// Needs no file from ../shared: runs in every clone.
+describe('our Pinterest client against the emulator', () => {
+  it('exchanges and rotates tokens, lists entities, pulls analytics that reconcile, posts events, and names a refusal', async () => {
+    const { http, close } = await emulated();
+    try {
+      const got = await everyCall(http);
+      assert.notEqual(got.refreshed.refresh_token, got.tokens.refresh_token, 'the refresh token rotates');
+      assert.deepEqual(got.accounts.map((a) => a.id), [DEMO_AD_ACCOUNT_ID]);
+      assert.equal(got.campaigns.filter((c) => c.status === 'ARCHIVED').length, 1, 'archived campaigns are asked for');
+      assert.ok(got.adRows.length > 100);
+      // The levels reconcile: campaign spend is the sum of its ads' spend, day by day.
+      const spend = (rows: typeof got.adRows) => rows.reduce((total, r) => total + Number(r.columns.SPEND_IN_MICRO_DOLLAR ?? 0), 0);
+      assert.equal(spend(got.campaignRows), spend(got.adRows));
+      assert.equal(spend(got.adGroupRows), spend(got.adRows));
+      const video = got.adRows.find((r) => r.entity_id === got.ads.find((a) => a.creative_type === 'VIDEO')!.id)!;
+      assert.ok(Number(video.columns.TOTAL_VIDEO_MRC_VIEWS) > 0, 'video metrics pulled');
+      const idea = got.adRows.find((r) => r.entity_id === got.ads.find((a) => a.creative_type === 'IDEA')!.id)!;
+      assert.ok(Number(idea.columns.TOTAL_IDEA_PIN_PRODUCT_TAG_VISIT) > 0, 'Idea Pin metrics pulled');
+      assert.equal(got.pin.id, got.ads[0]!.pin_id);
+      assert.ok(got.pin.title && got.pin.link && got.pin.media?.media_type);
+      assert.equal(got.capi.events[0]?.status, 'processed');
+      const refusal = got.refusal as PinterestApiError;
+      assert.ok(refusal instanceof PinterestApiError, String(refusal));
+      assert.deepEqual([refusal.status, refusal.pinterestMessage], [401, 'Authentication failed.']);
+    } finally {
+      await close();
+    }
   });
-  after(() => emulator.close());
+});
 
+describe('Pinterest API shapes', { skip: spec.skip }, () => {
   it('every request we make and every answer the emulator gives conforms to openapi-v5.yaml', async () => {
-    const consent = await fetch(
-      `${http.baseUrl.replace(/\/v5$/, '')}/oauth/?client_id=${app.appId}&redirect_uri=${encodeURIComponent(app.redirectUri)}&response_type=code&scope=ads:read&state=s`,
-      { redirect: 'manual' },
-    );
-    const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
-    const tokens = await exchangeAuthorizationCode(http, app, code);
-    const refreshed = await refreshAccessToken(http, app, tokens.refresh_token!);
-    assert.notEqual(refreshed.refresh_token, tokens.refresh_token, 'the refresh token rotates');
-    const token = refreshed.access_token;
-
-    const accounts = await listAdAccounts(http, token);
-    assert.deepEqual(accounts.map((a) => a.id), [DEMO_AD_ACCOUNT_ID]);
-    const campaigns = await listCampaigns(http, token, DEMO_AD_ACCOUNT_ID);
-    assert.equal(campaigns.filter((c) => c.status === 'ARCHIVED').length, 1, 'archived campaigns are asked for');
-    await listAdGroups(http, token, DEMO_AD_ACCOUNT_ID);
-    const ads = await listAds(http, token, DEMO_AD_ACCOUNT_ID);
-    const today = new Date().toISOString().slice(0, 10);
-    const start = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
-    const range = { startDate: start, endDate: today, settings: DEFAULT_ATTRIBUTION_SETTINGS };
-    const adRows = await getAnalytics(http, token, DEMO_AD_ACCOUNT_ID, { level: 'ad', ids: ads.map((a) => a.id), ...range });
-    const campaignRows = await getAnalytics(http, token, DEMO_AD_ACCOUNT_ID, { level: 'campaign', ids: campaigns.map((c) => c.id), ...range });
-    const adGroupRows = await getAnalytics(http, token, DEMO_AD_ACCOUNT_ID, { level: 'ad_group', ids: (await listAdGroups(http, token, DEMO_AD_ACCOUNT_ID)).map((g) => g.id), ...range });
-    assert.ok(adRows.length > 100);
-    // The levels reconcile: campaign spend is the sum of its ads' spend, day by day.
-    const spend = (rows: typeof adRows) => rows.reduce((total, r) => total + Number(r.columns.SPEND_IN_MICRO_DOLLAR ?? 0), 0);
-    assert.equal(spend(campaignRows), spend(adRows));
-    assert.equal(spend(adGroupRows), spend(adRows));
-    const video = adRows.find((r) => r.entity_id === ads.find((a) => a.creative_type === 'VIDEO')!.id)!;
-    assert.ok(Number(video.columns.TOTAL_VIDEO_MRC_VIEWS) > 0, 'video metrics pulled');
-    const idea = adRows.find((r) => r.entity_id === ads.find((a) => a.creative_type === 'IDEA')!.id)!;
-    assert.ok(Number(idea.columns.TOTAL_IDEA_PIN_PRODUCT_TAG_VISIT) > 0, 'Idea Pin metrics pulled');
-    const pin = await getPin(http, token, DEMO_AD_ACCOUNT_ID, ads[0]!.pin_id!);
-    assert.equal(pin.id, ads[0]!.pin_id);
-    assert.ok(pin.title && pin.link && pin.media?.media_type);
-    const capi = await sendConversionEvents(http, token, DEMO_AD_ACCOUNT_ID, [
-      {
-        event_name: 'checkout',
-        action_source: 'web',
-        event_time: Math.floor(Date.now() / 1000) - 60,
-        event_id: 'openapi-check-1',
-        user_data: { em: ['a'.repeat(64)], click_id: 'epik' },
-        custom_data: { currency: 'USD', value: '12.00', order_id: 'o-1' },
-        partner_name: 'ss-routy',
-      },
-    ]);
-    assert.equal(capi.events[0]?.status, 'processed');
-    await assert.rejects(
-      () => listCampaigns(http, 'not-a-token', DEMO_AD_ACCOUNT_ID),
-      (error: unknown) => error instanceof PinterestApiError && error.status === 401 && error.pinterestMessage === 'Authentication failed.',
-    );
-
-    const checker = new OpenApiChecker(spec.path!);
-    const routes = new Set(emulator.exchanges.map((e) => `${e.method} ${e.route}`));
-    assert.deepEqual(
-      [...routes].sort(),
-      [
-        'GET /ad_accounts',
-        'GET /ad_accounts/{ad_account_id}/ad_groups',
-        'GET /ad_accounts/{ad_account_id}/ad_groups/analytics',
-        'GET /ad_accounts/{ad_account_id}/ads',
-        'GET /ad_accounts/{ad_account_id}/ads/analytics',
-        'GET /ad_accounts/{ad_account_id}/campaigns',
-        'GET /ad_accounts/{ad_account_id}/campaigns/analytics',
-        'GET /pins/{pin_id}',
-        'POST /ad_accounts/{ad_account_id}/events',
-        'POST /oauth/token',
-      ],
-    );
-    const problems = emulator.exchanges.flatMap((exchange) => checker.check(exchange));
-    assert.deepEqual(problems, []);
+    const { emulator, http, close } = await emulated();
+    try {
+      await everyCall(http);
+      const checker = new OpenApiChecker(spec.path!);
+      const routes = new Set(emulator.exchanges.map((e) => `${e.method} ${e.route}`));
+      assert.deepEqual(
+        [...routes].sort(),
+        [
+          'GET /ad_accounts',
+          'GET /ad_accounts/{ad_account_id}/ad_groups',
+          'GET /ad_accounts/{ad_account_id}/ad_groups/analytics',
+          'GET /ad_accounts/{ad_account_id}/ads',
+          'GET /ad_accounts/{ad_account_id}/ads/analytics',
+          'GET /ad_accounts/{ad_account_id}/campaigns',
+          'GET /ad_accounts/{ad_account_id}/campaigns/analytics',
+          'GET /pins/{pin_id}',
+          'POST /ad_accounts/{ad_account_id}/events',
+          'POST /oauth/token',
+        ],
+      );
+      assert.deepEqual(emulator.exchanges.flatMap((exchange) => checker.check(exchange)), []);
+    } finally {
+      await close();
+    }
   });
 
   it('the checker itself catches a request and an answer that break the spec', () => {

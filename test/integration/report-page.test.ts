@@ -121,7 +121,6 @@ describe('report page in the browser', { skip, timeout: 180_000 }, () => {
     assert.deepEqual(errors.filter((e) => !/401|400/.test(e)), []);
     await page.close();
   });
-
 });
 
 // These need no browser: they run without Chromium too.

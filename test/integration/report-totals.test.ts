@@ -50,6 +50,14 @@ after(async () => {
 });
 
 describe('report totals from running totals', () => {
+  it('give the known totals of a known range: the restated days of a1, nothing of a2 or a3', async () => {
+    // a1's restated first three days: 3,000,000 + i × 11,000 micro-dollars; conversions are spend mod 7 (3, 6, 2).
+    const rows = await performanceReport(db, { ad_account_id: A, level: 'pin', start_date: addDays(TODAY, -20), end_date: addDays(TODAY, -18), window: 30 });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    assert.deepEqual([byId.get('a1')?.spend, byId.get('a1')?.impressions, byId.get('a1')?.pinterest.conversions], [9.03, 903, 11]);
+    for (const id of ['a2', 'a3']) assert.equal(byId.get(id)?.spend ?? 0, 0, id);
+  });
+
   it('equal the sums of the daily rows over any date range', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: -50, max: 3 }), fc.integer({ min: 0, max: 50 }), async (startOffset, length) => {

@@ -2,7 +2,7 @@
 // `connected` signal was the old grant's and must not park the account; one reported with no
 // reconnect in between must. Activities here are stand-ins that hold the pull until the test
 // lets it fail, because the order of the two events is what is under test (the activity side
-// of the race, against the emulator, is in pull.test.ts).
+// of the race, against the emulator, is in pull-grants.test.ts).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';

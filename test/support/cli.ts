@@ -1,0 +1,28 @@
+import { execFile } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { promisify } from 'node:util';
+import type { RunningApp } from '../../service/app';
+
+const exec = promisify(execFile);
+
+/** Environment for a CLI run against `app`: its ingress token (the CLI reads ROUTY_INGRESS_TOKEN). */
+const envFor = (app?: RunningApp) => ({ ...process.env, ...(app?.ingressToken ? { ROUTY_INGRESS_TOKEN: app.ingressToken } : {}) });
+
+/**
+ * Runs `bin/routy-pinterest.js` with `args` (add `--url` to reach a service) and the app's token.
+ * @returns its stdout. @throws the child's error when it exits non-zero.
+ */
+export async function runCli(args: string[], app?: RunningApp): Promise<string> {
+  return (await exec('node', ['bin/routy-pinterest.js', ...args], { env: envFor(app) })).stdout;
+}
+
+/**
+ * Runs the CLI as runCli does, expecting it to fail; the test fails with `why` when it succeeds.
+ * @returns its exit code and stderr.
+ */
+export async function failingCli(args: string[], why: string, app?: RunningApp): Promise<{ code: number; stderr: string }> {
+  return exec('node', ['bin/routy-pinterest.js', ...args], { env: envFor(app) }).then(
+    () => assert.fail(why),
+    (error: { code: number; stderr: string }) => error,
+  );
+}
