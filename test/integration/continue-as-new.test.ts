@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { writeFile } from 'node:fs/promises';
 import { Worker } from '@temporalio/worker';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { addDays } from '../../domain/dates';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { adAccountWorkflowId } from '../../workflows/shared';
@@ -14,6 +13,7 @@ import { startConnectedApp, type ConnectedTestApp } from '../support/connected-a
 import { postJson } from '../support/ingress-requests';
 import { continuedAsNewInputs, workflowRuns } from '../support/workflow-runs';
 import { waitFor } from '../support/wait';
+import { decryptedHistory } from '../support/recorded-history';
 
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 
@@ -94,8 +94,10 @@ describe('continue-as-new', { timeout: 300_000 }, () => {
     const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT), closedRunId).fetchHistory();
     await Worker.runReplayHistory({ workflowsPath, dataConverter: app.dataConverter }, history, adAccountWorkflowId(ACCOUNT));
     // RECORD_HISTORY=1 npm test refreshes the fixture that test/integration/replay.test.ts replays.
+    // Its payloads decrypted: the replay test has no key.
     if (process.env.RECORD_HISTORY === '1') {
-      await writeFile(new URL('../fixtures/ad-account-workflow-history.json', import.meta.url), historyToJSON(history));
+      const plain = await decryptedHistory(history, app.dataConverter.payloadCodecs![0]!);
+      await writeFile(new URL('../fixtures/ad-account-workflow-history.json', import.meta.url), JSON.stringify(plain, null, 2));
     }
   });
 });

@@ -10,17 +10,17 @@ import { after, before, describe, it } from 'node:test';
 import { writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { historyFromJSON, historyToJSON, JSONToPayload, payloadToJSON, type History, type JSONPayload } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { addDays } from '../../domain/dates';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { connectThroughOAuth } from '../../service/app';
-import { ENCRYPTED_ENCODING } from '../../temporal/payload-codec';
 import { workflowsPath } from '../../worker/create-worker';
 import type { AdAccountStatus } from '../../workflows/ad-account-types';
 import { adAccountWorkflowId, connectedSignal } from '../../workflows/shared';
 import { capiEventsWithId } from '../support/capi-requests';
+import { decryptedHistory, type JSONEvent } from '../support/recorded-history';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
@@ -28,10 +28,6 @@ const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 const PIN = '987654321012345603';
 /** Temporal suggests continue-as-new from this many events on: the steps before the last write about 175. */
 const SUGGEST_AFTER_EVENTS = 220;
-
-interface JSONEvent extends Record<string, unknown> {
-  eventType: string;
-}
 
 let testApp: TestApp;
 let app: TestApp['app'];
@@ -80,23 +76,7 @@ const blockedOn = (table: string) =>
     return Number(rows[0]!.n) > 0 ? true : undefined;
   });
 
-/** The history as proto JSON with every payload the codec encrypted decrypted, so it replays without the key. */
-async function decrypted(history: History): Promise<{ events: JSONEvent[] }> {
-  const codec = app.dataConverter.payloadCodecs![0]!;
-  const visit = async (node: unknown): Promise<unknown> => {
-    if (Array.isArray(node)) return Promise.all(node.map(visit));
-    if (!node || typeof node !== 'object') return node;
-    const encoding = (node as JSONPayload).metadata?.encoding;
-    if (encoding && Buffer.from(encoding, 'base64').toString() === ENCRYPTED_ENCODING) {
-      const [plain] = await codec.decode([JSONToPayload(node as JSONPayload)]);
-      return payloadToJSON(plain!);
-    }
-    return Object.fromEntries(await Promise.all(Object.entries(node).map(async ([key, value]) => [key, await visit(value)])));
-  };
-  return (await visit(JSON.parse(historyToJSON(history)))) as { events: JSONEvent[] };
-}
-
-const historyOf = async (runId?: string) => decrypted(await handle(runId).fetchHistory());
+const historyOf = async (runId?: string) => decryptedHistory(await handle(runId).fetchHistory(), app.dataConverter.payloadCodecs![0]!);
 const attributes = (event: JSONEvent, name: string) => event[`${name}EventAttributes`] as Record<string, any> | undefined;
 /** Ids of the `patched` markers in a history, in order. */
 const patchIds = (history: { events: JSONEvent[] }) =>
