@@ -2,7 +2,7 @@
 // to refresh it, and what a refusal means for the account.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
-import { AccessTokens, GrantRefusedError } from '../pinterest/access-tokens';
+import { AccessTokens, GrantRefusedError } from './access-tokens';
 import { PinterestApiError, type PinterestHttp } from '../pinterest/http';
 import type { PinterestApp } from '../pinterest/oauth';
 import type { TokenCipher } from '../secrets/token-cipher';

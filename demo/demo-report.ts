@@ -1,5 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { conversionCounts, type ConversionCounts } from '../reports/conversion-counts';
 import type { Database } from '../store/database-schema';
+import { getAdAccount } from '../store/entities-store';
 import { performanceReport, type ReportRow } from '../reports/performance-report';
 import { slowBurnReport, type SlowBurnRow } from '../reports/slow-burn-report';
 
@@ -15,14 +17,7 @@ export interface DemoReport {
   pins: ReportRow[];
   /** The slow-burn curve per campaign over 30 days. */
   slow_burn: SlowBurnRow[];
-  counts: {
-    conversions: number;
-    attributed: number;
-    pending: number;
-    expired: number;
-    sent_to_conversions_api: number;
-    attributed_with_lag_over_7_days: number;
-  };
+  counts: Omit<ConversionCounts, 'attributed_with_capi_outcome'>;
 }
 
 /**
@@ -31,30 +26,14 @@ export interface DemoReport {
  * curve by campaign, and how many conversions were received, attributed, held and sent.
  */
 export async function buildDemoReport(db: Kysely<Database>, adAccountId: string, startDate: string, endDate: string): Promise<DemoReport> {
-  const account = await db.selectFrom('ad_accounts').selectAll().where('ad_account_id', '=', adAccountId).executeTakeFirstOrThrow();
+  const account = await getAdAccount(db, adAccountId);
   const range = { ad_account_id: adAccountId, start_date: startDate, end_date: endDate };
   const [campaigns, pins, slowBurn] = await Promise.all([
     performanceReport(db, { ...range, level: 'campaign', window: 30, compare: 7 }),
     performanceReport(db, { ...range, level: 'pin', window: 30, compare: 7 }),
     slowBurnReport(db, { ...range, level: 'campaign', window: 30 }),
   ]);
-  const states = await db
-    .selectFrom('conversions')
-    .select([
-      (eb) => eb.fn.countAll<string>().as('all'),
-      sql<string>`count(*) filter (where attribution_state = 'matched')`.as('matched'),
-      sql<string>`count(*) filter (where attribution_state = 'pending')`.as('pending'),
-      sql<string>`count(*) filter (where attribution_state = 'expired')`.as('expired'),
-      sql<string>`count(*) filter (where capi_state = 'sent')`.as('sent'),
-    ])
-    .where('ad_account_id', '=', adAccountId)
-    .executeTakeFirstOrThrow();
-  const slow = await db
-    .selectFrom('attributions')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('ad_account_id', '=', adAccountId)
-    .where('lag_seconds', '>', String(7 * 86_400))
-    .executeTakeFirstOrThrow();
+  const { attributed_with_capi_outcome: _settled, ...counts } = await conversionCounts(db, adAccountId);
   return {
     ad_account_id: adAccountId,
     currency: account.currency,
@@ -63,13 +42,6 @@ export async function buildDemoReport(db: Kysely<Database>, adAccountId: string,
     campaigns,
     pins,
     slow_burn: slowBurn,
-    counts: {
-      conversions: Number(states.all),
-      attributed: Number(states.matched),
-      pending: Number(states.pending),
-      expired: Number(states.expired),
-      sent_to_conversions_api: Number(states.sent),
-      attributed_with_lag_over_7_days: Number(slow.n),
-    },
+    counts,
   };
 }

@@ -1,6 +1,7 @@
 import type { RunningApp } from '../service/app';
 import type { EmulatedPinterest } from './emulated-pinterest';
 import { buildDemoStream, type DemoStream } from './demo-stream';
+import { conversionCounts, storedClickCount } from '../reports/conversion-counts';
 
 /**
  * Feeds the demo's Routy stream (touchpoints, conversions, then late clicks) to a running app
@@ -29,12 +30,12 @@ export async function feedDemoTraffic(app: RunningApp<EmulatedPinterest>, adAcco
   for (;;) {
     const status = await app.client.status(adAccountId);
     if (status.buffered_conversions + status.buffered_touchpoints === 0) {
-      const rows = await app.db.selectFrom('conversions').select(['attribution_state', 'capi_state']).where('ad_account_id', '=', adAccountId).execute();
-      const late = await app.db.selectFrom('touchpoints').select('click_id').where('click_id', 'in', stream.lateTouchpoints.map((t) => t.click_id!)).execute();
+      const counts = await conversionCounts(app.db, adAccountId);
+      const late = await storedClickCount(app.db, stream.lateTouchpoints.map((t) => t.click_id!));
       const done =
-        rows.length === stream.conversions.length &&
-        late.length === stream.lateTouchpoints.length &&
-        rows.every((r) => r.attribution_state !== 'matched' || ['sent', 'failed', 'stale', 'not_sendable'].includes(r.capi_state));
+        counts.conversions === stream.conversions.length &&
+        late === stream.lateTouchpoints.length &&
+        counts.attributed_with_capi_outcome === counts.attributed;
       if (done) return stream;
     }
     if (Date.now() > deadline) throw new Error(`the demo traffic was not processed within ${timeoutMs / 1000} s`);

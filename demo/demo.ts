@@ -9,6 +9,7 @@ import { loadConfig } from '../service/config';
 import { connectThroughOAuth, startApp } from '../service/app';
 import { startEmulatedPinterest } from './emulated-pinterest';
 import { buildDemoReport } from './demo-report';
+import { getAdAccount } from '../store/entities-store';
 import { feedDemoTraffic } from './demo-traffic';
 import { formatReportTable, formatSlowBurnTable } from '../reports/report-table';
 
@@ -52,7 +53,7 @@ try {
   say(`Feeding ${options.users} simulated shoppers' touchpoints and conversions, then late clicks, and waiting until all are processed and sent...`);
   await feedDemoTraffic(app, adAccountId, options.users);
 
-  const account = await app.db.selectFrom('ad_accounts').selectAll().where('ad_account_id', '=', adAccountId).executeTakeFirstOrThrow();
+  const account = await getAdAccount(app.db, adAccountId);
   const today = dateInTimeZone(new Date(), account.time_zone ?? 'UTC');
   const report = await buildDemoReport(app.db, adAccountId, addDays(today, -29), today);
   console.log(`Ad account ${adAccountId} (${account.name}), spend ${report.start_date} to ${report.end_date}, ${report.currency}, windows ${account.click_window_days}d click / ${account.engagement_window_days}d engagement / ${account.view_window_days}d view`);

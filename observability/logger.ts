@@ -1,7 +1,7 @@
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { pino } from 'pino';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
-import { HASHED_FIELDS, HASHED_FROM_RAW, UNHASHED_FIELDS } from '../domain/user-data';
+import { HASHED_FIELDS, UNHASHED_FIELDS } from '../domain/user-data';
 
 /**
  * Fields that could carry a secret or a (hashed) personal identifier, wherever they appear one or
@@ -10,8 +10,10 @@ import { HASHED_FIELDS, HASHED_FROM_RAW, UNHASHED_FIELDS } from '../domain/user-
  */
 const REDACT = [
   'authorization', 'access_token', 'refresh_token', 'conversion_token', 'client_secret', 'taskToken',
-  'user', 'user_data', 'ip', 'user_agent',
-  ...new Set([...HASHED_FIELDS, ...Object.values(HASHED_FROM_RAW), ...UNHASHED_FIELDS]),
+  // Routy's raw user object and the hashed user data, whole; and their fields wherever they stand
+  // alone. Raw field names like `state` or `city` are left out: they would hide the SDK's own
+  // fields (a worker's `state`), and raw values only ever travel inside `user`.
+  'user', 'user_data', 'email', 'phone', ...HASHED_FIELDS, ...UNHASHED_FIELDS,
 ].flatMap((field) => [field, `*.${field}`, `*.*.${field}`]);
 
 /**

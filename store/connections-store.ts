@@ -6,14 +6,6 @@ import type { TokenCipher } from '../secrets/token-cipher';
 import type { Database } from './database-schema';
 import type { AttributionSettings } from '../domain/attribution-settings';
 
-/** Decrypted tokens of one Pinterest connection; never logged, never put in Temporal history. */
-export interface ConnectionTokens {
-  connection_id: string;
-  access_token: string;
-  refresh_token: string;
-  access_token_expires_at: Date;
-}
-
 /** Stores a new OAuth grant with both tokens encrypted. Returns the new connection id. */
 export async function insertConnection(
   db: Kysely<Database>,
@@ -38,61 +30,6 @@ export async function insertConnection(
     })
     .execute();
   return connection_id;
-}
-
-/** Saves refreshed tokens; Pinterest rotates the refresh token, so the new one always replaces the old. */
-export async function updateConnectionTokens(
-  db: Kysely<Database>,
-  cipher: TokenCipher,
-  connectionId: string,
-  previousRefreshToken: string,
-  tokens: TokenResponse,
-  now: Date,
-): Promise<void> {
-  await db
-    .updateTable('pinterest_connections')
-    .set({
-      access_token_encrypted: cipher.encrypt(tokens.access_token),
-      refresh_token_encrypted: cipher.encrypt(tokens.refresh_token ?? previousRefreshToken),
-      encryption_key_id: cipher.currentKeyId,
-      access_token_expires_at: new Date(now.getTime() + tokens.expires_in * 1000),
-      ...(tokens.refresh_token_expires_in
-        ? { refresh_token_expires_at: new Date(now.getTime() + tokens.refresh_token_expires_in * 1000) }
-        : {}),
-      scope: tokens.scope,
-      updated_at: now,
-    })
-    .where('connection_id', '=', connectionId)
-    .execute();
-}
-
-/**
- * Loads and decrypts the tokens of the connection that reaches an ad account.
- * @throws Error when the ad account is not connected.
- */
-export async function loadTokensForAdAccount(
-  db: Kysely<Database>,
-  cipher: TokenCipher,
-  adAccountId: string,
-): Promise<ConnectionTokens> {
-  const row = await db
-    .selectFrom('ad_accounts')
-    .innerJoin('pinterest_connections', 'pinterest_connections.connection_id', 'ad_accounts.connection_id')
-    .select([
-      'pinterest_connections.connection_id',
-      'access_token_encrypted',
-      'refresh_token_encrypted',
-      'access_token_expires_at',
-    ])
-    .where('ad_accounts.ad_account_id', '=', adAccountId)
-    .executeTakeFirst();
-  if (!row) throw new Error(`ad account ${adAccountId} is not connected`);
-  return {
-    connection_id: row.connection_id,
-    access_token: cipher.decrypt(row.access_token_encrypted),
-    refresh_token: cipher.decrypt(row.refresh_token_encrypted),
-    access_token_expires_at: row.access_token_expires_at,
-  };
 }
 
 /** Records an ad account with its attribution settings, or re-points a known one at a new connection. */

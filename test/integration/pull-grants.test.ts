@@ -7,7 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index';
 import { PinterestApiError } from '../../pinterest/http';
 import { listCampaigns } from '../../pinterest/entities';
-import { loadTokensForAdAccount } from '../../store/connections-store';
+import { loadTokensForAdAccount } from '../../store/connection-tokens-store';
 import { addDays } from '../../domain/dates';
 import { adAccountWorkflowId, CONNECTION_STATUS } from '../../workflows/shared';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';

@@ -1,9 +1,11 @@
+// Valid access tokens for activities: read from the store, refreshed through Pinterest's OAuth
+// endpoint when they expire, one refresh per grant at a time.
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/database-schema';
-import { loadTokensForAdAccount, updateConnectionTokens } from '../store/connections-store';
+import { PinterestApiError, type PinterestHttp } from '../pinterest/http';
+import { refreshAccessToken, type PinterestApp } from '../pinterest/oauth';
 import type { TokenCipher } from '../secrets/token-cipher';
-import { PinterestApiError, type PinterestHttp } from './http';
-import { refreshAccessToken, type PinterestApp } from './oauth';
+import { loadTokensForAdAccount, withLockedConnectionTokens } from '../store/connection-tokens-store';
+import type { Database } from '../store/database-schema';
 
 /** An access token and the connection (OAuth grant) it belongs to. */
 export interface GrantToken {
@@ -53,25 +55,16 @@ export class AccessTokens {
     if (!options.forceRefresh && tokens.access_token_expires_at.getTime() - now().getTime() > marginMs) {
       return { access_token: tokens.access_token, connection_id: tokens.connection_id };
     }
-    // Accounts sharing a grant may refresh at once, and Pinterest rotates the refresh token: one
-    // refresh per grant, under a row lock; the others take the token it stored.
-    return db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('pinterest_connections')
-        .select(['access_token_encrypted', 'refresh_token_encrypted', 'access_token_expires_at'])
-        .where('connection_id', '=', tokens.connection_id)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      const current = cipher.decrypt(row.access_token_encrypted);
-      const refreshedMeanwhile = current !== tokens.access_token && row.access_token_expires_at.getTime() - now().getTime() > marginMs;
+    // Accounts sharing a grant may refresh at once: the others take the token the first stored.
+    return withLockedConnectionTokens(db, cipher, tokens.connection_id, async (stored, save) => {
+      const refreshedMeanwhile = stored.access_token !== tokens.access_token && stored.access_token_expires_at.getTime() - now().getTime() > marginMs;
       const grant = (access_token: string) => ({ access_token, connection_id: tokens.connection_id });
-      if (refreshedMeanwhile) return grant(current);
-      const refreshToken = cipher.decrypt(row.refresh_token_encrypted);
-      const refreshed = await refreshAccessToken(http, app, refreshToken).catch((error: unknown) => {
+      if (refreshedMeanwhile) return grant(stored.access_token);
+      const refreshed = await refreshAccessToken(http, app, stored.refresh_token).catch((error: unknown) => {
         if (error instanceof PinterestApiError && (error.status === 400 || error.status === 401)) throw new GrantRefusedError(tokens.connection_id, error);
         throw error;
       });
-      await updateConnectionTokens(trx, cipher, tokens.connection_id, refreshToken, refreshed, now());
+      await save(stored.refresh_token, refreshed, now());
       return grant(refreshed.access_token);
     });
   }
