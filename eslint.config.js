@@ -1,5 +1,5 @@
-// ESLint (flat config) with typescript-eslint. The import rules hold the layering of DESIGN.md
-// ("Data flow"): domain <- adapters <- activities <- workflows <- edges, no import running back up.
+// ESLint (flat config) with typescript-eslint. The import rules hold the layering README's Layout
+// describes: domain <- adapters <- activities <- workflows <- edges, no import running back up.
 // Workflow code runs in Temporal's deterministic sandbox, so it may not reach Node or any I/O.
 import { builtinModules } from 'node:module';
 import { defineConfig, globalIgnores } from 'eslint/config';
@@ -36,6 +36,12 @@ const workflowImports = [
     message: 'Activities enter workflows as types only: `import type`.',
   },
   {
+    // These domain modules hash with node:crypto, which the workflow bundle cannot hold.
+    regex: '^(\\.\\./)+domain/(user-data|routy-records)$',
+    allowTypeImports: true,
+    message: 'Hashing (node:crypto) stays out of the workflow sandbox: import its types only.',
+  },
+  {
     regex: ourFolders([
       'store', 'pinterest', 'secrets', 'observability', 'http', 'service', 'temporal', 'worker',
       'client', 'emulator', 'reports', 'cli', 'demo',
@@ -57,9 +63,30 @@ const domainImports = [
 
 const adapterImports = [
   {
-    regex: ourFolders(['activities', 'workflows', 'http', 'cli', 'demo', 'service', 'reports', 'client']),
-    message: 'Adapters (pinterest, store, secrets) import only the domain and each other, never a role or an edge.',
+    regex: ourFolders(['activities', 'workflows', 'http', 'cli', 'demo', 'service', 'reports', 'client', 'worker', 'temporal', 'emulator']),
+    message: 'Adapters (pinterest, store, secrets) import only the domain, each other and observability, never a role or an edge.',
   },
+];
+
+/** Activities use the adapters and the workflow contract (failure types), never an edge or the workflow code. */
+const activityImports = [
+  {
+    regex: ourFolders(['http', 'cli', 'demo', 'service', 'reports', 'client', 'worker', 'temporal', 'emulator']),
+    message: 'Activities import the domain, the adapters and observability, never an edge.',
+  },
+  {
+    regex: '^(\\.\\./)+workflows/(?!shared$)',
+    message: 'Activities import only the workflow contract (workflows/shared): failure types, never workflow code.',
+  },
+];
+
+/** Report read models query the store's tables; they know nothing of Temporal or the edges. */
+const readModelImports = [
+  {
+    regex: ourFolders(['activities', 'workflows', 'http', 'cli', 'demo', 'service', 'client', 'worker', 'temporal', 'emulator', 'pinterest']),
+    message: 'Read models import only the domain and the store.',
+  },
+  { regex: '^@temporalio/', message: 'Read models know nothing of Temporal.' },
 ];
 
 export default defineConfig([
@@ -114,5 +141,13 @@ export default defineConfig([
   {
     files: ['pinterest/**/*.ts', 'store/**/*.ts', 'secrets/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: adapterImports }] },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: activityImports }] },
+  },
+  {
+    files: ['reports/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: readModelImports }] },
   },
 ]);

@@ -1,6 +1,6 @@
 // The activities the worker registers: each group built by its factory from the dependencies
-// (STYLE: activities from a factory), so tests hand in real PostgreSQL and the emulator without
-// module mocking.
+// (as in Temporal's dependency-injection sample), so tests hand in real PostgreSQL and the
+// emulator without module mocking.
 import type { Kysely } from 'kysely';
 import type { PinterestHttp } from '../pinterest/http';
 import type { PinterestApp } from '../pinterest/oauth';

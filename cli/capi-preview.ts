@@ -1,4 +1,4 @@
-import { toCapiEvent } from '../domain/capi-event';
+import { storedFromRecord, toCapiEvent } from '../domain/capi-event';
 import { prepareConversions } from '../domain/routy-records';
 
 /**
@@ -19,23 +19,7 @@ export function previewLine(line: string, lineNumber: number, now: Date): string
   if (!prepared) {
     return JSON.stringify({ line: lineNumber, error: rejected.map(({ field, message }) => ({ field, message })) });
   }
-  const outcome = toCapiEvent(
-    {
-      event_id: prepared.event_id,
-      event_name: prepared.event_name,
-      event_time: new Date(prepared.event_time),
-      action_source: prepared.action_source,
-      value: prepared.value ?? null,
-      currency: prepared.currency ?? null,
-      order_id: prepared.order_id ?? null,
-      click_id: prepared.click_id ?? null,
-      user_data: prepared.user_data,
-      custom_data: { content_ids: prepared.content_ids, contents: prepared.contents, num_items: prepared.num_items },
-      opt_out: prepared.opt_out,
-      event_source_url: prepared.event_source_url ?? null,
-    },
-    now,
-  );
+  const outcome = toCapiEvent(storedFromRecord(prepared), now);
   if (outcome.kind !== 'event') {
     return JSON.stringify({ line: lineNumber, error: [{ field: '(event)', message: `${outcome.kind}: ${outcome.reason}` }] });
   }

@@ -1,4 +1,5 @@
 // Pure mapping from a stored conversion to a Conversions API event; no I/O.
+import type { ConversionRecord } from './routy-records';
 import { HASHED_FIELDS, type HashedField } from './user-data';
 
 /**
@@ -34,6 +35,7 @@ export interface CapiEvent {
 /** Pinterest refuses events older than this (422, code 953). */
 const CAPI_MAX_EVENT_AGE_SECONDS = 7 * 86_400;
 
+/** A conversion as stored for sending (the `conversions` row): what {@link toCapiEvent} maps. */
 export interface StoredConversion {
   event_id: string;
   event_name: string;
@@ -44,9 +46,40 @@ export interface StoredConversion {
   order_id: string | null;
   click_id: string | null;
   user_data: Record<string, unknown>;
-  custom_data?: { content_ids?: string[]; contents?: Array<{ id: string; item_price?: string; quantity?: number }>; num_items?: number } | null;
+  custom_data?: StoredCustomData | null;
   opt_out?: boolean;
   event_source_url?: string | null;
+}
+
+/** The Conversions API `custom_data` fields kept beside a conversion's own columns (stored as JSON). */
+export interface StoredCustomData {
+  content_ids?: string[];
+  contents?: Array<{ id: string; item_price?: string; quantity?: number }>;
+  num_items?: number;
+}
+
+/** A record's `custom_data` fields as they are stored; null when it has none. */
+export function customDataOf(record: ConversionRecord): StoredCustomData | null {
+  const custom = { content_ids: record.content_ids, contents: record.contents, num_items: record.num_items };
+  return Object.values(custom).some((value) => value !== undefined) ? custom : null;
+}
+
+/** A record from the ingress as it will be stored for sending (event_time as a Date, absent fields null). */
+export function storedFromRecord(record: ConversionRecord): StoredConversion {
+  return {
+    event_id: record.event_id,
+    event_name: record.event_name,
+    event_time: new Date(record.event_time),
+    action_source: record.action_source,
+    value: record.value ?? null,
+    currency: record.currency ?? null,
+    order_id: record.order_id ?? null,
+    click_id: record.click_id ?? null,
+    user_data: record.user_data,
+    custom_data: customDataOf(record),
+    opt_out: record.opt_out ?? false,
+    event_source_url: record.event_source_url ?? null,
+  };
 }
 
 /** IP address and user agent Routy recorded on the winning click, for the click-id fallback. */

@@ -1,6 +1,13 @@
 import { sql, type Kysely } from 'kysely';
+import { customDataOf } from '../domain/capi-event';
 import type { ConversionRecord } from '../domain/routy-records';
 import type { Database } from './database-schema';
+
+/** The record's Conversions API `custom_data` fields as stored JSON, or null without any. */
+function customDataJson(record: ConversionRecord): string | null {
+  const custom = customDataOf(record);
+  return custom ? JSON.stringify(custom) : null;
+}
 
 /**
  * Inserts conversions as `pending` with their hold end; an `event_id` already stored for the
@@ -28,10 +35,7 @@ export async function insertConversions(
         order_id: c.order_id ?? null,
         click_id: c.click_id ?? null,
         user_data: JSON.stringify(c.user_data),
-        custom_data:
-          c.content_ids || c.contents || c.num_items !== undefined
-            ? JSON.stringify({ content_ids: c.content_ids, contents: c.contents, num_items: c.num_items })
-            : null,
+        custom_data: customDataJson(c),
         opt_out: c.opt_out ?? false,
         event_source_url: c.event_source_url ?? null,
         attribution_state: 'pending',

@@ -1,5 +1,5 @@
 // Replays recorded ad account workflow histories against today's workflow code, so a change that
-// breaks determinism for running workflows fails CI. The first was recorded by end-to-end.test.ts;
+// breaks determinism for running workflows fails CI. The first was recorded by continue-as-new.test.ts;
 // the second, by record-updates-history.test.ts, adds the updates (pause, resume, settings,
 // backfill), a refused grant and a reconnect, and every `patched` branch. Refresh one with
 // `RECORD_HISTORY=1` only when the change is meant to be incompatible (and then version the

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toCapiEvent, type StoredConversion } from '../../domain/capi-event';
+import { customDataOf, storedFromRecord, toCapiEvent, type StoredConversion } from '../../domain/capi-event';
+import type { ConversionRecord } from '../../domain/routy-records';
 
 const now = new Date('2026-11-29T12:00:00Z');
 const base: StoredConversion = {
@@ -58,5 +59,36 @@ describe('toCapiEvent', () => {
   it('marks events older than 7 days stale instead of sending them', () => {
     const old = { ...base, event_time: new Date('2026-11-20T11:00:00Z') };
     assert.equal(toCapiEvent(old, now).kind, 'stale');
+  });
+});
+
+describe('storedFromRecord', () => {
+  const record = {
+    ad_account_id: '549764105221',
+    event_id: 'e-2',
+    event_name: 'checkout',
+    event_time: '2026-11-28T12:00:00.000Z',
+    action_source: 'web',
+    value: '5.00',
+    currency: 'USD',
+    user_data: { em: 'b'.repeat(64) },
+  } as ConversionRecord;
+
+  it('stores custom_data only when the record has one of its fields', () => {
+    assert.equal(customDataOf(record), null);
+    assert.deepEqual(customDataOf({ ...record, content_ids: [] }), { content_ids: [], contents: undefined, num_items: undefined });
+  });
+
+  it('gives the same event the stored row gives: products, value and time', () => {
+    const withProducts = { ...record, contents: [{ id: 'sku-1', item_price: '2.50', quantity: 2 }], num_items: 2 };
+    const event = toCapiEvent(storedFromRecord(withProducts), now);
+    assert.equal(event.kind, 'event');
+    assert.deepEqual(event.kind === 'event' && event.event.custom_data, {
+      currency: 'USD',
+      value: '5.00',
+      contents: [{ id: 'sku-1', item_price: '2.50', quantity: 2 }],
+      num_items: 2,
+    });
+    assert.equal(event.kind === 'event' && event.event.event_time, Date.parse('2026-11-28T12:00:00Z') / 1000);
   });
 });
