@@ -7,7 +7,7 @@ import { addDays } from './dates';
 import { problemLines } from './field-issues';
 
 /** Days the synchronous analytics endpoints return per call, and how far back they reach. */
-const SYNC_ANALYTICS_MAX_DAYS = 90;
+export const SYNC_ANALYTICS_MAX_DAYS = 90;
 /** Days one async report covers at most. */
 export const REPORT_MAX_DAYS = 186;
 /** Days of history Pinterest keeps: the oldest day a backfill may ask for. */

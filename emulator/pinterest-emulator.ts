@@ -111,6 +111,14 @@ export class PinterestEmulator {
     this.faults.inject(fault, options);
   }
 
+  /**
+   * Requests received so far, answered or not, whose URL contains `pathContains`. It only grows, so
+   * a test waiting for a request to arrive cannot miss it (an in-flight count can end first).
+   */
+  received(pathContains: string): number {
+    return this.recorder.received(pathContains);
+  }
+
   /** Requests received and not yet answered whose URL contains `pathContains` (chaos runs kill the client then). */
   inFlight(pathContains: string): number {
     return this.recorder.inFlight(pathContains);

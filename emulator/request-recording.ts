@@ -22,10 +22,13 @@ export class RequestRecorder {
   readonly requestCounts = new Map<string, number>();
   /** URL of every request received and not yet answered, by request id. */
   private readonly inFlightUrls = new Map<string, string>();
+  /** URL of every request received, answered or not, in arrival order. */
+  private readonly receivedUrls: string[] = [];
 
   /** A request arrived. */
   started(request: FastifyRequest): void {
     this.inFlightUrls.set(request.id, request.url);
+    this.receivedUrls.push(request.url);
   }
 
   /** A request was answered or aborted by the client. */
@@ -57,6 +60,11 @@ export class RequestRecorder {
       status: reply.statusCode,
       response,
     });
+  }
+
+  /** Requests received so far, answered or not, whose URL contains `pathContains`: it only grows. */
+  received(pathContains: string): number {
+    return this.receivedUrls.filter((url) => url.includes(pathContains)).length;
   }
 
   /** Requests received and not yet answered whose URL contains `pathContains`. */

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { AttributionSettings } from '../domain/attribution-settings';
+import { SYNC_ANALYTICS_MAX_DAYS } from '../domain/pull-plan';
 import type { PinterestHttp } from './http';
 
 /** At most this many ids per analytics call (query_ad_ids maxItems). */
 export const MAX_IDS_PER_CALL = 250;
-/** At most this many days per synchronous analytics call. */
-const MAX_DAYS_PER_CALL = 90;
 
 /** Reporting levels with a synchronous analytics endpoint: `ad` is pin level. */
 export type MetricLevel = 'campaign' | 'ad_group' | 'ad';
@@ -93,8 +92,8 @@ export async function getAnalytics(
     throw new RangeError(`${level.path}/analytics takes 1 to ${MAX_IDS_PER_CALL} ids, got ${request.ids.length}`);
   }
   const days = (Date.parse(request.endDate) - Date.parse(request.startDate)) / 86_400_000 + 1;
-  if (!(days >= 1 && days <= MAX_DAYS_PER_CALL)) {
-    throw new RangeError(`${level.path}/analytics takes 1 to ${MAX_DAYS_PER_CALL} days, got ${days}`);
+  if (!(days >= 1 && days <= SYNC_ANALYTICS_MAX_DAYS)) {
+    throw new RangeError(`${level.path}/analytics takes 1 to ${SYNC_ANALYTICS_MAX_DAYS} days, got ${days}`);
   }
   const rows = await http.request({
     method: 'GET',

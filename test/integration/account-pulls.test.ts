@@ -77,8 +77,9 @@ describe('one ad account pulls', { timeout: 300_000 }, () => {
     const held = `/ad_accounts/${ACCOUNT}/campaigns/analytics`;
     emulator.inject({ kind: 'slow', delay_ms: 20_000 }, { pathContains: held, times: 1 });
     const pullsBefore = (await app.client.status(ACCOUNT)).counters.pulls;
+    const heldBefore = emulator.received(held);
     await app.client.pullNow(ACCOUNT);
-    await waitFor('the held analytics request', async () => (emulator.inFlight(held) > 0 ? true : undefined));
+    await waitFor('the held analytics request', async () => (emulator.received(held) > heldBefore ? true : undefined));
     const now = Date.now();
     const click = { ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(now - DAY_MS).toISOString(), click_id: 'epik-during-pull', pin_id: '987654321012345603' };
     assert.equal((await postJson(app, '/v1/touchpoints', { touchpoints: [click] })).status, 202);

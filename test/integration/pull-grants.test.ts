@@ -145,8 +145,9 @@ describe('connections and grants', { timeout: 300_000 }, () => {
     emulator().revokeGrants();
     emulator().inject({ kind: 'slow', delay_ms: 3000 }, { pathContains: '/oauth/token', times: 1 });
     const pullsBefore = (await statusOf(JPY)).counters.pulls;
+    const refreshesBefore = emulator().received('/oauth/token');
     await app().client.pullNow(JPY);
-    await waitFor('the refresh of the revoked grant', async () => (emulator().inFlight('/oauth/token') > 0 ? true : undefined));
+    await waitFor('the refresh of the revoked grant', async () => (emulator().received('/oauth/token') > refreshesBefore ? true : undefined));
     assert.deepEqual((await connectPicked(app(), USD, JPY)).body.connected_ad_account_ids, [USD, JPY]);
     const status = await waitFor('a pull with the new grant', async () => {
       const s = await statusOf(JPY);
