@@ -2,11 +2,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Command } from 'commander';
+import { runConversionsBench } from './conversions';
 import { runHoldsBench } from './holds';
 import { runIngestBench } from './ingest';
 import { runReportsBench } from './reports';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { holds: runHoldsBench, ingest: runIngestBench, reports: runReportsBench };
+const benches: Record<string, () => Promise<Record<string, unknown>>> = {
+  conversions: runConversionsBench,
+  holds: runHoldsBench,
+  ingest: runIngestBench,
+  reports: runReportsBench,
+};
 
 const program = new Command()
   .name('npm run bench --')
