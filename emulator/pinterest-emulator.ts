@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import { registerAnalyticsRoutes } from './analytics-routes';
 import { registerControlRoutes } from './control-routes';
 import { registerConversionRoutes, type RecordedCapiRequest } from './conversion-routes';
+import { DeliveryLedger, type CountedEvent, type DeliveryReport } from './delivery-ledger';
 import type { EmulatorContext } from './emulator-context';
 import { registerEntityRoutes } from './entity-routes';
 import { FaultQueue, type Fault, type FaultOptions } from './fault-injection';
@@ -16,6 +17,7 @@ import { buildSeed, type SeedData } from './seed';
 // The names callers import from this path, wherever they are defined.
 export { EMULATOR_APP } from './oauth-routes';
 export type { RecordedCapiRequest } from './conversion-routes';
+export type { CountedEvent, DeliveryReport } from './delivery-ledger';
 export type { RecordedExchange } from './request-recording';
 export type { Fault } from './fault-injection';
 
@@ -46,6 +48,7 @@ export class PinterestEmulator {
   private readonly recorder = new RequestRecorder();
   private readonly faults = new FaultQueue();
   private readonly reports = new ReportJobs();
+  private readonly delivery = new DeliveryLedger();
   private origin = '';
 
   constructor(options: EmulatorOptions = {}) {
@@ -82,8 +85,8 @@ export class PinterestEmulator {
     registerEntityRoutes(this.server, context);
     registerAnalyticsRoutes(this.server, context);
     registerReportRoutes(this.server, context, this.reports, () => this.origin);
-    registerConversionRoutes(this.server, context, this.capiRequests);
-    registerControlRoutes(this.server, this.capiRequests, this.faults);
+    registerConversionRoutes(this.server, context, this.capiRequests, this.delivery);
+    registerControlRoutes(this.server, this.capiRequests, this.faults, this.delivery);
   }
 
   /** Starts listening on 127.0.0.1 (port 0: a random free port). @returns the base URL. */
@@ -122,6 +125,24 @@ export class PinterestEmulator {
   /** Requests received and not yet answered whose URL contains `pathContains` (chaos runs kill the client then). */
   inFlight(pathContains: string): number {
     return this.recorder.inFlight(pathContains);
+  }
+
+  /**
+   * What Pinterest would have counted from one ad account's Conversions API requests so far, under
+   * the cautious deduplication rule (emulator/capi-deduplication.ts): requests, events received,
+   * copies counted, copies dropped, events counted more than once and their `event_id`s.
+   * Also `GET /_emulator/delivery?ad_account_id=`.
+   */
+  deliveryReport(adAccountId: string): DeliveryReport {
+    return this.delivery.report(adAccountId);
+  }
+
+  /**
+   * Every event (`event_id` with `event_name`) of the account counted at least once, with how
+   * many of its copies counted. Also `GET /_emulator/delivery/events?ad_account_id=`.
+   */
+  countedEvents(adAccountId: string): CountedEvent[] {
+    return this.delivery.countedEvents(adAccountId);
   }
 
   /** Drops every queued fault: answers are normal again. */
