@@ -109,11 +109,11 @@ export class ConversionLoad {
   }
 
   /**
-   * After the steps: `lost` (accepted, not stored), `undelivered` (matched and sendable, never
-   * received by the Conversions API) and `doubleCounted` (received in more than one request: an
-   * upper bound on what Pinterest would count twice).
+   * After the steps, by the emulator's reading of Pinterest's deduplication: `lost` (accepted,
+   * not stored), `undelivered` (matched, sendable and not stale, never counted), `doubleCounted`
+   * (counted more than once) and `reposted` (events in more than one request).
    */
-  async finalCheck(): Promise<{ lost: number; undelivered: number; doubleCounted: number }> {
+  async finalCheck(): Promise<{ lost: number; undelivered: number; doubleCounted: number; reposted: number }> {
     this.scan();
     const rows = await this.app.db
       .selectFrom('conversions')
@@ -122,14 +122,17 @@ export class ConversionLoad {
       .where('event_id', 'like', 'bench-%')
       .execute();
     const stored = new Map(rows.map((r) => [r.event_id, r]));
+    const emulator = this.app.pinterest.emulator;
+    const counted = new Set(emulator.countedEvents(this.adAccountId).map((e) => e.event_id));
     const accepted = [...this.acceptedAt.keys()];
     const lost = accepted.filter((id) => !stored.has(id)).length;
     const undelivered = accepted.filter((id) => {
       const row = stored.get(id);
-      return row?.attribution_state === 'matched' && !['not_sendable', 'stale'].includes(row.capi_state) && !this.received.has(id);
+      return row?.attribution_state === 'matched' && !['not_sendable', 'stale'].includes(row.capi_state) && !counted.has(id);
     }).length;
-    const doubleCounted = [...this.received.values()].filter((r) => r.requests > 1).length;
-    return { lost, undelivered, doubleCounted };
+    const doubleCounted = emulator.deliveryReport(this.adAccountId).events_counted_more_than_once;
+    const reposted = [...this.received.values()].filter((r) => r.requests > 1).length;
+    return { lost, undelivered, doubleCounted, reposted };
   }
 
   /** One tick: the clicks in one request, then their conversions `perRequest` at a time. @returns refused requests. */

@@ -81,6 +81,7 @@ export async function runConversionsBench(): Promise<Record<string, unknown>> {
       lost: check.lost,
       undelivered: check.undelivered,
       double_counted: check.doubleCounted,
+      reposted_events: check.reposted,
       goals: GOALS,
       workflow_id: adAccountWorkflowId(DEMO_AD_ACCOUNT_ID),
       note: 'worker_peak_rss_mb is the whole bench process: ingress, worker and load generator share it',
