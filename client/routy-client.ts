@@ -5,30 +5,11 @@ import { DEFAULT_ATTRIBUTION_SETTINGS, type AttributionSettings } from '../domai
 import { DEFAULT_SCHEDULE, type AdAccountStatus, type ScheduleSettings } from '../workflows/ad-account-types';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
-import { prepareConversions, prepareTouchpoints, type PreparedBatch, type RecordRejection } from '../domain/routy-records';
+import { prepareConversions, prepareTouchpoints, type ConversionRecord, type PreparedBatch, type RecordRejection, type TouchpointRecord } from '../domain/routy-records';
+import { SignalCoalescer, type SignalOutcome } from './signal-coalescer';
 
-/** Records per signal, by count and by JSON size: each signal payload stays far below Temporal's 2 MB limit. */
-const SIGNAL_CHUNK = 250;
-const SIGNAL_MAX_BYTES = 512 * 1024;
-
-/** Splits items into chunks of at most `SIGNAL_CHUNK` records and about `SIGNAL_MAX_BYTES` of JSON. */
-function chunkForSignals<T extends { record: unknown }>(items: T[]): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = JSON.stringify(item.record).length;
-    if (current.length > 0 && (current.length >= SIGNAL_CHUNK || bytes + size > SIGNAL_MAX_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
+/** How long a request's records wait for others to the same ad account by default, in milliseconds. */
+const DEFAULT_SIGNAL_BATCH_MS = 50;
 
 /** Result of recording a batch: how many records are durable in Temporal, and which were refused. */
 export interface BatchResult {
@@ -42,10 +23,22 @@ export interface BatchResult {
  * before anything reaches Temporal history.
  */
 export class RoutyPinterestClient {
+  private readonly conversions: SignalCoalescer<ConversionRecord>;
+  private readonly touchpoints: SignalCoalescer<TouchpointRecord>;
+
+  /**
+   * `defaults.signalBatchMs`: records sent within this many milliseconds (default 50) to one ad
+   * account travel as one signal (`ROUTY_SIGNAL_BATCH_MS`), so many small requests cost the
+   * workflow about as much history as a few large ones.
+   */
   constructor(
     private readonly temporal: Client,
-    private readonly defaults: { schedule?: Partial<ScheduleSettings>; taskQueue?: string } = {},
-  ) {}
+    private readonly defaults: { schedule?: Partial<ScheduleSettings>; taskQueue?: string; signalBatchMs?: number } = {},
+  ) {
+    const windowMs = defaults.signalBatchMs ?? DEFAULT_SIGNAL_BATCH_MS;
+    this.conversions = new SignalCoalescer(windowMs, (adAccountId, records) => this.signal(adAccountId, (handle) => handle.signal(conversionsSignal, records)));
+    this.touchpoints = new SignalCoalescer(windowMs, (adAccountId, records) => this.signal(adAccountId, (handle) => handle.signal(touchpointsSignal, records)));
+  }
 
   /**
    * Starts the ad account's workflow, or tells the running one that the account was
@@ -87,14 +80,19 @@ export class RoutyPinterestClient {
     return this.executeUpdate(adAccountId, updateSettingsUpdate, change);
   }
 
-  /** Validates, hashes and signals conversions; a bad record is reported by index and field, the rest accepted. */
+  /**
+   * Validates, hashes and signals conversions (`conversions` signal, coalesced with other calls'
+   * records to the same account); a bad record is reported by index and field, the rest accepted.
+   * Resolves once the accepted records are durable in Temporal. @throws the failure of a signal
+   * that carried any of them.
+   */
   recordConversions(batch: unknown[]): Promise<BatchResult> {
-    return this.signalByAccount(prepareConversions(batch), (handle, chunk) => handle.signal(conversionsSignal, chunk));
+    return this.signalByAccount(prepareConversions(batch), this.conversions);
   }
 
-  /** Validates, hashes and signals touchpoints; a bad record is reported by index and field, the rest accepted. */
+  /** Validates, hashes and signals touchpoints (`touchpoints` signal); the same as {@link recordConversions}. */
   recordTouchpoints(batch: unknown[]): Promise<BatchResult> {
-    return this.signalByAccount(prepareTouchpoints(batch), (handle, chunk) => handle.signal(touchpointsSignal, chunk));
+    return this.signalByAccount(prepareTouchpoints(batch), this.touchpoints);
   }
 
   /** The account workflow's `status` query. @throws WorkflowNotFoundError when not connected. */
@@ -148,32 +146,35 @@ export class RoutyPinterestClient {
     return this.executeUpdate(adAccountId, disconnectUpdate);
   }
 
-  private async signalByAccount<T extends { ad_account_id: string }>(
-    { accepted: records, rejected }: PreparedBatch<T>,
-    send: (handle: ReturnType<Client['workflow']['getHandle']>, chunk: T[]) => Promise<void>,
-  ): Promise<BatchResult> {
+  /** Sends one signal to the account's workflow; `not-found` when no such workflow runs. */
+  private async signal(adAccountId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<SignalOutcome> {
+    try {
+      await send(this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)));
+      return 'sent';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return 'not-found';
+      throw error;
+    }
+  }
+
+  private async signalByAccount<T extends { ad_account_id: string }>({ accepted: records, rejected }: PreparedBatch<T>, coalescer: SignalCoalescer<T>): Promise<BatchResult> {
     const byAccount = new Map<string, Array<{ record: T; index: number }>>();
     for (const item of records) {
       const list = byAccount.get(item.record.ad_account_id) ?? [];
       list.push(item);
       byAccount.set(item.record.ad_account_id, list);
     }
+    const accounts = [...byAccount];
+    // Every account's records are handed over before any failure is reported.
+    const outcomes = await Promise.allSettled(accounts.map(([adAccountId, items]) => coalescer.submit(adAccountId, items.map((item) => item.record))));
     let accepted = 0;
     const refused = [...rejected];
-    for (const [adAccountId, items] of byAccount) {
-      const handle = this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId));
-      const chunks = chunkForSignals(items);
-      for (const [c, chunk] of chunks.entries()) {
-        try {
-          await send(handle, chunk.map((item) => item.record));
-          accepted += chunk.length;
-        } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-          for (const item of chunks.slice(c).flat()) {
-            refused.push({ index: item.index, field: 'ad_account_id', message: `ad account ${adAccountId} is not connected` });
-          }
-          break;
-        }
+    for (const [a, outcome] of outcomes.entries()) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      const [adAccountId, items] = accounts[a]!;
+      for (const [i, item] of items.entries()) {
+        if (outcome.value[i]) accepted += 1;
+        else refused.push({ index: item.index, field: 'ad_account_id', message: `ad account ${adAccountId} is not connected` });
       }
     }
     refused.sort((a, b) => a.index - b.index);

@@ -157,7 +157,7 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
       await running;
     });
 
-    const client = new RoutyPinterestClient(temporalClient, { schedule: options.schedule });
+    const client = new RoutyPinterestClient(temporalClient, { schedule: options.schedule, signalBatchMs: config.ROUTY_SIGNAL_BATCH_MS });
     const ingressToken = config.ROUTY_INGRESS_TOKEN;
     const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl: pinterest.authorizeUrl, stateSecret, client });
     const ingress = buildIngressServer({

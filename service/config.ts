@@ -44,6 +44,11 @@ export const configSchema = z.object({
   ROUTY_PULL_INTERVAL_SECONDS: positiveSeconds(4 * 3600),
   /** How long an unmatched conversion is held before it expires, in seconds (30 days). */
   ROUTY_HOLD_SECONDS: positiveSeconds(30 * 86400),
+  /**
+   * How long, in milliseconds, an ingress request's records wait for other requests to the same ad
+   * account, so they reach its workflow as one signal (less history); the 202 comes after that signal.
+   */
+  ROUTY_SIGNAL_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(50),
 });
 
 /** Validated configuration; see {@link configSchema} for each variable. */

@@ -4,6 +4,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { settingsProblems } from '../domain/attribution-settings';
 import { backfillProblems } from '../domain/pull-plan';
+import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import { noted, pinterestFailure, readPinterest, recordEach, records, sends, showConnectionStatus } from './ad-account-calls';
 import { carryOf, statusOf } from './ad-account-snapshot';
 import { AdAccountState } from './ad-account-state';
@@ -109,6 +110,17 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   const readsBeside = patched('pinterest-reads-beside-records');
   let reads: Promise<void> | undefined;
   let readsEnded = false;
+  // Runs started before this patch drain the buffers in every round, as they always did: under a
+  // steady stream of signals that drain may never end and the continue-as-new check below is never
+  // reached. Newer runs take a bounded round (RecordBuffers.takeRound); the rest waits for the next.
+  const boundedRounds = patched('bounded-rounds');
+  const storeTouchpoints = async (touchpoints: TouchpointRecord[]) => {
+    state.touchpointsRecorded(await records.recordTouchpoints({ ad_account_id: id, touchpoints, settings: state.settings }));
+  };
+  const storeConversions = async (conversions: ConversionRecord[]) => {
+    const result = await records.recordConversions({ ad_account_id: id, conversions, settings: state.settings, hold_seconds: input.schedule.hold_seconds });
+    state.conversionsRecorded(Date.now(), result);
+  };
 
   // A disconnect still stores what Routy already handed over before the workflow ends.
   while (!connection.disconnected || state.hasBufferedWork()) {
@@ -148,16 +160,13 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     }
     // Each call below is awaited here, in the loop itself: an await moved into a helper would shift
     // how the loop interleaves with the reads beside it, and replays of running workflows with it.
-    while (buffers.touchpoints.length > 0) {
-      await recordEach(state, buffers.takeTouchpoints(), async (touchpoints) => {
-        state.touchpointsRecorded(await records.recordTouchpoints({ ad_account_id: id, touchpoints, settings: state.settings }));
-      });
-    }
-    while (buffers.conversions.length > 0) {
-      await recordEach(state, buffers.takeConversions(), async (conversions) => {
-        const result = await records.recordConversions({ ad_account_id: id, conversions, settings: state.settings, hold_seconds: input.schedule.hold_seconds });
-        state.conversionsRecorded(Date.now(), result);
-      });
+    if (boundedRounds) {
+      const round = buffers.takeRound();
+      for (const batch of round.touchpoints) await recordEach(state, batch, storeTouchpoints);
+      for (const batch of round.conversions) await recordEach(state, batch, storeConversions);
+    } else {
+      while (buffers.touchpoints.length > 0) await recordEach(state, buffers.takeTouchpoints(), storeTouchpoints);
+      while (buffers.conversions.length > 0) await recordEach(state, buffers.takeConversions(), storeConversions);
     }
     if (state.recordsStored()) {
       const reconnects = connection.reconnects;
@@ -170,11 +179,14 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     }
     if (state.schedule.expiryDue(Date.now())) state.holdsExpired(await records.expirePendingConversions({ ad_account_id: id }));
     // With empty buffers, or small ones: under a steady stream of signals the buffers are never
-    // empty here, and the history must not reach Temporal's hard limit.
+    // empty here, and the history must not reach Temporal's hard limit. Buffers too large to carry
+    // shrink by a bounded round at a time until they fit.
     if (
       workflowInfo().continueAsNewSuggested &&
       !reads &&
-      (!state.hasBufferedWork() || (buffers.fitCarry() && patched('continue-as-new-with-small-buffers')))
+      (boundedRounds
+        ? buffers.fitCarry()
+        : !state.hasBufferedWork() || (buffers.fitCarry() && patched('continue-as-new-with-small-buffers')))
     ) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof adAccountWorkflow>(carryOf(state));

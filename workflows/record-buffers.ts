@@ -5,6 +5,8 @@ import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records
 const CONVERSION_BATCH = 1000;
 const TOUCHPOINT_BATCH = 1000;
 const BATCH_MAX_BYTES = 512 * 1024;
+/** Batches of each kind one round of the loop takes at most: the rest waits for the next round. */
+const ROUND_BATCHES = 4;
 /** Buffers up to this JSON size may ride along a continue-as-new (far below the 2 MB payload limit). */
 const CARRY_MAX_BYTES = 512 * 1024;
 
@@ -39,6 +41,20 @@ export class RecordBuffers {
   /** The next batch of touchpoints for one activity call, removed from the buffer. */
   takeTouchpoints(): TouchpointRecord[] {
     return takeBatch(this.touchpoints, TOUCHPOINT_BATCH, BATCH_MAX_BYTES);
+  }
+
+  /**
+   * The work of one round, removed from the buffers: at most `ROUND_BATCHES` (4) batches of
+   * touchpoints and 4 of conversions, each as `takeTouchpoints` / `takeConversions` cut it (1,000
+   * records, 512 KB). What arrives or stays behind waits for the next round, so no stream of
+   * signals keeps a round from reaching the continue-as-new check.
+   */
+  takeRound(): { touchpoints: TouchpointRecord[][]; conversions: ConversionRecord[][] } {
+    const touchpoints: TouchpointRecord[][] = [];
+    const conversions: ConversionRecord[][] = [];
+    while (touchpoints.length < ROUND_BATCHES && this.touchpoints.length > 0) touchpoints.push(this.takeTouchpoints());
+    while (conversions.length < ROUND_BATCHES && this.conversions.length > 0) conversions.push(this.takeConversions());
+    return { touchpoints, conversions };
   }
 
   /** JSON size of the buffered records, which continue-as-new would carry into the next run's input. */

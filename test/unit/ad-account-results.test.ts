@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
-import type { TouchpointRecord } from '../../domain/routy-records';
+import type { ConversionRecord, TouchpointRecord } from '../../domain/routy-records';
 import { statusOf } from '../../workflows/ad-account-snapshot';
 import { AdAccountState } from '../../workflows/ad-account-state';
 import type { AdAccountWorkflowInput } from '../../workflows/ad-account-types';
@@ -18,6 +18,15 @@ const touchpoint = (n: number, pad = 0): TouchpointRecord => ({
   type: 'click',
   occurred_at: '2026-11-29T00:00:00.000Z',
   click_id: `${n}`.padEnd(pad, 'x'),
+  user_data: {},
+});
+
+const conversion = (n: number): ConversionRecord => ({
+  event_id: `e${n}`,
+  event_name: 'lead',
+  event_time: '2026-11-29T00:00:00.000Z',
+  ad_account_id: '1',
+  action_source: 'web',
   user_data: {},
 });
 
@@ -93,5 +102,32 @@ describe('record buffers', () => {
     assert.equal(state.buffers.takeTouchpoints().length, 4, 'four records of about 120 KB; a fifth would pass 512 KB');
     assert.equal(state.buffers.fitCarry(), true);
     assert.equal(state.buffers.takeTouchpoints().length, 2);
+  });
+
+  it('take a bounded round: at most four batches of each kind, what arrives later waits for the next round', () => {
+    const state = new AdAccountState(input, 0);
+    state.bufferTouchpoints(Array.from({ length: 5500 }, (_, n) => touchpoint(n)));
+    state.bufferConversions(Array.from({ length: 10 }, (_, n) => conversion(n)));
+    const first = state.buffers.takeRound();
+    assert.deepEqual(first.touchpoints.map((batch) => batch.length), [1000, 1000, 1000, 1000]);
+    assert.deepEqual(first.conversions.map((batch) => batch.length), [10]);
+    assert.equal(first.touchpoints[0]![0]!.click_id, '0', 'oldest first');
+    // Signals keep coming while the round's activities run: they join the buffers, not this round.
+    state.bufferTouchpoints([touchpoint(5500)]);
+    assert.deepEqual([state.buffers.touchpoints.length, state.buffers.conversions.length], [1501, 0]);
+    const second = state.buffers.takeRound();
+    assert.deepEqual(second.touchpoints.map((batch) => batch.length), [1000, 501]);
+    assert.equal(second.touchpoints[1]!.at(-1)!.click_id, '5500');
+    assert.deepEqual(second.conversions, []);
+    assert.deepEqual(state.buffers.takeRound(), { touchpoints: [], conversions: [] });
+  });
+
+  it('take a bounded round by size too, until what is left fits a continue-as-new', () => {
+    const state = new AdAccountState(input, 0);
+    state.bufferTouchpoints(Array.from({ length: 20 }, (_, n) => touchpoint(n, 120 * 1024)));
+    const round = state.buffers.takeRound();
+    assert.deepEqual(round.touchpoints.map((batch) => batch.length), [4, 4, 4, 4], 'four batches of about 480 KB');
+    assert.equal(state.buffers.touchpoints.length, 4);
+    assert.equal(state.buffers.fitCarry(), true);
   });
 });
