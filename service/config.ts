@@ -44,6 +44,12 @@ export const configSchema = z.object({
   ROUTY_PULL_INTERVAL_SECONDS: positiveSeconds(4 * 3600),
   /** How long an unmatched conversion is held before it expires, in seconds (30 days). */
   ROUTY_HOLD_SECONDS: positiveSeconds(30 * 86400),
+  /**
+   * A conversion whose Conversions API outcome is unknown is posted again only while its
+   * `event_time` is younger than this, in seconds (50 minutes; at most one hour, after which
+   * Pinterest treats an event as offline and cannot deduplicate it; 0 never posts again).
+   */
+  ROUTY_CAPI_REPOST_MARGIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(3000),
 });
 
 /** Validated configuration; see {@link configSchema} for each variable. */

@@ -10,3 +10,10 @@ it('an empty variable keeps its default; a bad one stops start-up with its name'
   assert.throws(() => loadConfig({ PINTEREST_APP_ID: '1' }), /PINTEREST_APP_ID, PINTEREST_APP_SECRET and PINTEREST_REDIRECT_URI must be set together/);
   assert.throws(() => loadConfig({ ROUTY_LOG_LEVEL: 'LOUD' }), /ROUTY_LOG_LEVEL: /);
 });
+
+it('the Conversions API repost margin defaults to 50 minutes and stays within the hour', () => {
+  assert.equal(loadConfig({}).ROUTY_CAPI_REPOST_MARGIN_SECONDS, 3000);
+  assert.equal(loadConfig({ ROUTY_CAPI_REPOST_MARGIN_SECONDS: '0' }).ROUTY_CAPI_REPOST_MARGIN_SECONDS, 0);
+  assert.throws(() => loadConfig({ ROUTY_CAPI_REPOST_MARGIN_SECONDS: '3601' }), /ROUTY_CAPI_REPOST_MARGIN_SECONDS: /);
+  assert.throws(() => loadConfig({ ROUTY_CAPI_REPOST_MARGIN_SECONDS: '-1' }), /ROUTY_CAPI_REPOST_MARGIN_SECONDS: /);
+});
