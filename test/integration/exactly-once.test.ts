@@ -2,51 +2,28 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index';
 import { generateEncryptionKeyEntry } from '../../secrets/token-cipher';
 import { PinterestApiError } from '../../pinterest/http';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
-import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { connectThroughOAuth, type RunningApp } from '../../service/app';
 import type { EmulatedPinterest } from '../../demo/emulated-pinterest';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { prepareConversions, prepareTouchpoints } from '../../domain/routy-records';
 import { waitFor } from '../support/wait';
 import { capiEventsWithId } from '../support/capi-requests';
+import { runActivity, storeMatchedConversions } from '../support/matched-conversions';
 
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 const keys = generateEncryptionKeyEntry('test1');
 let app: RunningApp<EmulatedPinterest>;
 let testApp: TestApp;
 
-const run = (fn: unknown, input: unknown) => new MockActivityEnvironment().run(fn as never, input as never);
+const run = runActivity;
 const postsOf = (eventId: string) => app.pinterest.emulator.capiRequests.flatMap((r) => r.body.data).filter((e) => e.event_id === eventId).length;
 const stateOf = async (eventId: string) =>
   (await app.db.selectFrom('conversions').select('capi_state').where('event_id', '=', eventId).executeTakeFirstOrThrow()).capi_state;
 
-/** Stores a click and `n` conversions matched to it, not yet sent (no workflow signal involved). */
-async function matchedConversions(prefix: string, n: number): Promise<string[]> {
-  const activities = createActivities(app.activityDeps);
-  const now = Date.now();
-  const touchpoints = prepareTouchpoints([
-    { ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(now - 86_400_000).toISOString(), click_id: `${prefix}-click`, ad_id: '687195905901' },
-  ]).accepted.map((a) => a.record);
-  await run(activities.recordTouchpoints, { ad_account_id: ACCOUNT, touchpoints, settings: DEFAULT_ATTRIBUTION_SETTINGS });
-  const conversions = prepareConversions(
-    Array.from({ length: n }, (_, i) => ({
-      event_id: `${prefix}-${i}`,
-      event_name: 'checkout',
-      event_time: new Date(now - 60_000).toISOString(),
-      ad_account_id: ACCOUNT,
-      click_id: `${prefix}-click`,
-      user: { email: `${prefix}${i}@example.com` },
-    })),
-  ).accepted.map((a) => a.record);
-  const result = (await run(activities.recordConversions, { ad_account_id: ACCOUNT, conversions, settings: DEFAULT_ATTRIBUTION_SETTINGS, hold_seconds: 3600 })) as { matched: number };
-  assert.equal(result.matched, n);
-  return conversions.map((c) => c.event_id);
-}
+const matchedConversions = (prefix: string, n: number) => storeMatchedConversions(app, ACCOUNT, prefix, n);
 
 before(async () => {
   testApp = await startTestApp({ ROUTY_ENCRYPTION_KEYS: keys });
