@@ -90,12 +90,15 @@ export function isNotFoundFailure(error: unknown): boolean {
 /**
  * What a failed Conversions API post means for its events, and the `reason` counted in
  * `conversionsApiFailures`: `retried` when Pinterest said it did not take them or never saw them
- * (release the claims and throw, to post again later with the same event_id); otherwise the state
- * and stored result every event of the batch ends in.
+ * (release the claims and throw, to post again later with the same event_id); `unknown` when
+ * Pinterest may or may not have them (leave them `posting` and throw: the next attempt decides with
+ * `decideRepost` whether to post them again); otherwise the state and stored result every event of
+ * the batch ends in.
  */
 export type SendFailure =
   | { reason: 'retried' }
-  | { reason: 'stale' | 'refused' | 'unconfirmed'; capi_state: CapiOutcome['capi_state']; result: Record<string, unknown> };
+  | { reason: 'unknown'; result: { reason: string } }
+  | { reason: 'stale' | 'refused'; capi_state: CapiOutcome['capi_state']; result: Record<string, unknown> };
 
 /** Network errors raised before a connection existed: Pinterest never saw the request. */
 const NEVER_CONNECTED = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
@@ -103,22 +106,24 @@ const NEVER_CONNECTED = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
 /**
  * Classifies an error thrown by a Conversions API post (after `asActivityFailure`):
  * - rate limited (`PinterestRateLimited`, `PinterestRateLimitedLong`), a refused grant
- *   (`PinterestReauthRequired`), 5xx, or no connection made: `retried`;
+ *   (`PinterestReauthRequired`, or `PinterestGrantReplaced`: a 401 from a grant replaced during the
+ *   call), 5xx, or no connection made: `retried`;
  * - Pinterest's code 953 (events too old): `stale`, with `{error_message}`;
  * - any other non-retryable failure (4xx): `refused`, stored as `failed` with `{error_message}`;
- * - anything else (timeout, network after connecting, a malformed body): Pinterest may have the
- *   events, so `unconfirmed` with `{reason}`, never posted again.
+ * - anything else (a timeout, a connection reset after connecting, an unreadable answer): Pinterest
+ *   may have the events, so `unknown` with `{reason}`.
  */
 export function classifySendFailure(error: unknown): SendFailure {
   const failure = error instanceof ApplicationFailure ? error : undefined;
   const code = (failure?.details?.[0] as { code?: number } | undefined)?.code;
   const neverConnected = NEVER_CONNECTED.includes(String((error as { cause?: { code?: unknown } }).cause?.code));
   const askedToRetry =
-    (failure && ([FAILURE_TYPES.rateLimited, FAILURE_TYPES.rateLimitedLong, FAILURE_TYPES.reauth] as string[]).includes(failure.type ?? '')) ||
+    (failure && ([FAILURE_TYPES.rateLimited, FAILURE_TYPES.rateLimitedLong, FAILURE_TYPES.reauth, FAILURE_TYPES.grantReplaced] as string[]).includes(failure.type ?? '')) ||
     (error instanceof PinterestApiError && error.status >= 500) ||
     neverConnected;
+  const message = String((error as Error).message ?? error);
   if (askedToRetry) return { reason: 'retried' };
-  if (code === 953) return { reason: 'stale', capi_state: 'stale', result: { error_message: String((error as Error).message) } };
+  if (code === 953) return { reason: 'stale', capi_state: 'stale', result: { error_message: message } };
   if (failure?.nonRetryable) return { reason: 'refused', capi_state: 'failed', result: { error_message: failure.message } };
-  return { reason: 'unconfirmed', capi_state: 'unconfirmed', result: { reason: `no readable answer: ${String((error as Error).message ?? error)}` } };
+  return { reason: 'unknown', result: { reason: `no readable answer: ${message}` } };
 }

@@ -2,6 +2,7 @@
 // (as in Temporal's dependency-injection sample), so tests hand in real PostgreSQL and the
 // emulator without module mocking.
 import type { Kysely } from 'kysely';
+import { DEFAULT_REPOST_MARGIN_SECONDS } from '../domain/capi-repost';
 import type { PinterestHttp } from '../pinterest/http';
 import type { PinterestApp } from '../pinterest/oauth';
 import type { TokenCipher } from '../secrets/token-cipher';
@@ -24,6 +25,13 @@ export interface ActivityDeps {
   tokenRefreshMarginSeconds?: number;
   /** Send Conversions API requests with `?test=true`. */
   capiTestMode?: boolean;
+  /**
+   * An event with an unknown Conversions API outcome is posted again only while its `event_time`
+   * is younger than this, in seconds (`ROUTY_CAPI_REPOST_MARGIN_SECONDS`, default 3,000).
+   */
+  capiRepostMarginSeconds?: number;
+  /** Aborted when the worker is asked to stop: sends start no new Conversions API request. */
+  stopping?: AbortSignal;
 }
 
 /**
@@ -43,7 +51,15 @@ export function createActivities(deps: ActivityDeps) {
   return withKeepAlive({
     ...createPullActivities({ db: deps.db, http: deps.http, grant, now }),
     ...createRecordActivities({ db: deps.db, now }),
-    ...createCapiActivities({ db: deps.db, http: deps.http, grant, now, capiTestMode: deps.capiTestMode }),
+    ...createCapiActivities({
+      db: deps.db,
+      http: deps.http,
+      grant,
+      now,
+      capiTestMode: deps.capiTestMode,
+      repostMarginSeconds: deps.capiRepostMarginSeconds ?? DEFAULT_REPOST_MARGIN_SECONDS,
+      stopping: deps.stopping,
+    }),
   });
 }
 

@@ -69,10 +69,20 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/v1/touchpoints': { post: batchOperation('touchpoints', 'Touchpoint', 'Record a batch of Pinterest touchpoints') },
       '/v1/conversions/{event_id}': {
         get: {
-          summary: 'Explain one conversion: state, attribution, Conversions API outcome',
+          summary: 'Explain one conversion: state, attribution, Conversions API outcome and every request attempt',
           security: [{ bearer: [] }],
           parameters: [{ name: 'event_id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'The conversion in each ad account that has it.' }, '404': { description: 'Never accepted.' } },
+          responses: {
+            '200': {
+              description:
+                '`{conversions: [...]}`: the conversion in each ad account that has it (and any refusals at the ingress). ' +
+                '`conversions_api` holds `state` (`unsent`, `sending`, `posting`, `sent`, `failed`, `stale`, `not_sendable`, ' +
+                '`unconfirmed`: the outcome stayed unknown and it was not posted again), `detail`, `attempted_at` and `attempts[]`: ' +
+                'one per request that carried it, `{attempt, request_id, request_events, repost, started_at, ended_at (null: no answer stored), ' +
+                'outcome (null, processed, failed, refused, retry, unknown), http_status, error, event_status, error_message, warning_message}`.',
+            },
+            '404': { description: 'Never accepted.' },
+          },
         },
       },
       '/v1/ad_accounts/{ad_account_id}/conversions-api': {

@@ -25,3 +25,22 @@ export const conversionsApiFailures = new Counter({
   labelNames: ['reason'],
   registers: [metricsRegistry],
 });
+
+/**
+ * Conversions whose Conversions API outcome stayed unknown and that were not posted again (state
+ * `unconfirmed`: they may not have reached Pinterest), by reason: `offline_source`, `event_too_old`
+ * (past the repost margin), `first_post_too_old` (48 hours), `no_attempt_recorded`.
+ */
+export const conversionsUnconfirmed = new Counter({
+  name: 'routy_pinterest_conversions_unconfirmed_total',
+  help: 'Conversions whose Conversions API outcome stayed unknown and that were not posted again (may not have reached Pinterest), by reason',
+  labelNames: ['reason'],
+  registers: [metricsRegistry],
+});
+
+/** Conversions posted again, identical, after an earlier post with no known outcome. */
+export const conversionsReposted = new Counter({
+  name: 'routy_pinterest_conversions_reposted_total',
+  help: 'Conversions posted again, identical, after an earlier post whose outcome was unknown',
+  registers: [metricsRegistry],
+});

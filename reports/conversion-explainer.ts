@@ -1,5 +1,30 @@
 import type { Kysely } from 'kysely';
+import { listAttempts } from '../store/capi-attempts-store';
 import type { Database } from '../store/database-schema';
+
+/** One Conversions API request attempt of a conversion, as `conversions_api.attempts[]` shows it. */
+export interface AttemptExplanation {
+  /** 1 for the first request of this event, then 2, 3, ... */
+  attempt: number;
+  /** One id per HTTP request, shared by the events it carried. */
+  request_id: string;
+  /** How many events that request carried. */
+  request_events: number;
+  /** An earlier request of this event had no known outcome: Pinterest may hold a copy already. */
+  repost: boolean;
+  started_at: string;
+  /** Null when no answer was stored (the sender stopped mid-request). */
+  ended_at: string | null;
+  /** Null (no answer stored), `processed`, `failed`, `refused` (the whole request), `retry` (not taken) or `unknown`. */
+  outcome: string | null;
+  http_status: number | null;
+  /** The request's error: a non-2xx message, a timeout, a reset connection, an unreadable answer. */
+  error: string | null;
+  /** Pinterest's per-event answer (`events[]`). */
+  event_status: string | null;
+  error_message: string | null;
+  warning_message: string | null;
+}
 
 /**
  * Why a conversion was (or was not) credited, as `GET /v1/conversions/{event_id}` and
@@ -26,12 +51,16 @@ export interface ConversionExplanation {
   };
   conversions_api: {
     /**
-     * `unsent`, `sending`/`posting` (in flight), `sent`, `failed` (Pinterest's message in `detail`), `stale`,
-     * `not_sendable` (reason in `detail`) or `unconfirmed` (the sender stopped mid-request; not posted again).
+     * `unsent`, `sending`/`posting` (in flight, or waiting for a repost after an unknown outcome), `sent`,
+     * `failed` (Pinterest's message in `detail`), `stale`, `not_sendable` (reason in `detail`) or
+     * `unconfirmed` (the outcome stayed unknown and it could not be posted again: it may not have
+     * reached Pinterest; why in `detail`).
      */
     state: string;
     detail: Record<string, unknown> | null;
     attempted_at: string | null;
+    /** Every request that carried it, first first. */
+    attempts: AttemptExplanation[];
   };
 }
 
@@ -97,7 +126,8 @@ async function explainStoredConversion(db: Kysely<Database>, eventId: string): P
     .where('c.event_id', '=', eventId)
     .orderBy('c.ad_account_id')
     .execute();
-  return rows.map((r) => ({
+  const attempts = await Promise.all(rows.map((r) => listAttempts(db, r.ad_account_id, r.event_id)));
+  return rows.map((r, i) => ({
     ad_account_id: r.ad_account_id,
     event_id: r.event_id,
     event_name: r.event_name,
@@ -122,6 +152,7 @@ async function explainStoredConversion(db: Kysely<Database>, eventId: string): P
       state: r.capi_state,
       detail: r.capi_result,
       attempted_at: r.capi_attempted_at ? r.capi_attempted_at.toISOString() : null,
+      attempts: attempts[i]!.map((a) => ({ ...a, started_at: a.started_at.toISOString(), ended_at: a.ended_at ? a.ended_at.toISOString() : null })),
     },
   }));
 }
@@ -155,5 +186,15 @@ function formatStored(e: ConversionExplanation): string {
   const detail = e.conversions_api.detail;
   const why = detail ? String(detail.reason ?? detail.error_message ?? detail.warning_message ?? '') : '';
   lines.push(`  Conversions API  ${e.conversions_api.state}${why ? `: ${why}` : ''}`);
+  for (const a of e.conversions_api.attempts ?? []) lines.push(formatAttempt(a));
   return lines.join('\n');
+}
+
+/** One attempt on one line: `    #2 <started> request <id> (3 events), repost: HTTP 200 processed`. */
+function formatAttempt(a: AttemptExplanation): string {
+  const head = `    #${a.attempt} ${a.started_at} request ${a.request_id} (${a.request_events} event${a.request_events === 1 ? '' : 's'})${a.repost ? ', repost' : ''}`;
+  if (!a.ended_at) return `${head}: no answer stored (the sender stopped mid-request)`;
+  const status = a.http_status !== null ? `HTTP ${a.http_status} ` : '';
+  const message = a.error_message ?? a.warning_message ?? (a.event_status ? null : a.error);
+  return `${head}: ${status}${a.outcome ?? ''}${message ? `: ${message}` : ''}`;
 }

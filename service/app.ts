@@ -149,10 +149,19 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     const ingressPort = config.ROUTY_HTTP_PORT;
     const app = pinterest.app;
 
-    const activityDeps: ActivityDeps = { db, http, app, cipher };
-    const worker: Worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, deps: activityDeps, dataConverter });
+    const stopping = new AbortController();
+    const activityDeps: ActivityDeps = { db, http, app, cipher, capiRepostMarginSeconds: config.ROUTY_CAPI_REPOST_MARGIN_SECONDS, stopping: stopping.signal };
+    const worker: Worker = await createWorker({
+      connection: nativeConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      deps: activityDeps,
+      dataConverter,
+      shutdownGraceSeconds: workerGraceSeconds(config),
+    });
     const running = worker.run();
     stops.push(async () => {
+      // Sends start no new Conversions API request from here on; one in flight gets its answer within the grace time.
+      stopping.abort();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
@@ -189,6 +198,14 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     await shutdown();
     throw error;
   }
+}
+
+/**
+ * How long a stopping worker waits for its running activities, in seconds: one Pinterest request's
+ * timeout plus 10 s to store its answer, so a Conversions API request in flight is never cut off.
+ */
+export function workerGraceSeconds(config: Config): number {
+  return config.PINTEREST_REQUEST_TIMEOUT_SECONDS + 10;
 }
 
 /** Runs a start-up step; its failure is reported with the configuration variable behind it. */

@@ -49,6 +49,12 @@ export const configSchema = z.object({
    * account, so they reach its workflow as one signal (less history); the 202 comes after that signal.
    */
   ROUTY_SIGNAL_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(50),
+  /**
+   * A conversion whose Conversions API outcome is unknown is posted again only while its
+   * `event_time` is younger than this, in seconds (50 minutes; at most one hour, after which
+   * Pinterest treats an event as offline and cannot deduplicate it; 0 never posts again).
+   */
+  ROUTY_CAPI_REPOST_MARGIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(3000),
 });
 
 /** Validated configuration; see {@link configSchema} for each variable. */

@@ -1,7 +1,7 @@
 // `npm start`: the whole service on the configured (or embedded) parts; Ctrl-C stops it cleanly.
 import { loadConfig, usesRealPinterest, type Config } from './config';
 import { choosePinterest } from '../demo/emulated-pinterest';
-import { connectThroughOAuth, startApp, type RunningApp } from './app';
+import { connectThroughOAuth, startApp, workerGraceSeconds, type RunningApp } from './app';
 
 let config: Config;
 let app: RunningApp;
@@ -23,7 +23,7 @@ let stopping = false;
 const stop = async (reason: string, exitCode = 0) => {
   if (stopping) return;
   stopping = true;
-  console.error(`\n${reason}: shutting down (worker grace time 10 s)...`);
+  console.error(`\n${reason}: shutting down (worker grace time up to ${workerGraceSeconds(config)} s)...`);
   await app.shutdown();
   console.error('stopped.');
   process.exit(exitCode);

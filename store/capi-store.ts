@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { ClickFallback, StoredConversion } from '../domain/capi-event';
 import type { Database } from './database-schema';
 
@@ -9,7 +9,7 @@ export interface ClaimedConversion extends StoredConversion {
 
 /**
  * Claims up to `limit` matched, unsent conversions by moving them `unsent` → `sending` in one
- * statement, so two senders never take the same row and a crash mid-send never re-sends it.
+ * statement, so two senders never take the same row (oldest `event_time` first).
  */
 export async function claimConversionsToSend(
   db: Kysely<Database>,
@@ -66,12 +66,17 @@ export async function claimConversionsToSend(
 }
 
 /**
- * Recovers from a sender that stopped (worker killed, attempt timed out) before recording its
- * outcome: rows it had claimed but not posted go back to `unsent`; rows it was posting become
- * `unconfirmed`, never posted again by us (Pinterest's event_id deduplication is the last guard).
+ * Recovers from a sender that stopped (worker killed, attempt timed out) or whose request got no
+ * readable answer: rows it had claimed but not posted go back to `unsent`; rows it was posting
+ * (outcome unknown) go back to `unsent` too, and the claim that takes them again decides from their
+ * stored attempts whether they may be posted again (`decideRepost`). A `posting` row with no stored
+ * attempt (posted before attempts were recorded) cannot be judged: it becomes `unconfirmed`.
  * @returns how many rows each way.
  */
-export async function recoverInterruptedSends(db: Kysely<Database>, adAccountId: string): Promise<{ released: number; unconfirmed: number }> {
+export async function recoverInterruptedSends(
+  db: Kysely<Database>,
+  adAccountId: string,
+): Promise<{ released: number; outcome_unknown: number; unconfirmed: number }> {
   const released = await db
     .updateTable('conversions')
     .set({ capi_state: 'unsent' })
@@ -79,14 +84,30 @@ export async function recoverInterruptedSends(db: Kysely<Database>, adAccountId:
     .where('capi_state', '=', 'sending')
     .returning('event_id')
     .execute();
+  const attempted = (eb: ExpressionBuilder<Database, 'conversions'>) =>
+    eb.exists(
+      eb
+        .selectFrom('capi_attempts')
+        .select('capi_attempts.attempt')
+        .whereRef('capi_attempts.ad_account_id', '=', 'conversions.ad_account_id')
+        .whereRef('capi_attempts.event_id', '=', 'conversions.event_id'),
+    );
   const unconfirmed = await db
     .updateTable('conversions')
-    .set({ capi_state: 'unconfirmed', capi_result: JSON.stringify({ reason: 'the sender stopped while posting; not posted again' }) })
+    .set({ capi_state: 'unconfirmed', capi_result: JSON.stringify({ reason: 'the sender stopped while posting, before attempts were recorded; it may not have reached Pinterest and is not posted again' }) })
+    .where('ad_account_id', '=', adAccountId)
+    .where('capi_state', '=', 'posting')
+    .where((eb) => eb.not(attempted(eb)))
+    .returning('event_id')
+    .execute();
+  const unknown = await db
+    .updateTable('conversions')
+    .set({ capi_state: 'unsent' })
     .where('ad_account_id', '=', adAccountId)
     .where('capi_state', '=', 'posting')
     .returning('event_id')
     .execute();
-  return { released: released.length, unconfirmed: unconfirmed.length };
+  return { released: released.length, outcome_unknown: unknown.length, unconfirmed: unconfirmed.length };
 }
 
 /** `sending` → `posting`, committed before the request goes out: from here on a crash means "maybe posted". */
@@ -110,7 +131,8 @@ export interface CapiOutcome {
 
 /**
  * Records each event's outcome for rows this sender holds (`sending` or `posting`), or that a later
- * attempt marked `unconfirmed` while this one was still waiting for Pinterest's answer.
+ * attempt marked `unconfirmed` while this one was still waiting for Pinterest's answer (Pinterest's
+ * answer is worth more than our guess).
  */
 export async function recordCapiOutcomes(db: Kysely<Database>, adAccountId: string, outcomes: CapiOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;

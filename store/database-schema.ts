@@ -230,6 +230,35 @@ export interface RejectedConversionsTable {
   rejected_at: ColumnType<Date, never, never>;
 }
 
+/**
+ * One Conversions API request attempt for one event (the event's audit trail). Inserted before the
+ * request; `ended_at` and the answer are set after it, so a row without `ended_at` is a request
+ * whose sender stopped before the answer was stored.
+ */
+export interface CapiAttemptsTable {
+  ad_account_id: string;
+  event_id: string;
+  /** 1 for the event's first request, then 2, 3, ... */
+  attempt: number;
+  /** One id per HTTP request, shared by the events it carried. */
+  request_id: string;
+  /** How many events the request carried. */
+  request_events: number;
+  /** An earlier request of this event has no known outcome: Pinterest may already hold a copy. */
+  repost: ColumnType<boolean, boolean | undefined, boolean>;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  /** Null while unanswered; `processed`, `failed` (per event), `refused` (the request), `retry` (not taken) or `unknown`. */
+  outcome: string | null;
+  http_status: number | null;
+  /** The request's error (a non-2xx message, a timeout, a reset connection, an unreadable answer). */
+  error: string | null;
+  /** Pinterest's per-event `status`, `error_message` and `warning_message` from `events[]`. */
+  event_status: string | null;
+  error_message: string | null;
+  warning_message: string | null;
+}
+
 /** The Kysely database type for every table the migrations create. */
 export interface Database {
   pinterest_connections: PinterestConnectionsTable;
@@ -245,6 +274,7 @@ export interface Database {
   conversions: ConversionsTable;
   attributions: AttributionsTable;
   rejected_conversions: RejectedConversionsTable;
+  capi_attempts: CapiAttemptsTable;
 }
 
 export type { Generated };

@@ -19,6 +19,11 @@ export async function createWorker(options: {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Encrypts payloads: createDataConverter(keys). */
   dataConverter: DataConverter;
+  /**
+   * How long a stopping worker lets running activities finish before cancelling them, in seconds
+   * (default 70: Pinterest's default request timeout of 60 s, plus time to store the answer).
+   */
+  shutdownGraceSeconds?: number;
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -30,7 +35,7 @@ export async function createWorker(options: {
       (await bundleWorkflowCode({ workflowsPath, failureConverterPath: options.dataConverter.failureConverterPath, logger: new DefaultLogger('WARN') })),
     dataConverter: options.dataConverter,
     activities: createActivities(options.deps),
-    shutdownGraceTime: '10 seconds',
+    shutdownGraceTime: `${options.shutdownGraceSeconds ?? 70} seconds`,
   });
 }
 

@@ -1,51 +1,29 @@
-// A Conversions API send killed mid-request is never posted twice by us.
+// A Conversions API send killed mid-request, or answered unreadably, is posted again, identical, while fresh.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index';
 import { generateEncryptionKeyEntry } from '../../secrets/token-cipher';
 import { PinterestApiError } from '../../pinterest/http';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
-import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { connectThroughOAuth, type RunningApp } from '../../service/app';
 import type { EmulatedPinterest } from '../../demo/emulated-pinterest';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { prepareConversions, prepareTouchpoints } from '../../domain/routy-records';
 import { waitFor } from '../support/wait';
+import { capiEventsWithId } from '../support/capi-requests';
+import { runActivity, storeMatchedConversions } from '../support/matched-conversions';
 
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 const keys = generateEncryptionKeyEntry('test1');
 let app: RunningApp<EmulatedPinterest>;
 let testApp: TestApp;
 
-const run = (fn: unknown, input: unknown) => new MockActivityEnvironment().run(fn as never, input as never);
+const run = runActivity;
 const postsOf = (eventId: string) => app.pinterest.emulator.capiRequests.flatMap((r) => r.body.data).filter((e) => e.event_id === eventId).length;
 const stateOf = async (eventId: string) =>
   (await app.db.selectFrom('conversions').select('capi_state').where('event_id', '=', eventId).executeTakeFirstOrThrow()).capi_state;
 
-/** Stores a click and `n` conversions matched to it, not yet sent (no workflow signal involved). */
-async function matchedConversions(prefix: string, n: number): Promise<string[]> {
-  const activities = createActivities(app.activityDeps);
-  const now = Date.now();
-  const touchpoints = prepareTouchpoints([
-    { ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(now - 86_400_000).toISOString(), click_id: `${prefix}-click`, ad_id: '687195905901' },
-  ]).accepted.map((a) => a.record);
-  await run(activities.recordTouchpoints, { ad_account_id: ACCOUNT, touchpoints, settings: DEFAULT_ATTRIBUTION_SETTINGS });
-  const conversions = prepareConversions(
-    Array.from({ length: n }, (_, i) => ({
-      event_id: `${prefix}-${i}`,
-      event_name: 'checkout',
-      event_time: new Date(now - 60_000).toISOString(),
-      ad_account_id: ACCOUNT,
-      click_id: `${prefix}-click`,
-      user: { email: `${prefix}${i}@example.com` },
-    })),
-  ).accepted.map((a) => a.record);
-  const result = (await run(activities.recordConversions, { ad_account_id: ACCOUNT, conversions, settings: DEFAULT_ATTRIBUTION_SETTINGS, hold_seconds: 3600 })) as { matched: number };
-  assert.equal(result.matched, n);
-  return conversions.map((c) => c.event_id);
-}
+const matchedConversions = (prefix: string, n: number) => storeMatchedConversions(app, ACCOUNT, prefix, n);
 
 before(async () => {
   testApp = await startTestApp({ ROUTY_ENCRYPTION_KEYS: keys });
@@ -55,8 +33,11 @@ before(async () => {
 
 after(() => testApp?.stop());
 
-describe('Conversions API exactly once from our side', { timeout: 120_000 }, () => {
-  it('a sender killed after Pinterest received the request is not posted again on retry', async () => {
+const attemptsOf = (eventId: string) =>
+  app.db.selectFrom('capi_attempts').select(['attempt', 'repost', 'ended_at', 'outcome', 'http_status', 'request_id', 'request_events']).where('event_id', '=', eventId).orderBy('attempt').execute();
+
+describe('Conversions API delivery when the outcome is unknown', { timeout: 120_000 }, () => {
+  it('a sender killed after Pinterest received the request is posted again, identical, by the next attempt', async () => {
     const ids = await matchedConversions('killed', 5);
     // Pinterest takes the request but its answer is slow: the kill lands between request and result.
     app.pinterest.emulator.inject({ kind: 'slow', delay_ms: 10_000 }, { pathContains: '/events' });
@@ -76,10 +57,20 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
     child.kill('SIGKILL');
     await exited;
 
-    const retried = (await run(createActivities(app.activityDeps).sendMatchedConversions, { ad_account_id: ACCOUNT })) as { sent: number };
-    assert.equal(retried.sent, 0);
-    assert.deepEqual(ids.map(postsOf), [1, 1, 1, 1, 1], 'each event_id reached Pinterest once');
-    assert.deepEqual(await Promise.all(ids.map(stateOf)), ids.map(() => 'unconfirmed'));
+    const firstAttempts = await attemptsOf(ids[0]!);
+    assert.deepEqual(firstAttempts.map((a) => [a.attempt, a.repost, a.ended_at, a.outcome, a.request_events]), [[1, false, null, null, 5]], 'started, never answered');
+
+    const retried = (await run(createActivities(app.activityDeps).sendMatchedConversions, { ad_account_id: ACCOUNT })) as { sent: number; reposted: number };
+    assert.deepEqual([retried.sent, retried.reposted], [5, 5]);
+    assert.deepEqual(ids.map(postsOf), [2, 2, 2, 2, 2], 'each event_id posted again once');
+    for (const id of ids) {
+      const [first, second] = capiEventsWithId(app, id);
+      assert.deepEqual(second, first, 'the repost is identical: event_id, event_name, event_time, user_data, custom_data');
+    }
+    assert.deepEqual(await Promise.all(ids.map(stateOf)), ids.map(() => 'sent'));
+    const attempts = await attemptsOf(ids[0]!);
+    assert.deepEqual(attempts.map((a) => [a.attempt, a.repost, a.outcome, a.http_status]), [[1, false, null, null], [2, true, 'processed', 200]]);
+    assert.notEqual(attempts[0]!.request_id, attempts[1]!.request_id);
   });
 
   it('rows claimed but never posted by a dead sender are posted once by the next attempt', async () => {
@@ -118,15 +109,17 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
     });
   });
 
-  it('an answer that cannot be read leaves the events unconfirmed, never posted again', async () => {
+  it('an answer that cannot be read leaves the outcome unknown: the next attempt posts the events again', async () => {
     const ids = await matchedConversions('garbled', 2);
     app.pinterest.emulator.inject({ kind: 'garbled' }, { pathContains: '/events' });
     const activities = createActivities(app.activityDeps);
-    const first = (await run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT })) as { unconfirmed: number };
-    assert.equal(first.unconfirmed, 2);
-    assert.deepEqual(await Promise.all(ids.map(stateOf)), ['unconfirmed', 'unconfirmed']);
-    const again = (await run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT })) as { sent: number };
-    assert.equal(again.sent, 0, 'nothing is posted again');
+    await assert.rejects(() => run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT }));
+    assert.deepEqual(await Promise.all(ids.map(stateOf)), ['posting', 'posting']);
+    const again = (await run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT })) as { sent: number; reposted: number };
+    assert.deepEqual([again.sent, again.reposted], [2, 2]);
+    // The garbled page came from in front of the emulator's handler (a proxy's page): only the repost reached it.
+    assert.deepEqual(ids.map(postsOf), [1, 1]);
+    assert.deepEqual((await attemptsOf(ids[0]!)).map((a) => [a.outcome, a.repost]), [['unknown', false], ['processed', true]]);
   });
 
   it('a 5xx answer is retried with the same event_id, and the events end sent', async () => {
@@ -141,5 +134,7 @@ describe('Conversions API exactly once from our side', { timeout: 120_000 }, () 
     await run(activities.sendMatchedConversions, { ad_account_id: ACCOUNT });
     assert.deepEqual(await Promise.all(ids.map(stateOf)), ['sent', 'sent']);
     assert.deepEqual(ids.map(postsOf), [1, 1], 'the 5xx happened before the emulator recorded the request');
+    const attempts = await attemptsOf(ids[0]!);
+    assert.deepEqual(attempts.map((a) => [a.attempt, a.repost, a.outcome, a.http_status]), [[1, false, 'retry', 503], [2, false, 'processed', 200]], 'posted again later with the same event_id; not a repost');
   });
 });

@@ -151,7 +151,8 @@ describe('isNotFoundFailure', () => {
 describe('classifySendFailure', () => {
   it('retries what Pinterest did not take: rate limits, a refused grant, 5xx', () => {
     const refusedGrant = ApplicationFailure.nonRetryable('Pinterest refused the grant', 'PinterestReauthRequired');
-    for (const error of [asActivityFailure(pinterestError(429, undefined, 10)), asActivityFailure(pinterestError(429, undefined, 3600)), refusedGrant, pinterestError(502)]) {
+    const replacedGrant = ApplicationFailure.retryable('reconnected meanwhile', 'PinterestGrantReplaced');
+    for (const error of [asActivityFailure(pinterestError(429, undefined, 10)), asActivityFailure(pinterestError(429, undefined, 3600)), refusedGrant, replacedGrant, pinterestError(502)]) {
       assert.deepEqual(classifySendFailure(error), { reason: 'retried' });
     }
   });
@@ -177,13 +178,13 @@ describe('classifySendFailure', () => {
     });
   });
 
-  it('marks events unconfirmed when no answer could be read, and never posts them again', () => {
+  it('calls the outcome unknown when no answer could be read (a reset, a timeout, a body that is not Pinterest\'s)', () => {
     for (const [error, message] of [
       [networkError('ECONNRESET'), 'fetch failed'],
       [new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 'The operation was aborted due to timeout'],
-      [ApplicationFailure.retryable('reconnected meanwhile', 'PinterestGrantReplaced'), 'reconnected meanwhile'],
+      [new SyntaxError('Unexpected token < in JSON'), 'Unexpected token < in JSON'],
     ] as const) {
-      assert.deepEqual(classifySendFailure(error), { reason: 'unconfirmed', capi_state: 'unconfirmed', result: { reason: `no readable answer: ${message}` } });
+      assert.deepEqual(classifySendFailure(error), { reason: 'unknown', result: { reason: `no readable answer: ${message}` } });
     }
   });
 });

@@ -12,3 +12,10 @@ it('an empty variable keeps its default; a bad one stops start-up with its name'
   assert.equal(loadConfig({}).ROUTY_SIGNAL_BATCH_MS, 50);
   assert.throws(() => loadConfig({ ROUTY_SIGNAL_BATCH_MS: '1001' }), /ROUTY_SIGNAL_BATCH_MS: /);
 });
+
+it('the Conversions API repost margin defaults to 50 minutes and stays within the hour', () => {
+  assert.equal(loadConfig({}).ROUTY_CAPI_REPOST_MARGIN_SECONDS, 3000);
+  assert.equal(loadConfig({ ROUTY_CAPI_REPOST_MARGIN_SECONDS: '0' }).ROUTY_CAPI_REPOST_MARGIN_SECONDS, 0);
+  assert.throws(() => loadConfig({ ROUTY_CAPI_REPOST_MARGIN_SECONDS: '3601' }), /ROUTY_CAPI_REPOST_MARGIN_SECONDS: /);
+  assert.throws(() => loadConfig({ ROUTY_CAPI_REPOST_MARGIN_SECONDS: '-1' }), /ROUTY_CAPI_REPOST_MARGIN_SECONDS: /);
+});
