@@ -43,6 +43,42 @@ export async function unsettledSends(db: Kysely<Database>, adAccountId: string):
   return Number(row.n);
 }
 
+/** Unknown outcomes are posted again while the event is younger than this (the default margin). */
+const REPOST_MARGIN_MS = 50 * 60_000;
+
+/**
+ * What Pinterest would have counted, by the emulator's reading of its deduplication rule:
+ * `undelivered` (matched, sendable, not stale, never counted, unless it ended `unconfirmed` after a
+ * last attempt made when the event was already older than the repost margin: an event whose
+ * outcome became unknown while it was fresh must have been posted again), `unconfirmed_late`
+ * (those late ones),
+ * `double_counted` (events counted more than once) and `reposted_events` (events in more than one
+ * of our requests).
+ */
+export async function deliveryOutcome(db: Kysely<Database>, emulator: PinterestEmulator, adAccountId: string) {
+  const counted = new Set(emulator.countedEvents(adAccountId).map((e) => e.event_id));
+  const rows = await db
+    .selectFrom('conversions')
+    .select(['event_id', 'capi_state', 'event_time', 'capi_attempted_at'])
+    .where('ad_account_id', '=', adAccountId)
+    .where('attribution_state', '=', 'matched')
+    .where('capi_state', 'not in', ['not_sendable', 'stale'])
+    .execute();
+  const notCounted = rows.filter((r) => !counted.has(r.event_id));
+  const late = (r: (typeof rows)[number]) =>
+    r.capi_state === 'unconfirmed' && r.capi_attempted_at !== null && r.capi_attempted_at.getTime() - r.event_time.getTime() >= REPOST_MARGIN_MS;
+  const undelivered = notCounted.filter((r) => !late(r)).map((r) => r.event_id);
+  const report = emulator.deliveryReport(adAccountId);
+  return {
+    undelivered,
+    unconfirmed_late: notCounted.length - undelivered.length,
+    double_counted: report.events_counted_more_than_once,
+    double_counted_event_ids: report.counted_more_than_once_event_ids.slice(0, 20),
+    reposted_events: duplicatedEventIds(emulator.capiRequests).length,
+    delivery_report: report,
+  };
+}
+
 /** event_ids Pinterest received (and processed) in more than one request from us. */
 export function duplicatedEventIds(requests: RecordedCapiRequest[]): string[] {
   const seen = new Map<string, number>();
