@@ -1,5 +1,6 @@
 // What the chaos run proves once the faults stop and everything has settled.
 import { sql, type Kysely } from 'kysely';
+import { DEFAULT_REPOST_MARGIN_SECONDS } from '../../domain/capi-repost';
 import { addDays } from '../../domain/dates';
 import { getAnalytics, type MetricLevel } from '../../pinterest/analytics';
 import { PinterestHttp } from '../../pinterest/http';
@@ -43,8 +44,8 @@ export async function unsettledSends(db: Kysely<Database>, adAccountId: string):
   return Number(row.n);
 }
 
-/** Unknown outcomes are posted again while the event is younger than this (the default margin). */
-const REPOST_MARGIN_MS = 50 * 60_000;
+/** Unknown outcomes are posted again while the event is younger than this (the chaos worker runs with the default). */
+const REPOST_MARGIN_MS = DEFAULT_REPOST_MARGIN_SECONDS * 1000;
 
 /**
  * What Pinterest would have counted, by the emulator's reading of its deduplication rule:
@@ -80,7 +81,7 @@ export async function deliveryOutcome(db: Kysely<Database>, emulator: PinterestE
 }
 
 /** event_ids Pinterest received (and processed) in more than one request from us. */
-export function duplicatedEventIds(requests: RecordedCapiRequest[]): string[] {
+function duplicatedEventIds(requests: RecordedCapiRequest[]): string[] {
   const seen = new Map<string, number>();
   for (const request of requests) for (const event of request.body.data) seen.set(String(event.event_id), (seen.get(String(event.event_id)) ?? 0) + 1);
   return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
