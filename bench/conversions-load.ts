@@ -3,6 +3,7 @@
 import type { EmulatedPinterest } from '../demo/emulated-pinterest';
 import type { RunningApp } from '../service/app';
 import { adAccountWorkflowId } from '../workflows/shared';
+import { workflowRunSizes, type RunSize } from './workflow-runs';
 
 /** One load step: `rate` conversions a second for `seconds`, `perRequest` conversions per request. */
 export interface Step {
@@ -52,15 +53,9 @@ export class ConversionLoad {
     throw new Error('the first pull did not finish');
   }
 
-  /** Every run of the account's workflow: status, history events and bytes (described one by one: visibility lags for a running run). */
-  async runs(): Promise<Array<{ status: string; historyLength: number; historySize: number }>> {
-    const runs = [];
-    const workflowId = adAccountWorkflowId(this.adAccountId);
-    for await (const run of this.app.temporalClient.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-      const described = await this.app.temporalClient.workflow.getHandle(workflowId, run.runId).describe();
-      runs.push({ status: described.status.name, historyLength: described.historyLength ?? 0, historySize: described.historySize ?? 0 });
-    }
-    return runs;
+  /** Every run of the account's workflow: status, history events and bytes. */
+  runs(): Promise<RunSize[]> {
+    return workflowRunSizes(this.app.temporalClient, adAccountWorkflowId(this.adAccountId));
   }
 
   /** Why requests were refused: HTTP status or error, with counts. */

@@ -9,6 +9,7 @@ import { connectThroughOAuth } from '../service/app';
 import { startTestApp } from '../test/support/test-app';
 import { adAccountWorkflowId } from '../workflows/shared';
 import { ConversionLoad, type Step } from './conversions-load';
+import { largestRun } from './workflow-runs';
 
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 20);
 /** The top step's rate and the latency step's, conversions per second. */
@@ -73,10 +74,7 @@ export async function runConversionsBench(): Promise<Record<string, unknown>> {
       history_events_per_conversion: round(results.reduce((s, r) => s + r.history_events, 0) / Math.max(1, results.reduce((s, r) => s + r.accepted, 0)), 4),
       history_events_per_conversion_one_per_request: single!.history_events_per_conversion,
       worker_peak_rss_mb: Math.round(peakRss / 2 ** 20),
-      workflow_runs: runs.length,
-      largest_run_history_events: Math.max(...runs.map((r) => r.historyLength)),
-      largest_run_history_bytes: Math.max(...runs.map((r) => r.historySize)),
-      temporal_history_limits: { events: 51_200, bytes: 52_428_800 },
+      ...largestRun(runs),
       refusals: Object.fromEntries(load.refusals),
       lost: check.lost,
       undelivered: check.undelivered,

@@ -19,6 +19,7 @@ import { createDataConverter } from '../../temporal/data-converter';
 import { adAccountWorkflowId, pullNowSignal, statusQuery } from '../../workflows/shared';
 import { conversionOutcome, deliveryOutcome, metricsEqualToFaultFree, unsettledSends } from './checks';
 import { fuzzIngress } from './ingress-fuzz';
+import { largestRun, workflowRunSizes } from '../workflow-runs';
 import { SteadyLoad } from './load';
 import { PostgresCluster, TemporalServer, WorkerProcess } from './processes';
 
@@ -201,6 +202,7 @@ try {
     touchpoints_accepted: load.touchpointsAccepted + fuzz.accepted_touchpoints,
     fuzz: { cases: fuzz.cases, answers: fuzz.answers, rejections: fuzz.rejections, failures: fuzz.failures.length, ...(fuzz.failures.length ? { first_failures: fuzz.failures.slice(0, 5) } : {}) },
     workflow: { connection_status: status.connection_status, pulls: status.counters.pulls, last_error: status.last_error },
+    history: largestRun(await workflowRunSizes(client, adAccountWorkflowId(ACCOUNT))),
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(JSON.stringify(result, null, 2));
@@ -208,9 +210,11 @@ try {
     await mkdir(new URL('../results/', import.meta.url), { recursive: true });
     await writeFile(new URL('../results/chaos.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
   }
-  const ok = result.lost === 0 && result.undelivered === 0 && result.double_counted === 0 && result.metrics_equal && fuzz.failures.length === 0;
+  // Under a quarter of Temporal's hard limits (51,200 events, 50 MiB) whatever the request rate.
+  const historyBounded = result.history.largest_run_history_events < 51_200 / 4 && result.history.largest_run_history_bytes < 52_428_800 / 4;
+  const ok = result.lost === 0 && result.undelivered === 0 && result.double_counted === 0 && result.metrics_equal && historyBounded && fuzz.failures.length === 0;
   if (!ok) {
-    say(`FAILED: lost ${result.lost}, undelivered ${result.undelivered}, double counted ${result.double_counted}, metrics_equal ${result.metrics_equal}, fuzz failures ${fuzz.failures.length}; worker log: ${path.join(dir, 'worker.log')}`);
+    say(`FAILED: lost ${result.lost}, undelivered ${result.undelivered}, double counted ${result.double_counted}, history bounded ${historyBounded}, metrics_equal ${result.metrics_equal}, fuzz failures ${fuzz.failures.length}; worker log: ${path.join(dir, 'worker.log')}`);
     exitCode = 1;
   }
 } catch (error) {

@@ -25,6 +25,7 @@ describe('chaos', { timeout: 900_000 }, () => {
       undelivered: number;
       double_counted: number;
       metrics_equal: boolean;
+      history: { largest_run_history_events: number; largest_run_history_bytes: number };
       terminal_states: Record<string, number>;
       faults_applied: Record<string, number>;
       fuzz: { cases: number; failures: number };
@@ -35,6 +36,9 @@ describe('chaos', { timeout: 900_000 }, () => {
     assert.equal(result.undelivered, 0);
     assert.equal(result.double_counted, 0);
     assert.equal(result.metrics_equal, true);
+    // The largest run stays under a quarter of Temporal's limits (51,200 events, 50 MiB).
+    assert.ok(result.history.largest_run_history_events < 12_800, `${result.history.largest_run_history_events} events`);
+    assert.ok(result.history.largest_run_history_bytes < 13_107_200, `${result.history.largest_run_history_bytes} bytes`);
     assert.equal(result.fuzz.failures, 0);
     assert.equal(result.faults_applied.worker_kills, 2);
     // Each kill landed while Pinterest was answering: one pull, one Conversions API request.
