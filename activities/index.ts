@@ -8,10 +8,13 @@ import type { PinterestApp } from '../pinterest/oauth';
 import type { TokenCipher } from '../secrets/token-cipher';
 import type { Database } from '../store/database-schema';
 import { createCapiActivities } from './capi-activities';
+import { createCapiSender } from './capi-sender';
 import { keepAlive } from './heartbeat';
 import { createPinterestGrant } from './pinterest-grant';
 import { createPullActivities } from './pull-activities';
 import { createRecordActivities } from './record-activities';
+import { createInboxDrain } from './inbox-drain';
+import { createRecordPump, DEFAULT_PUMP_TIMING, type PumpTiming } from './record-pump';
 
 /** What activities need from the outside, handed in by the worker (or a test). */
 export interface ActivityDeps {
@@ -32,6 +35,8 @@ export interface ActivityDeps {
   capiRepostMarginSeconds?: number;
   /** Aborted when the worker is asked to stop: sends start no new Conversions API request. */
   stopping?: AbortSignal;
+  /** The record pump's pacing, in milliseconds (`fillMs` from `ROUTY_CAPI_FILL_MS`); defaults in `DEFAULT_PUMP_TIMING`. */
+  pumpTiming?: Partial<PumpTiming>;
 }
 
 /**
@@ -48,16 +53,24 @@ export function createActivities(deps: ActivityDeps) {
     now,
     refreshMarginSeconds: deps.tokenRefreshMarginSeconds ?? 600,
   });
+  const capi = {
+    db: deps.db,
+    http: deps.http,
+    grant,
+    now,
+    capiTestMode: deps.capiTestMode,
+    repostMarginSeconds: deps.capiRepostMarginSeconds ?? DEFAULT_REPOST_MARGIN_SECONDS,
+    stopping: deps.stopping,
+  };
   return withKeepAlive({
     ...createPullActivities({ db: deps.db, http: deps.http, grant, now }),
     ...createRecordActivities({ db: deps.db, now }),
-    ...createCapiActivities({
+    ...createCapiActivities(capi),
+    ...createRecordPump({
       db: deps.db,
-      http: deps.http,
-      grant,
-      now,
-      capiTestMode: deps.capiTestMode,
-      repostMarginSeconds: deps.capiRepostMarginSeconds ?? DEFAULT_REPOST_MARGIN_SECONDS,
+      drain: createInboxDrain({ db: deps.db, now }),
+      sender: createCapiSender(capi),
+      timing: { ...DEFAULT_PUMP_TIMING, ...deps.pumpTiming },
       stopping: deps.stopping,
     }),
   });

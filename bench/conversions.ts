@@ -11,7 +11,7 @@ import { adAccountWorkflowId } from '../workflows/shared';
 import { ConversionLoad, type Step } from './conversions-load';
 import { largestRun } from './workflow-runs';
 
-const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 20);
+const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 60);
 /** The top step's rate and the latency step's, conversions per second. */
 const TOP_RATE = Number(process.env.BENCH_TOP_RATE ?? 2000);
 const LATENCY_RATE = 500;

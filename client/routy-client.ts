@@ -1,21 +1,17 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, connectedSignal, conversionsSignal, disconnectUpdate, pauseUpdate, resumeUpdate, pullNowSignal, statusQuery, TASK_QUEUE, touchpointsSignal, updateSettingsUpdate } from '../workflows/shared';
+import type { Kysely } from 'kysely';
+import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, connectedSignal, disconnectUpdate, pauseUpdate, recordsWaitingSignal, resumeUpdate, pullNowSignal, statusQuery, TASK_QUEUE, updateSettingsUpdate } from '../workflows/shared';
 import { DEFAULT_ATTRIBUTION_SETTINGS, type AttributionSettings } from '../domain/attribution-settings';
 import { DEFAULT_SCHEDULE, type AdAccountStatus, type ScheduleSettings } from '../workflows/ad-account-types';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
-import { prepareConversions, prepareTouchpoints, type ConversionRecord, type PreparedBatch, type RecordRejection, type TouchpointRecord } from '../domain/routy-records';
-import { SignalCoalescer, type SignalOutcome } from './signal-coalescer';
+import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
+import type { Database } from '../store/database-schema';
+import { inboxHasRecords } from '../store/record-inbox-store';
+import { handOver, type BatchResult } from './record-handover';
 
-/** How long a request's records wait for others to the same ad account by default, in milliseconds. */
-const DEFAULT_SIGNAL_BATCH_MS = 50;
-
-/** Result of recording a batch: how many records are durable in Temporal, and which were refused. */
-export interface BatchResult {
-  accepted: number;
-  rejected: RecordRejection[];
-}
+export type { BatchResult };
 
 /**
  * Routy's typed client: connects ad accounts and sends conversions and touchpoints to their
@@ -23,22 +19,12 @@ export interface BatchResult {
  * before anything reaches Temporal history.
  */
 export class RoutyPinterestClient {
-  private readonly conversions: SignalCoalescer<ConversionRecord>;
-  private readonly touchpoints: SignalCoalescer<TouchpointRecord>;
-
-  /**
-   * `defaults.signalBatchMs`: records sent within this many milliseconds (default 50) to one ad
-   * account travel as one signal (`ROUTY_SIGNAL_BATCH_MS`), so many small requests cost the
-   * workflow about as much history as a few large ones.
-   */
+  /** `db`: the service's database, where records wait in the inbox for the account's workflow. */
   constructor(
     private readonly temporal: Client,
-    private readonly defaults: { schedule?: Partial<ScheduleSettings>; taskQueue?: string; signalBatchMs?: number } = {},
-  ) {
-    const windowMs = defaults.signalBatchMs ?? DEFAULT_SIGNAL_BATCH_MS;
-    this.conversions = new SignalCoalescer(windowMs, (adAccountId, records) => this.signal(adAccountId, (handle) => handle.signal(conversionsSignal, records)));
-    this.touchpoints = new SignalCoalescer(windowMs, (adAccountId, records) => this.signal(adAccountId, (handle) => handle.signal(touchpointsSignal, records)));
-  }
+    private readonly db: Kysely<Database>,
+    private readonly defaults: { schedule?: Partial<ScheduleSettings>; taskQueue?: string } = {},
+  ) {}
 
   /**
    * Starts the ad account's workflow, or tells the running one that the account was
@@ -68,6 +54,8 @@ export class RoutyPinterestClient {
         },
       ],
     });
+    // Records a workflow that ended left in the inbox (a terminated run) are taken by this one.
+    if (await inboxHasRecords(this.db, input.ad_account_id)) await this.temporal.workflow.getHandle(workflowId).signal(recordsWaitingSignal);
     return { workflow_id: workflowId };
   }
 
@@ -81,18 +69,18 @@ export class RoutyPinterestClient {
   }
 
   /**
-   * Validates, hashes and signals conversions (`conversions` signal, coalesced with other calls'
-   * records to the same account); a bad record is reported by index and field, the rest accepted.
-   * Resolves once the accepted records are durable in Temporal. @throws the failure of a signal
-   * that carried any of them.
+   * Validates and hashes conversions and puts them in the inbox (PostgreSQL) for their accounts'
+   * workflows, nudging a workflow that waits (`recordsWaiting` signal); a bad record is reported by
+   * index and field, the rest accepted. Resolves once the accepted records are committed.
+   * @throws a database or Temporal failure (those records are withdrawn, not accepted).
    */
   recordConversions(batch: unknown[]): Promise<BatchResult> {
-    return this.signalByAccount(prepareConversions(batch), this.conversions);
+    return handOver(this.db, this.temporal, 'conversion', prepareConversions(batch));
   }
 
-  /** Validates, hashes and signals touchpoints (`touchpoints` signal); the same as {@link recordConversions}. */
+  /** Validates, hashes and hands over touchpoints; the same as {@link recordConversions}. */
   recordTouchpoints(batch: unknown[]): Promise<BatchResult> {
-    return this.signalByAccount(prepareTouchpoints(batch), this.touchpoints);
+    return handOver(this.db, this.temporal, 'touchpoint', prepareTouchpoints(batch));
   }
 
   /** The account workflow's `status` query. @throws WorkflowNotFoundError when not connected. */
@@ -144,40 +132,5 @@ export class RoutyPinterestClient {
    */
   disconnect(adAccountId: string): Promise<AdAccountStatus> {
     return this.executeUpdate(adAccountId, disconnectUpdate);
-  }
-
-  /** Sends one signal to the account's workflow; `not-found` when no such workflow runs. */
-  private async signal(adAccountId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<SignalOutcome> {
-    try {
-      await send(this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)));
-      return 'sent';
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return 'not-found';
-      throw error;
-    }
-  }
-
-  private async signalByAccount<T extends { ad_account_id: string }>({ accepted: records, rejected }: PreparedBatch<T>, coalescer: SignalCoalescer<T>): Promise<BatchResult> {
-    const byAccount = new Map<string, Array<{ record: T; index: number }>>();
-    for (const item of records) {
-      const list = byAccount.get(item.record.ad_account_id) ?? [];
-      list.push(item);
-      byAccount.set(item.record.ad_account_id, list);
-    }
-    const accounts = [...byAccount];
-    // Every account's records are handed over before any failure is reported.
-    const outcomes = await Promise.allSettled(accounts.map(([adAccountId, items]) => coalescer.submit(adAccountId, items.map((item) => item.record))));
-    let accepted = 0;
-    const refused = [...rejected];
-    for (const [a, outcome] of outcomes.entries()) {
-      if (outcome.status === 'rejected') throw outcome.reason;
-      const [adAccountId, items] = accounts[a]!;
-      for (const [i, item] of items.entries()) {
-        if (outcome.value[i]) accepted += 1;
-        else refused.push({ index: item.index, field: 'ad_account_id', message: `ad account ${adAccountId} is not connected` });
-      }
-    }
-    refused.sort((a, b) => a.index - b.index);
-    return { accepted, rejected: refused };
   }
 }

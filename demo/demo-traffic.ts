@@ -29,7 +29,7 @@ export async function feedDemoTraffic(app: RunningApp<EmulatedPinterest>, adAcco
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await app.client.status(adAccountId);
-    if (status.buffered_conversions + status.buffered_touchpoints === 0) {
+    if (status.buffered_conversions + status.buffered_touchpoints === 0 && !status.records_waiting) {
       const counts = await conversionCounts(app.db, adAccountId);
       const late = await storedClickCount(app.db, stream.lateTouchpoints.map((t) => t.click_id!));
       const done =

@@ -150,7 +150,7 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     const app = pinterest.app;
 
     const stopping = new AbortController();
-    const activityDeps: ActivityDeps = { db, http, app, cipher, capiRepostMarginSeconds: config.ROUTY_CAPI_REPOST_MARGIN_SECONDS, stopping: stopping.signal };
+    const activityDeps: ActivityDeps = { db, http, app, cipher, capiRepostMarginSeconds: config.ROUTY_CAPI_REPOST_MARGIN_SECONDS, stopping: stopping.signal, pumpTiming: { fillMs: config.ROUTY_CAPI_FILL_MS } };
     const worker: Worker = await createWorker({
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -166,7 +166,7 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
       await running;
     });
 
-    const client = new RoutyPinterestClient(temporalClient, { schedule: options.schedule, signalBatchMs: config.ROUTY_SIGNAL_BATCH_MS });
+    const client = new RoutyPinterestClient(temporalClient, db, { schedule: options.schedule });
     const ingressToken = config.ROUTY_INGRESS_TOKEN;
     const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl: pinterest.authorizeUrl, stateSecret, client });
     const ingress = buildIngressServer({

@@ -45,10 +45,10 @@ export const configSchema = z.object({
   /** How long an unmatched conversion is held before it expires, in seconds (30 days). */
   ROUTY_HOLD_SECONDS: positiveSeconds(30 * 86400),
   /**
-   * How long, in milliseconds, an ingress request's records wait for other requests to the same ad
-   * account, so they reach its workflow as one signal (less history); the 202 comes after that signal.
+   * Under load, a Conversions API request waits at most this many milliseconds after its oldest
+   * match for more events to fill it (up to 1,000 per request); 0 posts each batch at once.
    */
-  ROUTY_SIGNAL_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(50),
+  ROUTY_CAPI_FILL_MS: z.coerce.number().int().min(0).max(5000).default(500),
   /**
    * A conversion whose Conversions API outcome is unknown is posted again only while its
    * `event_time` is younger than this, in seconds (50 minutes; at most one hour, after which

@@ -91,7 +91,9 @@ export async function attributeConversions(
   const account = await db.selectFrom('ad_accounts').select('time_zone').where('ad_account_id', '=', adAccountId).executeTakeFirst();
   const timeZone = account?.time_zone ?? 'UTC';
   const matchedIds = winners.map((w) => w.event_id);
-  await db.transaction().execute(async (trx) => {
+  // Inside the caller's transaction when it gave one (the record pump's), else in one of its own.
+  const inTransaction = <T>(work: (trx: Kysely<Database>) => Promise<T>) => (db.isTransaction ? work(db) : db.transaction().execute(work));
+  await inTransaction(async (trx) => {
     for (let i = 0; i < winners.length; i += 1000) {
       await trx
         .insertInto('attributions')

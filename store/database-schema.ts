@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { RecordInboxAccountsTable, RecordInboxTable } from './record-inbox-schema';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -275,6 +276,8 @@ export interface Database {
   attributions: AttributionsTable;
   rejected_conversions: RejectedConversionsTable;
   capi_attempts: CapiAttemptsTable;
+  record_inbox: RecordInboxTable;
+  record_inbox_accounts: RecordInboxAccountsTable;
 }
 
 export type { Generated };

@@ -102,3 +102,30 @@ export async function readPinterest(state: AdAccountState): Promise<void> {
     }
   }
 }
+
+/**
+ * Runs the record pump once (`pumpRecords`): it takes the inbox's records, stores and attributes
+ * them and, while Pinterest can be reached, posts the matches. A failed post is handed to the state
+ * like a failed send; the matches then wait for the loop's next send.
+ */
+export async function pumpInbox(state: AdAccountState): Promise<void> {
+  const { input, connection } = state;
+  const send = connection.canReachPinterest;
+  const reconnects = connection.reconnects;
+  state.pumping = true;
+  try {
+    const result = await records.pumpRecords({ ad_account_id: input.ad_account_id, settings: state.settings, hold_seconds: input.schedule.hold_seconds, send });
+    state.pumped(Date.now(), result, send);
+    const failed = result.send_failure;
+    if (failed) {
+      const failure: CallFailure = { type: failed.type, message: failed.message, details: failed.details, nonRetryable: failed.non_retryable };
+      noted(state, state.sendFailed(Date.now(), failure, state.refusedReplacedGrant(failure, reconnects) && patched('stale-reauth-ignored')));
+    }
+  } catch (error) {
+    // The records stay in the inbox; the next nudge (or continue-as-new) takes them.
+    state.lastError = `record pump: ${failureOf(error).message}`;
+    log.warn('record pump failed', { ad_account_id: input.ad_account_id, error: state.lastError });
+  } finally {
+    state.pumping = false;
+  }
+}

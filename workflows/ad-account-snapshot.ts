@@ -24,6 +24,7 @@ export function statusOf(state: AdAccountState): AdAccountStatus {
     last_error: state.lastError,
     buffered_conversions: state.buffers.conversions.length,
     buffered_touchpoints: state.buffers.touchpoints.length,
+    records_waiting: state.recordsWaiting || state.pumping,
     counters: { ...state.counters },
   };
 }
@@ -51,6 +52,7 @@ export function carryOf(state: AdAccountState): AdAccountWorkflowInput {
       ...(paused ? { paused: true, paused_reason: pausedReason } : {}),
       conversions_buffer: state.buffers.conversions,
       touchpoints_buffer: state.buffers.touchpoints,
+      ...(state.recordsWaiting ? { records_waiting: true } : {}),
     },
   };
 }

@@ -5,7 +5,7 @@ import { restatementDays, type BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import { AdAccountConnection } from './ad-account-connection';
 import { AdAccountSchedule } from './ad-account-schedule';
-import type { AdAccountCounters, AdAccountWorkflowInput } from './ad-account-types';
+import type { AdAccountCounters, AdAccountWorkflowInput, PumpCounts } from './ad-account-types';
 import { BackfillQueue } from './backfill-queue';
 import { FAILURE_TYPES, parks, rateLimitWaitSeconds, type CallFailure } from './failure-types';
 import { RecordBuffers } from './record-buffers';
@@ -44,6 +44,10 @@ export class AdAccountState {
   lastError?: string;
   /** Matches wait to be sent (Pinterest could not be reached when they matched, or a send failed). */
   unsentMatches: boolean;
+  /** Records wait in the inbox: the loop starts the record pump (a nudge signal, or the last pump ran its longest). */
+  recordsWaiting: boolean;
+  /** The record pump runs. */
+  pumping = false;
   /** Matches of the records stored this round, counted once they are all stored. */
   private roundMatches = 0;
 
@@ -61,6 +65,7 @@ export class AdAccountState {
     this.pendingSettings = carried?.pending_settings;
     this.lastError = carried?.last_error;
     this.unsentMatches = carried?.unsent_matches ?? false;
+    this.recordsWaiting = carried?.records_waiting ?? false;
   }
 
   // Messages.
@@ -114,7 +119,7 @@ export class AdAccountState {
 
   /** Routy's records, or a settings change, wait for the loop. */
   hasBufferedWork(): boolean {
-    return this.buffers.hasRecords() || this.pendingSettings !== undefined;
+    return this.buffers.hasRecords() || this.pendingSettings !== undefined || this.recordsWaiting;
   }
 
   /** Days every pull re-reads at least: the restatement window of the settings in force. */
@@ -179,6 +184,24 @@ export class AdAccountState {
     if ((matched > 0 || this.unsentMatches) && this.connection.canReachPinterest) return true;
     if (matched > 0) this.unsentMatches = true;
     return false;
+  }
+
+  /**
+   * The record pump ended (`sent`: it was allowed to post): counts what it took, matched and sent;
+   * records left in the inbox make the loop pump again, and unsent matches wait for the next send.
+   */
+  pumped(nowMs: number, result: PumpCounts, send: boolean): void {
+    const { counters } = this;
+    counters.conversions_received += result.conversions_taken;
+    counters.touchpoints_received += result.touchpoints_taken;
+    counters.conversions_matched += result.matched;
+    counters.conversions_sent += result.sends.sent;
+    if (result.refused > 0) counters.records_refused = (counters.records_refused ?? 0) + result.refused;
+    if (result.pending_total !== undefined) counters.conversions_pending = result.pending_total;
+    if (result.pending > 0) this.schedule.pendingAdded(nowMs);
+    if (result.more) this.recordsWaiting = true;
+    if (result.unsent_left) this.unsentMatches = true;
+    else if (send) this.unsentMatches = false;
   }
 
   matchesSent(sent: number): void {

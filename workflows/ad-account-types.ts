@@ -70,6 +70,8 @@ export interface AdAccountWorkflowInput {
     backfilled?: boolean;
     conversions_buffer: ConversionRecord[];
     touchpoints_buffer: TouchpointRecord[];
+    /** Records wait in the inbox and the new run takes them without a nudge (absent before the inbox: false). */
+    records_waiting?: boolean;
   };
 }
 
@@ -92,9 +94,25 @@ export interface AdAccountStatus {
   /** When the earliest pending conversion's hold ends. */
   next_expiry_at?: string;
   last_error?: string;
+  /** Records received by the `conversions` / `touchpoints` signals (before the inbox) and not yet stored. */
   buffered_conversions: number;
   buffered_touchpoints: number;
+  /** Records wait in the inbox or the record pump is taking them (absent from runs before the inbox). */
+  records_waiting?: boolean;
   counters: AdAccountCounters;
+}
+
+/** What the workflow reads of a `pumpRecords` result (activities/record-pump.ts `PumpResult`). */
+export interface PumpCounts {
+  conversions_taken: number;
+  touchpoints_taken: number;
+  matched: number;
+  pending: number;
+  refused: number;
+  pending_total?: number;
+  sends: { sent: number };
+  more: boolean;
+  unsent_left: boolean;
 }
 
 /** Why an operator paused an account (shown in `status`); up to 200 characters. */

@@ -5,7 +5,7 @@ import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patc
 import { settingsProblems } from '../domain/attribution-settings';
 import { backfillProblems } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
-import { noted, pinterestFailure, readPinterest, recordEach, records, sends, showConnectionStatus } from './ad-account-calls';
+import { noted, pinterestFailure, pumpInbox, readPinterest, recordEach, records, sends, showConnectionStatus } from './ad-account-calls';
 import { carryOf, statusOf } from './ad-account-snapshot';
 import { AdAccountState } from './ad-account-state';
 import { pauseProblems, type AdAccountWorkflowInput } from './ad-account-types';
@@ -19,6 +19,7 @@ import {
   disconnectUpdate,
   pauseUpdate,
   pullNowSignal,
+  recordsWaitingSignal,
   resumeUpdate,
   statusQuery,
   touchpointsSignal,
@@ -40,6 +41,7 @@ function registerHandlers(state: AdAccountState): void {
   const { connection } = state;
   setHandler(conversionsSignal, (batch) => state.bufferConversions(batch));
   setHandler(touchpointsSignal, (batch) => state.bufferTouchpoints(batch));
+  setHandler(recordsWaitingSignal, () => void (state.recordsWaiting = true));
   setHandler(disconnectSignal, () => connection.disconnect());
   setHandler(connectedSignal, () => {
     state.reconnected(Date.now());
@@ -114,6 +116,10 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   // steady stream of signals that drain may never end and the continue-as-new check below is never
   // reached. Newer runs take a bounded round (RecordBuffers.takeRound); the rest waits for the next.
   const boundedRounds = patched('bounded-rounds');
+  // The record pump (Routy's records through PostgreSQL's inbox) runs beside the loop, like the reads.
+  // Only runs that got a `recordsWaiting` nudge start it: histories from before have none.
+  let pump: Promise<void> | undefined;
+  let pumpEnded = false;
   const storeTouchpoints = async (touchpoints: TouchpointRecord[]) => {
     state.touchpointsRecorded(await records.recordTouchpoints({ ad_account_id: id, touchpoints, settings: state.settings }));
   };
@@ -123,17 +129,27 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   };
 
   // A disconnect still stores what Routy already handed over before the workflow ends.
-  while (!connection.disconnected || state.hasBufferedWork()) {
+  while (!connection.disconnected || state.hasBufferedWork() || pump) {
     if (readsBeside) {
       // Every reason to wake is one the round below acts on, so the loop never spins.
       await condition(
         () =>
           buffers.hasRecords() ||
           readsEnded ||
-          (!reads && (connection.disconnected || state.pendingSettings !== undefined || state.pinterestReadsDue(Date.now()))),
+          pumpEnded ||
+          // Waiting records start a pump, or, once continue-as-new is suggested, the continue-as-new
+          // that carries them (after the reads under way end).
+          (state.recordsWaiting && !pump && !(workflowInfo().continueAsNewSuggested && reads)) ||
+          // While the pump runs, a disconnect waits for its end, and so do reads once continue-as-new
+          // is suggested (the round could neither start them nor continue as new: it would spin).
+          (!reads &&
+            ((connection.disconnected && !pump) ||
+              state.pendingSettings !== undefined ||
+              (state.pinterestReadsDue(Date.now()) && !(pump && workflowInfo().continueAsNewSuggested)))),
         state.msUntilNextDue(Date.now(), { pinterestInFlight: reads !== undefined }),
       );
       readsEnded = false;
+      pumpEnded = false;
     } else {
       await condition(
         () => state.hasBufferedWork() || connection.disconnected || state.pullDue(Date.now()) || state.backfillDue(Date.now()),
@@ -158,6 +174,13 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     } else if (!readsBeside) {
       await readPinterest(state);
     }
+    if (state.recordsWaiting && !pump && !workflowInfo().continueAsNewSuggested && patched('records-pump')) {
+      state.recordsWaiting = false;
+      pump = pumpInbox(state).finally(() => {
+        pump = undefined;
+        pumpEnded = true;
+      });
+    }
     // Each call below is awaited here, in the loop itself: an await moved into a helper would shift
     // how the loop interleaves with the reads beside it, and replays of running workflows with it.
     if (boundedRounds) {
@@ -168,7 +191,8 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       while (buffers.touchpoints.length > 0) await recordEach(state, buffers.takeTouchpoints(), storeTouchpoints);
       while (buffers.conversions.length > 0) await recordEach(state, buffers.takeConversions(), storeConversions);
     }
-    if (state.recordsStored()) {
+    // One sender at a time: while the pump posts, matches of this round wait for the next.
+    if (!pump && state.recordsStored()) {
       const reconnects = connection.reconnects;
       try {
         state.matchesSent((await sends.sendMatchedConversions({ ad_account_id: id })).sent);
@@ -184,6 +208,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     if (
       workflowInfo().continueAsNewSuggested &&
       !reads &&
+      !pump &&
       (boundedRounds
         ? buffers.fitCarry()
         : !state.hasBufferedWork() || (buffers.fitCarry() && patched('continue-as-new-with-small-buffers')))
@@ -193,6 +218,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
     }
   }
   if (reads) await reads;
+  if (pump) await pump;
   showConnectionStatus(state);
   await condition(allHandlersFinished);
 }

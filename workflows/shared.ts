@@ -28,6 +28,11 @@ export const SEARCH_ATTRIBUTES = [AD_ACCOUNT_ID, CONNECTION_STATUS, LAST_SUCCESS
 export const conversionsSignal = defineSignal<[ConversionRecord[]]>('conversions');
 /** Routy touchpoints, already validated and hashed at the ingress; batched. */
 export const touchpointsSignal = defineSignal<[TouchpointRecord[]]>('touchpoints');
+/**
+ * Routy's records wait in PostgreSQL's inbox (`record_inbox`): take them. The ingress sends it only
+ * when the workflow parked (took everything and waits), so a stream of requests costs one signal.
+ */
+export const recordsWaitingSignal = defineSignal('recordsWaiting');
 /** The account was (re)connected through OAuth: a `needs_reauth` account resumes and pulls what it missed. */
 export const connectedSignal = defineSignal('connected');
 /** Pull now, whatever the schedule says (operators, tests). */

@@ -164,7 +164,7 @@ try {
     'every accepted conversion stored and every match sent, and a clean pull',
     async () => {
       const status = await handle.query(statusQuery);
-      if (status.buffered_conversions + status.buffered_touchpoints > 0 || status.counters.pulls <= pullsBefore) return false;
+      if (status.buffered_conversions + status.buffered_touchpoints > 0 || status.records_waiting || status.counters.pulls <= pullsBefore) return false;
       if ((await unsettledSends(db, ACCOUNT)) > 0) return false;
       return (await conversionOutcome(db, ACCOUNT, accepted)).lost.length === 0;
     },

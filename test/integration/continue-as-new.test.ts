@@ -29,11 +29,16 @@ before(async () => {
 
 after(() => testApp?.stop());
 
-/** Signals `count` touchpoints, one a request, with click ids `<prefix>-0`, `<prefix>-1`, ... */
+/**
+ * Sends `count` touchpoints, one a request, with click ids `<prefix>-0`, `<prefix>-1`, ..., in
+ * bursts of five: after each burst the record pump is let to end, so each burst costs the history
+ * a nudge and a pump (about ten events) and Temporal soon suggests continue-as-new.
+ */
 async function signalTouchpoints(prefix: string, count: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const touchpoint = { ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date().toISOString(), click_id: `${prefix}-${i}`, ad_id: '687195905901' };
     assert.equal((await postJson(testApp.app, '/v1/touchpoints', { touchpoints: [touchpoint] })).status, 202);
+    if (i % 5 === 4) await waitFor('the record pump to end', async () => ((await testApp.app.client.status(ACCOUNT)).records_waiting ? undefined : true));
   }
 }
 

@@ -119,13 +119,13 @@ describe('operators', { timeout: 180_000 }, () => {
   it('decodes its encrypted payloads for the Temporal CLI and UI at /codec/decode, behind the token', async () => {
     const { app } = testApp;
     await app.client.recordConversions([{ event_id: 'ops-codec', event_name: 'lead', event_time: new Date().toISOString(), ad_account_id: ACCOUNT }]);
-    // The signal is in the history once the workflow has taken it, however long that took.
-    await waitFor('the signal taken', async () =>
+    // The record pump's call is in the history once it has stored the conversion.
+    await waitFor('the conversion stored', async () =>
       (await app.db.selectFrom('conversions').select('event_id').where('event_id', '=', 'ops-codec').executeTakeFirst()) ? true : undefined,
     );
     const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT)).fetchHistory();
-    const signal = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'conversions').at(-1);
-    const payloads = (signal?.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []).map((p) => ({
+    const pump = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'pumpRecords').at(-1);
+    const payloads = (pump?.activityTaskScheduledEventAttributes?.input?.payloads ?? []).map((p) => ({
       metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
       data: Buffer.from(p.data ?? []).toString('base64'),
     }));
@@ -135,8 +135,8 @@ describe('operators', { timeout: 180_000 }, () => {
     assert.equal((await codec()).status, 401);
     const decoded = (await (await codec(TOKEN)).json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> };
     assert.equal(Buffer.from(decoded.payloads[0]!.metadata.encoding!, 'base64').toString(), 'json/plain');
-    const records = JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()) as Array<{ event_id: string }>;
-    assert.deepEqual(records.map((r) => r.event_id), ['ops-codec']);
+    const input = JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()) as { ad_account_id: string; send: boolean };
+    assert.deepEqual([input.ad_account_id, input.send], [ACCOUNT, true]);
     const bad = await fetch(`${app.ingressUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ payloads: 'x' }) });
     assert.equal(bad.status, 400);
     // The Temporal CLI sends `{}` (protobuf JSON drops an empty list) when a query has no argument.

@@ -18,7 +18,7 @@ import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { connectThroughOAuth } from '../../service/app';
 import { workflowsPath } from '../../worker/create-worker';
 import type { AdAccountStatus } from '../../workflows/ad-account-types';
-import { adAccountWorkflowId, connectedSignal } from '../../workflows/shared';
+import { adAccountWorkflowId, connectedSignal, recordsWaitingSignal } from '../../workflows/shared';
 import { capiEventsWithId } from '../support/capi-requests';
 import { decryptedHistory, type JSONEvent } from '../support/recorded-history';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -189,16 +189,18 @@ describe('an ad account history through every update, a refused grant and a cont
     const before = await statusOf();
     const firstRunId = (await handle().describe()).runId;
     assert.equal(await suggested(), false, `the steps above must stay under ${SUGGEST_AFTER_EVENTS} events (raise it if they grew)`);
-    // Touchpoints wait on this lock: the round stays in recordTouchpoints while the history grows
-    // past the threshold and the settings change comes, so the round ends with it still pending.
+    // Touchpoints wait on this lock: the record pump stays in its insert while signals grow the
+    // history past the threshold and the settings change comes, so the pump ends with it pending.
     const lock = await holdLocks('LOCK TABLE touchpoints IN EXCLUSIVE MODE');
-    let posted = 0;
+    const posted = 1;
     try {
+      assert.equal(await post('/v1/touchpoints', { touchpoints: [click('epik-can-0')] }), 202);
+      await blockedOn('touchpoints');
+      let nudges = 0;
       do {
-        assert.ok(posted < 200, 'Temporal suggests continue-as-new within 200 touchpoints');
-        assert.equal(await post('/v1/touchpoints', { touchpoints: [click(`epik-can-${posted}`)] }), 202);
-        posted += 1;
-        if (posted === 1) await blockedOn('touchpoints');
+        assert.ok(nudges < 100, 'Temporal suggests continue-as-new within 100 signals');
+        await handle().signal(recordsWaitingSignal);
+        nudges += 1;
       } while (!(await suggested()));
       assert.deepEqual(await app.client.updateSettings(ACCOUNT, { click_window_days: 30 }), DEFAULT_ATTRIBUTION_SETTINGS);
     } finally {
@@ -218,7 +220,7 @@ describe('an ad account history through every update, a refused grant and a cont
     const patches = patchIds(history);
     // New runs take bounded rounds and decide continue-as-new by the carry limit alone: the
     // recorded fixture (older code) still holds the `continue-as-new-with-small-buffers` marker.
-    for (const id of ['pinterest-reads-beside-records', 'bounded-rounds', 'stale-reauth-ignored']) assert.ok(patches.includes(id), id);
+    for (const id of ['pinterest-reads-beside-records', 'bounded-rounds', 'stale-reauth-ignored', 'records-pump']) assert.ok(patches.includes(id), id);
     const replayable = historyFromJSON(history);
     await Worker.runReplayHistory({ workflowsPath }, replayable, adAccountWorkflowId(ACCOUNT));
     if (process.env.RECORD_HISTORY === '1') {

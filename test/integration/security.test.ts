@@ -131,12 +131,15 @@ describe('no raw personal data or secret at rest, in history or in logs', { time
     for (const value of [...rawValues, ...hashedEmails, ...app.pinterest.emulator.issuedTokens, '"USD"', 'Evergreen Home']) {
       assert.ok(!text.includes(value), `history shows ${value}`);
     }
-    // What the codec hides is really there: decoding one signal's payloads shows the hashed email.
+    // Routy's records never enter the history (they wait in PostgreSQL's inbox), and what the codec
+    // hides is really there: decoding the record pump's input shows the account's settings.
+    assert.ok(!text.includes('click_window_days'), 'activity inputs are encrypted');
     const codec = new PayloadEncryptionCodec(parseEncryptionKeys(k1));
     const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT)).fetchHistory();
-    const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'conversions');
-    const decoded = await codec.decode((signals[0]?.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []) as never);
-    assert.ok(haystackOf(decoded).join('').includes(hashedEmails[0]!));
+    const pumps = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'pumpRecords');
+    assert.ok(pumps.length >= 1, 'the records were taken by the record pump');
+    const decoded = await codec.decode((pumps[0]?.activityTaskScheduledEventAttributes?.input?.payloads ?? []) as never);
+    assert.ok(haystackOf(decoded).join('').includes('click_window_days'));
   });
 
   it('the JSON log names ad accounts and workflows but no person and no secret', () => {

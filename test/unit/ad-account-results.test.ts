@@ -130,4 +130,31 @@ describe('record buffers', () => {
     assert.equal(state.buffers.touchpoints.length, 4);
     assert.equal(state.buffers.fitCarry(), true);
   });
+
+  it('count what a record pump took, matched and sent, and pump again while records are left', () => {
+    const state = new AdAccountState(input, 0);
+    const pumped = { conversions_taken: 5, touchpoints_taken: 7, matched: 4, pending: 1, refused: 1, pending_total: 3, sends: { sent: 4 }, more: true, unsent_left: false };
+    state.pumped(1000, pumped, true);
+    const status = statusOf(state);
+    assert.deepEqual(
+      [status.counters.conversions_received, status.counters.touchpoints_received, status.counters.conversions_matched, status.counters.conversions_sent, status.counters.records_refused, status.counters.conversions_pending],
+      [5, 7, 4, 4, 1, 3],
+    );
+    assert.equal(status.records_waiting, true, 'records were left: the loop pumps again');
+    assert.equal(status.next_expiry_at, new Date(1000 + 100_000).toISOString(), 'a new pending conversion sets the expiry timer');
+    assert.equal(state.unsentMatches, false);
+  });
+
+  it('keep matches a pump could not post for the next send, and clear them once a pump posted all', () => {
+    const state = new AdAccountState(input, 0);
+    const none = { conversions_taken: 1, touchpoints_taken: 0, matched: 1, pending: 0, refused: 0, sends: { sent: 0 }, more: false, unsent_left: true };
+    state.pumped(0, none, false);
+    assert.equal(state.unsentMatches, true, 'paused: the match waits');
+    assert.equal(state.recordsWaiting, false);
+    state.pumped(0, { ...none, matched: 0, unsent_left: false }, false);
+    assert.equal(state.unsentMatches, true, 'a pump that could not post leaves older matches waiting');
+    state.pumped(0, { ...none, sends: { sent: 1 }, unsent_left: false }, true);
+    assert.equal(state.unsentMatches, false);
+    assert.equal(statusOf(state).counters.conversions_sent, 1);
+  });
 });

@@ -9,8 +9,8 @@ it('an empty variable keeps its default; a bad one stops start-up with its name'
   assert.throws(() => loadConfig({ DATABASE_URL: 'http://example.com/db' }), /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
   assert.throws(() => loadConfig({ PINTEREST_APP_ID: '1' }), /PINTEREST_APP_ID, PINTEREST_APP_SECRET and PINTEREST_REDIRECT_URI must be set together/);
   assert.throws(() => loadConfig({ ROUTY_LOG_LEVEL: 'LOUD' }), /ROUTY_LOG_LEVEL: /);
-  assert.equal(loadConfig({}).ROUTY_SIGNAL_BATCH_MS, 50);
-  assert.throws(() => loadConfig({ ROUTY_SIGNAL_BATCH_MS: '1001' }), /ROUTY_SIGNAL_BATCH_MS: /);
+  assert.equal(loadConfig({}).ROUTY_CAPI_FILL_MS, 500);
+  assert.throws(() => loadConfig({ ROUTY_CAPI_FILL_MS: '5001' }), /ROUTY_CAPI_FILL_MS: /);
 });
 
 it('the Conversions API repost margin defaults to 50 minutes and stays within the hour', () => {

@@ -1,7 +1,7 @@
 // A steady stream of small ingress requests to one ad account, on real parts (a dev server told to
 // suggest continue-as-new early, a fresh PostgreSQL database, our worker and ingress, the
-// emulator): the workflow still continues as new while the stream goes on, no run's history
-// grows past a bound, every accepted record is stored, and close requests share signals.
+// emulator): the workflow still continues as new while the stream goes on, 800 requests cost a
+// few nudge signals and a small, bounded history, and every accepted record is stored.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,19 +14,17 @@ import { waitFor } from '../support/wait';
 
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 /** Temporal suggests continue-as-new from this many events of a run on. */
-const SUGGEST_AFTER_EVENTS = 200;
+const SUGGEST_AFTER_EVENTS = 20;
 /**
- * No run may grow past this: once suggested, a run finishes the round under way (at most four
- * batches of each kind, a send, an expiry) and continues as new. The margin covers that round and
- * the signals that land meanwhile. A loop that drained the buffers for as long as signals came
- * would not stop here: each touchpoint insert is made to take longer than the gap between two
- * touchpoint signals (below), so its drain would last as long as the stream.
+ * No run may grow past this: once suggested, a run lets the record pump under way end (it runs
+ * 10 seconds at most, however busy) and continues as new. Each touchpoint insert is made slower
+ * than the gap between two requests (below), so the pump never finds the inbox empty.
  */
-const HISTORY_BOUND = SUGGEST_AFTER_EVENTS + 250;
+const HISTORY_BOUND = 60;
+/** What the 800 requests may cost in history, all runs together: a pump is about 8 events, a nudge 4. */
+const STREAM_HISTORY_BOUND = 100;
 /** How long PostgreSQL takes for each insert into `touchpoints` during the stream, in seconds. */
 const SLOW_INSERT_SECONDS = 0.3;
-/** Records to one account within this window share a signal: about four requests of each kind here. */
-const SIGNAL_BATCH_MS = 200;
 /** Every tick sends one touchpoint and one conversion request: 40 requests a second, for 20 seconds. */
 const TICK_MS = 50;
 const TICKS = 400;
@@ -35,7 +33,7 @@ let testApp: ConnectedTestApp;
 
 before(async () => {
   testApp = await startConnectedApp(
-    { ROUTY_INGRESS_TOKEN: 'test-ingress-token', ROUTY_SIGNAL_BATCH_MS: String(SIGNAL_BATCH_MS) },
+    { ROUTY_INGRESS_TOKEN: 'test-ingress-token' },
     { temporalExtraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_AFTER_EVENTS}`] },
   );
 });
@@ -48,6 +46,11 @@ const touchpoint = (i: number) => ({
 const conversion = (i: number) => ({
   event_id: `stream-${i}`, event_name: 'checkout', event_time: new Date().toISOString(), ad_account_id: ACCOUNT, click_id: `stream-${i}`, user: { email: `stream-${i}@example.com` },
 });
+
+/** Events in one run's history. */
+async function historyLength(runId: string): Promise<number> {
+  return ((await testApp.app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT), runId).fetchHistory()).events ?? []).length;
+}
 
 interface Run {
   runId: string;
@@ -65,11 +68,13 @@ async function runs(): Promise<Run[]> {
 }
 
 describe('a steady stream of small requests', { timeout: 300_000 }, () => {
-  it('keeps every run of the workflow bounded, stores every record, and coalesces the signals', async () => {
+  it('keeps every run of the workflow bounded, stores every record, and costs a few signals', async () => {
     const { app } = testApp;
+    // Each run's history before the stream: the stream is charged only with what came after.
+    const before = new Map<string, number>();
+    for (const run of await runs()) before.set(run.runId, await historyLength(run.runId));
     // The test's own database: a statement trigger makes every touchpoint insert slower than the
-    // gap between two touchpoint signals, as a busy database would, so signals keep coming during
-    // every store activity.
+    // gap between two requests, as a busy database would, so records keep coming while the pump works.
     await sql`CREATE FUNCTION test_slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(${sql.lit(SLOW_INSERT_SECONDS)}); RETURN NULL; END $$`.execute(app.db);
     await sql`CREATE TRIGGER test_slow_insert AFTER INSERT ON touchpoints FOR EACH STATEMENT EXECUTE FUNCTION test_slow_insert()`.execute(app.db);
     // A bounded loop at a steady rate: each tick's requests start without waiting for earlier answers.
@@ -102,16 +107,19 @@ describe('a steady stream of small requests', { timeout: 300_000 }, () => {
     const closedDuringStream = all.filter((r) => r.status === 'CONTINUED_AS_NEW' && r.closeTime && r.closeTime.getTime() >= streamStarted && r.closeTime.getTime() <= streamEnded);
     assert.ok(closedDuringStream.length >= 1, `a run continued as new during the stream (runs: ${all.map((r) => r.status).join(', ')})`);
 
-    // No run grew past the bound, and far fewer signals than requests reached the workflow.
-    let signals = 0;
-    const lengths: number[] = [];
+    // No run grew past the bound, the stream cost little history, and a few nudges reached the workflow.
+    let nudges = 0;
+    let streamEvents = 0;
+    const newRuns: number[] = [];
     for (const run of all) {
       const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT), run.runId).fetchHistory();
       const events = history.events ?? [];
-      lengths.push(events.length);
-      signals += events.filter((e) => ['conversions', 'touchpoints'].includes(e.workflowExecutionSignaledEventAttributes?.signalName ?? '')).length;
+      streamEvents += events.length - (before.get(run.runId) ?? 0);
+      if (!before.has(run.runId)) newRuns.push(events.length);
+      nudges += events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'recordsWaiting').length;
     }
-    assert.ok(Math.max(...lengths) <= HISTORY_BOUND, `every run's history is at most ${HISTORY_BOUND} events: ${lengths.join(', ')}`);
-    assert.ok(signals > 0 && signals <= answered.length / 3, `${signals} record signals for ${answered.length} requests`);
+    assert.ok(newRuns.length >= 1 && Math.max(...newRuns) <= HISTORY_BOUND, `every run started during the stream has at most ${HISTORY_BOUND} events: ${newRuns.join(', ')}`);
+    assert.ok(streamEvents <= STREAM_HISTORY_BOUND, `${answered.length} requests cost ${streamEvents} history events`);
+    assert.ok(nudges >= 1 && nudges <= 10, `${nudges} nudge signals for ${answered.length} requests`);
   });
 });
