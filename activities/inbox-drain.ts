@@ -29,6 +29,11 @@ export function noDrain(): DrainCounts {
   return { conversions_taken: 0, touchpoints_taken: 0, touchpoints_inserted: 0, conversions_inserted: 0, duplicates: 0, matched: 0, pending: 0, refused: 0 };
 }
 
+/** What one batch stored, and when its oldest record reached the inbox (epoch ms, the database's clock). */
+export interface DrainedBatch extends DrainCounts {
+  oldest_received_ms?: number;
+}
+
 /** Adds `b` into `a`. */
 export function addDrain(a: DrainCounts, b: DrainCounts): void {
   for (const key of Object.keys(a) as Array<keyof DrainCounts>) a[key] += b[key];
@@ -52,11 +57,17 @@ export function createInboxDrain(deps: { db: Kysely<Database>; now: () => Date }
   const { db, now } = deps;
 
   /** Takes and stores up to `max` records in one transaction. @throws whatever the store throws (the batch stays in the inbox). */
-  async function storeBatch(input: DrainInput, max: number): Promise<DrainCounts & { inbox_ids: string[] }> {
+  async function storeBatch(input: DrainInput, max: number): Promise<DrainedBatch & { inbox_ids: string[] }> {
     return db.transaction().execute(async (trx) => {
       const id = input.ad_account_id;
       const taken = await takeFromInbox(trx, id, max);
-      const counts = { ...noDrain(), conversions_taken: taken.conversions.length, touchpoints_taken: taken.touchpoints.length, inbox_ids: taken.inbox_ids };
+      const counts = {
+        ...noDrain(),
+        conversions_taken: taken.conversions.length,
+        touchpoints_taken: taken.touchpoints.length,
+        inbox_ids: taken.inbox_ids,
+        oldest_received_ms: taken.oldest_received_at?.getTime(),
+      };
       if (taken.touchpoints.length > 0) {
         counts.touchpoints_inserted = await insertTouchpoints(trx, taken.touchpoints);
         const candidates = await pendingConversionsTouchedBy(trx, id, taken.touchpoints);
@@ -80,7 +91,7 @@ export function createInboxDrain(deps: { db: Kysely<Database>; now: () => Date }
      * as invalid, its records are stored one at a time and only the refused ones are dropped
      * (counted in `refused`, logged without their data). @throws any other store failure.
      */
-    async drainBatch(input: DrainInput, max: number): Promise<DrainCounts> {
+    async drainBatch(input: DrainInput, max: number): Promise<DrainedBatch> {
       try {
         const { inbox_ids: _ids, ...counts } = await storeBatch(input, max);
         return counts;

@@ -14,6 +14,7 @@ import { parkInbox } from '../store/record-inbox-store';
 import { noSends, type createCapiSender, type SendTotals } from './capi-sender';
 import { beat } from './heartbeat';
 import { addDrain, noDrain, type createInboxDrain, type DrainCounts, type DrainInput } from './inbox-drain';
+import { MatchQueue } from './match-queue';
 
 /** How the pump paces itself, in milliseconds. */
 export interface PumpTiming {
@@ -99,37 +100,40 @@ export function createRecordPump(deps: {
       const counts = noDrain();
       const sends = noSends();
       const result = { requests: 0, more: false, send_failure: undefined as PumpSendFailure | undefined };
-      // Matches the drain reported and no post has taken yet, and since when the oldest waits.
-      // Matches stored before this pump count as long waiting: the first post takes them at once.
-      const waiting = { count: input.send ? 1 : 0, since: input.send ? 0 : undefined as number | undefined };
+      // Matches the drain reported and no post has taken yet, and since when they wait (from the
+      // ingress's commit, so the wait bounds the time from 202 to request). Matches stored before
+      // this pump count as long waiting: the first post takes them at once.
+      const queue = new MatchQueue();
+      if (input.send) queue.add(1, 0);
       let draining = true;
 
       const postLoop = async (account: Awaited<ReturnType<typeof getAdAccount>>) => {
         await sender.recover(id, sends);
         while (!stopping()) {
-          const due = waiting.since !== undefined && Date.now() - waiting.since >= timing.fillMs;
-          if (waiting.count >= MAX_EVENTS_PER_REQUEST || due || (!draining && waiting.count > 0)) {
+          // Ending: post everything that waits, whatever the queue thinks, until a claim finds nothing.
+          const finishing = !draining;
+          const oldest = queue.since;
+          if (finishing || queue.count >= MAX_EVENTS_PER_REQUEST || (oldest !== undefined && Date.now() - oldest >= timing.fillMs)) {
             let claimed: number;
             try {
               claimed = await sender.postBatch(id, account, sends);
             } catch (error) {
               result.send_failure = sendFailureOf(error);
-              waiting.count = 0;
+              queue.clear();
               return;
             }
-            if (claimed > 0) result.requests += 1;
-            if (claimed === MAX_EVENTS_PER_REQUEST) {
-              // A full request may have left older matches behind: post again at once.
-              waiting.count = Math.max(1, waiting.count - claimed);
-              waiting.since = 0;
-            } else {
-              waiting.count = claimed === 0 ? 0 : Math.max(0, waiting.count - claimed);
-              waiting.since = waiting.count > 0 ? Date.now() : undefined;
+            if (claimed === 0) {
+              queue.clear();
+              if (finishing) return;
+              continue;
             }
+            result.requests += 1;
+            queue.take(claimed);
+            // A full request may have left older matches behind: post again at once.
+            if (claimed === MAX_EVENTS_PER_REQUEST && queue.count === 0) queue.add(1, 0);
             continue;
           }
-          if (!draining) return;
-          await sleep(Math.min(timing.pollMs, waiting.since === undefined ? timing.pollMs : Math.max(1, waiting.since + timing.fillMs - Date.now())));
+          await sleep(oldest === undefined ? timing.pollMs : Math.max(1, Math.min(timing.pollMs, oldest + timing.fillMs - Date.now())));
         }
       };
       const posting = input.send ? getAdAccount(db, id).then(postLoop) : Promise.resolve();
@@ -144,10 +148,7 @@ export function createRecordPump(deps: {
           }
           const batch = await drain.drainBatch(input, TAKE);
           addDrain(counts, batch);
-          if (input.send && batch.matched > 0) {
-            waiting.count += batch.matched;
-            waiting.since ??= Date.now();
-          }
+          if (input.send && batch.matched > 0) queue.add(batch.matched, Math.min(Date.now(), batch.oldest_received_ms ?? Date.now()));
           beat({ ...counts, sends });
           const longest = Date.now() - startedAt >= timing.maxMs;
           if (batch.conversions_taken + batch.touchpoints_taken + batch.refused > 0 && !longest) {
@@ -156,7 +157,7 @@ export function createRecordPump(deps: {
           }
           idleSince ??= Date.now();
           // Idle, and no match waiting for its request to fill: park.
-          if (longest || (Date.now() - idleSince >= timing.idleMs && waiting.count === 0)) {
+          if (longest || (Date.now() - idleSince >= timing.idleMs && queue.count === 0)) {
             if (await parkInbox(db, id)) break;
             if (longest) {
               result.more = true;

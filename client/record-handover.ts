@@ -5,7 +5,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { ConversionRecord, PreparedBatch, RecordRejection, TouchpointRecord } from '../domain/routy-records';
 import type { Database } from '../store/database-schema';
-import { claimNudge, putInInbox, withdrawFromInbox, type InboxKind } from '../store/record-inbox-store';
+import { putInInbox, withdrawFromInbox, type InboxKind } from '../store/record-inbox-store';
 import { adAccountWorkflowId, recordsWaitingSignal } from '../workflows/shared';
 
 /** Result of recording a batch: how many records are durable, and which were refused. */
@@ -16,14 +16,14 @@ export interface BatchResult {
 
 /** Per account: true when its records are durable in the inbox, false when its workflow does not exist. */
 async function handOverAccount(db: Kysely<Database>, temporal: Client, adAccountId: string, kind: InboxKind, records: Array<ConversionRecord | TouchpointRecord>): Promise<boolean> {
-  const ids = await putInInbox(db, adAccountId, kind, records);
-  if (!(await claimNudge(db, adAccountId))) return true;
+  const put = await putInInbox(db, adAccountId, kind, records);
+  if (!put.nudge) return true;
   try {
     await temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(recordsWaitingSignal);
     return true;
   } catch (error) {
     // Not taken: the caller gets a refusal (no workflow) or the failure, and the next caller nudges.
-    await withdrawFromInbox(db, adAccountId, ids);
+    await withdrawFromInbox(db, adAccountId, put.inbox_ids);
     if (error instanceof WorkflowNotFoundError) return false;
     throw error;
   }

@@ -13,44 +13,52 @@ export type InboxKind = 'conversion' | 'touchpoint';
 /** Rows per INSERT: 4 parameters each stays far below PostgreSQL's 65,535 per statement. */
 const INSERT_CHUNK = 2000;
 
+/** What the ingress's put did: the new rows' ids, and whether this caller must nudge the workflow. */
+export interface InboxPut {
+  /** The new rows' `inbox_id`s (int8 as strings), in the records' order. */
+  inbox_ids: string[];
+  /** The workflow had parked (or the account was never seen): this caller sends the nudge signal. */
+  nudge: boolean;
+}
+
 /**
- * Puts one account's prepared records (validated, user data hashed) in the inbox, in one
- * transaction. @returns the new rows' `inbox_id`s (int8 as strings), in the records' order.
+ * Puts one account's prepared records (validated, user data hashed) in the inbox and, in the same
+ * transaction, claims the nudge: when the account's workflow waits for one (or the account has no
+ * row yet) it is marked as nudged and `nudge` is true; otherwise the running pump takes these too.
+ * Committing both together, with the account's row locked, is what keeps a pump from parking
+ * between them (see `parkInbox`).
  */
 export async function putInInbox(
   db: Kysely<Database>,
   adAccountId: string,
   kind: InboxKind,
   records: Array<ConversionRecord | TouchpointRecord>,
-): Promise<string[]> {
-  if (records.length === 0) return [];
+): Promise<InboxPut> {
+  const rowsOf = (chunk: typeof records) => chunk.map((record) => ({ ad_account_id: adAccountId, kind, record: JSON.stringify(record) }));
+  const claim = (q: Kysely<Database>) =>
+    q
+      .insertInto('record_inbox_accounts')
+      .values({ ad_account_id: adAccountId, nudge_needed: false })
+      .onConflict((oc) => oc.column('ad_account_id').doUpdateSet({ nudge_needed: false }).where('record_inbox_accounts.nudge_needed', '=', true))
+      .returning('ad_account_id');
+  if (records.length > 0 && records.length <= INSERT_CHUNK) {
+    // One statement, one round trip: the insert and the claim commit together.
+    const rows = await db
+      .with('put', (q) => q.insertInto('record_inbox').values(rowsOf(records)).returning('inbox_id'))
+      .with('claimed', (q) => claim(q as unknown as Kysely<Database>))
+      .selectFrom('put')
+      .select((eb) => ['put.inbox_id', eb.exists(eb.selectFrom('claimed').select('claimed.ad_account_id')).as('nudge')])
+      .execute();
+    return { inbox_ids: rows.map((r) => r.inbox_id), nudge: Boolean(rows[0]?.nudge) };
+  }
   return db.transaction().execute(async (trx) => {
     const ids: string[] = [];
     for (let start = 0; start < records.length; start += INSERT_CHUNK) {
-      const rows = await trx
-        .insertInto('record_inbox')
-        .values(records.slice(start, start + INSERT_CHUNK).map((record) => ({ ad_account_id: adAccountId, kind, record: JSON.stringify(record) })))
-        .returning('inbox_id')
-        .execute();
+      const rows = await trx.insertInto('record_inbox').values(rowsOf(records.slice(start, start + INSERT_CHUNK))).returning('inbox_id').execute();
       ids.push(...rows.map((r) => r.inbox_id));
     }
-    return ids;
+    return { inbox_ids: ids, nudge: (await claim(trx).executeTakeFirst()) !== undefined };
   });
-}
-
-/**
- * Called by the ingress after its records are committed: when the account's workflow waits for a
- * nudge (or the account has no row yet), marks it as nudged. @returns true when this caller must
- * send the nudge signal; false when the workflow is already taking records (it will take these).
- */
-export async function claimNudge(db: Kysely<Database>, adAccountId: string): Promise<boolean> {
-  const row = await db
-    .insertInto('record_inbox_accounts')
-    .values({ ad_account_id: adAccountId, nudge_needed: false })
-    .onConflict((oc) => oc.column('ad_account_id').doUpdateSet({ nudge_needed: false }).where('record_inbox_accounts.nudge_needed', '=', true))
-    .returning('ad_account_id')
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 /**
@@ -69,6 +77,8 @@ export interface InboxRecords {
   touchpoints: TouchpointRecord[];
   conversions: ConversionRecord[];
   inbox_ids: string[];
+  /** When the oldest of them was put in the inbox (the database's clock), if any was taken. */
+  oldest_received_at?: Date;
 }
 
 /**
@@ -81,10 +91,10 @@ export async function takeFromInbox(trx: Kysely<Database>, adAccountId: string, 
     .where('inbox_id', 'in', (eb) =>
       eb.selectFrom('record_inbox').select('inbox_id').where('ad_account_id', '=', adAccountId).orderBy('inbox_id').limit(max).forUpdate().skipLocked(),
     )
-    .returning(['inbox_id', 'kind', 'record'])
+    .returning(['inbox_id', 'kind', 'record', 'received_at'])
     .execute();
   rows.sort((a, b) => (BigInt(a.inbox_id) < BigInt(b.inbox_id) ? -1 : 1));
-  const taken: InboxRecords = { touchpoints: [], conversions: [], inbox_ids: rows.map((r) => r.inbox_id) };
+  const taken: InboxRecords = { touchpoints: [], conversions: [], inbox_ids: rows.map((r) => r.inbox_id), oldest_received_at: rows[0]?.received_at };
   for (const row of rows) {
     if (row.kind === 'touchpoint') taken.touchpoints.push(row.record as TouchpointRecord);
     else taken.conversions.push(row.record as ConversionRecord);

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { prepareConversions } from '../../domain/routy-records';
 import { migrateToLatest, openDatabase } from '../../store/database';
 import type { Database } from '../../store/database-schema';
-import { claimNudge, inboxHasRecords, parkInbox, putInInbox, takeFromInbox, withdrawFromInbox } from '../../store/record-inbox-store';
+import { inboxHasRecords, parkInbox, putInInbox, takeFromInbox, withdrawFromInbox } from '../../store/record-inbox-store';
 import { createTestDatabase } from '../support/postgres';
 
 const A = '549764105221';
@@ -34,29 +34,24 @@ after(async () => {
 
 describe('the record inbox', () => {
   it('nudges only a parked workflow, and parks only with the inbox empty', async () => {
-    await putInInbox(db, A, 'conversion', conversions('first', 2));
-    assert.equal(await claimNudge(db, A), true, 'an account never seen: nudge');
-    await putInInbox(db, A, 'conversion', conversions('second', 1));
-    assert.equal(await claimNudge(db, A), false, 'the workflow was nudged and has not parked: no second nudge');
+    assert.equal((await putInInbox(db, A, 'conversion', conversions('first', 2))).nudge, true, 'an account never seen: nudge');
+    assert.equal((await putInInbox(db, A, 'conversion', conversions('second', 1))).nudge, false, 'the workflow was nudged and has not parked: no second nudge');
     assert.equal(await parkInbox(db, A), false, 'three records wait: no park');
     const taken = await takeAll();
     assert.deepEqual(taken.conversions.map((c) => c.event_id), ['first-0', 'first-1', 'second-0']);
     assert.equal(taken.conversions[0]!.user_data.em, conversions('first', 1)[0]!.user_data.em, 'the hashed user data comes back as it went in');
     assert.equal(await parkInbox(db, A), true);
-    await putInInbox(db, A, 'touchpoint', []);
-    assert.equal(await claimNudge(db, A), true, 'parked: the next records nudge');
+    assert.equal((await putInInbox(db, A, 'conversion', conversions('third', 1))).nudge, true, 'parked: the next records nudge');
   });
 
   it('withdraws records whose nudge failed, and the next caller nudges', async () => {
     await takeAll();
     await parkInbox(db, A);
-    const ids = await putInInbox(db, A, 'conversion', conversions('withdrawn', 3));
-    assert.equal(ids.length, 3);
-    assert.equal(await claimNudge(db, A), true);
-    await withdrawFromInbox(db, A, ids);
+    const put = await putInInbox(db, A, 'conversion', conversions('withdrawn', 3));
+    assert.deepEqual([put.inbox_ids.length, put.nudge], [3, true]);
+    await withdrawFromInbox(db, A, put.inbox_ids);
     assert.equal(await inboxHasRecords(db, A), false);
-    await putInInbox(db, A, 'conversion', conversions('after', 1));
-    assert.equal(await claimNudge(db, A), true);
+    assert.equal((await putInInbox(db, A, 'conversion', conversions('after', 1))).nudge, true, 'the withdrawn nudge is owed to the next caller');
   });
 
   it('puts records back when the transaction that took them rolls back', async () => {
@@ -74,8 +69,7 @@ describe('the record inbox', () => {
 
   it('never leaves a record behind a park without a nudge, however a put and a park interleave', async () => {
     const account = 'race-account';
-    await putInInbox(db, account, 'conversion', []);
-    await claimNudge(db, account);
+    await putInInbox(db, account, 'conversion', conversions('race-start', 1));
     let stranded = 0;
     for (let round = 0; round < 200; round += 1) {
       // The workflow takes what is there and parks, while the ingress puts a record and claims.
@@ -84,16 +78,22 @@ describe('the record inbox', () => {
           await takeAll(account);
           return parkInbox(db, account);
         })(),
-        (async () => {
-          await putInInbox(db, account, 'conversion', conversions(`race-${round}`, 1));
-          return claimNudge(db, account);
-        })(),
+        (async () => (await putInInbox(db, account, 'conversion', conversions(`race-${round}`, 1))).nudge)(),
       ]);
       // A record waits after a successful park only if the ingress then nudged.
       if (parked && (await inboxHasRecords(db, account)) && !nudged) stranded += 1;
       // Start the next round from a nudged, running workflow.
-      if (!nudged) await claimNudge(db, account);
+      if (!nudged) await putInInbox(db, account, 'conversion', conversions(`race-${round}-next`, 1));
     }
     assert.equal(stranded, 0);
+  });
+
+  it('puts more records than one statement holds in one transaction, in order', async () => {
+    await takeAll();
+    await parkInbox(db, A);
+    const put = await putInInbox(db, A, 'conversion', conversions('many', 4500));
+    assert.deepEqual([put.inbox_ids.length, put.nudge], [4500, true]);
+    const taken = await takeAll();
+    assert.deepEqual([taken.conversions[0]!.event_id, taken.conversions[4499]!.event_id], ['many-0', 'many-4499']);
   });
 });
