@@ -6,6 +6,7 @@ import { MAX_EVENTS_PER_REQUEST } from '../pinterest/conversions';
 import type { PinterestHttp } from '../pinterest/http';
 import type { Database } from '../store/database-schema';
 import { getAdAccount } from '../store/entities-store';
+import { FAILURE_TYPES } from '../workflows/shared';
 import { createCapiSender, noSends, type SendTotals } from './capi-sender';
 import { beat } from './heartbeat';
 import type { PinterestGrant } from './pinterest-grant';
@@ -51,7 +52,7 @@ export function createCapiActivities(deps: {
       for (;;) {
         if (stopping()) {
           // A full batch may have left rows behind: fail this attempt so the next one (another worker's) sends them.
-          if (more) throw ApplicationFailure.retryable('the worker is stopping: no new Conversions API request; the next attempt sends the rest', 'WorkerStopping');
+          if (more) throw ApplicationFailure.retryable('the worker is stopping: no new Conversions API request; the next attempt sends the rest', FAILURE_TYPES.workerStopping);
           return totals;
         }
         const claimed = await sender.postBatch(id, account, totals);

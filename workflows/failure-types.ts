@@ -21,6 +21,8 @@ export const FAILURE_TYPES = {
   reportFailed: 'PinterestReportFailed',
   /** PostgreSQL refused a record as invalid: no retry can fix it. */
   invalidRecord: 'InvalidRecord',
+  /** The worker is stopping: the send started no new request, the next attempt (another worker's) sends the rest. */
+  workerStopping: 'WorkerStopping',
 } as const;
 
 /** A report whose link expired is asked for again this many times. */

@@ -3,6 +3,7 @@
 // conversion was counted by Pinterest's rule (none undelivered, none counted twice), and the
 // stored metrics equal a fault-free pull. Prints and writes
 // bench/results/chaos.json.
+import { explainConversion, formatExplanation } from '../../reports/conversion-explainer';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -175,6 +176,9 @@ try {
   const delivery = await deliveryOutcome(db, emulator, ACCOUNT);
   const metrics = await metricsEqualToFaultFree(db, ACCOUNT);
   const status = await handle.query(statusQuery);
+  // One event posted more than once, as an operator reads it (`routy-pinterest conversion <event_id>`).
+  const reposted = await db.selectFrom('capi_attempts').select('event_id').where('ad_account_id', '=', ACCOUNT).where('repost', '=', true).limit(1).executeTakeFirst();
+  const repostExplained = reposted ? (await explainConversion(db, reposted.event_id)).map(formatExplanation).join('\n').split('\n') : undefined;
   const result = {
     benchmark: 'chaos',
     at: new Date().toISOString(),
@@ -193,6 +197,7 @@ try {
     reposted_events: delivery.reposted_events,
     // Information only: event_ids in more than one of our requests (a repost within Pinterest's rule is not counted twice).
     duplicated_event_ids: delivery.reposted_events,
+    ...(repostExplained ? { reposted_example: repostExplained } : {}),
     emulator_delivery: delivery.delivery_report,
     metrics_equal: metrics.equal,
     metrics_compared_rows: metrics.compared_rows,
