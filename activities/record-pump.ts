@@ -136,7 +136,16 @@ export function createRecordPump(deps: {
           await sleep(oldest === undefined ? timing.pollMs : Math.max(1, Math.min(timing.pollMs, oldest + timing.fillMs - Date.now())));
         }
       };
-      const posting = input.send ? getAdAccount(db, id).then(postLoop) : Promise.resolve();
+      // Settles with the posting's failure (a database error), never rejects: it is awaited only
+      // once draining ends, and an unhandled rejection meanwhile would stop the worker process.
+      const posting: Promise<{ error: unknown } | undefined> = input.send
+        ? getAdAccount(db, id)
+            .then(postLoop)
+            .then(
+              () => undefined,
+              (error: unknown) => ({ error }),
+            )
+        : Promise.resolve(undefined);
 
       try {
         let idleSince: number | undefined;
@@ -170,7 +179,8 @@ export function createRecordPump(deps: {
         }
       } finally {
         draining = false;
-        await posting;
+        const failed = await posting;
+        if (failed) throw failed.error;
       }
       const changed = counts.conversions_inserted > 0 || counts.matched > 0;
       return {

@@ -112,7 +112,7 @@ export const conversionInputSchema = z
 
 export type ConversionInput = z.input<typeof conversionInputSchema>;
 
-/** A conversion after validation and hashing: the shape signalled to the workflow and stored. */
+/** A conversion after validation and hashing: the shape put in the inbox and stored. */
 export const conversionRecordSchema = z.object({
   event_id: z.string(),
   event_name: z.enum(EVENT_NAMES),
@@ -163,7 +163,7 @@ export const touchpointInputSchema = z
 
 export type TouchpointInput = z.input<typeof touchpointInputSchema>;
 
-/** A touchpoint after validation and hashing: the shape signalled to the workflow and stored. */
+/** A touchpoint after validation and hashing: the shape put in the inbox and stored. */
 export const touchpointRecordSchema = z.object({
   ad_account_id: z.string(),
   type: z.enum(TOUCHPOINT_TYPES),

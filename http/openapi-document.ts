@@ -46,7 +46,7 @@ const batchOperation = (key: 'conversions' | 'touchpoints', schemaName: string, 
     },
   },
   responses: {
-    '202': { description: 'At least one record accepted; accepted records are durable in Temporal.', content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } } } },
+    '202': { description: 'At least one record accepted; accepted records are committed to PostgreSQL, where their ad account workflow takes them from.', content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } } } },
     '400': { description: 'No record accepted, or a bad envelope.', content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/BatchResult' }, { $ref: '#/components/schemas/Error' }] } } } },
     '401': errorResponse('Missing or wrong bearer token or signature.'),
     '413': errorResponse('Body over 10 MB.'),

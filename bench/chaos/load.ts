@@ -5,7 +5,7 @@
 const DAY_MS = 86_400_000;
 
 export class SteadyLoad {
-  /** event_ids answered 202 (durable in Temporal). */
+  /** event_ids answered 202 (committed to PostgreSQL). */
   readonly accepted = new Set<string>();
   touchpointsAccepted = 0;
   retries = 0;

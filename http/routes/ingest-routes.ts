@@ -13,8 +13,8 @@ const MAX_BATCH = 5000;
 /**
  * Routy's batches: `POST /v1/conversions` `{conversions: [...]}` and `POST /v1/touchpoints`
  * `{touchpoints: [...]}`. 401 before the body is read (bearer token) or once it is in (signature);
- * 400 for a bad envelope; else 202 `{accepted, rejected}` once the accepted records are signalled
- * (durable in Temporal), 400 with the same shape when none was accepted. Refused conversions with
+ * 400 for a bad envelope; else 202 `{accepted, rejected}` once the accepted records are committed
+ * to PostgreSQL's inbox, 400 with the same shape when none was accepted. Refused conversions with
  * a usable event_id are remembered for `GET /v1/conversions/{event_id}`.
  */
 export function ingestRoutes(app: FastifyInstance, deps: { client: RoutyPinterestClient; db: Kysely<Database>; ingressToken?: string }): void {
