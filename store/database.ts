@@ -23,6 +23,10 @@ export async function openDatabase(location: DatabaseLocation): Promise<Kysely<D
     // An idle client whose server connection ends (PostgreSQL restarted, database dropped) emits
     // 'error' on the pool; without a listener that would crash the process. The next query reconnects.
     pool.on('error', () => {});
+    // A checked-out client (a transaction between two statements, as the record pump's are most of
+    // the time) emits its connection's end on itself, not on the pool: unheard, it would stop the
+    // process. Heard, the next statement on that client fails, and so does its transaction.
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const { KyselyPGlite } = await import('kysely-pglite');
