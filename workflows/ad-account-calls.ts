@@ -34,7 +34,11 @@ function failureOf(error: unknown): CallFailure {
  * parking the account applies. `reconnectsAtCall`: `connection.reconnects` when the call began.
  */
 export function pinterestFailure(state: AdAccountState, error: unknown, reconnectsAtCall: number): [CallFailure, boolean] {
-  const failure = failureOf(error);
+  return withStaleReauth(state, failureOf(error), reconnectsAtCall);
+}
+
+/** The same for a failure already read as plain facts (the record pump returns its post's failure). */
+function withStaleReauth(state: AdAccountState, failure: CallFailure, reconnectsAtCall: number): [CallFailure, boolean] {
   // patched() records a marker: it is asked only for a grant refused after a reconnect, as always.
   return [failure, state.refusedReplacedGrant(failure, reconnectsAtCall) && patched('stale-reauth-ignored')];
 }
@@ -119,7 +123,7 @@ export async function pumpInbox(state: AdAccountState): Promise<void> {
     const failed = result.send_failure;
     if (failed) {
       const failure: CallFailure = { type: failed.type, message: failed.message, details: failed.details, nonRetryable: failed.non_retryable };
-      noted(state, state.sendFailed(Date.now(), failure, state.refusedReplacedGrant(failure, reconnects) && patched('stale-reauth-ignored')));
+      noted(state, state.sendFailed(Date.now(), ...withStaleReauth(state, failure, reconnects)));
     }
   } catch (error) {
     // The records stay in the inbox; the next nudge (or continue-as-new) takes them.
