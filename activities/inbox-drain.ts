@@ -10,15 +10,21 @@ import { countPending, insertConversions } from '../store/conversions-store';
 import type { Database } from '../store/database-schema';
 import { takeFromInbox } from '../store/record-inbox-store';
 import { insertTouchpoints } from '../store/touchpoints-store';
+import { conversionsOrderDuplicates } from '../observability/metrics';
 import { asInvalidRecordFailure } from './activity-failures';
 
-/** What draining stored: records taken by kind, new rows, known ones skipped, matches, the batch's conversions still pending, records the database refused. */
+/**
+ * What draining stored: records taken by kind, new rows (`conversions_inserted`: new event_id and
+ * new order), `duplicates` (known event_ids and repeated orders), of those `order_duplicates`,
+ * matches, the batch's conversions still pending, records the database refused.
+ */
 export interface DrainCounts {
   conversions_taken: number;
   touchpoints_taken: number;
   touchpoints_inserted: number;
   conversions_inserted: number;
   duplicates: number;
+  order_duplicates: number;
   matched: number;
   pending: number;
   refused: number;
@@ -26,7 +32,7 @@ export interface DrainCounts {
 
 /** Counts that start at zero. */
 export function noDrain(): DrainCounts {
-  return { conversions_taken: 0, touchpoints_taken: 0, touchpoints_inserted: 0, conversions_inserted: 0, duplicates: 0, matched: 0, pending: 0, refused: 0 };
+  return { conversions_taken: 0, touchpoints_taken: 0, touchpoints_inserted: 0, conversions_inserted: 0, duplicates: 0, order_duplicates: 0, matched: 0, pending: 0, refused: 0 };
 }
 
 /** What one batch stored, and when its oldest record reached the inbox (epoch ms, the database's clock). */
@@ -74,9 +80,10 @@ export function createInboxDrain(deps: { db: Kysely<Database>; now: () => Date }
         counts.matched += (await attributeConversions(trx, id, candidates, input.settings)).length;
       }
       if (taken.conversions.length > 0) {
-        const fresh = await insertConversions(trx, taken.conversions, input.hold_seconds, now());
-        counts.conversions_inserted = fresh.length;
-        counts.duplicates = taken.conversions.length - fresh.length;
+        const inserted = await insertConversions(trx, taken.conversions, input.hold_seconds, now());
+        counts.conversions_inserted = inserted.fresh.length;
+        counts.duplicates = taken.conversions.length - inserted.fresh.length;
+        counts.order_duplicates = inserted.order_duplicates.length;
         const eventIds = taken.conversions.map((c) => c.event_id);
         counts.matched += (await attributeConversions(trx, id, eventIds, input.settings)).length;
         counts.pending = await countPending(trx, id, eventIds);
@@ -94,6 +101,7 @@ export function createInboxDrain(deps: { db: Kysely<Database>; now: () => Date }
     async drainBatch(input: DrainInput, max: number): Promise<DrainedBatch> {
       try {
         const { inbox_ids: _ids, ...counts } = await storeBatch(input, max);
+        conversionsOrderDuplicates.inc(counts.order_duplicates);
         return counts;
       } catch (error) {
         if (!refusesRecord(error) || max === 1) throw error;
@@ -103,6 +111,7 @@ export function createInboxDrain(deps: { db: Kysely<Database>; now: () => Date }
         try {
           const { inbox_ids: ids, ...counts } = await storeBatch(input, 1);
           if (ids.length === 0) break;
+          conversionsOrderDuplicates.inc(counts.order_duplicates);
           addDrain(total, counts);
         } catch (error) {
           if (!refusesRecord(error)) throw error;

@@ -48,7 +48,7 @@ export function createRecordActivities(deps: { db: Kysely<Database>; now: () => 
     },
 
     /**
-     * Stores conversions (a known `event_id` is skipped) and attributes every one of the batch
+     * Stores conversions (a known `event_id` is skipped, a repeated order kept as a duplicate) and attributes every one of the batch
      * still pending, so a retry after a crash between insert and attribution loses no match.
      * @returns counts, with `pending` the batch's conversions still waiting for a touchpoint and
      * `pending_total` all of the account's (left out when the batch changed nothing: all known, none matched).
@@ -59,7 +59,7 @@ export function createRecordActivities(deps: { db: Kysely<Database>; now: () => 
       settings: AttributionSettings;
       hold_seconds: number;
     }): Promise<{ inserted: number; duplicates: number; matched: number; pending: number; pending_total?: number }> {
-      const fresh = await refuseInvalidData(() => insertConversions(db, input.conversions, input.hold_seconds, now()));
+      const { fresh } = await refuseInvalidData(() => db.transaction().execute((trx) => insertConversions(trx, input.conversions, input.hold_seconds, now())));
       const eventIds = input.conversions.map((c) => c.event_id);
       const matched = await attributeConversions(db, input.ad_account_id, eventIds, input.settings);
       const pending = await countPending(db, input.ad_account_id, eventIds);

@@ -5,13 +5,20 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { ConversionRecord, PreparedBatch, RecordRejection, TouchpointRecord } from '../domain/routy-records';
 import type { Database } from '../store/database-schema';
+import type { DuplicateAnswer, RecordWarning } from './conversion-screening';
 import { putInInbox, withdrawFromInbox, type InboxKind } from '../store/record-inbox-store';
 import { adAccountWorkflowId, recordsWaitingSignal } from '../workflows/shared';
 
-/** Result of recording a batch: how many records are durable, and which were refused. */
+/**
+ * Result of recording a batch: how many records are durable, and which were refused. Conversion
+ * batches also say which were repeats of an `event_id` already received (not stored again) and
+ * which accepted ones carry a warning.
+ */
 export interface BatchResult {
   accepted: number;
   rejected: RecordRejection[];
+  duplicates?: DuplicateAnswer[];
+  warnings?: RecordWarning[];
 }
 
 /** Per account: true when its records are durable in the inbox, false when its workflow does not exist. */

@@ -9,6 +9,7 @@ import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
 import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
 import type { Database } from '../store/database-schema';
 import { inboxHasRecords } from '../store/record-inbox-store';
+import { conversionWarningsFor, screenRepeatedEventIds } from './conversion-screening';
 import { handOver, type BatchResult } from './record-handover';
 
 export type { BatchResult };
@@ -71,11 +72,16 @@ export class RoutyPinterestClient {
   /**
    * Validates and hashes conversions and puts them in the inbox (PostgreSQL) for their accounts'
    * workflows, nudging a workflow that waits (`recordsWaiting` signal); a bad record is reported by
-   * index and field, the rest accepted. Resolves once the accepted records are committed.
+   * index and field, the rest accepted. A conversion whose `event_id` the account already received
+   * is answered in `duplicates` (with the fields that differ) and not stored again; an accepted
+   * `checkout` without `order_id` gets a warning. Resolves once the accepted records are committed.
    * @throws a database or Temporal failure (those records are withdrawn, not accepted).
    */
-  recordConversions(batch: unknown[]): Promise<BatchResult> {
-    return handOver(this.db, this.temporal, 'conversion', prepareConversions(batch));
+  async recordConversions(batch: unknown[]): Promise<BatchResult> {
+    const { prepared, duplicates } = await screenRepeatedEventIds(this.db, prepareConversions(batch));
+    const result = await handOver(this.db, this.temporal, 'conversion', prepared);
+    const refused = new Set(result.rejected.map((r) => r.index));
+    return { ...result, duplicates, warnings: conversionWarningsFor(prepared.accepted.filter((item) => !refused.has(item.index))) };
   }
 
   /** Validates, hashes and hands over touchpoints; the same as {@link recordConversions}. */

@@ -82,9 +82,12 @@ export function storedFromRecord(record: ConversionRecord): StoredConversion {
   };
 }
 
-/** IP address and user agent Routy recorded on the winning click, for the click-id fallback. */
+/**
+ * The winning click's match keys, as Routy recorded them on the touchpoint: its click id (`epik`,
+ * percent-decoded), IP address and user agent. Only a `click` touchpoint carries them.
+ */
 export interface ClickFallback {
-  click_id: string;
+  click_id?: string;
   client_ip_address?: string;
   client_user_agent?: string;
 }
@@ -97,6 +100,10 @@ export type CapiEventOutcome =
 /**
  * Builds the ConversionEvents.data[] item for a matched conversion: `event_time` in Unix seconds
  * from the conversion itself, `event_id` as Routy received it, `value` as a decimal string.
+ * Match keys: the click id is the conversion's own (Routy's `click_id`, else the `epik` of its
+ * `event_source_url`, both read at the ingress), else the matched click's (`fallback`); IP address
+ * and user agent are the conversion's, each borrowed from the matched click when the conversion
+ * has none. Whatever hashed identifiers the conversion has, these are added.
  * Sendable only with `em`, `hashed_maids`, or IP address plus user agent (Conversions API rule).
  */
 export function toCapiEvent(conversion: StoredConversion, now: Date, fallback?: ClickFallback): CapiEventOutcome {
@@ -109,19 +116,15 @@ export function toCapiEvent(conversion: StoredConversion, now: Date, fallback?: 
     const value = conversion.user_data[field];
     if (typeof value === 'string' && value) user[field] = [value];
   }
-  const ip = conversion.user_data.client_ip_address;
-  const ua = conversion.user_data.client_user_agent;
-  if (typeof ip === 'string' && ip) user.client_ip_address = ip;
-  if (typeof ua === 'string' && ua) user.client_user_agent = ua;
-  if (conversion.click_id) user.click_id = conversion.click_id;
+  const own = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+  const ip = own(conversion.user_data.client_ip_address) ?? fallback?.client_ip_address;
+  const ua = own(conversion.user_data.client_user_agent) ?? fallback?.client_user_agent;
+  const clickId = conversion.click_id || fallback?.click_id;
+  if (ip) user.client_ip_address = ip;
+  if (ua) user.client_user_agent = ua;
+  if (clickId) user.click_id = clickId;
 
-  const hasIpAndAgent = () => Boolean(user.client_ip_address && user.client_user_agent);
-  if (!user.em && !user.hashed_maids && !hasIpAndAgent() && fallback) {
-    user.click_id = fallback.click_id;
-    if (fallback.client_ip_address) user.client_ip_address = fallback.client_ip_address;
-    if (fallback.client_user_agent) user.client_user_agent = fallback.client_user_agent;
-  }
-  if (!user.em && !user.hashed_maids && !hasIpAndAgent()) {
+  if (!user.em && !user.hashed_maids && !(user.client_ip_address && user.client_user_agent)) {
     return { kind: 'not_sendable', reason: 'no em, hashed_maids, or IP address with user agent' };
   }
   const custom: NonNullable<CapiEvent['custom_data']> = {};

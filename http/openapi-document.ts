@@ -11,7 +11,20 @@ const rejection = {
 const batchResult = {
   type: 'object',
   required: ['accepted', 'rejected'],
-  properties: { accepted: { type: 'integer' }, rejected: { type: 'array', items: { $ref: '#/components/schemas/Rejection' } } },
+  properties: {
+    accepted: { type: 'integer', description: 'Records committed to PostgreSQL now.' },
+    rejected: { type: 'array', items: { $ref: '#/components/schemas/Rejection' } },
+    duplicates: {
+      type: 'array',
+      description: 'Conversions only: an event_id the ad account already received (stored, waiting, or earlier in the batch); not stored again, nothing stored changed.',
+      items: {
+        type: 'object',
+        required: ['index', 'event_id', 'differing_fields', 'message'],
+        properties: { index: { type: 'integer' }, event_id: { type: 'string' }, differing_fields: { type: 'array', items: { type: 'string' }, description: 'Fields whose value differs from the copy received first (ignored).' }, message: { type: 'string' } },
+      },
+    },
+    warnings: { type: 'array', description: 'Conversions only: accepted records Routy should look at (a checkout without order_id).', items: { $ref: '#/components/schemas/Rejection' } },
+  },
 };
 const error = {
   type: 'object',
@@ -46,8 +59,8 @@ const batchOperation = (key: 'conversions' | 'touchpoints', schemaName: string, 
     },
   },
   responses: {
-    '202': { description: 'At least one record accepted; accepted records are committed to PostgreSQL, where their ad account workflow takes them from.', content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } } } },
-    '400': { description: 'No record accepted, or a bad envelope.', content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/BatchResult' }, { $ref: '#/components/schemas/Error' }] } } } },
+    '202': { description: 'At least one record accepted (or, for conversions, answered as a repeat of an event_id already received); accepted records are committed to PostgreSQL, where their ad account workflow takes them from.', content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } } } },
+    '400': { description: 'No record accepted and none a repeat, or a bad envelope.', content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/BatchResult' }, { $ref: '#/components/schemas/Error' }] } } } },
     '401': errorResponse('Missing or wrong bearer token or signature.'),
     '413': errorResponse('Body over 10 MB.'),
     '415': errorResponse('Body not sent as application/json.'),
@@ -76,7 +89,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             '200': {
               description:
                 '`{conversions: [...]}`: the conversion in each ad account that has it (and any refusals at the ingress). ' +
-                '`conversions_api` holds `state` (`unsent`, `sending`, `posting`, `sent`, `failed`, `stale`, `not_sendable`, ' +
+                '`state` is `pending`, `matched`, `expired` or `duplicate` (same ad account, event_name and order_id as `duplicate_of`: not counted, not sent). ' +
+                '`conversions_api` holds `state` (`unsent`, `sending`, `posting`, `sent`, `failed`, `stale`, `not_sendable`, `duplicate`, ' +
                 '`unconfirmed`: the outcome stayed unknown and it was not posted again), `detail`, `attempted_at` and `attempts[]`: ' +
                 'one per request that carried it, `{attempt, request_id, request_events, repost, started_at, ended_at (null: no answer stored), ' +
                 'outcome (null, processed, failed, refused, retry, unknown), http_status, error, event_status, error_message, warning_message}`.',

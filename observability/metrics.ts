@@ -44,3 +44,25 @@ export const conversionsReposted = new Counter({
   help: 'Conversions posted again, identical, after an earlier post whose outcome was unknown',
   registers: [metricsRegistry],
 });
+
+/** Conversions stored as duplicates of an order already stored (same ad account, `event_name` and `order_id`): never counted or sent. */
+export const conversionsOrderDuplicates = new Counter({
+  name: 'routy_pinterest_conversions_order_duplicates_total',
+  help: 'Conversions stored as duplicates of an order already stored (same ad account, event_name and order_id), never counted or sent',
+  registers: [metricsRegistry],
+});
+
+/** Conversions answered at the ingress as repeats of an `event_id` already received; nothing stored changed. */
+export const conversionsRepeatedEventId = new Counter({
+  name: 'routy_pinterest_conversions_repeated_event_id_total',
+  help: 'Conversions answered at the ingress as repeats of an event_id already received (nothing stored changed)',
+  registers: [metricsRegistry],
+});
+
+/** Accepted conversions answered with a warning, by field and reason (`order_id`: a checkout without one). */
+export const conversionWarnings = new Counter({
+  name: 'routy_pinterest_conversion_warnings_total',
+  help: 'Accepted conversions answered with a warning, by field and reason',
+  labelNames: ['field', 'reason'],
+  registers: [metricsRegistry],
+});

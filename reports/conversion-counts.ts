@@ -5,7 +5,10 @@ import type { Database } from '../store/database-schema';
 
 /** An ad account's conversions by how far they got. */
 export interface ConversionCounts {
+  /** Distinct orders: conversions stored, less duplicates of an order already stored. */
   conversions: number;
+  /** Conversions stored as duplicates of an order already stored (same `event_name` and `order_id`). */
+  duplicates: number;
   attributed: number;
   pending: number;
   expired: number;
@@ -21,7 +24,8 @@ export async function conversionCounts(db: Kysely<Database>, adAccountId: string
   const states = await db
     .selectFrom('conversions')
     .select([
-      (eb) => eb.fn.countAll<string>().as('all'),
+      sql<string>`count(*) filter (where attribution_state <> 'duplicate')`.as('all'),
+      sql<string>`count(*) filter (where attribution_state = 'duplicate')`.as('duplicates'),
       sql<string>`count(*) filter (where attribution_state = 'matched')`.as('matched'),
       sql<string>`count(*) filter (where attribution_state = 'pending')`.as('pending'),
       sql<string>`count(*) filter (where attribution_state = 'expired')`.as('expired'),
@@ -38,6 +42,7 @@ export async function conversionCounts(db: Kysely<Database>, adAccountId: string
     .executeTakeFirstOrThrow();
   return {
     conversions: Number(states.all),
+    duplicates: Number(states.duplicates),
     attributed: Number(states.matched),
     pending: Number(states.pending),
     expired: Number(states.expired),

@@ -36,8 +36,13 @@ export interface ConversionExplanation {
   event_name: string;
   event_time: string;
   received_at: string;
-  /** `pending` (waiting for a touchpoint until `hold_until`), `matched` or `expired`. */
+  /**
+   * `pending` (waiting for a touchpoint until `hold_until`), `matched`, `expired`, or `duplicate`
+   * (the same ad account, `event_name` and `order_id` as `duplicate_of`: not counted, not sent).
+   */
   state: string;
+  /** The `event_id` of the conversion this one repeats the order of; null unless `duplicate`. */
+  duplicate_of: string | null;
   hold_until: string;
   attribution: null | {
     campaign_id: string | null;
@@ -110,6 +115,8 @@ async function explainStoredConversion(db: Kysely<Database>, eventId: string): P
       'c.event_time',
       'c.received_at',
       'c.attribution_state',
+      'c.duplicate_of',
+      'c.order_id',
       'c.hold_until',
       'c.capi_state',
       'c.capi_result',
@@ -134,6 +141,7 @@ async function explainStoredConversion(db: Kysely<Database>, eventId: string): P
     event_time: r.event_time.toISOString(),
     received_at: r.received_at.toISOString(),
     state: r.attribution_state,
+    duplicate_of: r.duplicate_of,
     hold_until: r.hold_until.toISOString(),
     attribution:
       r.touch_type && r.match_key
@@ -173,7 +181,9 @@ export function formatExplanation(e: ConversionExplanation | RejectedExplanation
 function formatStored(e: ConversionExplanation): string {
   const lines = [`conversion ${e.event_id} (${e.event_name}) in ad account ${e.ad_account_id}`, `  event time  ${e.event_time}, received ${e.received_at}`];
   lines.push(`  state       ${e.state}${e.state === 'pending' ? ` (held until ${e.hold_until})` : ''}`);
-  if (e.attribution) {
+  if (e.duplicate_of) {
+    lines.push(`  duplicate of conversion ${e.duplicate_of}: the same ${e.event_name} order, counted and sent once, as that one`);
+  } else if (e.attribution) {
     const a = e.attribution;
     const days = (a.lag_seconds / 86_400).toFixed(1);
     lines.push(

@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { ClickFallback, StoredConversion } from '../domain/capi-event';
 import type { Database } from './database-schema';
 
-/** A claimed conversion ready to be built into an event, with its winning click's fallback data. */
+/** A claimed conversion ready to be built into an event, with its winning click's match keys (whatever the match key was). */
 export interface ClaimedConversion extends StoredConversion {
   fallback?: ClickFallback;
 }
@@ -41,7 +41,7 @@ export async function claimConversionsToSend(
     .innerJoin('touchpoints', 'touchpoints.touchpoint_id', 'attributions.touchpoint_id')
     .select(['attributions.event_id', 'touchpoints.click_id', 'touchpoints.user_data'])
     .where('attributions.ad_account_id', '=', adAccountId)
-    .where('attributions.match_key', '=', 'click_id')
+    .where('attributions.touch_type', '=', 'click')
     .where(
       'attributions.event_id',
       'in',
@@ -50,14 +50,14 @@ export async function claimConversionsToSend(
     .execute();
   const fallbackByEvent = new Map<string, ClickFallback>();
   for (const click of clicks) {
-    if (!click.click_id) continue;
     const ip = click.user_data.client_ip_address;
     const ua = click.user_data.client_user_agent;
-    fallbackByEvent.set(click.event_id, {
-      click_id: click.click_id,
-      ...(typeof ip === 'string' ? { client_ip_address: ip } : {}),
-      ...(typeof ua === 'string' ? { client_user_agent: ua } : {}),
-    });
+    const fallback: ClickFallback = {
+      ...(click.click_id ? { click_id: click.click_id } : {}),
+      ...(typeof ip === 'string' && ip ? { client_ip_address: ip } : {}),
+      ...(typeof ua === 'string' && ua ? { client_user_agent: ua } : {}),
+    };
+    if (Object.keys(fallback).length > 0) fallbackByEvent.set(click.event_id, fallback);
   }
   return claimed.map((c) => {
     const fallback = fallbackByEvent.get(c.event_id);

@@ -167,10 +167,12 @@ export interface ConversionsTable {
   /** The user opted out of ad personalization: sent as `opt_out: true`. */
   opt_out: ColumnType<boolean, boolean | undefined, boolean>;
   event_source_url: ColumnType<string | null, string | null | undefined, string | null>;
-  /** `pending`, `matched` or `expired`. */
+  /** `pending`, `matched`, `expired` or `duplicate` (an order already stored: see `duplicate_of`). */
   attribution_state: string;
+  /** The `event_id` of the conversion with the same event_name and order_id this one repeats. */
+  duplicate_of: ColumnType<string | null, string | null | undefined, string | null>;
   hold_until: Timestamp;
-  /** `unsent`, `sending`, `posting`, `sent`, `unconfirmed`, `failed`, `stale` or `not_sendable`. */
+  /** `unsent`, `sending`, `posting`, `sent`, `unconfirmed`, `failed`, `stale`, `not_sendable` or `duplicate` (never sent). */
   capi_state: ColumnType<string, string | undefined, string>;
   capi_attempted_at: Timestamp | null;
   capi_result: JSONColumnType<Record<string, unknown>> | null;

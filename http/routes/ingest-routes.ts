@@ -13,8 +13,9 @@ const MAX_BATCH = 5000;
 /**
  * Routy's batches: `POST /v1/conversions` `{conversions: [...]}` and `POST /v1/touchpoints`
  * `{touchpoints: [...]}`. 401 before the body is read (bearer token) or once it is in (signature);
- * 400 for a bad envelope; else 202 `{accepted, rejected}` once the accepted records are committed
- * to PostgreSQL's inbox, 400 with the same shape when none was accepted. Refused conversions with
+ * 400 for a bad envelope; else 202 `{accepted, rejected}` (conversions also `duplicates` and
+ * `warnings`) once the accepted records are committed to PostgreSQL's inbox, 400 with the same
+ * shape when none was accepted and none was a repeat. Refused conversions with
  * a usable event_id are remembered for `GET /v1/conversions/{event_id}`.
  */
 export function ingestRoutes(app: FastifyInstance, deps: { client: RoutyPinterestClient; db: Kysely<Database>; ingressToken?: string }): void {
@@ -28,7 +29,8 @@ export function ingestRoutes(app: FastifyInstance, deps: { client: RoutyPinteres
         const body = envelope.safeParse(request.body);
         if (!body.success) return reply.code(400).send(invalid('invalid body', body.error, '(body)'));
         const result = await record(body.data[key] as unknown[]);
-        return reply.code(result.accepted > 0 ? 202 : 400).send(result);
+        // A batch of repeats only (Routy retrying a request that was taken) is answered as taken too.
+        return reply.code(result.accepted > 0 || (result.duplicates?.length ?? 0) > 0 ? 202 : 400).send(result);
       },
     });
   };

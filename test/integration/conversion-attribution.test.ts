@@ -72,7 +72,7 @@ describe('conversions end to end', { timeout: 300_000 }, () => {
     const late = { ...conversion, event_id: 'order-1002-checkout', order_id: 'order-1002', click_id: 'epik-31-days' };
     const sent = await postJson(app, '/v1/conversions', { conversions: [conversion, late] });
     assert.equal(sent.status, 202);
-    assert.deepEqual(sent.body, { accepted: 2, rejected: [] });
+    assert.deepEqual(sent.body, { accepted: 2, rejected: [], duplicates: [], warnings: [] });
 
     const capi = await waitFor('the Conversions API request', async () => capiEventsWithId(app, 'order-1001-checkout')[0]);
     assert.equal(capi.event_time, Math.floor((NOW - 60_000) / 1000));
@@ -132,7 +132,7 @@ describe('conversions end to end', { timeout: 300_000 }, () => {
     assert.match(stdout, /Conversions API {2}sent/);
   });
 
-  it('a second signal with the same event_id causes no second send', async () => {
+  it('a repeated event_id is answered as a duplicate, not counted and not sent again', async () => {
     const { app } = testApp;
     await clickedAndConverted('order-3001-checkout', 'epik-repeated', 2 * DAY_MS, 'ada.lovelace@example.com');
     // Counters come with the end of the record pump that took the records.
@@ -144,13 +144,15 @@ describe('conversions end to end', { timeout: 300_000 }, () => {
     const receivedBefore = (await settled()).counters.conversions_received;
     const again = { event_id: 'order-3001-checkout', event_name: 'checkout', event_time: at(30_000), ad_account_id: ACCOUNT, click_id: 'epik-repeated', user: { email: 'ada.lovelace@example.com' } };
     const marker = { ...again, event_id: 'order-3002-checkout', user: { email: 'grace@example.com' } };
-    assert.equal((await postJson(app, '/v1/conversions', { conversions: [again] })).status, 202);
+    const repeat = await postJson(app, '/v1/conversions', { conversions: [again] });
+    assert.equal(repeat.status, 202);
+    assert.deepEqual(repeat.body.duplicates, [{ index: 0, event_id: 'order-3001-checkout', differing_fields: ['event_time'], message: 'event_id already received; this copy was ignored and these fields differ from the first: event_time' }]);
     assert.equal((await postJson(app, '/v1/conversions', { conversions: [marker] })).status, 202);
     // The later conversion is sent once processed; by then the repeat was processed before it.
     await waitFor('the marker conversion to be sent', async () => capiEventsWithId(app, 'order-3002-checkout')[0]);
     assert.equal(capiEventsWithId(app, 'order-3001-checkout').length, 1);
     const status = await settled();
-    assert.equal(status.counters.conversions_received, receivedBefore + 2, 'the repeat is counted as received, not sent');
+    assert.equal(status.counters.conversions_received, receivedBefore + 1, 'distinct conversions: the repeat is not counted');
   });
 
   it('an unmatched conversion stays pending, then expires when its hold ends', async () => {

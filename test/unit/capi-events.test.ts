@@ -44,6 +44,32 @@ describe('toCapiEvent', () => {
     });
   });
 
+  it('adds the matched click id, IP address and user agent beside an email, keeping what the conversion has', () => {
+    const click = { click_id: 'epik-click', client_ip_address: '198.51.100.2', client_user_agent: 'UA-click' };
+    const emailOnly = toCapiEvent({ ...base, user_data: { em: 'a'.repeat(64) } }, now, click);
+    assert.deepEqual(emailOnly.kind === 'event' && emailOnly.event.user_data, {
+      em: ['a'.repeat(64)],
+      click_id: 'epik-click',
+      client_ip_address: '198.51.100.2',
+      client_user_agent: 'UA-click',
+    });
+    // The conversion's own click id (from Routy or its URL's epik) and IP address come first.
+    const own = toCapiEvent({ ...base, click_id: 'epik-own' }, now, click);
+    assert.deepEqual(own.kind === 'event' && own.event.user_data, {
+      em: ['a'.repeat(64)],
+      click_id: 'epik-own',
+      client_ip_address: '203.0.113.1',
+      client_user_agent: 'UA-click',
+    });
+  });
+
+  it('sends no click id when neither the conversion nor a matched click has one', () => {
+    const viaView = toCapiEvent(base, now, undefined);
+    assert.ok(viaView.kind === 'event' && !('click_id' in viaView.event.user_data));
+    const clickWithoutId = toCapiEvent(base, now, { client_user_agent: 'UA-click' });
+    assert.deepEqual(clickWithoutId.kind === 'event' && clickWithoutId.event.user_data, { em: ['a'.repeat(64)], client_ip_address: '203.0.113.1', client_user_agent: 'UA-click' });
+  });
+
   it('carries content ids, contents, the page URL, and opt_out only when the user opted out', () => {
     const rich = { ...base, custom_data: { content_ids: ['sku-1'], contents: [{ id: 'sku-1', item_price: '9.95', quantity: 2 }], num_items: 2 }, event_source_url: 'https://shop.example.com/cart' };
     const built = toCapiEvent({ ...rich, opt_out: true }, now);
