@@ -4,12 +4,15 @@ import { HASHED_FIELDS, type HashedField } from './user-data';
 
 /**
  * ConversionEventsUserData: hashed values go in arrays of lowercase SHA-256 hex digests;
- * `client_ip_address`, `client_user_agent` and `click_id` are sent as they are.
+ * `client_ip_address`, `client_user_agent`, `click_id` and `partner_id` (a third party's visitor
+ * id such as a RampID, ConversionEventsUserDataProperties.partner_id) are plain strings, sent as
+ * they are.
  */
 export type CapiUserData = Partial<Record<HashedField, string[]>> & {
   client_ip_address?: string;
   client_user_agent?: string;
   click_id?: string;
+  partner_id?: string;
 };
 
 /** One ConversionEvents.data[] item. `event_time` is Unix seconds; money values are decimal strings. */
@@ -114,6 +117,8 @@ export function toCapiEvent(conversion: StoredConversion, now: Date, fallback?: 
   if (typeof ip === 'string' && ip) user.client_ip_address = ip;
   if (typeof ua === 'string' && ua) user.client_user_agent = ua;
   if (conversion.click_id) user.click_id = conversion.click_id;
+  const partnerId = conversion.user_data.partner_id;
+  if (typeof partnerId === 'string' && partnerId) user.partner_id = partnerId;
 
   const hasIpAndAgent = () => Boolean(user.client_ip_address && user.client_user_agent);
   if (!user.em && !user.hashed_maids && !hasIpAndAgent() && fallback) {
