@@ -27,11 +27,12 @@ export function decodeClickId(value: string): string {
 }
 
 /**
- * A click id at the ingress: a string of at most 512 characters, trimmed, percent-decoded
- * ({@link decodeClickId}), trimmed again; empty, NUL or an unpaired surrogate after decoding is
- * refused under the field's name. Output: the decoded id, stored and compared as is.
+ * A click id at the ingress: a string, trimmed, percent-decoded ({@link decodeClickId}), trimmed
+ * again; at most 512 characters once decoded (2048 as sent, room for escapes); empty, NUL or an
+ * unpaired surrogate after decoding is refused under the field's name. Output: the decoded id,
+ * stored and compared as is.
  */
-export const clickIdSchema = text(512)
+export const clickIdSchema = text(2048)
   .pipe(z.string().trim().min(1, 'must not be empty'))
   .transform(decodeClickId)
   .pipe(text(512).pipe(z.string().trim().min(1, 'must not be empty after percent-decoding')));
