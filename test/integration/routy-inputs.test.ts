@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sha256Hex } from '../../domain/user-data';
+import { insertTouchpoints } from '../../store/touchpoints-store';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { startConnectedApp, type ConnectedTestApp } from '../support/connected-app';
 import { postJson } from '../support/ingress-requests';
@@ -57,6 +58,12 @@ describe('inputs Routy sends, end to end', { timeout: 300_000 }, () => {
       .executeTakeFirstOrThrow();
     assert.equal(click.click_id, null);
     assert.equal(click.user_data.em, sha256Hex('zoë.noclick@example.com'.normalize('NFC')));
+  });
+
+  it('stores two people clicking the same pin in the same second without click ids as two clicks, and a repeat once', async () => {
+    const click = (email: string) => ({ ad_account_id: ACCOUNT, type: 'click' as const, occurred_at: at(3 * DAY_MS), pin_id: PIN_603, user_data: { em: sha256Hex(email) } });
+    assert.equal(await insertTouchpoints(testApp.app.db, [click('one@example.com'), click('two@example.com')]), 2);
+    assert.equal(await insertTouchpoints(testApp.app.db, [click('one@example.com')]), 0, 'the same click again');
   });
 
   it('prefers the click sharing the conversion’s click id, sent percent-encoded, over a later click matching by email', async () => {
