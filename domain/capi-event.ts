@@ -4,12 +4,15 @@ import { HASHED_FIELDS, type HashedField } from './user-data';
 
 /**
  * ConversionEventsUserData: hashed values go in arrays of lowercase SHA-256 hex digests;
- * `client_ip_address`, `client_user_agent` and `click_id` are sent as they are.
+ * `client_ip_address`, `client_user_agent`, `click_id` and `partner_id` (a third party's visitor
+ * id such as a RampID, ConversionEventsUserDataProperties.partner_id) are plain strings, sent as
+ * they are.
  */
 export type CapiUserData = Partial<Record<HashedField, string[]>> & {
   client_ip_address?: string;
   client_user_agent?: string;
   click_id?: string;
+  partner_id?: string;
 };
 
 /** One ConversionEvents.data[] item. `event_time` is Unix seconds; money values are decimal strings. */
@@ -123,6 +126,8 @@ export function toCapiEvent(conversion: StoredConversion, now: Date, fallback?: 
   if (ip) user.client_ip_address = ip;
   if (ua) user.client_user_agent = ua;
   if (clickId) user.click_id = clickId;
+  const partnerId = own(conversion.user_data.partner_id);
+  if (partnerId) user.partner_id = partnerId;
 
   if (!user.em && !user.hashed_maids && !(user.client_ip_address && user.client_user_agent)) {
     return { kind: 'not_sendable', reason: 'no em, hashed_maids, or IP address with user agent' };

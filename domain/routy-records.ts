@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clickIdSchema, epikOfUrl } from './click-ids';
 import { fieldIssues } from './field-issues';
 import { hashedUserDataSchema, hashUser, rawUserSchema, text, type HashedUserData, type RawUser } from './user-data';
 
@@ -26,13 +27,15 @@ const MIN_EVENT_TIME = Date.UTC(2000, 0, 1);
 const MAX_FUTURE_MS = 3_600_000;
 
 /**
- * A moment given as an ISO 8601 string with a timezone, or Unix seconds. Output: ISO string (UTC).
- * Millisecond timestamps, times before 2000 and times more than an hour ahead are rejected, so a
- * unit or clock mistake is not stored.
+ * A moment given as an ISO 8601 string with a timezone, or Unix seconds as a number or as a string
+ * of digits (`"1790000000"`). Output: ISO string (UTC). Millisecond timestamps (number or digits),
+ * times before 2000 and times more than an hour ahead are rejected, so a unit or clock mistake is
+ * not stored.
  */
+const INSTANT_MESSAGE = 'must be an ISO 8601 date-time with offset, or whole Unix seconds (a number or a string of digits)';
 const instantSchema = z
-  .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()], {
-    error: 'must be an ISO 8601 date-time with offset, or whole Unix seconds',
+  .union([z.iso.datetime({ offset: true, error: INSTANT_MESSAGE }), z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)], {
+    error: INSTANT_MESSAGE,
   })
   .transform((value, ctx) => {
     const ms = typeof value === 'number' ? value * 1000 : Date.parse(value);
@@ -50,6 +53,28 @@ const instantSchema = z
     }
     return new Date(ms).toISOString();
   });
+
+const ID_NUMBER_MESSAGE = 'a number must be a whole number from 0 to 9007199254740991; send other ids as strings';
+
+/**
+ * An id Routy may send as a string or as a JSON number (`order_id`, `content_ids[]`,
+ * `contents[].id`); output: a string of at most `max` characters. A number is taken only when it
+ * is a non-negative safe integer, written in decimal (`12345` gives "12345"): a fraction or an
+ * integer past 2^53 - 1 may already have lost digits when the JSON was parsed, so it is refused
+ * with a message saying to send a string. Arrays, objects and booleans are refused by name.
+ */
+const idSchema = (max: number) =>
+  z
+    .union([z.string(), z.number()], { error: 'must be a string or a number' })
+    .transform((value, ctx) => {
+      if (typeof value === 'string') return value;
+      if (!Number.isSafeInteger(value) || value < 0) {
+        ctx.addIssue({ code: 'custom', message: ID_NUMBER_MESSAGE });
+        return z.NEVER;
+      }
+      return String(value);
+    })
+    .pipe(text(max));
 
 // 12 digits before the point: the largest value, in micro-currency, still fits a bigint column.
 const DECIMAL = /^\d{1,12}(\.\d{1,6})?$/;
@@ -76,14 +101,15 @@ export const conversionInputSchema = z
       .string()
       .refine((code) => CURRENCIES.has(code), 'must be an ISO 4217 code such as USD')
       .optional(),
-    order_id: text(256).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
-    click_id: text(512).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
+    order_id: idSchema(256).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
+    /** Pinterest's `epik`, percent-decoded; absent, the `epik` of `event_source_url`'s query string. */
+    click_id: clickIdSchema.optional(),
     /** Product ids (Conversions API `custom_data.content_ids`). */
-    content_ids: z.array(text(256)).max(500).optional(),
+    content_ids: z.array(idSchema(256)).max(500).optional(),
     contents: z
       .array(
         z
-          .object({ id: text(256), item_price: decimalValueSchema.optional(), quantity: z.number().int().nonnegative().max(1_000_000).optional() })
+          .object({ id: idSchema(256), item_price: decimalValueSchema.optional(), quantity: z.number().int().nonnegative().max(1_000_000).optional() })
           .strict(),
       )
       .max(500)
@@ -91,15 +117,14 @@ export const conversionInputSchema = z
     num_items: z.number().int().nonnegative().max(1_000_000).optional(),
     /** The user opted out of ad personalization. */
     opt_out: z.boolean().optional(),
-    /** The page of the conversion; its query string and fragment are dropped (they can carry emails). */
+    /**
+     * The page of the conversion: stored as origin and path, its query string and fragment dropped
+     * (they can carry emails), after an `epik` in its query string is taken as the click id.
+     */
     event_source_url: z
       // Only web pages: another scheme has no origin, and `javascript:x` would become "nullx".
       .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
       .max(2048, 'must be at most 2048 characters')
-      .transform((url) => {
-        const parsed = new URL(url);
-        return `${parsed.origin}${parsed.pathname}`;
-      })
       .optional(),
     user: rawUserSchema.optional(),
   })
@@ -108,6 +133,18 @@ export const conversionInputSchema = z
     if (conversion.value !== undefined && !conversion.currency) {
       ctx.addIssue({ code: 'custom', path: ['currency'], message: 'is required when value is set' });
     }
+  })
+  .transform(({ event_source_url, ...conversion }, ctx) => {
+    if (event_source_url === undefined) return conversion;
+    const page = new URL(event_source_url);
+    const stored = { ...conversion, event_source_url: `${page.origin}${page.pathname}` };
+    // The conversion's own click id wins; else the page's epik, decoded and checked like one.
+    const epik = conversion.click_id === undefined ? epikOfUrl(page) : undefined;
+    if (epik === undefined) return stored;
+    const clickId = clickIdSchema.safeParse(epik);
+    if (clickId.success) return { ...stored, click_id: clickId.data };
+    for (const issue of clickId.error.issues) ctx.addIssue({ code: 'custom', path: ['event_source_url'], message: `its epik parameter ${issue.message}` });
+    return z.NEVER;
   });
 
 export type ConversionInput = z.input<typeof conversionInputSchema>;
@@ -143,8 +180,8 @@ export const touchpointInputSchema = z
     ad_account_id: pinterestIdSchema,
     type: z.enum(TOUCHPOINT_TYPES),
     occurred_at: instantSchema,
-    /** Pinterest's `epik` click id from the landing URL. */
-    click_id: text(512).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
+    /** Pinterest's `epik` click id from the landing URL, percent-decoded; a click may come without one. */
+    click_id: clickIdSchema.optional(),
     campaign_id: pinterestIdSchema.optional(),
     ad_group_id: pinterestIdSchema.optional(),
     ad_id: pinterestIdSchema.optional(),
@@ -153,9 +190,6 @@ export const touchpointInputSchema = z
   })
   .strict()
   .superRefine((touchpoint, ctx) => {
-    if (touchpoint.type === 'click' && !touchpoint.click_id) {
-      ctx.addIssue({ code: 'custom', path: ['click_id'], message: 'is required for a click' });
-    }
     if (!touchpoint.campaign_id && !touchpoint.ad_group_id && !touchpoint.ad_id && !touchpoint.pin_id) {
       ctx.addIssue({ code: 'custom', path: ['ad_id'], message: 'one of campaign_id, ad_group_id, ad_id, pin_id is required' });
     }

@@ -29,6 +29,8 @@ export const rawUserSchema = z
     maid: text(256),
     ip: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' }),
     user_agent: text(1024),
+    /** A third party's id of the visitor (e.g. LiveRamp's RampID): sent to Pinterest as given, never hashed. */
+    partner_id: text(512),
   })
   .partial()
   .strict();
@@ -59,12 +61,17 @@ export const HASHED_FROM_RAW = {
 export type HashedField = keyof typeof HASHED_FROM_RAW;
 /** Every hashed identifier field, in the Conversions API's order. */
 export const HASHED_FIELDS = Object.keys(HASHED_FROM_RAW) as HashedField[];
-/** Fields kept as given, unhashed: Pinterest needs them raw (they are not names, emails or phones). */
-export const UNHASHED_FIELDS = ['client_ip_address', 'client_user_agent'] as const;
+/**
+ * Fields kept as given (trimmed), unhashed: Pinterest needs them raw (they are not names, emails or
+ * phones). `partner_id` is ConversionEventsUserData.partner_id, a third party's visitor id such as
+ * a RampID, a plain string. Log redaction covers them as it covers the hashed fields.
+ */
+export const UNHASHED_FIELDS = ['client_ip_address', 'client_user_agent', 'partner_id'] as const;
 
 /**
  * Hashed user data under the Conversions API's field names: each hashed value is a lowercase
- * SHA-256 hex digest of the normalized input; `client_ip_address` and `client_user_agent` as given.
+ * SHA-256 hex digest of the normalized input; `client_ip_address`, `client_user_agent` and
+ * `partner_id` as given.
  */
 export const hashedUserDataSchema = z
   .object(Object.fromEntries([...HASHED_FIELDS, ...UNHASHED_FIELDS].map((field) => [field, z.string()])) as Record<HashedField | (typeof UNHASHED_FIELDS)[number], z.ZodString>)
@@ -113,8 +120,15 @@ function normalizePhone(value: string): string | undefined {
 
 const lettersAndDigitsOnly = (value: string) => value.toLowerCase().replace(/[\s\p{P}\p{S}]/gu, '');
 
-/** Per-field normalization before hashing (Pinterest's Conversions API rules); `undefined` means the value is dropped. */
-export const normalizers = {
+/**
+ * Unicode NFC around a field's rule: the input is composed first, so "é" typed as one code point or
+ * as "e" plus a combining accent hashes the same, and the output is composed again, since
+ * lowercasing can leave a decomposed sequence.
+ */
+const composed = (rule: Normalizer): Normalizer => (value) => rule(value.normalize('NFC'))?.normalize('NFC');
+
+/** Per-field normalization rules (Pinterest's Conversions API rules, DESIGN.md's table), before NFC is added. */
+const rules = {
   em: (v) => v.trim().toLowerCase(),
   ph: normalizePhone,
   ge: (v) => lookup(GENDERS, v.trim().toLowerCase()),
@@ -146,14 +160,21 @@ export const normalizers = {
   hashed_maids: (v) => v.trim().toLowerCase(),
 } satisfies Record<HashedField, Normalizer>;
 
+/**
+ * Per-field normalization before hashing: each field's rule inside Unicode NFC ({@link composed});
+ * `undefined` means the value is dropped.
+ */
+export const normalizers = Object.fromEntries(HASHED_FIELDS.map((field) => [field, composed(rules[field])])) as Record<HashedField, Normalizer>;
+
 /** Lowercase hex SHA-256 of a UTF-8 string. */
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
 /**
- * Normalizes then hashes one identifier. A value that already is a 64-hex digest passes through
- * lowercased; blank or unrecognised values give `undefined` (the field is left out).
+ * Normalizes (Unicode NFC, then the field's rule) then hashes one identifier, so one identity
+ * gives one digest however its text was composed. A value that already is a 64-hex digest passes
+ * through lowercased; blank or unrecognised values give `undefined` (the field is left out).
  */
 export function hashIdentifier(field: HashedField, raw: string): string | undefined {
   if (raw.trim() === '') return undefined;
@@ -164,7 +185,8 @@ export function hashIdentifier(field: HashedField, raw: string): string | undefi
 
 /**
  * Turns Routy's raw user object into hashed user data. Runs at the ingress, before anything
- * reaches Temporal history, PostgreSQL or a log. IP and user agent are copied unhashed.
+ * reaches Temporal history, PostgreSQL or a log. IP, user agent and partner id are copied
+ * unhashed (trimmed; blank ones dropped).
  */
 export function hashUser(user: RawUser | undefined): HashedUserData {
   const out: HashedUserData = {};
@@ -177,5 +199,6 @@ export function hashUser(user: RawUser | undefined): HashedUserData {
   }
   if (user.ip?.trim()) out.client_ip_address = user.ip.trim();
   if (user.user_agent?.trim()) out.client_user_agent = user.user_agent.trim();
+  if (user.partner_id?.trim()) out.partner_id = user.partner_id.trim();
   return out;
 }

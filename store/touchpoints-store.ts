@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { IDENTIFIER_KEYS } from '../domain/attribution-rules';
 import type { TouchpointRecord } from '../domain/routy-records';
 import type { Database } from './database-schema';
 
-/** Same interaction sent twice (Routy retries) gives the same key, so it is stored once. */
+/**
+ * Same interaction sent twice (Routy retries) gives the same key, so it is stored once. A click
+ * without a click id also keys on its hashed identifiers: two people clicking the same pin in the
+ * same second are two clicks. (Other keys are unchanged, so rows stored before keep theirs.)
+ */
 function touchpointDedupeKey(t: TouchpointRecord): string {
   const parts = [t.type, t.occurred_at, t.click_id ?? '', t.campaign_id ?? '', t.ad_group_id ?? '', t.ad_id ?? '', t.pin_id ?? ''];
+  if (t.type === 'click' && !t.click_id) parts.push(...IDENTIFIER_KEYS.map((key) => t.user_data[key] ?? ''));
   return createHash('sha256').update(parts.join('\u0000')).digest('hex');
 }
 

@@ -70,7 +70,7 @@ async function everyCall(http: PinterestHttp) {
       action_source: 'web',
       event_time: Math.floor(Date.now() / 1000) - 60,
       event_id: 'openapi-check-1',
-      user_data: { em: ['a'.repeat(64)], click_id: 'epik' },
+      user_data: { em: ['a'.repeat(64)], click_id: 'epik', partner_id: 'ramp-id-1' },
       custom_data: { currency: 'USD', value: '12.00', order_id: 'o-1' },
       partner_name: 'ss-routy',
     },

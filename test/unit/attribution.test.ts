@@ -41,4 +41,15 @@ describe('chooseAttribution', () => {
     assert.equal(chooseAttribution(conversion, [touch('after', 'click', -0.1, 'click')], DEFAULT_ATTRIBUTION_SETTINGS), undefined);
     assert.equal(chooseAttribution(conversion, [touch('x', 'click', 1, 'none')], DEFAULT_ATTRIBUTION_SETTINGS), undefined, 'no shared key');
   });
+
+  it('matches a click without a click id by identifier; absent click ids on both sides are no click-id match', () => {
+    const noClickId = (t: TouchpointCandidate): TouchpointCandidate => ({ ...t, click_id: null });
+    const plain = { ...conversion, click_id: null };
+    const byEmail = chooseAttribution(plain, [noClickId(touch('c', 'click', 2, 'em'))], DEFAULT_ATTRIBUTION_SETTINGS);
+    assert.deepEqual(byEmail, { touchpoint_id: 'c', touch_type: 'click', match_key: 'em', lag_seconds: 2 * 86_400 });
+    assert.equal(chooseAttribution(plain, [noClickId(touch('x', 'click', 2, 'none'))], DEFAULT_ATTRIBUTION_SETTINGS), undefined);
+    const withClickId = chooseAttribution(conversion, [noClickId(touch('em', 'click', 1, 'em')), touch('cid', 'click', 5, 'click')], DEFAULT_ATTRIBUTION_SETTINGS);
+    assert.equal(withClickId?.match_key, 'click_id', 'the click-id match still wins');
+    assert.equal(withClickId?.touchpoint_id, 'cid');
+  });
 });

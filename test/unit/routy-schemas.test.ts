@@ -32,7 +32,7 @@ describe('conversion input validation names the field at fault', () => {
     assert.deepEqual(refusal({ ...good, event_time: '1999-12-31T23:59:59Z' }), ['event_time: is before 2000-01-01']);
     assert.deepEqual(refusal({ ...good, event_time: '9999-12-31T23:59:59Z' }), ['event_time: is in the future']);
     assert.deepEqual(refusal({ ...good, event_time: undefined }), [
-      'event_time: must be an ISO 8601 date-time with offset, or whole Unix seconds',
+      'event_time: must be an ISO 8601 date-time with offset, or whole Unix seconds (a number or a string of digits)',
     ]);
   });
 
@@ -63,7 +63,7 @@ describe('conversion input validation names the field at fault', () => {
   it('keeps the good records of a mixed batch with their index', () => {
     const { accepted, rejected } = prepareTouchpoints([
       { ad_account_id: '1', type: 'click', occurred_at: 1_790_000_000, click_id: 'epik', pin_id: '987654321012345601' },
-      { ad_account_id: '1', type: 'click', occurred_at: 1_790_000_000, pin_id: '2' },
+      { ad_account_id: '1', type: 'click', occurred_at: 1_790_000_000, click_id: 7, pin_id: '2' },
       { ad_account_id: '1', type: 'save', occurred_at: 1_790_000_000, ad_id: '3' },
     ]);
     assert.deepEqual(accepted.map((a) => a.index), [0]);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { hashUser, normalizers, sha256Hex, type HashedField } from '../../domain/user-data';
+import { HASHED_FIELDS, hashIdentifier, hashUser, normalizers, sha256Hex, type HashedField } from '../../domain/user-data';
 import { prepareConversions } from '../../domain/routy-records';
 
 const RUNS = Number(process.env.FAST_CHECK_RUNS ?? 300);
@@ -58,6 +58,34 @@ describe('normalization', () => {
           const once = normalizers[field](raw);
           if (once === undefined || once === '') return;
           assert.equal(normalizers[field](once), once);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
+
+/** Text rich in characters NFC and NFD spell differently: accents, Hangul, the ohm and angstrom signs. */
+const composable = fc.string({
+  unit: fc.oneof(fc.constantFrom('é', 'e\u0301', 'Å', '\u212B', '\u2126', 'ñ', 'ç', 'Ö', 'ǅ', '한', 'ḯ', 'İ', 'ß', '-', ' ', '@', '1'), fc.string({ unit: 'grapheme', maxLength: 1 })),
+  maxLength: 30,
+});
+
+describe('one identity, one hash', () => {
+  it('"é" composed and decomposed hash the same in every field', () => {
+    for (const field of HASHED_FIELDS) {
+      assert.equal(hashIdentifier(field, ' Zoë Saint-Étienne@É.fr '), hashIdentifier(field, ' Zoë Saint-Étienne@É.fr '.normalize('NFD')), field);
+    }
+    assert.equal(hashIdentifier('fn', 'Ren\u0065\u0301e'), sha256Hex('renée'.normalize('NFC')));
+  });
+
+  for (const field of HASHED_FIELDS) {
+    it(`${field}: the NFC and NFD spellings of any text hash the same`, () => {
+      fc.assert(
+        fc.property(composable, (text) => {
+          assert.equal(hashIdentifier(field, text.normalize('NFC')), hashIdentifier(field, text.normalize('NFD')));
+          const normalized = normalizers[field](text);
+          if (normalized !== undefined) assert.equal(normalized, normalized.normalize('NFC'), 'the normalized value is NFC');
         }),
         { numRuns: RUNS },
       );
