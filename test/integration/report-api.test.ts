@@ -56,7 +56,7 @@ describe('reports', { timeout: 300_000 }, () => {
     assert.equal(patio.routy.conversions, 2);
     assert.equal(patio.compare?.conversions, 0);
     assert.equal(patio.currency, 'USD');
-    assert.ok(patio.spend > 0 && patio.routy.cost_per_conversion === Math.round((patio.spend / 2) * 100) / 100);
+    assert.ok(patio.spend !== null && patio.spend > 0 && patio.routy.cost_per_conversion === Math.round((patio.spend / 2) * 100) / 100);
     const tablescapes = json.rows.find((r) => r.id === '626736533502')!;
     assert.deepEqual([tablescapes.routy.conversions, tablescapes.compare?.conversions], [1, 1], 'tablescapes-1 came 2.5 days after its click');
     const bad = await getWithToken(app, `/v1/reports/performance?level=brand&window=3&start_date=${TODAY}&end_date=${START}`);
