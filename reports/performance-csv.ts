@@ -34,7 +34,7 @@ export function reportToCsv(rows: ReportRow[]): string {
   const notes = (r: ReportRow, kind: 'converted' | 'unconverted') =>
     currencyNotes({ ...r.routy, converted: kind === 'converted' ? r.routy.converted : [], unconverted: kind === 'unconverted' ? r.routy.unconverted : [] }, r.currency).join('; ');
   return stringify(
-    rows.map((r) => [r.ad_account_id, r.currency, r.level, r.id, r.pin_id, safeText(r.name), r.spend, r.impressions, r.saves, r.pin_clicks, r.outbound_clicks, r.routy.window_days, r.routy.conversions, r.routy.revenue, r.routy.cost_per_conversion, r.routy.roas, r.compare?.window_days, r.compare?.conversions, r.compare?.cost_per_conversion, r.pinterest.conversions, r.pinterest.difference, r.synced, notes(r, 'converted'), notes(r, 'unconverted')]),
+    rows.map((r) => [r.ad_account_id, r.currency, r.level, r.id, r.pin_id, safeText(r.name), r.spend, r.impressions, r.saves, r.pin_clicks, r.outbound_clicks, r.routy.window_days, r.routy.conversions, r.routy.revenue, r.routy.cost_per_conversion, r.routy.roas, r.compare?.window_days, r.compare?.conversions, r.compare?.cost_per_conversion, r.pinterest.conversions, r.pinterest.difference, String(r.synced), notes(r, 'converted'), notes(r, 'unconverted')]),
     { header: true, columns: header },
   );
 }
