@@ -43,3 +43,23 @@ export async function recordClickedConversions(app: RunningApp, conversions: Cli
     return rows.length === conversions.length ? true : undefined;
   });
 }
+
+/**
+ * An entity's pulled spend over [start, end] (account-timezone dates) under Pinterest's default
+ * settings (30 / 30 / 1 days), in currency units, summed from the daily rows to the micro unit.
+ */
+export async function pulledSpend(app: RunningApp, adAccountId: string, level: 'campaign' | 'ad_group' | 'ad', entityId: string, start: string, end: string): Promise<number> {
+  const { spend } = await app.db
+    .selectFrom('metrics_daily')
+    .select((eb) => eb.fn.sum<string>('spend_micro').as('spend'))
+    .where('ad_account_id', '=', adAccountId)
+    .where('level', '=', level)
+    .where('entity_id', '=', entityId)
+    .where('date', '>=', start)
+    .where('date', '<=', end)
+    .where('click_window_days', '=', 30)
+    .where('engagement_window_days', '=', 30)
+    .where('view_window_days', '=', 1)
+    .executeTakeFirstOrThrow();
+  return Number(spend ?? 0) / 1_000_000;
+}
