@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { sql } from 'kysely';
 import { buildSeed } from '../../emulator/seed';
 import type { ReportRow } from '../../reports/performance-report';
 import type { SlowBurnRow } from '../../reports/slow-burn-report';
@@ -93,6 +95,11 @@ describe('reports in several currencies', { timeout: 300_000 }, () => {
     assert.equal(campaign.routy.roas, Math.round((131.05 / spend) * 100) / 100);
     assert.equal(campaign.routy.cost_per_conversion, Math.round((spend / 4) * 100) / 100);
     assert.deepEqual(campaign.compare, { ...campaign.routy, window_days: 7 }, 'every lag is one day: the 7-day window counts the same');
+    // The channel-agnostic view adds only values in the account's currency, and counts the others.
+    const { rows: view } = await sql<{ conversions: string; revenue: string; other_currency_conversions: string }>`
+      SELECT conversions, revenue, other_currency_conversions FROM channel_performance
+      WHERE account_id = ${USD} AND ad_id = ${firstAd[USD]!.ad_id} AND date = '2026-11-21'`.execute(testApp.app.db);
+    assert.deepEqual(view.map((v) => [Number(v.conversions), Number(v.revenue), Number(v.other_currency_conversions)]), [[3, 100, 2]]);
     // In Auckland none of these fell on the 20th, the UTC date of most of them.
     const utcDay = await report(`ad_account_id=${USD}&level=campaign&window=30&start_date=2026-11-20&end_date=2026-11-20`);
     assert.equal(utcDay.find((r) => r.id === firstAd[USD]!.campaign_id)?.routy.conversions ?? 0, 0);
@@ -169,6 +176,13 @@ describe('reports in several currencies', { timeout: 300_000 }, () => {
     assert.deepEqual(((await badQuery.json()) as { issues: Array<{ field: string }> }).issues.map((i) => i.field).sort(), ['from']);
     // The earlier valid rate was not stored with the refused batch.
     assert.deepEqual(((await (await getWithToken(app, '/v1/exchange-rates?from=EUR')).json()) as { rates: unknown[] }).rates, []);
+
+    // The OpenAPI document describes the route with the schema that validates it.
+    const document = (await (await fetch(`${app.ingressUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, object> } };
+    assert.deepEqual(Object.keys(document.paths['/v1/exchange-rates']!).sort(), ['get', 'put']);
+    const validate = new Ajv2020({ strict: false }).compile(document.components.schemas.ExchangeRates!);
+    assert.equal(validate({ rates: [{ date: '2026-11-25', from: 'GBP', to: 'USD', rate: '1.27' }] }), true);
+    assert.equal(validate({ rates: [{ date: '2026-11-25', from: 'GBP', to: 'USD', rate: '1.27', note: 'x' }] }), false);
 
     const csv = path.join(dir, 'bad.csv');
     await writeFile(csv, 'date,from,to,rate\n2026-11-25,JPY,USD,0.0068\n2026-11-26,JPY,XXY,0.0068\n2026-11-27,JPY,USD,abc\n');
