@@ -14,7 +14,7 @@ import type { ReportRow } from '../../reports/performance-report';
 import type { SlowBurnRow } from '../../reports/slow-burn-report';
 import { startConnectedApp, type ConnectedTestApp } from '../support/connected-app';
 import { getWithToken } from '../support/ingress-requests';
-import { failingCli, runCli } from '../support/cli';
+import { failingCli, runCli, runCliWithInput } from '../support/cli';
 import { pulledSpend, recordClickedConversions } from '../support/clicked-conversions';
 
 const USD = '549764105221';
@@ -191,8 +191,13 @@ describe('reports in several currencies', { timeout: 300_000 }, () => {
     const json = path.join(dir, 'rates.json');
     await writeFile(json, JSON.stringify({ rates: [{ date: '2026-11-25', from: 'GBP', to: 'USD', rate: '1.27' }] }));
     assert.equal((await runCli(['exchange-rates', 'load', json, '--url', app.ingressUrl], app)).trim(), 'stored 1 rate');
+    // From stdin, a bare JSON array; a refusal names the index in JSON.
+    const piped = await runCliWithInput(['exchange-rates', 'load', '--url', app.ingressUrl], JSON.stringify([{ date: '2026-11-26', from: 'GBP', to: 'USD', rate: '1.28' }]), app);
+    assert.deepEqual([piped.code, piped.stdout.trim()], [0, 'stored 1 rate']);
+    const pipedBad = await runCliWithInput(['exchange-rates', 'load', '-', '--url', app.ingressUrl], JSON.stringify({ rates: [{ date: '2026-11-26', from: 'GBP', to: 'USD' }] }), app);
+    assert.deepEqual([pipedBad.code, pipedBad.stderr.trim()], [1, 'rates.0.rate: must be a positive decimal such as "0.0067" (at most 18 digits before the point and 12 after)']);
     const list = await runCli(['exchange-rates', 'list', '--from', 'GBP', '--url', app.ingressUrl], app);
-    assert.equal(list.trim(), 'date        from  to    rate\n2026-11-25  GBP   USD   1.27');
+    assert.equal(list.trim(), 'date        from  to    rate\n2026-11-25  GBP   USD   1.27\n2026-11-26  GBP   USD   1.28');
     const listRefused = await failingCli(['exchange-rates', 'list', '--start-date', '2026-12-01', '--end-date', '2026-11-01', '--url', app.ingressUrl], 'a reversed range was listed', app);
     assert.equal(listRefused.stderr.trim(), '--start-date: must not be after --end-date');
     // A GBP rate from the 25th does not reach back to a conversion of the 21st.

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { convertMicro, exchangeRatesBodySchema, exchangeRatesQuerySchema, rateOn, totalInAccountCurrency, trimRate } from '../../domain/exchange-rates';
 import { fieldIssues } from '../../domain/field-issues';
+import { parseRatesFile } from '../../cli/exchange-rates-cli';
 
 const JPY_USD = [
   { date: '2026-11-01', rate: '0.0066' },
@@ -123,5 +124,22 @@ describe('exchange rate input', () => {
     assert.deepEqual(fieldIssues(parsed.error, '(query)'), [{ field: 'from', message: 'must be an ISO 4217 code such as USD' }]);
     const reversed = exchangeRatesQuerySchema.safeParse({ start_date: '2026-12-01', end_date: '2026-11-01' });
     assert.deepEqual(reversed.success ? [] : fieldIssues(reversed.error, '(query)'), [{ field: 'start_date', message: 'must not be after end_date' }]);
+  });
+});
+
+describe('exchange rate files', () => {
+  it('reads CSV with or without a header, skipping blank lines and naming each rate\'s line', () => {
+    assert.deepEqual(parseRatesFile('date,from,to,rate\r\n2026-11-21,JPY,USD,0.0067\r\n\r\n"2026-11-22", JPY ,USD,0.007\n'), {
+      body: { rates: [{ date: '2026-11-21', from: 'JPY', to: 'USD', rate: '0.0067' }, { date: '2026-11-22', from: 'JPY', to: 'USD', rate: '0.007' }] },
+      lines: [2, 4],
+    });
+    assert.deepEqual(parseRatesFile('2026-11-21,JPY,USD,0.0067').lines, [1]);
+    assert.throws(() => parseRatesFile('date,from,to,rate\n2026-11-21,JPY,USD'), /^Error: line 2: must have 4 fields \(date,from,to,rate\), has 3$/);
+  });
+
+  it('reads JSON as {rates} or a bare array', () => {
+    const rate = { date: '2026-11-21', from: 'JPY', to: 'USD', rate: '0.0067' };
+    assert.deepEqual(parseRatesFile(JSON.stringify({ rates: [rate] })), { body: { rates: [rate] } });
+    assert.deepEqual(parseRatesFile(` ${JSON.stringify([rate])}\n`), { body: { rates: [rate] } });
   });
 });
