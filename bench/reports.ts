@@ -53,9 +53,9 @@ export async function runReportsBench(): Promise<Record<string, unknown>> {
               SELECT ${ACCOUNT}, 't' || i, 'click', now() - ((i % 29) || ' days')::interval - interval '1 day', 'k' || i, 'a' || (i % ${PINS} + 1), '{}' FROM generate_series(1, 50000) i`.execute(db);
     await sql`INSERT INTO conversions (ad_account_id, event_id, event_name, event_time, action_source, value, currency, click_id, user_data, attribution_state, hold_until)
               SELECT ${ACCOUNT}, 'e' || i, 'checkout', now() - ((i % 20) || ' hours')::interval, 'web', 40 + i % 60, 'USD', 'k' || i, '{}', 'matched', now() FROM generate_series(1, 50000) i`.execute(db);
-    await sql`INSERT INTO attributions (ad_account_id, event_id, touchpoint_id, touch_type, match_key, campaign_id, ad_group_id, ad_id, pin_id, lag_seconds, conversion_date, conversion_value_micro)
+    await sql`INSERT INTO attributions (ad_account_id, event_id, touchpoint_id, touch_type, match_key, campaign_id, ad_group_id, ad_id, pin_id, lag_seconds, conversion_date, conversion_value_micro, conversion_currency)
               SELECT ${ACCOUNT}, 'e' || i, t.touchpoint_id, 'click', 'click_id', 'c' || ((i % ${PINS}) / 100 + 1), 'g' || ((i % ${PINS}) / 10 + 1), 'a' || (i % ${PINS} + 1), 'p' || (i % ${PINS} + 1), ((i % 29) + 1) * 86400,
-                     (c.event_time AT TIME ZONE 'UTC')::date, c.value * 1000000
+                     (c.event_time AT TIME ZONE 'UTC')::date, c.value * 1000000, c.currency
               FROM generate_series(1, 50000) i JOIN touchpoints t ON t.dedupe_key = 't' || i JOIN conversions c ON c.event_id = 'e' || i`.execute(db);
     // Steady state: autovacuum has run (visibility map set, statistics fresh).
     await sql`VACUUM ANALYZE`.execute(db);

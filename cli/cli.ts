@@ -13,6 +13,7 @@ import type { ReportRow } from '../reports/performance-report';
 import { formatReportTable, formatSlowBurnTable } from '../reports/report-table';
 import type { SlowBurnRow } from '../reports/slow-burn-report';
 import { formatExplanation, type ConversionExplanation, type RejectedExplanation } from '../reports/conversion-explainer';
+import { addExchangeRateCommands } from './exchange-rates-cli';
 
 /** The running service, its default report range (the last 30 days, UTC). */
 const serviceUrl = process.env.ROUTY_URL ?? `http://127.0.0.1:${process.env.ROUTY_HTTP_PORT || 8080}`;
@@ -65,13 +66,20 @@ const refusalSchema = z.object({
 });
 
 /**
- * GET `route` from the running service with ROUTY_INGRESS_TOKEN and return its body: parsed JSON,
- * or the CSV text with `expect: 'csv'`. Exits 2 when the service cannot be reached. Exits 1 on an
- * error answer, printed with each refused query field named by its flag (`start_date` as
- * `--from`), or on an answer of another type (a `--url` that is not this service); with
- * `errorsAsJson` the error goes to stdout as `{"error": ...}`.
+ * GET `route` from the running service with ROUTY_INGRESS_TOKEN (or, with `method: 'PUT'`, send
+ * `body` as JSON) and return its body: parsed JSON, or the CSV text with `expect: 'csv'`. Exits 2
+ * when the service cannot be reached. Exits 1 on an error answer, printed with each refused field
+ * named by its flag (`flags`, default the report flags: `start_date` as `--from`), or on an answer
+ * of another type (a `--url` that is not this service); with `errorsAsJson` the error goes to
+ * stdout as `{"error": ...}`.
  */
-async function askService(url: string, route: string, query: URLSearchParams, options: { expect: 'json' | 'csv'; errorsAsJson?: boolean }): Promise<unknown> {
+async function askService(
+  url: string,
+  route: string,
+  query: URLSearchParams,
+  options: { expect: 'json' | 'csv'; errorsAsJson?: boolean; method?: 'GET' | 'PUT'; body?: unknown; flags?: Record<string, string> },
+): Promise<unknown> {
+  const flagOfField = options.flags ?? reportFlagOfField;
   const fail = (message: string): never => {
     if (options.errorsAsJson) console.log(JSON.stringify({ error: message }));
     else console.error(message);
@@ -79,7 +87,9 @@ async function askService(url: string, route: string, query: URLSearchParams, op
   };
   const token = process.env.ROUTY_INGRESS_TOKEN;
   const target = `${url.replace(/\/$/, '')}${route}${query.size ? `?${query}` : ''}`;
-  const response = await fetch(target, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((error: unknown) => {
+  const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const request = { method: options.method ?? 'GET', headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) };
+  const response = await fetch(target, request).catch((error: unknown) => {
     console.error(`cannot reach ${url} (is the service running? set --url or ROUTY_URL): ${String(error)}`);
     process.exit(2);
   });
@@ -95,8 +105,8 @@ async function askService(url: string, route: string, query: URLSearchParams, op
     const refusal = refusalSchema.safeParse(json).data;
     if (refusal?.issues?.length) {
       // The service names its query fields; the user typed flags.
-      const asFlags = (words: string) => words.replace(new RegExp(`\\b(${Object.keys(reportFlagOfField).join('|')})\\b`, 'g'), (field) => reportFlagOfField[field]!);
-      return fail(refusal.issues.map((issue) => `${reportFlagOfField[issue.field] ?? issue.field}: ${asFlags(issue.message)}`).join('\n'));
+      const asFlags = (words: string) => words.replace(new RegExp(`\\b(${Object.keys(flagOfField).join('|')})\\b`, 'g'), (field) => flagOfField[field]!);
+      return fail(refusal.issues.map((issue) => `${flagOfField[issue.field] ?? issue.field}: ${asFlags(issue.message)}`).join('\n'));
     }
     return fail(refusal?.error ?? `${url} answered HTTP ${response.status}`);
   }
@@ -183,6 +193,8 @@ reportCommand<SlowBurnRow>({
   route: '/v1/reports/slow-burn',
   table: formatSlowBurnTable,
 });
+
+addExchangeRateCommands(program, askService, serviceUrl);
 
 program
   .command('rotate-keys')

@@ -11,6 +11,7 @@ import type { OAuthFlow } from './oauth-flow';
 import { adminRoutes } from './routes/admin-routes';
 import { codecRoutes } from './routes/codec-routes';
 import { conversionRoutes } from './routes/conversion-routes';
+import { exchangeRateRoutes } from './routes/exchange-rate-routes';
 import { ingestRoutes } from './routes/ingest-routes';
 import { oauthRoutes } from './routes/oauth-routes';
 import { reportPageRoutes } from './routes/report-page-routes';
@@ -22,7 +23,7 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /**
  * Routy's HTTP ingress (Fastify): JSON bodies only (raw body kept for signatures, UTF-8 checked),
  * every error as `{ error, issues? }`, one log line per answered request, and the route modules
- * under `routes/`: ingest, OAuth, reports and the report page, conversions, admin and metrics,
+ * under `routes/`: ingest, OAuth, reports and the report page, exchange rates, conversions, admin and metrics,
  * and (with `codec`) the Temporal codec endpoint.
  */
 export function buildIngressServer(deps: {
@@ -100,6 +101,7 @@ export function buildIngressServer(deps: {
   ingestRoutes(app, { client: deps.client, db: deps.db, ingressToken: deps.ingressToken });
   conversionRoutes(app, { db: deps.db, cipher: deps.cipher, guard });
   reportRoutes(app, { db: deps.db, guard });
+  exchangeRateRoutes(app, { db: deps.db, guard });
   oauthRoutes(app, { oauth: deps.oauth });
 
   return app;

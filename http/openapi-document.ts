@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exchangeRatesBodySchema } from '../domain/exchange-rates';
 import { conversionInputSchema, touchpointInputSchema } from '../domain/routy-records';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
@@ -74,6 +75,7 @@ const batchOperation = (key: 'conversions' | 'touchpoints', schemaName: string, 
 export function buildOpenApiDocument(): Record<string, unknown> {
   const { $schema: _c, ...conversion } = json(conversionInputSchema) as Record<string, unknown>;
   const { $schema: _t, ...touchpoint } = json(touchpointInputSchema) as Record<string, unknown>;
+  const { $schema: _r, ...exchangeRates } = json(exchangeRatesBodySchema) as Record<string, unknown>;
   return {
     openapi: '3.1.0',
     info: { title: 'routy-pinterest ingress', version: '1', description: "Routy's conversions and touchpoints for the Pinterest Ads integration." },
@@ -128,7 +130,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           summary: 'Cost per conversion by campaign, ad group or pin under a window, beside a second one; JSON, or CSV with format=csv',
           security: [{ bearer: [] }],
           parameters: queryParameters(['level', 'start_date', 'end_date', 'window', 'compare', 'ad_account_id', 'format'], ['start_date', 'end_date']),
-          responses: { '200': { description: '`{request, rows}` or CSV' }, '400': errorResponse('A parameter is wrong.') },
+          responses: {
+            '200': {
+              description:
+                '`{request, rows}` or CSV. A row per entity (`synced: false`: conversions credited to an ad, pin, campaign or ad group not synced yet, named "ad <id>, not synced yet"); ' +
+                '`spend` null without pulled metrics, and then `cost_per_conversion` and `roas` null too; `routy` and `compare` each with `revenue` in the account currency ' +
+                '(same-currency plus converted values), `converted: [{currency, rate_date, rate, conversions, revenue, converted_revenue}]` and `unconverted: [{currency, conversions, revenue}]` (no usable rate: never in revenue or ROAS).',
+            },
+            '400': errorResponse('A parameter is wrong.'),
+          },
         },
       },
       '/v1/reports/slow-burn': {
@@ -139,6 +149,24 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { '200': { description: '`{request, rows}` or CSV' }, '400': errorResponse('A parameter is wrong.') },
         },
       },
+      '/v1/exchange-rates': {
+        put: {
+          summary: 'Upsert dated exchange rates (all or none): on `date`, 1 `from` is worth `rate` `to`; reports convert a conversion value with the rate dated on its conversion date, else the latest before it',
+          security: [{ bearer: [] }],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ExchangeRates' } } } },
+          responses: {
+            '200': { description: '`{stored}`: how many rates were written (a rate for the same date, from and to is replaced)' },
+            '400': errorResponse('A rate is wrong: `issues[].field` names it, e.g. `rates.3.rate`.'),
+            '401': errorResponse('Missing or wrong bearer token.'),
+          },
+        },
+        get: {
+          summary: 'Stored exchange rates, ordered by from, to and date',
+          security: [{ bearer: [] }],
+          parameters: queryParameters(['from', 'to', 'start_date', 'end_date'], []),
+          responses: { '200': { description: '`{rates: [{date, from, to, rate}]}`' }, '400': errorResponse('A parameter is wrong.') },
+        },
+      },
       '/reports': { get: { summary: 'The report page (HTML): cost per conversion by window and the slow-burn curve, drawn with Chart.js from the routes above', responses: { '200': { description: 'HTML' } } } },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
       '/v1/oauth/start': { get: { summary: "Redirect to Pinterest's consent page", responses: { '302': { description: 'Redirect' } } } },
@@ -146,7 +174,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'OK' } } } },
     },
     components: {
-      schemas: { Conversion: conversion, Touchpoint: touchpoint, Rejection: rejection, BatchResult: batchResult, Error: error },
+      schemas: { Conversion: conversion, Touchpoint: touchpoint, ExchangeRates: exchangeRates, Rejection: rejection, BatchResult: batchResult, Error: error },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'ROUTY_INGRESS_TOKEN' },
         hmac: {

@@ -1,14 +1,11 @@
 import { sql, type Kysely } from 'kysely';
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { pinterestIdSchema } from '../domain/routy-records';
 import { reportDate, reportWindow, reportWindowOrAccount, startNotAfterEnd } from './report-params';
-import type { Selectable } from 'kysely';
-import type { AdAccountsTable, Database } from '../store/database-schema';
-import { CUMULATIVE_COLUMNS } from '../store/metrics-store';
-
-/** Report levels: `pin` is ad level, labelled with its pin. */
-export const REPORT_LEVELS = ['campaign', 'ad_group', 'pin'] as const;
+import { totalInAccountCurrency, type AccountCurrencyTotal, type ValueGroup } from '../domain/exchange-rates';
+import type { Database } from '../store/database-schema';
+import { ratesForReport } from '../store/exchange-rates-store';
+import { attributionKey, entityMetrics, REPORT_LEVELS, unsyncedEntity } from './entity-metrics';
 
 /** A report request, validated at every way in (HTTP, CLI). Dates are `YYYY-MM-DD`. */
 export const reportRequestSchema = z
@@ -29,24 +26,39 @@ export type ReportRequest = z.infer<typeof reportRequestSchema>;
 /** Conversions, revenue, cost per conversion and ROAS under one window. Money in currency units. */
 export interface WindowFigures {
   window_days: number;
+  /** Every attributed conversion, whatever its currency. */
   conversions: number;
+  /** In the account's currency: values in it plus converted ones (never unconverted ones). */
   revenue: number;
-  /** null without conversions. */
+  /** Spend / conversions; null without conversions or without pulled spend (never 0 for "unknown"). */
   cost_per_conversion: number | null;
-  /** Revenue / spend; null without spend. */
+  /** Revenue / spend; null without pulled spend or with none spent. Unconverted values are left out. */
   roas: number | null;
+  /**
+   * Values in other currencies, converted with the rate dated on their conversion date (account
+   * time zone), else the latest one before: one entry per currency and rate used. `revenue` in
+   * that currency's units, `converted_revenue` in the account's (included in `revenue` above).
+   */
+  converted: Array<{ currency: string; rate_date: string; rate: string; conversions: number; revenue: number; converted_revenue: number }>;
+  /** Values no rate converts, per currency (null: sent without one), in that currency's units: not in `revenue`. */
+  unconverted: Array<{ currency: string | null; conversions: number; revenue: number }>;
 }
 
 /** One row per entity and currency: accounts in different currencies are never summed. */
 export interface ReportRow {
   ad_account_id: string;
+  /** The ad account's currency: spend, revenue and cost per conversion are in it. */
   currency: string;
   level: (typeof REPORT_LEVELS)[number];
+  /** The entity's id; for a row with `synced: false`, the ad's (or pin's) id the touchpoint carried. */
   id: string;
+  /** The entity's name, or "ad <id>, not synced yet" (also "pin <id>", "campaign <id>"...). */
   name: string;
   pin_id: string | null;
-  /** Currency units (converted from micro-currency only here). */
-  spend: number;
+  /** False: conversions credited to an ad (or pin, campaign, ad group) not synced yet; no spend known. */
+  synced: boolean;
+  /** Currency units (converted from micro-currency only here); null: no metrics pulled for the entity in the range. */
+  spend: number | null;
   impressions: number;
   saves: number;
   pin_clicks: number;
@@ -58,22 +70,43 @@ export interface ReportRow {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+const units = (micro: bigint) => round(Number(micro) / 1_000_000);
 
-/** Figures under one window; `spend` and `revenue` in currency units. */
-function windowFigures(spend: number, days: number, count: number, revenue: number): WindowFigures {
+/** Figures under one window; `spend` in currency units (null: not pulled). */
+function windowFigures(spend: number | null, days: number, total: AccountCurrencyTotal): WindowFigures {
+  const revenue = Number(total.revenue_micro) / 1_000_000;
   return {
     window_days: days,
-    conversions: count,
+    conversions: total.conversions,
     revenue: round(revenue),
-    cost_per_conversion: count > 0 ? round(spend / count) : null,
-    roas: spend > 0 ? round(revenue / spend) : null,
+    cost_per_conversion: spend !== null && total.conversions > 0 ? round(spend / total.conversions) : null,
+    roas: spend !== null && spend > 0 ? round(revenue / spend) : null,
+    converted: total.converted.map((p) => ({ currency: p.currency, rate_date: p.rate_date, rate: p.rate, conversions: p.conversions, revenue: units(p.value_micro), converted_revenue: units(p.converted_micro) })),
+    unconverted: total.unconverted.map((p) => ({ currency: p.currency, conversions: p.conversions, revenue: units(p.value_micro) })),
   };
 }
+
+/** Attributed conversions of one entity key (see attributionKey), currency and conversion date, under both windows. */
+interface AttributionGroup {
+  entity_key: string;
+  pin_id: string | null;
+  currency: string | null;
+  date: string;
+  conversions: string;
+  revenue: string | null;
+  compare_conversions: string;
+  compare_revenue: string | null;
+}
+
+const LEVEL_WORDS = { campaign: 'campaign', ad_group: 'ad group', pin: 'ad' } as const;
 
 /**
  * Cost per conversion per campaign, ad group or pin for a date range. Spend and engagement come
  * from the pulled metrics under each account's settings; Routy-attributed conversions are those
- * whose conversion date falls in the range and whose lag from the winning touch fits the window.
+ * whose conversion date (account time zone) falls in the range and whose lag from the winning
+ * touch fits the window. Values in another currency than the account's are converted by
+ * `rateOn` (domain/exchange-rates.ts) or listed as unconverted. Conversions credited to an entity
+ * not synced yet get a row of their own (`synced: false`), after the synced ones.
  */
 export async function performanceReport(db: Kysely<Database>, request: ReportRequest): Promise<ReportRow[]> {
   const accounts = await db
@@ -84,47 +117,55 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
   const rows: ReportRow[] = [];
   for (const account of accounts) {
     const windowDays = request.window === 'account' ? account.click_window_days : request.window;
-    const entityColumn = request.level === 'campaign' ? 'campaign_id' : request.level === 'ad_group' ? 'ad_group_id' : 'ad_id';
-    const within = (days: number) => sql<string>`count(*) filter (where lag_seconds <= ${days * 86_400})`;
-    const revenueWithin = (days: number) => sql<string>`coalesce(sum(conversion_value_micro) filter (where lag_seconds <= ${days * 86_400}), 0)`;
+    const compareDays = request.compare ?? windowDays;
+    const key = attributionKey(request.level === 'campaign' ? 'campaign_id' : request.level === 'ad_group' ? 'ad_group_id' : 'ad_id');
+    // A value in another currency (or in none) is grouped by its date, to be converted at that date's rate.
+    const foreign = sql`(a.conversion_value_micro IS NOT NULL AND a.conversion_currency IS DISTINCT FROM ${account.currency})`;
+    const within = (days: number) => sql`count(*) filter (where a.lag_seconds <= ${days * 86_400})`;
+    const revenueWithin = (days: number) => sql`sum(a.conversion_value_micro) filter (where a.lag_seconds <= ${days * 86_400})`;
     // Two independent queries: on a pool they run side by side.
-    const [entities, conversions] = await Promise.all([
+    const [entities, { rows: groups }] = await Promise.all([
       entityMetrics(db, account, request.level, request.start_date, request.end_date),
-      db
-      .selectFrom('attributions')
-      .select([
-        sql<string>`${sql.ref(entityColumn)}`.as('entity_id'),
-        within(windowDays).as('conversions'),
-        revenueWithin(windowDays).as('revenue'),
-        within(request.compare ?? windowDays).as('compare_conversions'),
-        revenueWithin(request.compare ?? windowDays).as('compare_revenue'),
-      ])
-      .where('ad_account_id', '=', account.ad_account_id)
-      .where('conversion_date', '>=', request.start_date)
-      .where('conversion_date', '<=', request.end_date)
-      .groupBy(sql.ref(entityColumn))
-      .execute(),
+      sql<AttributionGroup>`
+        SELECT ${key} AS entity_key, min(a.pin_id) AS pin_id,
+               CASE WHEN ${foreign} THEN a.conversion_currency ELSE ${account.currency} END AS currency,
+               CASE WHEN ${foreign} THEN to_char(a.conversion_date, 'YYYY-MM-DD') ELSE '' END AS date,
+               ${within(windowDays)} AS conversions, ${revenueWithin(windowDays)} AS revenue,
+               ${within(compareDays)} AS compare_conversions, ${revenueWithin(compareDays)} AS compare_revenue
+        FROM attributions a
+        WHERE a.ad_account_id = ${account.ad_account_id} AND a.conversion_date >= ${request.start_date}::date AND a.conversion_date <= ${request.end_date}::date
+        GROUP BY 1, 3, 4`.execute(db),
     ]);
+    const foreignCurrencies = [...new Set(groups.flatMap((g) => (g.currency !== null && g.currency !== account.currency ? [g.currency] : [])))];
+    const rates = await ratesForReport(db, account.currency, foreignCurrencies, request.start_date, request.end_date);
     const names = new Map(entities.map((e) => [e.id, e]));
-    const metrics = entities.filter((e) => e.spend_micro !== null);
-    const byEntity = new Map(conversions.map((c) => [c.entity_id, c]));
-    const metricsByEntity = new Map(metrics.map((m) => [m.id, m]));
-    const ids = new Set([...metrics.map((m) => m.id), ...conversions.flatMap((c) => (c.entity_id ? [c.entity_id] : []))]);
-    for (const id of [...ids].sort()) {
-      const m = metricsByEntity.get(id);
-      const c = byEntity.get(id);
-      const spend = Number(m?.spend_micro ?? 0) / 1_000_000;
-      const routy = windowFigures(spend, windowDays, Number(c?.conversions ?? 0), Number(c?.revenue ?? 0) / 1_000_000);
+    const metricsByEntity = new Map(entities.filter((e) => e.spend_micro !== null).map((m) => [m.id, m]));
+    const groupsByKey = new Map<string, AttributionGroup[]>();
+    for (const g of groups) groupsByKey.set(g.entity_key, [...(groupsByKey.get(g.entity_key) ?? []), g]);
+    const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const keys = [...new Set([...metricsByEntity.keys(), ...groupsByKey.keys()])];
+    const ordered = [...keys.filter((k) => names.has(k)).sort(byId), ...keys.filter((k) => !names.has(k)).sort(byId)];
+    for (const entityKey of ordered) {
+      const m = metricsByEntity.get(entityKey);
+      const mine = groupsByKey.get(entityKey) ?? [];
+      const total = (count: 'conversions' | 'compare_conversions', value: 'revenue' | 'compare_revenue') =>
+        totalInAccountCurrency(
+          account.currency,
+          mine.filter((g) => Number(g[count]) > 0).map((g): ValueGroup => ({ currency: g.currency, date: g.date, conversions: Number(g[count]), value_micro: g[value] })),
+          rates,
+        );
+      const spend = m ? Number(m.spend_micro) / 1_000_000 : null;
+      const routy = windowFigures(spend, windowDays, total('conversions', 'revenue'));
       const pinterestConversions = Number(m?.pinterest_conversions ?? 0);
-      const entity = names.get(id);
+      const entity = names.get(entityKey);
+      const shown = entity ? { id: entityKey, name: entity.name, pin_id: entity.pin_id } : unsyncedEntity(entityKey, LEVEL_WORDS[request.level], mine.find((g) => g.pin_id)?.pin_id ?? null);
       const row: ReportRow = {
         ad_account_id: account.ad_account_id,
         currency: account.currency,
         level: request.level,
-        id,
-        name: entity?.name ?? '',
-        pin_id: entity?.pin_id ?? null,
-        spend: round(spend),
+        ...shown,
+        synced: entity !== undefined,
+        spend: spend === null ? null : round(spend),
         impressions: Number(m?.impressions ?? 0),
         saves: Number(m?.saves ?? 0),
         pin_clicks: Number(m?.pin_clicks ?? 0),
@@ -136,67 +177,9 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
           difference: routy.conversions - pinterestConversions,
         },
       };
-      if (request.compare) row.compare = windowFigures(spend, request.compare, Number(c?.compare_conversions ?? 0), Number(c?.compare_revenue ?? 0) / 1_000_000);
+      if (request.compare) row.compare = windowFigures(spend, request.compare, total('compare_conversions', 'compare_revenue'));
       rows.push(row);
     }
   }
   return rows;
 }
-
-const totals = CUMULATIVE_COLUMNS;
-
-/**
- * Every campaign, ad group or ad (with its pin's title) of the account, with its metric totals over
- * [startDate, endDate] under the account's settings, from `metrics_cumulative`: the running total
- * on endDate minus the one on the day before startDate, both found by date equality (series are
- * dense); an entity whose series ends earlier falls back to its latest total. Totals are null
- * where the entity has no series reaching into the range. Micro-currency stays micro-currency.
- */
-async function entityMetrics(db: Kysely<Database>, account: Selectable<AdAccountsTable>, level: ReportRequest['level'], startDate: string, endDate: string) {
-  const entities =
-    level === 'campaign'
-      ? sql`SELECT campaign_id AS id, name, null::text AS pin_id FROM campaigns WHERE ad_account_id = ${account.ad_account_id}`
-      : level === 'ad_group'
-        ? sql`SELECT ad_group_id AS id, name, null::text AS pin_id FROM ad_groups WHERE ad_account_id = ${account.ad_account_id}`
-        : sql`SELECT ads.ad_id AS id, coalesce(pins.title, ads.name, '') AS name, ads.pin_id
-              FROM ads LEFT JOIN pins ON pins.pin_id = ads.pin_id AND pins.ad_account_id = ads.ad_account_id
-              WHERE ads.ad_account_id = ${account.ad_account_id}`;
-  const series = (alias: string) => sql`${sql.ref(`${alias}.ad_account_id`)} = ${account.ad_account_id} AND ${sql.ref(`${alias}.level`)} = ${level === 'pin' ? 'ad' : level}
-      AND ${sql.ref(`${alias}.click_window_days`)} = ${account.click_window_days} AND ${sql.ref(`${alias}.engagement_window_days`)} = ${account.engagement_window_days}
-      AND ${sql.ref(`${alias}.view_window_days`)} = ${account.view_window_days} AND ${sql.ref(`${alias}.conversion_report_time`)} = ${account.conversion_report_time}`;
-  const onDate = (alias: string, date: ReturnType<typeof sql>) => sql`
-    SELECT ${sql.ref(`${alias}.entity_id`)}, ${sql.ref(`${alias}.date`)}, ${sql.join(totals.map((c) => sql.ref(`${alias}.${c}`)))}
-    FROM metrics_cumulative ${sql.id(alias)} WHERE ${series(alias)} AND ${sql.ref(`${alias}.date`)} = ${date}`;
-  // Only for entities without a row on the date (series that stopped earlier).
-  const latestBefore = (exact: string, comparison: ReturnType<typeof sql>) => sql`
-    SELECT m.date, ${sql.join(totals.map((c) => sql.ref(`m.${c}`)))}
-    FROM metrics_cumulative m
-    WHERE ${sql.ref(`${exact}.entity_id`)} IS NULL AND ${series('m')} AND m.entity_id = e.id AND ${comparison}
-    ORDER BY m.date DESC LIMIT 1`;
-  const { rows } = await sql<{ id: string; name: string | null; pin_id: string | null } & Record<(typeof totals)[number], string | null>>`
-    SELECT e.id, e.name, e.pin_id,
-           ${sql.join(
-             totals.map(
-               (c) => sql`CASE WHEN coalesce(hx.date, hl.date) >= ${startDate}::date
-                            THEN coalesce(${sql.ref(`hx.${c}`)}, ${sql.ref(`hl.${c}`)}) - coalesce(${sql.ref(`lx.${c}`)}, ${sql.ref(`ll.${c}`)}, 0) END AS ${sql.id(c)}`,
-             ),
-           )}
-    FROM (${entities}) e
-    LEFT JOIN (${onDate('hx', sql`${endDate}::date`)}) hx ON hx.entity_id = e.id
-    LEFT JOIN LATERAL (${latestBefore('hx', sql`m.date <= ${endDate}::date`)}) hl ON true
-    LEFT JOIN (${onDate('lx', sql`${startDate}::date - 1`)}) lx ON lx.entity_id = e.id
-    LEFT JOIN LATERAL (${latestBefore('lx', sql`m.date < ${startDate}::date`)}) ll ON true`.execute(db);
-  return rows.map((r) => ({ ...r, name: r.name ?? '' }));
-}
-
-/** CSV with one header line; money in currency units, the currency in its own column. */
-export function reportToCsv(rows: ReportRow[]): string {
-  const header = ['ad_account_id', 'currency', 'level', 'id', 'pin_id', 'name', 'spend', 'impressions', 'saves', 'pin_clicks', 'outbound_clicks', 'window_days', 'conversions', 'revenue', 'cost_per_conversion', 'roas', 'compare_window_days', 'compare_conversions', 'compare_cost_per_conversion', 'pinterest_conversions', 'difference'];
-  return stringify(
-    rows.map((r) => [r.ad_account_id, r.currency, r.level, r.id, r.pin_id, safeText(r.name), r.spend, r.impressions, r.saves, r.pin_clicks, r.outbound_clicks, r.routy.window_days, r.routy.conversions, r.routy.revenue, r.routy.cost_per_conversion, r.routy.roas, r.compare?.window_days, r.compare?.conversions, r.compare?.cost_per_conversion, r.pinterest.conversions, r.pinterest.difference]),
-    { header: true, columns: header },
-  );
-}
-
-/** Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe. */
-export const safeText = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);

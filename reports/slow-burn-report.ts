@@ -3,8 +3,9 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { pinterestIdSchema } from '../domain/routy-records';
 import { reportDate, reportWindow, startNotAfterEnd } from './report-params';
-import { safeText } from './performance-report';
+import { safeText } from './performance-csv';
 import type { Database } from '../store/database-schema';
+import { attributionKey, unsyncedEntity } from './entity-metrics';
 
 /** A slow-burn request: level (`campaign` or `pin`), conversion dates, and the window in days (the curve's length). */
 export const slowBurnRequestSchema = z
@@ -24,8 +25,10 @@ export interface SlowBurnRow {
   ad_account_id: string;
   level: 'campaign' | 'pin';
   id: string;
-  /** Campaign name, or the pin's title (else its ad's name); '' when not synced. */
+  /** Campaign name, or the pin's title (else its ad's name); "ad <id>, not synced yet" (or pin, campaign) when not synced. */
   name: string;
+  /** False: conversions credited to an ad, pin or campaign not synced yet (`id` is the ad's, pin's or campaign's). */
+  synced: boolean;
   conversions: number;
   /**
    * `cumulative_share[d]`, d = 0..window: share (0..1) of conversions whose lag is at most d days
@@ -41,7 +44,8 @@ export interface SlowBurnRow {
  * conversions (conversion date in range, lag within the window) by lag day, and the share after day 7.
  */
 export async function slowBurnReport(db: Kysely<Database>, request: SlowBurnRequest): Promise<SlowBurnRow[]> {
-  const entity = request.level === 'campaign' ? sql.ref('a.campaign_id') : sql.ref('a.pin_id');
+  // The campaign or pin; for an attribution without one, its ad (or pin) to name an unsynced row.
+  const entity = attributionKey(request.level === 'campaign' ? 'campaign_id' : 'pin_id');
   // One row per entity with the lag day of each of its conversions: 5,000 rows for 5,000 pins
   // rather than one per entity and day.
   const grouped = db
@@ -52,7 +56,6 @@ export async function slowBurnReport(db: Kysely<Database>, request: SlowBurnRequ
       // Lag in days rounded up: day d holds lags in ((d − 1) × 86,400 s, d × 86,400 s].
       sql<number[]>`array_agg(((a.lag_seconds + 86399) / 86400)::int)`.as('lag_days'),
     ])
-    .where(sql<boolean>`${entity} is not null`)
     .where('a.lag_seconds', '<=', String(request.window * 86_400))
     .where('a.conversion_date', '>=', request.start_date)
     .where('a.conversion_date', '<=', request.end_date)
@@ -60,17 +63,19 @@ export async function slowBurnReport(db: Kysely<Database>, request: SlowBurnRequ
     .groupBy(['a.ad_account_id', sql`${entity}`])
     .execute();
   const [rows, names] = await Promise.all([grouped, entityNames(db, request)]);
-  const byEntity = new Map<string, { ad_account_id: string; id: string; name: string; perDay: number[] }>();
+  const byEntity = new Map<string, { ad_account_id: string; id: string; name: string; synced: boolean; perDay: number[] }>();
   for (const row of rows) {
     const perDay = new Array<number>(request.window + 1).fill(0);
     for (const day of row.lag_days) perDay[Math.min(Number(day), request.window)]! += 1;
     const key = `${row.ad_account_id}:${row.entity_id}`;
-    byEntity.set(key, { ad_account_id: row.ad_account_id, id: row.entity_id, name: names.get(key) ?? '', perDay });
+    const name = names.get(key);
+    const shown = name !== undefined ? { id: row.entity_id, name } : unsyncedEntity(row.entity_id, request.level, null);
+    byEntity.set(key, { ad_account_id: row.ad_account_id, id: shown.id, name: shown.name, synced: name !== undefined, perDay });
   }
   return [...byEntity.values()]
     // Code-unit order (ids are digits): localeCompare is ten times slower over 5,000 pins.
     .sort((a, b) => (a.ad_account_id === b.ad_account_id ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.ad_account_id < b.ad_account_id ? -1 : 1))
-    .map(({ ad_account_id, id, name, perDay }) => {
+    .map(({ ad_account_id, id, name, synced, perDay }) => {
       const total = perDay.reduce((a, b) => a + b, 0);
       let running = 0;
       const cumulative = perDay.map((n) => {
@@ -78,7 +83,7 @@ export async function slowBurnReport(db: Kysely<Database>, request: SlowBurnRequ
         return Math.round((running / total) * 10_000) / 10_000;
       });
       const afterSeven = perDay.slice(8).reduce((a, b) => a + b, 0);
-      return { ad_account_id, level: request.level, id, name, conversions: total, cumulative_share: cumulative, share_after_day_7: Math.round((afterSeven / total) * 10_000) / 10_000 };
+      return { ad_account_id, level: request.level, id, name, synced, conversions: total, cumulative_share: cumulative, share_after_day_7: Math.round((afterSeven / total) * 10_000) / 10_000 };
     });
 }
 

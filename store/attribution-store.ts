@@ -43,7 +43,7 @@ export async function attributeConversions(
     ...IDENTIFIER_KEYS.map((key) => (alias: string) => sql`(${sql.ref(`${alias}.user_data`)}->>${sql.lit(key)})`),
   ];
   const candidatesOn = (key: (typeof keys)[number]) => sql`
-    SELECT c.event_id, c.event_time, c.value AS conversion_value, c.click_id AS conversion_click_id, c.user_data AS conversion_user_data,
+    SELECT c.event_id, c.event_time, c.value AS conversion_value, c.currency AS conversion_currency, c.click_id AS conversion_click_id, c.user_data AS conversion_user_data,
            t.touchpoint_id, t.type, t.occurred_at, t.click_id, t.user_data, t.campaign_id, t.ad_group_id, t.ad_id, t.pin_id
     FROM conversions c
     JOIN touchpoints t ON t.ad_account_id = c.ad_account_id AND ${key('t')} = ${key('c')}
@@ -53,6 +53,7 @@ export async function attributeConversions(
     event_id: string;
     event_time: Date;
     conversion_value: string | null;
+    conversion_currency: string | null;
     conversion_click_id: string | null;
     conversion_user_data: Record<string, unknown>;
     touchpoint_id: string;
@@ -105,6 +106,7 @@ export async function attributeConversions(
             ...placements[i + j]!,
             conversion_date: dateInTimeZone(new Date(w.touchpoint.event_time), timeZone),
             conversion_value_micro: w.touchpoint.conversion_value === null ? null : decimalToMicro(w.touchpoint.conversion_value),
+            conversion_currency: w.touchpoint.conversion_currency,
           })),
         )
         .onConflict((oc) => oc.columns(['ad_account_id', 'event_id']).doNothing())

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { ExchangeRatesTable } from './exchange-rates-schema';
 import type { RecordInboxAccountsTable, RecordInboxTable } from './record-inbox-schema';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
@@ -197,6 +198,8 @@ export interface AttributionsTable {
   conversion_date: ColumnType<string | null, string | null | undefined, string | null>;
   /** The conversion's value in micro-currency (millionths of its currency), copied for reports. */
   conversion_value_micro: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+  /** The conversion's ISO 4217 currency, copied for reports (null: the conversion had none). */
+  conversion_currency: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**
@@ -280,6 +283,7 @@ export interface Database {
   capi_attempts: CapiAttemptsTable;
   record_inbox: RecordInboxTable;
   record_inbox_accounts: RecordInboxAccountsTable;
+  exchange_rates: ExchangeRatesTable;
 }
 
 export type { Generated };

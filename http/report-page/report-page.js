@@ -103,8 +103,15 @@ function drawCostCharts(rows, windowDays, compareDays) {
   }
 }
 
+// Converted values name their rate and its date; unconverted ones stay out of revenue and ROAS.
+function currencyNote(row) {
+  const converted = (row.routy.converted ?? []).map((p) => `${money(p.revenue)} ${p.currency} at ${p.rate} (rate of ${p.rate_date}) = ${money(p.converted_revenue)} ${row.currency}`);
+  const unconverted = (row.routy.unconverted ?? []).map((p) => `${money(p.revenue)} ${p.currency ?? 'without currency'} not converted (no rate)`);
+  return [...converted, ...unconverted].join('; ');
+}
+
 function drawPerformanceTable(rows, windowDays, compareDays) {
-  const header = ['Id', 'Name', 'Currency', 'Spend', 'Impressions', 'Saves', 'Pin clicks', 'Outbound clicks', `Conv ${windowDays}d`, `Cost/conv ${windowDays}d`, `ROAS ${windowDays}d`, `Conv ${compareDays}d`, `Cost/conv ${compareDays}d`, 'Pinterest conv', 'Difference'];
+  const header = ['Id', 'Name', 'Currency', 'Spend', 'Impressions', 'Saves', 'Pin clicks', 'Outbound clicks', `Conv ${windowDays}d`, `Revenue ${windowDays}d`, `Cost/conv ${windowDays}d`, `ROAS ${windowDays}d`, `Conv ${compareDays}d`, `Cost/conv ${compareDays}d`, 'Pinterest conv', 'Difference', 'Other currencies'];
   fillTable(
     document.getElementById('performance-table'),
     header,
@@ -112,8 +119,8 @@ function drawPerformanceTable(rows, windowDays, compareDays) {
       const cheaper = r.routy.cost_per_conversion !== null && (r.compare?.cost_per_conversion === null || r.routy.cost_per_conversion < r.compare?.cost_per_conversion);
       return [
         r.pin_id ?? r.id, r.name, r.currency, money(r.spend), r.impressions, r.saves, r.pin_clicks, r.outbound_clicks,
-        r.routy.conversions, { text: money(r.routy.cost_per_conversion), className: cheaper ? 'better' : '' }, r.routy.roas === null ? '–' : r.routy.roas.toFixed(2),
-        r.compare?.conversions ?? '–', money(r.compare?.cost_per_conversion), r.pinterest.conversions, r.pinterest.difference,
+        r.routy.conversions, money(r.routy.revenue), { text: money(r.routy.cost_per_conversion), className: cheaper ? 'better' : '' }, r.routy.roas === null ? '–' : r.routy.roas.toFixed(2),
+        r.compare?.conversions ?? '–', money(r.compare?.cost_per_conversion), r.pinterest.conversions, r.pinterest.difference, currencyNote(r),
       ];
     }),
   );

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { performanceReport, reportRequestSchema, reportToCsv } from '../../reports/performance-report';
+import { reportToCsv } from '../../reports/performance-csv';
+import { performanceReport, reportRequestSchema } from '../../reports/performance-report';
 import { slowBurnReport, slowBurnRequestSchema, slowBurnToCsv } from '../../reports/slow-burn-report';
 import type { Database } from '../../store/database-schema';
 import type { AuthHook } from '../auth-hooks';

@@ -53,7 +53,7 @@ async function reportsWork(db: Kysely<Database>) {
     .executeTakeFirstOrThrow();
   await db
     .insertInto('attributions')
-    .values({ ad_account_id: A, event_id: 'e', touchpoint_id: touchpoint.touchpoint_id, touch_type: 'click', match_key: 'click_id', campaign_id: 'c1', ad_group_id: 'g1', ad_id: 'a1', pin_id: 'p1', lag_seconds: 9 * 86_400, conversion_date: '2026-11-03', conversion_value_micro: 42_000_000 })
+    .values({ ad_account_id: A, event_id: 'e', touchpoint_id: touchpoint.touchpoint_id, touch_type: 'click', match_key: 'click_id', campaign_id: 'c1', ad_group_id: 'g1', ad_id: 'a1', pin_id: 'p1', lag_seconds: 9 * 86_400, conversion_date: '2026-11-03', conversion_value_micro: 42_000_000, conversion_currency: 'EUR' })
     .execute();
   const [report] = await performanceReport(db, { ad_account_id: A, level: 'pin', start_date: '2026-11-02', end_date: '2026-11-04', window: 30, compare: 7 });
   assert.deepEqual([report?.spend, report?.routy.conversions, report?.routy.revenue, report?.compare?.conversions], [1.5, 1, 42, 0]);

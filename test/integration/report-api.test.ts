@@ -56,7 +56,7 @@ describe('reports', { timeout: 300_000 }, () => {
     assert.equal(patio.routy.conversions, 2);
     assert.equal(patio.compare?.conversions, 0);
     assert.equal(patio.currency, 'USD');
-    assert.ok(patio.spend > 0 && patio.routy.cost_per_conversion === Math.round((patio.spend / 2) * 100) / 100);
+    assert.ok(patio.spend !== null && patio.spend > 0 && patio.routy.cost_per_conversion === Math.round((patio.spend / 2) * 100) / 100);
     const tablescapes = json.rows.find((r) => r.id === '626736533502')!;
     assert.deepEqual([tablescapes.routy.conversions, tablescapes.compare?.conversions], [1, 1], 'tablescapes-1 came 2.5 days after its click');
     const bad = await getWithToken(app, `/v1/reports/performance?level=brand&window=3&start_date=${TODAY}&end_date=${START}`);
@@ -77,8 +77,8 @@ describe('reports', { timeout: 300_000 }, () => {
     assert.match(csv.split('\n')[0]!, /^ad_account_id,currency,level,id,pin_id,name,spend,/);
     assert.match(csv, /549764105221,USD,campaign,626736533501,,Spring Patio Refresh,[\d.]+,\d+,\d+,\d+,\d+,30,2,/);
     const stdout = await runCli(['report', '--level', 'campaign', '--window', '30', '--compare', '7', '--url', app.ingressUrl], app);
-    assert.match(stdout, /conv 30d\s+cost\/conv 30d\s+ROAS 30d\s+conv 7d\s+cost\/conv 7d/);
-    assert.match(stdout, /626736533501\s+Spring Patio Refresh\s+[\d.]+\s+2\s+[\d.]+\s+[\d.-]+\s+0\s+-/);
+    assert.match(stdout, /conv 30d\s+revenue 30d\s+cost\/conv 30d\s+ROAS 30d\s+conv 7d\s+cost\/conv 7d/);
+    assert.match(stdout, /626736533501\s+Spring Patio Refresh\s+[\d.]+\s+2\s+0\.00\s+[\d.]+\s+[\d.-]+\s+0\s+-/);
   });
 
   it('draws the slow-burn curve: the share of conversions by lag day, and after day 7', async () => {

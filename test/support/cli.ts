@@ -26,3 +26,16 @@ export async function failingCli(args: string[], why: string, app?: RunningApp):
     (error: { code: number; stderr: string }) => error,
   );
 }
+
+/**
+ * Runs the CLI as runCli does with `input` written to its stdin.
+ * @returns its exit code, stdout and stderr (a non-zero exit is returned, not thrown).
+ */
+export function runCliWithInput(args: string[], input: string, app?: RunningApp): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile('node', ['bin/routy-pinterest.js', ...args], { env: envFor(app) }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
+  });
+}

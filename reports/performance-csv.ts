@@ -1,0 +1,40 @@
+import { stringify } from 'csv-stringify/sync';
+import type { ReportRow, WindowFigures } from './performance-report';
+
+/** Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe. */
+export const safeText = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+
+const amount = (n: number) => n.toFixed(2);
+
+/**
+ * The currency notes of one window's figures, one string each: a converted part as
+ * "1500.00 JPY at 0.0067 (rate of 2026-11-20) = 10.05 USD, 1 conversion", an unconverted one as
+ * "50.00 GBP not converted (no rate on or before the conversion date), 1 conversion".
+ */
+export function currencyNotes(figures: WindowFigures, accountCurrency: string): string[] {
+  const count = (n: number) => `${n} conversion${n === 1 ? '' : 's'}`;
+  return [
+    ...figures.converted.map((p) => `${amount(p.revenue)} ${p.currency} at ${p.rate} (rate of ${p.rate_date}) = ${amount(p.converted_revenue)} ${accountCurrency}, ${count(p.conversions)}`),
+    ...figures.unconverted.map((p) =>
+      p.currency === null
+        ? `${amount(p.revenue)} without a currency not converted, ${count(p.conversions)}`
+        : `${amount(p.revenue)} ${p.currency} not converted (no rate on or before the conversion date), ${count(p.conversions)}`,
+    ),
+  ];
+}
+
+/**
+ * CSV with one header line; money in currency units, the account's currency in its own column.
+ * `spend`, `cost_per_conversion` and `roas` are empty where unknown; `synced` is false for rows of
+ * entities not synced yet; `converted` and `unconverted` hold the window's currency notes
+ * (currencyNotes), joined with "; ".
+ */
+export function reportToCsv(rows: ReportRow[]): string {
+  const header = ['ad_account_id', 'currency', 'level', 'id', 'pin_id', 'name', 'spend', 'impressions', 'saves', 'pin_clicks', 'outbound_clicks', 'window_days', 'conversions', 'revenue', 'cost_per_conversion', 'roas', 'compare_window_days', 'compare_conversions', 'compare_cost_per_conversion', 'pinterest_conversions', 'difference', 'synced', 'converted', 'unconverted'];
+  const notes = (r: ReportRow, kind: 'converted' | 'unconverted') =>
+    currencyNotes({ ...r.routy, converted: kind === 'converted' ? r.routy.converted : [], unconverted: kind === 'unconverted' ? r.routy.unconverted : [] }, r.currency).join('; ');
+  return stringify(
+    rows.map((r) => [r.ad_account_id, r.currency, r.level, r.id, r.pin_id, safeText(r.name), r.spend, r.impressions, r.saves, r.pin_clicks, r.outbound_clicks, r.routy.window_days, r.routy.conversions, r.routy.revenue, r.routy.cost_per_conversion, r.routy.roas, r.compare?.window_days, r.compare?.conversions, r.compare?.cost_per_conversion, r.pinterest.conversions, r.pinterest.difference, String(r.synced), notes(r, 'converted'), notes(r, 'unconverted')]),
+    { header: true, columns: header },
+  );
+}
