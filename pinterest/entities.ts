@@ -115,7 +115,7 @@ export function listAds(http: PinterestHttp, accessToken: string, adAccountId: s
 }
 
 /** Most ids one list filter takes (`ad_ids`, `ad_group_ids`, `campaign_ids`: `maxItems: 250` in the spec). */
-export const MAX_IDS_PER_FILTER = 250;
+const MAX_IDS_PER_FILTER = 250;
 
 /** Lists `path` filtered by `key` over `ids`, one call (and its pages) per 250 ids; archived included. */
 async function listByIds<T extends z.ZodTypeAny>(http: PinterestHttp, accessToken: string, path: string, item: T, key: string, ids: readonly string[]): Promise<z.infer<T>[]> {
