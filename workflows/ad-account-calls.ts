@@ -148,7 +148,8 @@ export async function syncUnsyncedAds(state: AdAccountState): Promise<void> {
     state.unsyncedAds.synced(await pulls.syncAds({ ad_account_id: state.input.ad_account_id, ...batch }));
   } catch (error) {
     const [failure, staleReauthIgnored] = pinterestFailure(state, error, reconnects);
-    if (parks(failure)) state.unsyncedAds.putBack(batch);
+    if (parks(failure)) state.unsyncedAds.putBack();
+    else state.unsyncedAds.dropped();
     noted(state, state.adSyncFailed(Date.now(), failure, staleReauthIgnored));
   }
 }

@@ -199,6 +199,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       } else {
         // Unreachable (only runs past the patch queue ads); dropping them keeps the loop from spinning.
         state.unsyncedAds.take();
+        state.unsyncedAds.dropped();
       }
     }
     // Each call below is awaited here, in the loop itself: an await moved into a helper would shift

@@ -51,6 +51,10 @@ export class UnsyncedAds {
   readonly pinIds: string[];
   readonly unknownAdIds: string[];
   readonly unknownPinIds: string[];
+  /** The ids of the sync under way (none at continue-as-new: it waits for the sync's end). */
+  private inFlight: AdSyncBatch = { ad_ids: [], pin_ids: [] };
+  /** Ids credited again while their sync was under way: its fill may have run before their attribution. */
+  private reraised: AdSyncBatch = { ad_ids: [], pin_ids: [] };
 
   constructor(carried?: UnsyncedAdsCarry) {
     this.adIds = [...(carried?.ad_ids ?? [])];
@@ -69,26 +73,49 @@ export class UnsyncedAds {
    * beyond the bound are left to the hourly full sync. @returns how many ids were queued.
    */
   add(adIds: readonly string[] = [], pinIds: readonly string[] = []): number {
-    return appendNew(this.adIds, adIds, this.unknownAdIds, MAX_QUEUED_IDS) + appendNew(this.pinIds, pinIds, this.unknownPinIds, MAX_QUEUED_IDS);
+    const inFlight = (ids: readonly string[], flying: string[]) => ids.filter((id) => flying.includes(id));
+    appendNew(this.reraised.ad_ids, inFlight(adIds, this.inFlight.ad_ids), [], MAX_QUEUED_IDS);
+    appendNew(this.reraised.pin_ids, inFlight(pinIds, this.inFlight.pin_ids), [], MAX_QUEUED_IDS);
+    return (
+      appendNew(this.adIds, adIds, [...this.unknownAdIds, ...this.inFlight.ad_ids], MAX_QUEUED_IDS) +
+      appendNew(this.pinIds, pinIds, [...this.unknownPinIds, ...this.inFlight.pin_ids], MAX_QUEUED_IDS)
+    );
   }
 
-  /** Takes the next call's ids (up to IDS_PER_SYNC of each kind) out of the queue. */
+  /** Takes the next call's ids (up to IDS_PER_SYNC of each kind) out of the queue; they are in flight until the sync ends. */
   take(): AdSyncBatch {
-    return { ad_ids: this.adIds.splice(0, IDS_PER_SYNC), pin_ids: this.pinIds.splice(0, IDS_PER_SYNC) };
+    this.inFlight = { ad_ids: this.adIds.splice(0, IDS_PER_SYNC), pin_ids: this.pinIds.splice(0, IDS_PER_SYNC) };
+    this.reraised = { ad_ids: [], pin_ids: [] };
+    return { ad_ids: [...this.inFlight.ad_ids], pin_ids: [...this.inFlight.pin_ids] };
   }
 
-  /** A sync ended: the ids Pinterest did not list are remembered, so new credits to them queue nothing. */
+  /**
+   * The sync under way ended: the ids Pinterest did not list are remembered, so new credits to them
+   * queue nothing; ids credited again during the sync and listed are queued once more (their
+   * attribution may have been made after the sync's fill).
+   */
   synced(result: { unknown_ad_ids: readonly string[]; unknown_pin_ids: readonly string[] }): void {
     remember(this.unknownAdIds, result.unknown_ad_ids);
     remember(this.unknownPinIds, result.unknown_pin_ids);
+    const reraised = this.reraised;
+    this.dropped();
+    this.add(reraised.ad_ids, reraised.pin_ids);
   }
 
-  /** A sync waits (a refused grant or a daily cap): its ids go back to the head of the queue. */
-  putBack(batch: AdSyncBatch): void {
+  /** The sync under way waits (a refused grant or a daily cap): its ids go back to the head of the queue. */
+  putBack(): void {
+    const batch = this.inFlight;
+    this.dropped();
     this.adIds.unshift(...batch.ad_ids.filter((id) => !this.adIds.includes(id)));
     this.pinIds.unshift(...batch.pin_ids.filter((id) => !this.pinIds.includes(id)));
     this.adIds.splice(MAX_QUEUED_IDS);
     this.pinIds.splice(MAX_QUEUED_IDS);
+  }
+
+  /** The sync under way failed otherwise: its ids are left to the hourly full sync. */
+  dropped(): void {
+    this.inFlight = { ad_ids: [], pin_ids: [] };
+    this.reraised = { ad_ids: [], pin_ids: [] };
   }
 
   /** The full entity sync listed every ad: unknown ids may be asked for again. */

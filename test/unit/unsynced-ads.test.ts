@@ -36,9 +36,11 @@ describe('UnsyncedAds', () => {
     const queue = new UnsyncedAds();
     assert.equal(queue.add(ids(MAX_QUEUED_IDS + 5)), MAX_QUEUED_IDS);
     assert.equal(queue.adIds.length, MAX_QUEUED_IDS);
-    queue.putBack({ ad_ids: ['1'], pin_ids: [] });
+    const batch = queue.take();
+    queue.add(['1']);
+    queue.putBack();
     assert.equal(queue.adIds.length, MAX_QUEUED_IDS, 'put back at the head, still bounded');
-    assert.equal(queue.adIds[0], '1');
+    assert.deepEqual(queue.adIds.slice(0, IDS_PER_SYNC), batch.ad_ids);
   });
 
   it('does not ask again for ads Pinterest did not list, until the next full sync', () => {
@@ -49,8 +51,20 @@ describe('UnsyncedAds', () => {
     assert.equal(queue.add(['8'], ['900']), 0, 'a new credit to an unknown ad queues nothing: no loop');
     assert.equal(queue.add(['7']), 1, 'a listed ad may be asked for again (its attribution raced the sync)');
     queue.take();
+    queue.synced({ unknown_ad_ids: [], unknown_pin_ids: [] });
     queue.fullSyncDone();
     assert.equal(queue.add(batch.ad_ids, batch.pin_ids), 3, 'after a full sync, unknown ids may be asked for again');
+  });
+
+  it('queues an ad credited again while its sync runs once more only if Pinterest listed it', () => {
+    const queue = new UnsyncedAds();
+    queue.add(['7', '8']);
+    queue.take();
+    assert.equal(queue.add(['7', '8', '9']), 1, 'in flight: only the new id is queued');
+    queue.synced({ unknown_ad_ids: ['8'], unknown_pin_ids: [] });
+    assert.deepEqual(queue.take().ad_ids, ['9', '7'], 'the listed one comes back (its attribution may postdate the fill), the unknown one does not');
+    queue.dropped();
+    assert.equal(queue.add(['9']), 1, 'a failed sync leaves nothing in flight');
   });
 
   it('is carried across continue-as-new, and absent from the carry when empty', () => {
