@@ -42,6 +42,15 @@ async function emulated(): Promise<{ emulator: PinterestEmulator; http: Pinteres
   return { emulator, http, close: () => emulator.close() };
 }
 
+/** An access token from the emulator's auto-approved consent page. */
+async function emulatorToken(http: PinterestHttp) {
+  const consent = await fetch(
+    `${http.baseUrl.replace(/\/v5$/, '')}/oauth/?client_id=${oauthApp.appId}&redirect_uri=${encodeURIComponent(oauthApp.redirectUri)}&response_type=code&scope=ads:read&state=s`,
+    { redirect: 'manual' },
+  );
+  return exchangeAuthorizationCode(http, oauthApp, new URL(consent.headers.get('location')!).searchParams.get('code')!);
+}
+
 /**
  * Makes every Pinterest call the service makes, through our client: OAuth code exchange and
  * refresh, entity listings, analytics at three levels for the last 30 days, a pin, a Conversions
@@ -166,6 +175,25 @@ describe('Pinterest API shapes', { skip: spec.skip }, () => {
     assert.match(problems.join('\n'), /columns/);
     assert.match(problems.join('\n'), /click_window_days/);
     assert.match(problems.join('\n'), /AD_ID/);
+  });
+
+  it('the emulator refuses the id filters the spec does not allow, as Pinterest would', async () => {
+    const { emulator, http, close } = await emulated();
+    try {
+      const checker = new OpenApiChecker(spec.path!);
+      const tooMany = Array.from({ length: 251 }, (_, i) => String(700000000000 + i));
+      const overLimit = { method: 'GET', route: '/ad_accounts/{ad_account_id}/ads', query: { ad_ids: tooMany }, body: undefined, status: 200, response: { items: [], bookmark: null } };
+      assert.match(checker.check(overLimit).join('\n'), /ad_ids/, 'the spec allows at most 250 ids');
+      const { access_token: token } = await emulatorToken(http);
+      const get = (query: string) => fetch(`${http.baseUrl}/ad_accounts/${DEMO_AD_ACCOUNT_ID}/ads?${query}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal((await get(tooMany.map((id) => `ad_ids=${id}`).join('&'))).status, 400);
+      assert.equal((await get('ad_ids=1&campaign_ids=2')).status, 400, 'one kind of id list at a time');
+      assert.equal((await get('ad_ids=12a')).status, 400);
+      const refusals = emulator.exchanges.filter((e) => e.status === 400).map((e) => e.response);
+      assert.deepEqual(refusals, Array(3).fill({ code: 1, message: 'Invalid ad account ads parameters.' }), 'the spec\'s Error shape and example message');
+    } finally {
+      await close();
+    }
   });
 });
 
