@@ -107,6 +107,25 @@ describe('the on-demand ad sync', { timeout: 300_000 }, () => {
     assert.equal(emulator.requestCounts.get('GET /ad_accounts/{ad_account_id}/ads'), fullListings + 1, 'one listing of the ads of the account');
   });
 
+  it('waits while the account is paused, and syncs once it is resumed', async () => {
+    const { app } = testApp;
+    const { emulator } = app.pinterest;
+    const paused = { ...LATE.ad, id: '687195905955', pin_id: '987654321012345655', name: 'Door decor: Birch wreath' };
+    emulator.addEntities({ ads: [paused] });
+    await app.client.pause(ACCOUNT, 'budget review');
+    await clickedAndConverted('birch-4001', paused.id);
+    // Paused: the pump stores and attributes; its end queues the ad, and no sync may start.
+    await waitFor('the pump to end', async () => {
+      const status = await app.client.status(ACCOUNT);
+      return !status.records_waiting && (await attribution('birch-4001')) ? true : undefined;
+    });
+    assert.equal(filteredRequests('/ad_accounts/{ad_account_id}/ads', 'ad_ids', paused.id).length, 0);
+    assert.equal((await attribution('birch-4001'))?.campaign_id, null);
+    await app.client.resume(ACCOUNT);
+    await waitFor('the attribution to get its campaign', async () => ((await attribution('birch-4001'))?.campaign_id === LATE.campaign.id ? true : undefined));
+    assert.equal(filteredRequests('/ad_accounts/{ad_account_id}/ads', 'ad_ids', paused.id).length, 1);
+  });
+
   it('asks for an ad Pinterest does not list once, not at every conversion credited to it', async () => {
     const { app } = testApp;
     await clickedAndConverted('ghost-2001', GHOST_AD);
