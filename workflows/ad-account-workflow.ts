@@ -122,7 +122,8 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   let pump: Promise<void> | undefined;
   let pumpEnded = false;
   // The on-demand ad sync (ads the pump credited before any sync saw them) runs beside the loop too.
-  // Only pumps of runs past the `sync-unsynced-ads` patch report such ads: older histories queue none.
+  // Pump results recorded before it carry no such ads: replays of older histories queue none and
+  // never reach its `sync-unsynced-ads` patch.
   let adSync: Promise<void> | undefined;
   let adSyncEnded = false;
   const storeTouchpoints = async (touchpoints: TouchpointRecord[]) => {
@@ -197,7 +198,8 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
           adSyncEnded = true;
         });
       } else {
-        // Unreachable (only runs past the patch queue ads); dropping them keeps the loop from spinning.
+        // Unreachable (a history without the marker has no pump result that queued ads); dropping
+        // them keeps the loop from spinning.
         state.unsyncedAds.take();
         state.unsyncedAds.dropped();
       }
