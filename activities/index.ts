@@ -7,6 +7,7 @@ import type { PinterestHttp } from '../pinterest/http';
 import type { PinterestApp } from '../pinterest/oauth';
 import type { TokenCipher } from '../secrets/token-cipher';
 import type { Database } from '../store/database-schema';
+import { createAdSyncActivities } from './ad-sync-activities';
 import { createCapiActivities } from './capi-activities';
 import { createCapiSender } from './capi-sender';
 import { keepAlive } from './heartbeat';
@@ -40,7 +41,7 @@ export interface ActivityDeps {
 }
 
 /**
- * Builds every activity (pulls, records, Conversions API) over one grant policy and clock, each
+ * Builds every activity (pulls, the on-demand ad sync, records, Conversions API) over one grant policy and clock, each
  * wrapped by `withKeepAlive`. Names, arguments and results are a contract with running workflows.
  */
 export function createActivities(deps: ActivityDeps) {
@@ -64,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
   };
   return withKeepAlive({
     ...createPullActivities({ db: deps.db, http: deps.http, grant, now }),
+    ...createAdSyncActivities({ db: deps.db, http: deps.http, grant, now }),
     ...createRecordActivities({ db: deps.db, now }),
     ...createCapiActivities(capi),
     ...createRecordPump({

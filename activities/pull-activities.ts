@@ -6,14 +6,16 @@ import { addDays, dateInTimeZone } from '../domain/dates';
 import { planPull } from '../domain/pull-plan';
 import { rowsPulled } from '../observability/metrics';
 import { getAnalytics, MAX_IDS_PER_CALL, type MetricLevel } from '../pinterest/analytics';
-import { getPin, listAdGroups, listAds, listCampaigns } from '../pinterest/entities';
+import { listAdGroups, listAds, listCampaigns } from '../pinterest/entities';
 import type { PinterestHttp } from '../pinterest/http';
 import { createAdReport, downloadAdReport, getReport } from '../pinterest/reports';
 import { recordSuccessfulPull } from '../store/connections-store';
 import type { Database } from '../store/database-schema';
-import { getAdAccount, listEntityIds, pinsWithoutMetadata, upsertAdGroups, upsertAds, upsertCampaigns, upsertPins } from '../store/entities-store';
+import { getAdAccount, listEntityIds, upsertAdGroups, upsertAds, upsertCampaigns } from '../store/entities-store';
+import { fillPlacements } from '../store/placements-store';
 import { upsertMetrics } from '../store/metrics-store';
-import { asReportDownloadFailure, isNotFoundFailure, reportDownloadUrl } from './activity-failures';
+import { asReportDownloadFailure, reportDownloadUrl } from './activity-failures';
+import { syncPinMetadata } from './ad-sync-activities';
 import { beat } from './heartbeat';
 import type { PinterestGrant } from './pinterest-grant';
 
@@ -28,7 +30,8 @@ export function createPullActivities(deps: { db: Kysely<Database>; http: Pintere
   return {
     /**
      * Syncs campaigns, ad groups and ads (archived included), then the metadata (title, link,
-     * media type) of promoted pins not stored yet. Source: `campaigns/list`, `ad_groups/list`,
+     * media type) of promoted pins not stored yet, and completes the attributions whose placement
+     * waited for these ads (`fillPlacements`). Source: `campaigns/list`, `ad_groups/list`,
      * `ads/list`, `pins/get`. @returns counts per level.
      */
     async syncEntities(input: { ad_account_id: string }): Promise<{ campaigns: number; ad_groups: number; ads: number; pins: number }> {
@@ -40,19 +43,9 @@ export function createPullActivities(deps: { db: Kysely<Database>; http: Pintere
       await upsertCampaigns(db, id, campaigns, at);
       await upsertAdGroups(db, id, adGroups, at);
       await upsertAds(db, id, ads, at);
-      let pins = 0;
-      for (const pinId of await pinsWithoutMetadata(db, id)) {
-        try {
-          const pin = await withToken(id, (token) => getPin(http, token, id, pinId));
-          await upsertPins(db, id, [pin], now());
-          pins += 1;
-        } catch (error) {
-          // A deleted pin (404) keeps its ad, and is remembered so it is not asked for every hour.
-          if (!isNotFoundFailure(error)) throw error;
-          await upsertPins(db, id, [{ id: pinId, not_found: true }], now());
-        }
-        beat({ pins });
-      }
+      // A deleted pin (404) keeps its ad, and is remembered so it is not asked for every hour.
+      const pins = await syncPinMetadata(deps, id);
+      await fillPlacements(db, id);
       return { campaigns: campaigns.length, ad_groups: adGroups.length, ads: ads.length, pins };
     },
 

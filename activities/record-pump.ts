@@ -10,6 +10,7 @@ import { MAX_EVENTS_PER_REQUEST } from '../pinterest/conversions';
 import { countPending } from '../store/conversions-store';
 import type { Database } from '../store/database-schema';
 import { getAdAccount } from '../store/entities-store';
+import { databaseNow, unsyncedSince } from '../store/placements-store';
 import { parkInbox } from '../store/record-inbox-store';
 import { noSends, type createCapiSender, type SendTotals } from './capi-sender';
 import { beat } from './heartbeat';
@@ -61,6 +62,10 @@ export interface PumpResult extends DrainCounts {
   pending_total?: number;
   /** Why posting stopped early, if it did; the matches wait for the workflow's next send. */
   send_failure?: PumpSendFailure;
+  /** Ads this pump credited that no synced ad explains (absent when none): the workflow syncs them (`syncAds`). */
+  unsynced_ad_ids?: string[];
+  /** Pins this pump credited without an ad id that no synced ad promotes (absent when none). */
+  unsynced_pin_ids?: string[];
 }
 
 /** A thrown error as the workflow's failure facts (an activity's plain Error becomes a retryable failure of its name). */
@@ -91,12 +96,15 @@ export function createRecordPump(deps: {
      * request) once a request is full or its oldest match waited `fillMs`. Ends when the inbox
      * stayed empty for `idleMs` (it then parks: the next record is nudged for), after `maxMs`, or
      * when the worker stops; every match it knows of is posted first unless sending failed.
-     * @returns counts, and whether records or matches are left. @throws what the store throws
+     * @returns counts, whether records or matches are left, and the ads and pins it credited that
+     * no synced ad explains. @throws what the store throws
      * (records stay in the inbox); a failed post is returned in `send_failure`, never thrown.
      */
     async pumpRecords(input: PumpInput): Promise<PumpResult> {
       const id = input.ad_account_id;
       const startedAt = Date.now();
+      // Attributions made from here on are this pump's (PostgreSQL's clock writes `attributed_at`).
+      const since = await databaseNow(db);
       const counts = noDrain();
       const sends = noSends();
       const result = { requests: 0, more: false, send_failure: undefined as PumpSendFailure | undefined };
@@ -183,6 +191,7 @@ export function createRecordPump(deps: {
         if (failed) throw failed.error;
       }
       const changed = counts.conversions_inserted > 0 || counts.matched > 0;
+      const unsynced = counts.matched > 0 ? await unsyncedSince(db, id, since) : { ad_ids: [], pin_ids: [] };
       return {
         ...counts,
         sends,
@@ -191,6 +200,8 @@ export function createRecordPump(deps: {
         unsent_left: input.send ? result.send_failure !== undefined || stopping() : counts.matched > 0,
         ...(changed ? { pending_total: await countPending(db, id) } : {}),
         ...(result.send_failure ? { send_failure: result.send_failure } : {}),
+        ...(unsynced.ad_ids.length > 0 ? { unsynced_ad_ids: unsynced.ad_ids } : {}),
+        ...(unsynced.pin_ids.length > 0 ? { unsynced_pin_ids: unsynced.pin_ids } : {}),
       };
     },
   };

@@ -1,9 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EmulatorContext } from './emulator-context';
-import { filterStatuses, knownAccount, page, sendError } from './route-helpers';
+import { filterIds, filterStatuses, knownAccount, page, sendError } from './route-helpers';
+
+/** Answers Pinterest's 400 for a list filter the spec does not allow. */
+const badFilter = (reply: FastifyReply, what: string) => sendError(reply, 400, 1, `Invalid ${what} parameters.`);
 
 /**
- * The entity routes, paged and filtered by `entity_statuses` like Pinterest's:
+ * The entity routes, paged and filtered by `entity_statuses` and by id lists like Pinterest's
+ * (`campaign_ids` on campaigns; `campaign_ids` or `ad_group_ids` on ad groups; `campaign_ids`,
+ * `ad_group_ids` or `ad_ids` on ads; at most 250 ids, else 400):
  * `GET /v5/ad_accounts`, `GET /v5/ad_accounts/{ad_account_id}/campaigns`, `.../ad_groups`,
  * `.../ads`, and `GET /v5/pins/{pin_id}`.
  */
@@ -17,8 +22,9 @@ export function registerEntityRoutes(server: FastifyInstance, { seed, grants }: 
     const { ad_account_id } = request.params as { ad_account_id: string };
     if (!grants.authorize(request, reply) || !knownAccount(seed, ad_account_id, reply)) return reply;
     const query = request.query as Record<string, unknown>;
-    const items = filterStatuses(seed.campaigns.filter((c) => c.ad_account_id === ad_account_id), query);
-    const listed = page(items, query);
+    const byId = filterIds(seed.campaigns.filter((c) => c.ad_account_id === ad_account_id), query, 'campaign_ids', (c) => c.id);
+    if (!byId) return badFilter(reply, 'ad account campaigns');
+    const listed = page(filterStatuses(byId, query), query);
     return {
       ...listed,
       items: listed.items.map(({ stopped_days_ago: _stopped, ...c }) => ({
@@ -34,8 +40,12 @@ export function registerEntityRoutes(server: FastifyInstance, { seed, grants }: 
     const { ad_account_id } = request.params as { ad_account_id: string };
     if (!grants.authorize(request, reply) || !knownAccount(seed, ad_account_id, reply)) return reply;
     const query = request.query as Record<string, unknown>;
-    const items = filterStatuses(seed.adGroups.filter((g) => g.ad_account_id === ad_account_id), query);
-    const listed = page(items, query);
+    if (query.campaign_ids !== undefined && query.ad_group_ids !== undefined) return badFilter(reply, 'ad account ad groups');
+    const inAccount = seed.adGroups.filter((g) => g.ad_account_id === ad_account_id);
+    const byCampaign = filterIds(inAccount, query, 'campaign_ids', (g) => g.campaign_id);
+    const byId = byCampaign && filterIds(byCampaign, query, 'ad_group_ids', (g) => g.id);
+    if (!byId) return badFilter(reply, 'ad account ad groups');
+    const listed = page(filterStatuses(byId, query), query);
     return { ...listed, items: listed.items.map((g) => ({ ...g, type: 'adgroup', billable_event: 'CLICKTHROUGH' })) };
   });
 
@@ -43,8 +53,14 @@ export function registerEntityRoutes(server: FastifyInstance, { seed, grants }: 
     const { ad_account_id } = request.params as { ad_account_id: string };
     if (!grants.authorize(request, reply) || !knownAccount(seed, ad_account_id, reply)) return reply;
     const query = request.query as Record<string, unknown>;
-    const items = filterStatuses(seed.ads.filter((a) => a.ad_account_id === ad_account_id), query);
-    const listed = page(items, query);
+    // Pinterest takes one kind of id list at a time.
+    if (['campaign_ids', 'ad_group_ids', 'ad_ids'].filter((key) => query[key] !== undefined).length > 1) return badFilter(reply, 'ad account ads');
+    const inAccount = seed.ads.filter((a) => a.ad_account_id === ad_account_id);
+    const byCampaign = filterIds(inAccount, query, 'campaign_ids', (a) => a.campaign_id);
+    const byGroup = byCampaign && filterIds(byCampaign, query, 'ad_group_ids', (a) => a.ad_group_id);
+    const byId = byGroup && filterIds(byGroup, query, 'ad_ids', (a) => a.id);
+    if (!byId) return badFilter(reply, 'ad account ads');
+    const listed = page(filterStatuses(byId, query), query);
     return { ...listed, items: listed.items.map(({ pin_title: _title, ...a }) => ({ ...a, type: 'pinpromotion' })) };
   });
 

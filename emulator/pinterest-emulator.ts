@@ -12,7 +12,7 @@ import { registerOAuthRoutes } from './oauth-routes';
 import { ReportJobs, type ReportOutcome } from './report-jobs';
 import { registerReportRoutes } from './report-routes';
 import { RequestRecorder, type RecordedExchange } from './request-recording';
-import { buildSeed, type SeedData } from './seed';
+import { buildSeed, type SeedAd, type SeedAdGroup, type SeedCampaign, type SeedData } from './seed';
 
 // The names callers import from this path, wherever they are defined.
 export { EMULATOR_APP } from './oauth-routes';
@@ -143,6 +143,17 @@ export class PinterestEmulator {
    */
   countedEvents(adAccountId: string): CountedEvent[] {
     return this.delivery.countedEvents(adAccountId);
+  }
+
+  /**
+   * The advertiser creates entities now: from the next request on, Pinterest lists them (and
+   * serves the new ads' pins and metrics). Tests use it for an ad Routy hears of before any sync
+   * saw it.
+   */
+  addEntities(entities: { campaigns?: SeedCampaign[]; adGroups?: SeedAdGroup[]; ads?: SeedAd[] }): void {
+    this.seed.campaigns.push(...(entities.campaigns ?? []));
+    this.seed.adGroups.push(...(entities.adGroups ?? []));
+    this.seed.ads.push(...(entities.ads ?? []));
   }
 
   /** Drops every queued fault: answers are normal again. */

@@ -37,3 +37,16 @@ export function knownAccount(seed: SeedData, id: string, reply: FastifyReply): b
   sendError(reply, 403, 29, `Ad account ${id} is not accessible with this token.`);
   return false;
 }
+
+/**
+ * The items whose `id` is in the query's `key` list (`ad_ids`, `ad_group_ids`, `campaign_ids`), or
+ * whose `by` field is, as Pinterest's list endpoints filter; all items when the query has none.
+ * @returns undefined when the list breaks the spec (more than 250 ids, or an id not all digits): the caller answers 400.
+ */
+export function filterIds<T>(items: T[], query: Record<string, unknown>, key: string, idOf: (item: T) => string): T[] | undefined {
+  if (query[key] === undefined) return items;
+  const ids = asArray(query[key]);
+  if (ids.length === 0 || ids.length > 250 || !ids.every((id) => /^\d+$/.test(id))) return undefined;
+  const wanted = new Set(ids);
+  return items.filter((item) => wanted.has(idOf(item)));
+}

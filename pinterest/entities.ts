@@ -114,6 +114,36 @@ export function listAds(http: PinterestHttp, accessToken: string, adAccountId: s
   });
 }
 
+/** Most ids one list filter takes (`ad_ids`, `ad_group_ids`, `campaign_ids`: `maxItems: 250` in the spec). */
+const MAX_IDS_PER_FILTER = 250;
+
+/** Lists `path` filtered by `key` over `ids`, one call (and its pages) per 250 ids; archived included. */
+async function listByIds<T extends z.ZodTypeAny>(http: PinterestHttp, accessToken: string, path: string, item: T, key: string, ids: readonly string[]): Promise<z.infer<T>[]> {
+  const out: z.infer<T>[] = [];
+  for (let i = 0; i < ids.length; i += MAX_IDS_PER_FILTER) {
+    out.push(...(await listAll(http, accessToken, path, item, { entity_statuses: ALL_ENTITY_STATUSES, [key]: ids.slice(i, i + MAX_IDS_PER_FILTER) })));
+  }
+  return out;
+}
+
+/**
+ * The given ads (any status); ads Pinterest does not know are simply absent. No ids: no call.
+ * `GET /v5/ad_accounts/{id}/ads?ad_ids=...` (`ads/list`), 250 ids per call.
+ */
+export function listAdsByIds(http: PinterestHttp, accessToken: string, adAccountId: string, adIds: readonly string[]): Promise<Ad[]> {
+  return listByIds(http, accessToken, `/ad_accounts/${adAccountId}/ads`, adSchema, 'ad_ids', adIds);
+}
+
+/** The given ad groups (any status). `GET /v5/ad_accounts/{id}/ad_groups?ad_group_ids=...` (`ad_groups/list`), 250 ids per call. */
+export function listAdGroupsByIds(http: PinterestHttp, accessToken: string, adAccountId: string, adGroupIds: readonly string[]): Promise<AdGroup[]> {
+  return listByIds(http, accessToken, `/ad_accounts/${adAccountId}/ad_groups`, adGroupSchema, 'ad_group_ids', adGroupIds);
+}
+
+/** The given campaigns (any status). `GET /v5/ad_accounts/{id}/campaigns?campaign_ids=...` (`campaigns/list`), 250 ids per call. */
+export function listCampaignsByIds(http: PinterestHttp, accessToken: string, adAccountId: string, campaignIds: readonly string[]): Promise<Campaign[]> {
+  return listByIds(http, accessToken, `/ad_accounts/${adAccountId}/campaigns`, campaignSchema, 'campaign_ids', campaignIds);
+}
+
 /** components.schemas.Pin (fields we keep for reports). */
 export const pinSchema = z
   .object({

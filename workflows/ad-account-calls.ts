@@ -4,8 +4,8 @@
 // moving an await changes how the loop interleaves with the Pinterest reads running beside it.
 import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type * as activityTypes from '../activities/index';
-import type { AdAccountState, FailureMeaning } from './ad-account-state';
-import type { CallFailure } from './failure-types';
+import type { AdAccountState } from './ad-account-state';
+import { parks, type CallFailure, type FailureMeaning } from './failure-types';
 import { ACTIVITY_OPTIONS, CONNECTION_STATUS, LAST_SUCCESSFUL_PULL } from './shared';
 
 type Activities = activityTypes.Activities;
@@ -69,6 +69,7 @@ export async function readPinterest(state: AdAccountState): Promise<void> {
     try {
       await pulls.syncEntities({ ad_account_id });
       state.schedule.entitySyncEnded(Date.now());
+      state.unsyncedAds.fullSyncDone();
     } catch (error) {
       noted(state, state.entitySyncFailed(Date.now(), ...pinterestFailure(state, error, reconnects)));
     }
@@ -131,5 +132,24 @@ export async function pumpInbox(state: AdAccountState): Promise<void> {
     log.warn('record pump failed', { ad_account_id: input.ad_account_id, error: state.lastError });
   } finally {
     state.pumping = false;
+  }
+}
+
+/**
+ * Syncs the next batch of queued ads (`syncAds`: the ads by id, their ad groups, campaigns and
+ * pins; the attributions that lacked placement completed). Ids Pinterest does not list are
+ * remembered until the next full sync. On a refused grant or a daily cap the ids go back to the
+ * queue and the account waits; on any other failure they are left to the hourly full sync.
+ */
+export async function syncUnsyncedAds(state: AdAccountState): Promise<void> {
+  const batch = state.unsyncedAds.take();
+  const reconnects = state.connection.reconnects;
+  try {
+    state.unsyncedAds.synced(await pulls.syncAds({ ad_account_id: state.input.ad_account_id, ...batch }));
+  } catch (error) {
+    const [failure, staleReauthIgnored] = pinterestFailure(state, error, reconnects);
+    if (parks(failure)) state.unsyncedAds.putBack();
+    else state.unsyncedAds.dropped();
+    noted(state, state.adSyncFailed(Date.now(), failure, staleReauthIgnored));
   }
 }

@@ -53,6 +53,7 @@ export function carryOf(state: AdAccountState): AdAccountWorkflowInput {
       conversions_buffer: state.buffers.conversions,
       touchpoints_buffer: state.buffers.touchpoints,
       ...(state.recordsWaiting ? { records_waiting: true } : {}),
+      ...(state.unsyncedAds.carry() ? { unsynced_ads: state.unsyncedAds.carry() } : {}),
     },
   };
 }

@@ -7,16 +7,9 @@ import { AdAccountConnection } from './ad-account-connection';
 import { AdAccountSchedule } from './ad-account-schedule';
 import type { AdAccountCounters, AdAccountWorkflowInput, PumpCounts } from './ad-account-types';
 import { BackfillQueue } from './backfill-queue';
-import { FAILURE_TYPES, parks, rateLimitWaitSeconds, type CallFailure } from './failure-types';
+import { FAILURE_TYPES, parks, rateLimitWaitSeconds, type CallFailure, type FailureMeaning } from './failure-types';
 import { RecordBuffers } from './record-buffers';
-
-/**
- * What a failed Pinterest call meant. `needs-reauth`: Pinterest refused the grant, the account
- * waits for a reconnect (its connection status changed). `replaced-grant`: the refused grant is
- * one a reconnect replaced, the account stays connected. `rate-limited`: a daily cap, the account
- * waits until it ends. `failed`: anything else, noted in `last_error`.
- */
-export type FailureMeaning = 'needs-reauth' | 'replaced-grant' | 'rate-limited' | 'failed';
+import { UnsyncedAds } from './unsynced-ads';
 
 const emptyCounters = (): AdAccountCounters => ({
   pulls: 0,
@@ -38,6 +31,8 @@ export class AdAccountState {
   readonly schedule: AdAccountSchedule;
   readonly buffers: RecordBuffers;
   readonly backfill: BackfillQueue;
+  /** Ads the record pump credited that no sync saw yet, waiting for the on-demand ad sync. */
+  readonly unsyncedAds: UnsyncedAds;
   settings: AttributionSettings;
   /** A validated settings change waiting for the main loop to save and apply it between activities. */
   pendingSettings?: AttributionSettings;
@@ -61,6 +56,7 @@ export class AdAccountState {
     this.schedule = new AdAccountSchedule(input.schedule, carried, nowMs);
     this.buffers = new RecordBuffers(carried?.conversions_buffer ?? [], carried?.touchpoints_buffer ?? []);
     this.backfill = new BackfillQueue(carried?.backfill_queue ?? []);
+    this.unsyncedAds = new UnsyncedAds(carried?.unsynced_ads);
     this.settings = input.settings;
     this.pendingSettings = carried?.pending_settings;
     this.lastError = carried?.last_error;
@@ -187,12 +183,14 @@ export class AdAccountState {
   }
 
   /**
-   * The record pump ended (`sent`: it was allowed to post): counts what it took, matched and sent;
-   * records left in the inbox make the loop pump again, and unsent matches wait for the next send.
+   * The record pump ended (`sent`: it was allowed to post): counts the conversions it newly stored
+   * (a repeated `event_id` is not a new conversion), the touchpoints it took, matched and sent;
+   * records left in the inbox make the loop pump again, unsent matches wait for the next send, and
+   * ads it credited that no sync saw queue for the on-demand ad sync.
    */
   pumped(nowMs: number, result: PumpCounts, send: boolean): void {
     const { counters } = this;
-    counters.conversions_received += result.conversions_taken;
+    counters.conversions_received += result.conversions_inserted;
     counters.touchpoints_received += result.touchpoints_taken;
     counters.conversions_matched += result.matched;
     counters.conversions_sent += result.sends.sent;
@@ -200,6 +198,7 @@ export class AdAccountState {
     if (result.pending_total !== undefined) counters.conversions_pending = result.pending_total;
     if (result.pending > 0) this.schedule.pendingAdded(nowMs);
     if (result.more) this.recordsWaiting = true;
+    this.unsyncedAds.add(result.unsynced_ad_ids, result.unsynced_pin_ids);
     if (result.unsent_left) this.unsentMatches = true;
     else if (send) this.unsentMatches = false;
   }
@@ -251,6 +250,11 @@ export class AdAccountState {
     if (decision === 'ask-again') return decision;
     if (decision === 'kept') return this.parked(nowMs, failure, staleReauthIgnored);
     return this.failed(`backfill ${range?.start_date}..${range?.end_date}: ${failure.message}`);
+  }
+
+  /** The on-demand ad sync failed: a refused grant or a daily cap parks the account; anything else is noted. */
+  adSyncFailed(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning {
+    return parks(failure) ? this.parked(nowMs, failure, staleReauthIgnored) : this.failed(`ad sync: ${failure.message}`);
   }
 
   /** Sending matches failed: they stay stored and are sent on a later round; the reason shows in status. */

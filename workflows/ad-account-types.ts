@@ -5,6 +5,7 @@ import type { AttributionSettings } from '../domain/attribution-settings';
 import { problemLines } from '../domain/field-issues';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
+import type { UnsyncedAdsCarry } from './unsynced-ads';
 
 /** Durations, in seconds, so tests on the real dev server run in seconds. */
 export interface ScheduleSettings {
@@ -30,6 +31,7 @@ export const DEFAULT_SCHEDULE: ScheduleSettings = {
 export interface AdAccountCounters {
   pulls: number;
   metric_rows_upserted: number;
+  /** Distinct conversions received: by the record pump, those newly stored (a repeated `event_id` is not counted again). */
   conversions_received: number;
   conversions_matched: number;
   conversions_sent: number;
@@ -72,6 +74,8 @@ export interface AdAccountWorkflowInput {
     touchpoints_buffer: TouchpointRecord[];
     /** Records wait in the inbox and the new run takes them without a nudge (absent before the inbox: false). */
     records_waiting?: boolean;
+    /** Ads waiting for the on-demand ad sync, and those Pinterest did not list (absent before it, or when empty). */
+    unsynced_ads?: UnsyncedAdsCarry;
   };
 }
 
@@ -105,6 +109,8 @@ export interface AdAccountStatus {
 /** What the workflow reads of a `pumpRecords` result (activities/record-pump.ts `PumpResult`). */
 export interface PumpCounts {
   conversions_taken: number;
+  /** Conversions newly stored (`status` counts these: a repeated `event_id` is taken but not inserted). */
+  conversions_inserted: number;
   touchpoints_taken: number;
   matched: number;
   pending: number;
@@ -113,6 +119,9 @@ export interface PumpCounts {
   sends: { sent: number };
   more: boolean;
   unsent_left: boolean;
+  /** Ads and pins the pump credited that no synced ad explains (absent from pumps before the on-demand ad sync). */
+  unsynced_ad_ids?: string[];
+  unsynced_pin_ids?: string[];
 }
 
 /** Why an operator paused an account (shown in `status`); up to 200 characters. */

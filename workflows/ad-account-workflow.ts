@@ -5,9 +5,10 @@ import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patc
 import { settingsProblems } from '../domain/attribution-settings';
 import { backfillProblems } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
-import { noted, pinterestFailure, pumpInbox, readPinterest, recordEach, records, sends, showConnectionStatus } from './ad-account-calls';
+import { noted, pinterestFailure, pumpInbox, readPinterest, recordEach, records, sends, showConnectionStatus, syncUnsyncedAds } from './ad-account-calls';
 import { carryOf, statusOf } from './ad-account-snapshot';
 import { AdAccountState } from './ad-account-state';
+import { adSyncDue } from './unsynced-ads';
 import { pauseProblems, type AdAccountWorkflowInput } from './ad-account-types';
 import {
   AD_ACCOUNT_ID,
@@ -120,6 +121,11 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   // Only runs that got a `recordsWaiting` nudge start it: histories from before have none.
   let pump: Promise<void> | undefined;
   let pumpEnded = false;
+  // The on-demand ad sync (ads the pump credited before any sync saw them) runs beside the loop too.
+  // Pump results recorded before it carry no such ads: replays of older histories queue none and
+  // never reach its `sync-unsynced-ads` patch.
+  let adSync: Promise<void> | undefined;
+  let adSyncEnded = false;
   const storeTouchpoints = async (touchpoints: TouchpointRecord[]) => {
     state.touchpointsRecorded(await records.recordTouchpoints({ ad_account_id: id, touchpoints, settings: state.settings }));
   };
@@ -137,6 +143,8 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
           buffers.hasRecords() ||
           readsEnded ||
           pumpEnded ||
+          adSyncEnded ||
+          (!adSync && adSyncDue(state, Date.now()) && !workflowInfo().continueAsNewSuggested) ||
           // Waiting records start a pump, or, once continue-as-new is suggested, the continue-as-new
           // that carries them (after the reads under way end).
           (state.recordsWaiting && !pump && !(workflowInfo().continueAsNewSuggested && reads)) ||
@@ -150,6 +158,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       );
       readsEnded = false;
       pumpEnded = false;
+      adSyncEnded = false;
     } else {
       await condition(
         () => state.hasBufferedWork() || connection.disconnected || state.pullDue(Date.now()) || state.backfillDue(Date.now()),
@@ -181,6 +190,20 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
         pumpEnded = true;
       });
     }
+    // Seconds after the pump credited an ad no sync saw, not at the next hourly sync.
+    if (!adSync && adSyncDue(state, Date.now()) && !workflowInfo().continueAsNewSuggested) {
+      if (patched('sync-unsynced-ads')) {
+        adSync = syncUnsyncedAds(state).finally(() => {
+          adSync = undefined;
+          adSyncEnded = true;
+        });
+      } else {
+        // Unreachable (a history without the marker has no pump result that queued ads); dropping
+        // them keeps the loop from spinning.
+        state.unsyncedAds.take();
+        state.unsyncedAds.dropped();
+      }
+    }
     // Each call below is awaited here, in the loop itself: an await moved into a helper would shift
     // how the loop interleaves with the reads beside it, and replays of running workflows with it.
     if (boundedRounds) {
@@ -209,6 +232,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       workflowInfo().continueAsNewSuggested &&
       !reads &&
       !pump &&
+      !adSync &&
       (boundedRounds
         ? buffers.fitCarry()
         : !state.hasBufferedWork() || (buffers.fitCarry() && patched('continue-as-new-with-small-buffers')))
@@ -219,6 +243,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   }
   if (reads) await reads;
   if (pump) await pump;
+  if (adSync) await adSync;
   showConnectionStatus(state);
   await condition(allHandlersFinished);
 }

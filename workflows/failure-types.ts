@@ -25,6 +25,14 @@ export const FAILURE_TYPES = {
   workerStopping: 'WorkerStopping',
 } as const;
 
+/**
+ * What a failed Pinterest call meant. `needs-reauth`: Pinterest refused the grant, the account
+ * waits for a reconnect (its connection status changed). `replaced-grant`: the refused grant is
+ * one a reconnect replaced, the account stays connected. `rate-limited`: a daily cap, the account
+ * waits until it ends. `failed`: anything else, noted in `last_error`.
+ */
+export type FailureMeaning = 'needs-reauth' | 'replaced-grant' | 'rate-limited' | 'failed';
+
 /** A report whose link expired is asked for again this many times. */
 export const REPORT_TRIES = 3;
 

@@ -152,7 +152,27 @@ describe('conversions end to end', { timeout: 300_000 }, () => {
     await waitFor('the marker conversion to be sent', async () => capiEventsWithId(app, 'order-3002-checkout')[0]);
     assert.equal(capiEventsWithId(app, 'order-3001-checkout').length, 1);
     const status = await settled();
-    assert.equal(status.counters.conversions_received, receivedBefore + 1, 'distinct conversions: the repeat is not counted');
+    assert.equal(status.counters.conversions_received, receivedBefore + 1, 'status counts distinct conversions: the repeat is not a new one');
+  });
+
+  it('status counts a conversion two racing requests both handed over once', async () => {
+    const { app } = testApp;
+    const settled = () =>
+      waitFor('the record pump to end', async () => {
+        const s = await app.client.status(ACCOUNT);
+        return s.records_waiting ? undefined : s;
+      });
+    const receivedBefore = (await settled()).counters.conversions_received;
+    const raced = { event_id: 'order-4001-checkout', event_name: 'checkout', event_time: at(20_000), ad_account_id: ACCOUNT, user: { email: 'race@example.com' } };
+    // Either the second is answered as a duplicate at the ingress, or both copies reach the inbox
+    // before either is stored (the race): the pump stores one, and status counts one.
+    const answers = await Promise.all([postJson(app, '/v1/conversions', { conversions: [raced] }), postJson(app, '/v1/conversions', { conversions: [raced] })]);
+    assert.deepEqual(answers.map((a) => a.status), [202, 202]);
+    const stored = () => app.db.selectFrom('conversions').select('event_id').where('event_id', '=', 'order-4001-checkout').execute();
+    await waitFor('the raced conversion to be stored', async () => ((await stored()).length === 1 ? true : undefined));
+    const status = await settled();
+    assert.equal(status.counters.conversions_received, receivedBefore + 1, 'one distinct conversion');
+    assert.equal((await stored()).length, 1);
   });
 
   it('an unmatched conversion stays pending, then expires when its hold ends', async () => {

@@ -13,8 +13,11 @@ import {
   getPin,
   listAdAccounts,
   listAdGroups,
+  listAdGroupsByIds,
   listAds,
+  listAdsByIds,
   listCampaigns,
+  listCampaignsByIds,
 } from '../../pinterest/entities';
 import { PinterestApiError, PinterestHttp } from '../../pinterest/http';
 import { exchangeAuthorizationCode, refreshAccessToken } from '../../pinterest/oauth';
@@ -39,6 +42,15 @@ async function emulated(): Promise<{ emulator: PinterestEmulator; http: Pinteres
   return { emulator, http, close: () => emulator.close() };
 }
 
+/** An access token from the emulator's auto-approved consent page. */
+async function emulatorToken(http: PinterestHttp) {
+  const consent = await fetch(
+    `${http.baseUrl.replace(/\/v5$/, '')}/oauth/?client_id=${oauthApp.appId}&redirect_uri=${encodeURIComponent(oauthApp.redirectUri)}&response_type=code&scope=ads:read&state=s`,
+    { redirect: 'manual' },
+  );
+  return exchangeAuthorizationCode(http, oauthApp, new URL(consent.headers.get('location')!).searchParams.get('code')!);
+}
+
 /**
  * Makes every Pinterest call the service makes, through our client: OAuth code exchange and
  * refresh, entity listings, analytics at three levels for the last 30 days, a pin, a Conversions
@@ -57,6 +69,10 @@ async function everyCall(http: PinterestHttp) {
   const campaigns = await listCampaigns(http, token, DEMO_AD_ACCOUNT_ID);
   const adGroups = await listAdGroups(http, token, DEMO_AD_ACCOUNT_ID);
   const ads = await listAds(http, token, DEMO_AD_ACCOUNT_ID);
+  // The on-demand sync's filters: an ad Pinterest knows, one it does not, their ad group and campaign.
+  const adsById = await listAdsByIds(http, token, DEMO_AD_ACCOUNT_ID, [ads[1]!.id, '999999999999']);
+  const adGroupsById = await listAdGroupsByIds(http, token, DEMO_AD_ACCOUNT_ID, [ads[1]!.ad_group_id]);
+  const campaignsById = await listCampaignsByIds(http, token, DEMO_AD_ACCOUNT_ID, [ads[1]!.campaign_id]);
   const today = new Date().toISOString().slice(0, 10);
   const start = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
   const range = { startDate: start, endDate: today, settings: DEFAULT_ATTRIBUTION_SETTINGS };
@@ -79,7 +95,7 @@ async function everyCall(http: PinterestHttp) {
     () => assert.fail('a made-up token was taken'),
     (error: unknown) => error,
   );
-  return { tokens, refreshed, accounts, campaigns, ads, adRows, campaignRows, adGroupRows, pin, capi, refusal };
+  return { tokens, refreshed, accounts, campaigns, ads, adsById, adGroupsById, campaignsById, adRows, campaignRows, adGroupRows, pin, capi, refusal };
 }
 
 // Needs no file from ../shared: runs in every clone.
@@ -91,6 +107,9 @@ describe('our Pinterest client against the emulator', () => {
       assert.notEqual(got.refreshed.refresh_token, got.tokens.refresh_token, 'the refresh token rotates');
       assert.deepEqual(got.accounts.map((a) => a.id), [DEMO_AD_ACCOUNT_ID]);
       assert.equal(got.campaigns.filter((c) => c.status === 'ARCHIVED').length, 1, 'archived campaigns are asked for');
+      assert.deepEqual(got.adsById.map((a) => a.id), [got.ads[1]!.id], 'the ad_ids filter: the known ad, and nothing for an unknown one');
+      assert.deepEqual(got.adGroupsById.map((g) => g.id), [got.ads[1]!.ad_group_id]);
+      assert.deepEqual(got.campaignsById.map((c) => c.id), [got.ads[1]!.campaign_id]);
       assert.ok(got.adRows.length > 100);
       // The levels reconcile: campaign spend is the sum of its ads' spend, day by day.
       const spend = (rows: typeof got.adRows) => rows.reduce((total, r) => total + Number(r.columns.SPEND_IN_MICRO_DOLLAR ?? 0), 0);
@@ -135,6 +154,8 @@ describe('Pinterest API shapes', { skip: spec.skip }, () => {
         ],
       );
       assert.deepEqual(emulator.exchanges.flatMap((exchange) => checker.check(exchange)), []);
+      const filters = emulator.exchanges.filter((e) => !e.route.endsWith('/analytics')).flatMap((e) => ['ad_ids', 'ad_group_ids', 'campaign_ids'].filter((key) => e.query[key] !== undefined).map((key) => `${e.route} ${key}`));
+      assert.deepEqual(filters.sort(), ['/ad_accounts/{ad_account_id}/ad_groups ad_group_ids', '/ad_accounts/{ad_account_id}/ads ad_ids', '/ad_accounts/{ad_account_id}/campaigns campaign_ids'], 'the id filters were checked too');
     } finally {
       await close();
     }
@@ -154,6 +175,25 @@ describe('Pinterest API shapes', { skip: spec.skip }, () => {
     assert.match(problems.join('\n'), /columns/);
     assert.match(problems.join('\n'), /click_window_days/);
     assert.match(problems.join('\n'), /AD_ID/);
+  });
+
+  it('the emulator refuses the id filters the spec does not allow, as Pinterest would', async () => {
+    const { emulator, http, close } = await emulated();
+    try {
+      const checker = new OpenApiChecker(spec.path!);
+      const tooMany = Array.from({ length: 251 }, (_, i) => String(700000000000 + i));
+      const overLimit = { method: 'GET', route: '/ad_accounts/{ad_account_id}/ads', query: { ad_ids: tooMany }, body: undefined, status: 200, response: { items: [], bookmark: null } };
+      assert.match(checker.check(overLimit).join('\n'), /ad_ids/, 'the spec allows at most 250 ids');
+      const { access_token: token } = await emulatorToken(http);
+      const get = (query: string) => fetch(`${http.baseUrl}/ad_accounts/${DEMO_AD_ACCOUNT_ID}/ads?${query}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal((await get(tooMany.map((id) => `ad_ids=${id}`).join('&'))).status, 400);
+      assert.equal((await get('ad_ids=1&campaign_ids=2')).status, 400, 'one kind of id list at a time');
+      assert.equal((await get('ad_ids=12a')).status, 400);
+      const refusals = emulator.exchanges.filter((e) => e.status === 400).map((e) => e.response);
+      assert.deepEqual(refusals, Array(3).fill({ code: 1, message: 'Invalid ad account ads parameters.' }), 'the spec\'s Error shape and example message');
+    } finally {
+      await close();
+    }
   });
 });
 

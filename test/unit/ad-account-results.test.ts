@@ -131,9 +131,9 @@ describe('record buffers', () => {
     assert.equal(state.buffers.fitCarry(), true);
   });
 
-  it('count what a record pump took, matched and sent, and pump again while records are left', () => {
+  it('count the distinct conversions a record pump stored, what it matched and sent, and pump again while records are left', () => {
     const state = new AdAccountState(input, 0);
-    const pumped = { conversions_taken: 5, touchpoints_taken: 7, matched: 4, pending: 1, refused: 1, pending_total: 3, sends: { sent: 4 }, more: true, unsent_left: false };
+    const pumped = { conversions_taken: 6, conversions_inserted: 5, touchpoints_taken: 7, matched: 4, pending: 1, refused: 1, pending_total: 3, sends: { sent: 4 }, more: true, unsent_left: false };
     state.pumped(1000, pumped, true);
     const status = statusOf(state);
     assert.deepEqual(
@@ -147,7 +147,7 @@ describe('record buffers', () => {
 
   it('keep matches a pump could not post for the next send, and clear them once a pump posted all', () => {
     const state = new AdAccountState(input, 0);
-    const none = { conversions_taken: 1, touchpoints_taken: 0, matched: 1, pending: 0, refused: 0, sends: { sent: 0 }, more: false, unsent_left: true };
+    const none = { conversions_taken: 1, conversions_inserted: 1, touchpoints_taken: 0, matched: 1, pending: 0, refused: 0, sends: { sent: 0 }, more: false, unsent_left: true };
     state.pumped(0, none, false);
     assert.equal(state.unsentMatches, true, 'paused: the match waits');
     assert.equal(state.recordsWaiting, false);
