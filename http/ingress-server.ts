@@ -49,6 +49,8 @@ export function buildIngressServer(deps: {
     // A URL that does not decode (`%ff`) is answered in our error shape, not Fastify's.
     frameworkErrors: (error, _request, reply) => void (reply as FastifyReply).code(400).send({ error: error.message }),
     bodyLimit: MAX_BODY_BYTES,
+    // An event_id may hold 256 characters; percent-encoded in a path, each can take up to 12 (4 UTF-8 bytes as %XX).
+    maxParamLength: 256 * 12,
     // Keys named __proto__ / constructor are dropped rather than refusing the whole body.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',

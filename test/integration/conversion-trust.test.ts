@@ -136,6 +136,19 @@ describe('conversions you can trust', { timeout: 300_000 }, () => {
     assert.equal((retry.body.duplicates as unknown[]).length, 1);
   });
 
+  it('explains a conversion whose event_id has the full 256 characters, non-ASCII ones included', async () => {
+    const { app } = testApp;
+    const eventId = `é-${'x'.repeat(254)}`;
+    const answer = await postJson(app, '/v1/conversions', { conversions: [{ event_id: eventId, event_name: 'lead', event_time: at(60_000), ad_account_id: ACCOUNT, order_id: 'long-id', user: { email: 'long@example.com' } }] });
+    assert.equal(answer.status, 202);
+    await waitFor('the long event_id stored', () => app.db.selectFrom('conversions').select('event_id').where('event_id', '=', eventId).executeTakeFirst());
+    const response = await getWithToken(app, `/v1/conversions/${encodeURIComponent(eventId)}`);
+    assert.equal(response.status, 200);
+    const explained = (await response.json()) as { conversions: ConversionExplanation[] };
+    assert.equal(explained.conversions[0]!.event_id, eventId);
+    assert.equal(explained.conversions[0]!.state, 'pending');
+  });
+
   it('accepts a checkout without order_id with a warning, counted in a metric', async () => {
     const { app } = testApp;
     const answer = await postJson(app, '/v1/conversions', {
