@@ -101,7 +101,8 @@ export const conversionInputSchema = z
       .string()
       .refine((code) => CURRENCIES.has(code), 'must be an ISO 4217 code such as USD')
       .optional(),
-    order_id: idSchema(256).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
+    // NFC: one order written with composed or decomposed characters is one order (order deduplication).
+    order_id: idSchema(256).pipe(z.string().trim().min(1, 'must not be empty')).transform((id) => id.normalize('NFC')).optional(),
     /** Pinterest's `epik`, percent-decoded; absent, the `epik` of `event_source_url`'s query string. */
     click_id: clickIdSchema.optional(),
     /** Product ids (Conversions API `custom_data.content_ids`). */

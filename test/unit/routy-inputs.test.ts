@@ -43,6 +43,13 @@ describe('times as a string of digits', () => {
 });
 
 describe('numbers as ids', () => {
+  it('stores an order_id written with decomposed characters as its composed (NFC) form, and keeps event_id as sent', () => {
+    const decomposed = conversion({ order_id: 'Zoe\u0308-1', event_id: 'e-Zoe\u0308' });
+    assert.equal(decomposed.order_id, 'Zo\u00eb-1');
+    assert.equal(decomposed.order_id, conversion({ order_id: 'Zo\u00eb-1' }).order_id);
+    assert.equal(decomposed.event_id, 'e-Zoe\u0308');
+  });
+
   it('stores order_id, content_ids and contents[].id given as numbers as decimal strings, and sends them so', () => {
     const record = conversion({ order_id: 1001, content_ids: [42, 'sku-7', 0], contents: [{ id: 42, quantity: 2 }], currency: 'USD', value: 5 });
     assert.equal(record.order_id, '1001');
