@@ -60,11 +60,11 @@ describe('report page in the browser', { skip, timeout: 180_000 }, () => {
 
     assert.match(await page.textContent('.window-label') ?? '', /30-day against 7-day window/);
     const header = await page.$$eval('#performance-table thead th', (cells) => cells.map((c) => c.textContent));
-    assert.deepEqual(header.slice(8, 13), ['Conv 30d', 'Cost/conv 30d', 'ROAS 30d', 'Conv 7d', 'Cost/conv 7d']);
+    assert.deepEqual(header.slice(8, 14), ['Conv 30d', 'Revenue 30d', 'Cost/conv 30d', 'ROAS 30d', 'Conv 7d', 'Cost/conv 7d']);
     const rows = await page.$$eval('#performance-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
     const patio = rows.find((r) => r[1] === 'Spring Patio Refresh');
     assert.ok(patio, `campaign rows: ${rows.map((r) => r[1]).join(', ')}`);
-    const [conv30, cost30, conv7] = [Number(patio[8]), Number(patio[9]), Number(patio[11])];
+    const [conv30, cost30, conv7] = [Number(patio[8]), Number(patio[10]), Number(patio[12])];
     assert.ok(conv30 > conv7 && conv7 > 0, `more conversions under 30 days (${conv30}) than under 7 (${conv7})`);
     assert.equal(cost30, Math.round((Number(patio[3]) / conv30) * 100) / 100, 'cost per conversion is spend / conversions');
 
