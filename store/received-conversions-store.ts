@@ -25,7 +25,8 @@ export async function findReceivedConversions(db: Kysely<Database>, adAccountId:
     .selectFrom('record_inbox')
     .select('record')
     .where('ad_account_id', '=', adAccountId)
-    .where('kind', '=', 'conversion')
+    // A literal, so the planner matches record_inbox_event_idx's predicate (kind = 'conversion').
+    .where('kind', '=', sql.lit('conversion'))
     .where(sql<string>`record->>'event_id'`, 'in', missing)
     .orderBy('inbox_id')
     .execute();
