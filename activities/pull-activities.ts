@@ -12,6 +12,7 @@ import { createAdReport, downloadAdReport, getReport } from '../pinterest/report
 import { recordSuccessfulPull } from '../store/connections-store';
 import type { Database } from '../store/database-schema';
 import { getAdAccount, listEntityIds, upsertAdGroups, upsertAds, upsertCampaigns } from '../store/entities-store';
+import { sweepRawUserData } from '../store/personal-data-store';
 import { fillPlacements } from '../store/placements-store';
 import { upsertMetrics } from '../store/metrics-store';
 import { asReportDownloadFailure, reportDownloadUrl } from './activity-failures';
@@ -32,10 +33,12 @@ export function createPullActivities(deps: { db: Kysely<Database>; http: Pintere
      * Syncs campaigns, ad groups and ads (archived included), then the metadata (title, link,
      * media type) of promoted pins not stored yet, and completes the attributions whose placement
      * waited for these ads (`fillPlacements`). Source: `campaigns/list`, `ad_groups/list`,
-     * `ads/list`, `pins/get`. @returns counts per level.
+     * `ads/list`, `pins/get`. First, whatever Pinterest answers, deletes the raw user data no post
+     * can need any more (`sweepRawUserData`: hourly, with this sync). @returns counts per level.
      */
     async syncEntities(input: { ad_account_id: string }): Promise<{ campaigns: number; ad_groups: number; ads: number; pins: number }> {
       const id = input.ad_account_id;
+      await sweepRawUserData(db, id, now());
       const campaigns = await withToken(id, (token) => listCampaigns(http, token, id));
       const adGroups = await withToken(id, (token) => listAdGroups(http, token, id));
       const ads = await withToken(id, (token) => listAds(http, token, id));

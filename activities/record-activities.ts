@@ -6,6 +6,7 @@ import { attributeConversions, pendingConversionsTouchedBy } from '../store/attr
 import { saveAttributionSettings } from '../store/connections-store';
 import { countPending, expireConversions, insertConversions } from '../store/conversions-store';
 import type { Database } from '../store/database-schema';
+import { sweepRawUserData } from '../store/personal-data-store';
 import { insertTouchpoints } from '../store/touchpoints-store';
 import { asInvalidRecordFailure } from './activity-failures';
 
@@ -68,9 +69,13 @@ export function createRecordActivities(deps: { db: Kysely<Database>; now: () => 
       return { ...counts, pending_total: await countPending(db, input.ad_account_id) };
     },
 
-    /** Expires pending conversions whose hold ended. @returns the count and the next hold end. */
+    /**
+     * Expires pending conversions whose hold ended, then deletes the raw user data no post can need
+     * any more (`sweepRawUserData`, as the hourly entity sync does). @returns the count and the next hold end.
+     */
     async expirePendingConversions(input: { ad_account_id: string }): Promise<{ expired: number; next_expiry_at?: string; pending_total: number }> {
       const result = await expireConversions(db, input.ad_account_id, now());
+      await sweepRawUserData(db, input.ad_account_id, now());
       return { ...result, pending_total: await countPending(db, input.ad_account_id) };
     },
   };

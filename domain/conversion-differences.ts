@@ -1,7 +1,7 @@
 // Which fields of a repeated conversion differ from the one stored under its event_id; pure.
 import type { StoredConversion } from './capi-event';
 import { decimalToMicro } from './money';
-import { HASHED_FROM_RAW, type HashedField } from './user-data';
+import { HASHED_FROM_RAW, RAW_ERASED_KEY, UNHASHED_FIELDS, type HashedField } from './user-data';
 
 /** Routy's field name for a stored user-data key: `em` → `user.email`, `client_ip_address` → `user.ip`. */
 function userFieldName(key: string): string {
@@ -19,7 +19,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
  * The fields, under Routy's input names (`value`, `event_time`, `user.email`, `contents`, ...), whose
  * value differs between the conversion stored under an `event_id` and a later one with the same
  * `event_id`. Times are compared to the millisecond, money by amount, user data by its hashes (so
- * `Ada@Example.com` and `ada@example.com` are the same email). @returns field names, sorted; empty
+ * `Ada@Example.com` and `ada@example.com` are the same email; IP address, user agent and partner_id
+ * not at all once the stored copy's were deleted). @returns field names, sorted; empty
  * when the repeat is identical.
  */
 export function differingFields(stored: StoredConversion, repeat: StoredConversion): string[] {
@@ -38,7 +39,9 @@ export function differingFields(stored: StoredConversion, repeat: StoredConversi
     if (!same(storedCustom[key], repeatCustom[key])) fields.push(key);
   }
   const userKeys = new Set([...Object.keys(stored.user_data), ...Object.keys(repeat.user_data)]);
+  const erased = stored.user_data[RAW_ERASED_KEY] === true;
   for (const key of userKeys) {
+    if (key === RAW_ERASED_KEY || (erased && (UNHASHED_FIELDS as readonly string[]).includes(key))) continue;
     if (!same(stored.user_data[key], repeat.user_data[key])) fields.push(userFieldName(key));
   }
   return fields.sort();

@@ -69,6 +69,12 @@ export const HASHED_FIELDS = Object.keys(HASHED_FROM_RAW) as HashedField[];
 export const UNHASHED_FIELDS = ['client_ip_address', 'client_user_agent', 'partner_id'] as const;
 
 /**
+ * Key set (value `true`) in stored user data once its {@link UNHASHED_FIELDS} were deleted (README
+ * "Personal data"), so a repeat of a conversion is not told its IP address or user agent differ.
+ */
+export const RAW_ERASED_KEY = 'raw_erased';
+
+/**
  * Hashed user data under the Conversions API's field names: each hashed value is a lowercase
  * SHA-256 hex digest of the normalized input; `client_ip_address`, `client_user_agent` and
  * `partner_id` as given.

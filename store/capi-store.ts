@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { ClickFallback, StoredConversion } from '../domain/capi-event';
 import type { Database } from './database-schema';
+import { userDataWithoutRawFields } from './personal-data-store';
 
 /** A claimed conversion ready to be built into an event, with its winning click's match keys (whatever the match key was). */
 export interface ClaimedConversion extends StoredConversion {
@@ -70,7 +71,8 @@ export async function claimConversionsToSend(
  * readable answer: rows it had claimed but not posted go back to `unsent`; rows it was posting
  * (outcome unknown) go back to `unsent` too, and the claim that takes them again decides from their
  * stored attempts whether they may be posted again (`decideRepost`). A `posting` row with no stored
- * attempt (posted before attempts were recorded) cannot be judged: it becomes `unconfirmed`.
+ * attempt (posted before attempts were recorded) cannot be judged: it becomes `unconfirmed`, and
+ * loses its raw user data in that statement.
  * @returns how many rows each way.
  */
 export async function recoverInterruptedSends(
@@ -94,7 +96,11 @@ export async function recoverInterruptedSends(
     );
   const unconfirmed = await db
     .updateTable('conversions')
-    .set({ capi_state: 'unconfirmed', capi_result: JSON.stringify({ reason: 'the sender stopped while posting, before attempts were recorded; it may not have reached Pinterest and is not posted again' }) })
+    .set({
+      capi_state: 'unconfirmed',
+      capi_result: JSON.stringify({ reason: 'the sender stopped while posting, before attempts were recorded; it may not have reached Pinterest and is not posted again' }),
+      user_data: userDataWithoutRawFields(),
+    })
     .where('ad_account_id', '=', adAccountId)
     .where('capi_state', '=', 'posting')
     .where((eb) => eb.not(attempted(eb)))
@@ -132,7 +138,8 @@ export interface CapiOutcome {
 /**
  * Records each event's outcome for rows this sender holds (`sending` or `posting`), or that a later
  * attempt marked `unconfirmed` while this one was still waiting for Pinterest's answer (Pinterest's
- * answer is worth more than our guess).
+ * answer is worth more than our guess). Every final state is one no post follows, so the same
+ * statement deletes the row's raw user data (IP address, user agent, partner_id).
  */
 export async function recordCapiOutcomes(db: Kysely<Database>, adAccountId: string, outcomes: CapiOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
@@ -140,7 +147,7 @@ export async function recordCapiOutcomes(db: Kysely<Database>, adAccountId: stri
     for (const outcome of outcomes) {
       await trx
         .updateTable('conversions')
-        .set({ capi_state: outcome.capi_state, capi_result: JSON.stringify(outcome.result) })
+        .set({ capi_state: outcome.capi_state, capi_result: JSON.stringify(outcome.result), user_data: userDataWithoutRawFields() })
         .where('ad_account_id', '=', adAccountId)
         .where('event_id', '=', outcome.event_id)
         .where('capi_state', 'in', ['sending', 'posting', 'unconfirmed'])

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { customDataOf } from '../domain/capi-event';
 import type { ConversionRecord } from '../domain/routy-records';
 import type { Database } from './database-schema';
+import { userDataWithoutRawFields, withoutRawFields } from './personal-data-store';
 
 /** The record's Conversions API `custom_data` fields as stored JSON, or null without any. */
 function customDataJson(record: ConversionRecord): string | null {
@@ -85,7 +86,8 @@ export async function insertConversions(
       currency: c.currency ?? null,
       order_id: c.order_id ?? null,
       click_id: c.click_id ?? null,
-      user_data: JSON.stringify(c.user_data),
+      // An order duplicate is never sent: its raw fields (IP address, user agent, partner_id) are not kept.
+      user_data: JSON.stringify(original ? withoutRawFields(c.user_data) : c.user_data),
       custom_data: customDataJson(c),
       opt_out: c.opt_out ?? false,
       event_source_url: c.event_source_url ?? null,
@@ -103,7 +105,8 @@ export async function insertConversions(
 }
 
 /**
- * Moves pending conversions whose hold ended to `expired`.
+ * Moves pending conversions whose hold ended to `expired` (never sent: their raw user data goes in
+ * the same statement).
  * @returns how many expired, and the next hold end still pending (ISO string) if any.
  */
 export async function expireConversions(
@@ -113,7 +116,7 @@ export async function expireConversions(
 ): Promise<{ expired: number; next_expiry_at?: string }> {
   const result = await db
     .updateTable('conversions')
-    .set({ attribution_state: 'expired' })
+    .set({ attribution_state: 'expired', user_data: userDataWithoutRawFields() })
     .where('ad_account_id', '=', adAccountId)
     .where('attribution_state', '=', 'pending')
     .where('hold_until', '<=', now)

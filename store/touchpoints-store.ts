@@ -15,6 +15,21 @@ function touchpointDedupeKey(t: TouchpointRecord): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex');
 }
 
+/**
+ * The user data a touchpoint keeps: its hashed identifiers, and a click's IP address and user agent
+ * (a conversion attributed to the click borrows them when posted). `partner_id`, and an engagement's
+ * or view's IP address and user agent, are never read: not stored.
+ */
+function storedUserData(t: TouchpointRecord): Record<string, unknown> {
+  const kept: Record<string, unknown> = { ...t.user_data };
+  delete kept.partner_id;
+  if (t.type !== 'click') {
+    delete kept.client_ip_address;
+    delete kept.client_user_agent;
+  }
+  return kept;
+}
+
 /** Inserts touchpoints, skipping ones already stored. @returns how many were new. */
 export async function insertTouchpoints(db: Kysely<Database>, touchpoints: TouchpointRecord[]): Promise<number> {
   if (touchpoints.length === 0) return 0;
@@ -31,7 +46,7 @@ export async function insertTouchpoints(db: Kysely<Database>, touchpoints: Touch
         ad_group_id: t.ad_group_id ?? null,
         ad_id: t.ad_id ?? null,
         pin_id: t.pin_id ?? null,
-        user_data: JSON.stringify(t.user_data),
+        user_data: JSON.stringify(storedUserData(t)),
       })),
     )
     .onConflict((oc) => oc.columns(['ad_account_id', 'dedupe_key']).doNothing())

@@ -79,14 +79,14 @@ before(async () => {
   await waitFor('the first pull', async () => ((await app.client.status(ACCOUNT)).counters.pulls >= 1 ? true : undefined));
   const now = Date.now();
   await post('/v1/touchpoints', {
-    touchpoints: people.map((p, i) => ({ ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(now - 3 * 86_400_000).toISOString(), click_id: `sec-click-${i}`, ad_id: '687195905901', user: { email: p.email, phone: p.phone } })),
+    touchpoints: people.map((p, i) => ({ ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(now - 3 * 86_400_000).toISOString(), click_id: `sec-click-${i}`, ad_id: '687195905901', user: { email: p.email, phone: p.phone, ip: '198.51.100.23', user_agent: 'ClickAgent/1.0', partner_id: 'ramp-click' } })),
   });
   await post('/v1/conversions', {
     conversions: people.map((p, i) => ({
       event_id: `sec-${i}`, event_name: 'checkout', event_time: new Date(now - 60_000).toISOString(), ad_account_id: ACCOUNT, value: '12.50', currency: 'USD',
       // Half match by click id, half by the hashed email alone.
       ...(i % 2 === 0 ? { click_id: `sec-click-${i}` } : {}),
-      user: { ...p, ip: '203.0.113.9', user_agent: 'Mozilla/5.0' },
+      user: { ...p, ip: '203.0.113.9', user_agent: 'Mozilla/5.0', partner_id: `ramp-${i}` },
     })),
   });
   await waitFor('every conversion sent', async () => {
@@ -113,6 +113,21 @@ describe('no raw personal data or secret at rest, in history or in logs', { time
     for (const value of rawValues) assert.ok(!text.includes(value), `PostgreSQL holds ${value}`);
     assert.ok(app.pinterest.emulator.issuedTokens.length >= 2);
     for (const token of app.pinterest.emulator.issuedTokens) assert.ok(!text.includes(token), 'an OAuth token is stored in the clear');
+  });
+
+  it('a sent conversion keeps no IP address, user agent or partner_id; a click in its window keeps its IP address and user agent only', async () => {
+    const conversions = await app.db.selectFrom('conversions').select(['event_id', 'user_data']).where('event_id', 'like', 'sec-%').execute();
+    assert.equal(conversions.length, people.length);
+    for (const { event_id, user_data } of conversions) {
+      assert.deepEqual(Object.keys(user_data).filter((k) => ['client_ip_address', 'client_user_agent', 'partner_id'].includes(k)), [], `${event_id} keeps raw user data once sent`);
+      assert.equal(user_data.em, sha256Hex(people[Number(event_id.slice(4))]!.email.trim().toLowerCase()), 'the hashed email stays');
+    }
+    const clicks = await app.db.selectFrom('touchpoints').select('user_data').where('click_id', 'like', 'sec-click-%').execute();
+    assert.equal(clicks.length, people.length);
+    for (const { user_data } of clicks) {
+      assert.equal(user_data.client_ip_address, '198.51.100.23', 'a click 3 days old, inside its 30-day window: a conversion may still borrow it');
+      assert.equal(user_data.partner_id, undefined, 'a touchpoint stores no partner_id');
+    }
   });
 
   it('Temporal history holds ciphertext: no raw value, no hash, no token, not even the account currency', async () => {
