@@ -172,12 +172,20 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     const ingress = buildIngressServer({
       client, db, cipher, oauth, ingressToken, logger: logger.child({ component: 'ingress' }), sdkMetricsUrl,
       codec: dataConverter.payloadCodecs![0]!,
+      timeouts: {
+        requestMs: config.ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+        headersMs: config.ROUTY_HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+        keepAliveMs: config.ROUTY_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+        idleMs: config.ROUTY_HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+      },
       ...(temporalUiUrl ? { temporalUiOrigins: [temporalUiUrl, temporalUiUrl.replace('127.0.0.1', 'localhost')] } : {}),
     });
     const ingressAddress = await naming('ROUTY_HTTP_HOST / ROUTY_HTTP_PORT', () =>
       ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort }),
     );
     stops.push(() => ingress.close());
+    // loadConfig refuses any other address without a token: open means open to this machine only.
+    if (!ingressToken) log(`ingress is open: no ROUTY_INGRESS_TOKEN, so every route answers without credentials; listening on loopback only (${ingressAddress})`);
     pinterest.ingressListening?.(ingressAddress);
 
     return {
