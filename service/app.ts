@@ -142,7 +142,11 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     stops.push(() => nativeConnection.close());
     const connection = await naming('TEMPORAL_ADDRESS', () => Connection.connect({ address }));
     stops.push(() => connection.close());
-    const dataConverter = createDataConverter(keys);
+    // Configured keys refuse unencrypted payloads (a Temporal client without them cannot steer a
+    // workflow); the demo's generated key lets them through, and says so.
+    const allowPlaintext = !config.ROUTY_ENCRYPTION_KEYS;
+    if (allowPlaintext) log('demo mode: no ROUTY_ENCRYPTION_KEYS, so the payload codec accepts unencrypted payloads (a Temporal client without the keys can send updates)');
+    const dataConverter = createDataConverter(keys, { allowPlaintext });
     const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
     const http = new PinterestHttp(pinterest.apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
