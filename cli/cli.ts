@@ -14,6 +14,7 @@ import { formatReportTable, formatSlowBurnTable } from '../reports/report-table'
 import type { SlowBurnRow } from '../reports/slow-burn-report';
 import { formatExplanation, type ConversionExplanation, type RejectedExplanation } from '../reports/conversion-explainer';
 import { addExchangeRateCommands } from './exchange-rates-cli';
+import { terminalSafe } from '../domain/terminal-text';
 
 /** The running service, its default report range (the last 30 days, UTC). */
 const serviceUrl = process.env.ROUTY_URL ?? `http://127.0.0.1:${process.env.ROUTY_HTTP_PORT || 8080}`;
@@ -82,7 +83,8 @@ async function askService(
   const flagOfField = options.flags ?? reportFlagOfField;
   const fail = (message: string): never => {
     if (options.errorsAsJson) console.log(JSON.stringify({ error: message }));
-    else console.error(message);
+    // The service's refusal can quote what was asked (a hostile event_id): shown, never run.
+    else console.error(message.split('\n').map(terminalSafe).join('\n'));
     process.exit(1);
   };
   const token = process.env.ROUTY_INGRESS_TOKEN;

@@ -1,5 +1,6 @@
 // `npx routy-pinterest exchange-rates load|list`: the operator's exchange rates, through the running service.
 import { readFile } from 'node:fs/promises';
+import { terminalSafe } from '../domain/terminal-text';
 import type { Command } from 'commander';
 import { exchangeRatesBodySchema, type ExchangeRate } from '../domain/exchange-rates';
 import { fieldIssues } from '../domain/field-issues';
@@ -87,7 +88,7 @@ export function addExchangeRateCommands(program: Command, askService: AskService
       const answer = (await askService(options.url, '/v1/exchange-rates', query, { expect: 'json', flags })) as { rates: ExchangeRate[] };
       if (options.json) return void console.log(JSON.stringify(answer));
       if (answer.rates.length === 0) return void console.log('no exchange rates stored');
-      console.log(['date        from  to    rate', ...answer.rates.map((r) => `${r.date}  ${r.from.padEnd(4)}  ${r.to.padEnd(4)}  ${r.rate}`)].join('\n'));
+      console.log(['date        from  to    rate', ...answer.rates.map((r) => terminalSafe(`${r.date}  ${r.from.padEnd(4)}  ${r.to.padEnd(4)}  ${r.rate}`))].join('\n'));
     });
 }
 

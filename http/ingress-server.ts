@@ -20,6 +20,29 @@ import { reportRoutes } from './routes/report-routes';
 /** Largest request body, in bytes. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** How long the ingress waits on a client, in milliseconds (from `ROUTY_HTTP_*_TIMEOUT_SECONDS`). */
+export interface IngressTimeouts {
+  /** The whole request, headers and body, must have arrived (else 408 and the connection closes). */
+  requestMs: number;
+  /** The headers must have arrived (at most `requestMs`). */
+  headersMs: number;
+  /** An idle keep-alive connection is closed. */
+  keepAliveMs: number;
+  /** A connection with no byte moving either way is closed. */
+  idleMs: number;
+}
+
+/** Fastify and Node server options for `t`; Node checks the request and header limits every `connectionsCheckingInterval`. */
+function timeoutOptions(t: IngressTimeouts) {
+  const checkEveryMs = Math.max(100, Math.min(1000, Math.floor(t.headersMs / 2)));
+  return {
+    requestTimeout: t.requestMs,
+    keepAliveTimeout: t.keepAliveMs,
+    connectionTimeout: t.idleMs,
+    http: { headersTimeout: t.headersMs, requestTimeout: t.requestMs, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval: checkEveryMs },
+  };
+}
+
 /**
  * Routy's HTTP ingress (Fastify): JSON bodies only (raw body kept for signatures, UTF-8 checked),
  * every error as `{ error, issues? }`, one log line per answered request, and the route modules
@@ -41,7 +64,10 @@ export function buildIngressServer(deps: {
   /** The payload codec, served at /codec/* for the Temporal CLI and UI; `temporalUiOrigins` may call it from a browser. */
   codec?: PayloadCodec;
   temporalUiOrigins?: string[];
+  /** Slow clients are cut off (408, then closed); see {@link IngressTimeouts}. Default: Node's. */
+  timeouts?: IngressTimeouts;
 }): FastifyInstance {
+  const t = deps.timeouts;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     // Fastify's own request lines carry the URL with its query (OAuth codes): ours below do not.
@@ -49,6 +75,7 @@ export function buildIngressServer(deps: {
     // A URL that does not decode (`%ff`) is answered in our error shape, not Fastify's.
     frameworkErrors: (error, _request, reply) => void (reply as FastifyReply).code(400).send({ error: error.message }),
     bodyLimit: MAX_BODY_BYTES,
+    ...(t ? timeoutOptions(t) : {}),
     // An event_id may hold 256 characters; percent-encoded in a path, each can take up to 12 (4 UTF-8 bytes as %XX).
     maxParamLength: 256 * 12,
     // Keys named __proto__ / constructor are dropped rather than refusing the whole body.

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { terminalSafe } from '../domain/terminal-text';
 import { listAttempts } from '../store/capi-attempts-store';
 import type { Database } from '../store/database-schema';
 
@@ -165,20 +166,28 @@ async function explainStoredConversion(db: Kysely<Database>, eventId: string): P
   }));
 }
 
-/** A readable explanation for operators. */
+/**
+ * A readable explanation for operators. Every line is made terminal-safe (terminalSafe): an
+ * event_id, a rejected record's field or Pinterest's error message is shown with its control
+ * characters (a newline too) escaped, never run.
+ */
 export function formatExplanation(e: ConversionExplanation | RejectedExplanation): string {
+  return explanationLines(e).map(terminalSafe).join('\n');
+}
+
+function explanationLines(e: ConversionExplanation | RejectedExplanation): string[] {
   if (e.state === 'rejected') {
     const r = e as RejectedExplanation;
     return [
       `conversion ${r.event_id}${r.ad_account_id ? ` for ad account ${r.ad_account_id}` : ''}`,
       `  state       rejected at the ingress ${r.rejected_at}`,
       ...r.problems.map((p) => `  ${p.field}: ${p.message}`),
-    ].join('\n');
+    ];
   }
-  return formatStored(e as ConversionExplanation);
+  return storedLines(e as ConversionExplanation);
 }
 
-function formatStored(e: ConversionExplanation): string {
+function storedLines(e: ConversionExplanation): string[] {
   const lines = [`conversion ${e.event_id} (${e.event_name}) in ad account ${e.ad_account_id}`, `  event time  ${e.event_time}, received ${e.received_at}`];
   lines.push(`  state       ${e.state}${e.state === 'pending' ? ` (held until ${e.hold_until})` : ''}`);
   if (e.duplicate_of) {
@@ -197,7 +206,7 @@ function formatStored(e: ConversionExplanation): string {
   const why = detail ? String(detail.reason ?? detail.error_message ?? detail.warning_message ?? '') : '';
   lines.push(`  Conversions API  ${e.conversions_api.state}${why ? `: ${why}` : ''}`);
   for (const a of e.conversions_api.attempts ?? []) lines.push(formatAttempt(a));
-  return lines.join('\n');
+  return lines;
 }
 
 /** One attempt on one line: `    #2 <started> request <id> (3 events), repost: HTTP 200 processed`. */

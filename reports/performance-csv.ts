@@ -1,8 +1,19 @@
 import { stringify } from 'csv-stringify/sync';
+import { terminalSafe } from '../domain/terminal-text';
 import type { ReportRow, WindowFigures } from './performance-report';
 
-/** Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe. */
-export const safeText = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+/**
+ * A CSV cell of text someone else controls (a campaign name, a pin title): control characters and
+ * bidi overrides written out as visible escapes (terminalSafe, so the file can be printed to a
+ * terminal), then text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe.
+ */
+export const safeText = (text: string) => {
+  const shown = terminalSafe(text);
+  return /^[=+\-@\t\r]/.test(shown) ? `'${shown}` : shown;
+};
+
+/** Every string cell of a CSV row made terminal-safe (terminalSafe); numbers, booleans and empty cells as they are. */
+export const terminalSafeRow = (row: unknown[]) => row.map((cell) => (typeof cell === 'string' ? terminalSafe(cell) : cell));
 
 const amount = (n: number) => n.toFixed(2);
 
@@ -34,7 +45,7 @@ export function reportToCsv(rows: ReportRow[]): string {
   const notes = (r: ReportRow, kind: 'converted' | 'unconverted') =>
     currencyNotes({ ...r.routy, converted: kind === 'converted' ? r.routy.converted : [], unconverted: kind === 'unconverted' ? r.routy.unconverted : [] }, r.currency).join('; ');
   return stringify(
-    rows.map((r) => [r.ad_account_id, r.currency, r.level, r.id, r.pin_id, safeText(r.name), r.spend, r.impressions, r.saves, r.pin_clicks, r.outbound_clicks, r.routy.window_days, r.routy.conversions, r.routy.revenue, r.routy.cost_per_conversion, r.routy.roas, r.compare?.window_days, r.compare?.conversions, r.compare?.cost_per_conversion, r.pinterest.conversions, r.pinterest.difference, String(r.synced), notes(r, 'converted'), notes(r, 'unconverted')]),
+    rows.map((r) => terminalSafeRow([r.ad_account_id, r.currency, r.level, r.id, r.pin_id, safeText(r.name), r.spend, r.impressions, r.saves, r.pin_clicks, r.outbound_clicks, r.routy.window_days, r.routy.conversions, r.routy.revenue, r.routy.cost_per_conversion, r.routy.roas, r.compare?.window_days, r.compare?.conversions, r.compare?.cost_per_conversion, r.pinterest.conversions, r.pinterest.difference, String(r.synced), notes(r, 'converted'), notes(r, 'unconverted')])),
     { header: true, columns: header },
   );
 }

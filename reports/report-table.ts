@@ -1,8 +1,11 @@
+import { terminalSafe } from '../domain/terminal-text';
 import { currencyNotes } from './performance-csv';
 import type { ReportRow } from './performance-report';
 import type { SlowBurnRow } from './slow-burn-report';
 
 const money = (n: number | null) => (n === null ? '-' : n.toFixed(2));
+/** `text` cut to `max` characters, the last one an ellipsis. Names are made terminal-safe first (terminalSafe), so an escape is shown, never run. */
+const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /**
  * A readable fixed-width table of report rows, one block per currency (never summed together);
@@ -17,10 +20,10 @@ export function formatReportTable(rows: ReportRow[]): string {
     const some = rows.filter((r) => r.currency === currency);
     const w = some[0]!.routy.window_days;
     const c = some.find((r) => r.compare)?.compare?.window_days;
-    const header = ['id', 'name', `spend ${currency}`, `conv ${w}d`, `revenue ${w}d`, `cost/conv ${w}d`, `ROAS ${w}d`, ...(compare ? [`conv ${c}d`, `cost/conv ${c}d`] : []), 'pinterest conv'];
+    const header = ['id', 'name', `spend ${terminalSafe(currency)}`, `conv ${w}d`, `revenue ${w}d`, `cost/conv ${w}d`, `ROAS ${w}d`, ...(compare ? [`conv ${c}d`, `cost/conv ${c}d`] : []), 'pinterest conv'];
     const body = some.map((r) => [
-      r.pin_id ?? r.id,
-      r.name.length > 36 ? `${r.name.slice(0, 35)}…` : r.name,
+      terminalSafe(r.pin_id ?? r.id),
+      shorten(terminalSafe(r.name), 36),
       money(r.spend),
       String(r.routy.conversions),
       money(r.routy.revenue),
@@ -31,7 +34,7 @@ export function formatReportTable(rows: ReportRow[]): string {
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
     const line = (cells: string[]) => cells.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
-    const notes = some.flatMap((r) => currencyNotes(r.routy, currency).map((note) => `  ${r.pin_id ?? r.id}: ${note}`));
+    const notes = some.flatMap((r) => currencyNotes(r.routy, currency).map((note) => terminalSafe(`  ${r.pin_id ?? r.id}: ${note}`)));
     blocks.push([line(header), line(widths.map((n) => '-'.repeat(n))), ...body.map(line), ...notes].join('\n'));
   }
   return blocks.join('\n\n');
@@ -50,8 +53,8 @@ export function formatSlowBurnTable(rows: SlowBurnRow[]): string {
   const marks = [1, 7, 14, 30].filter((d) => d <= windowDays);
   const header = [rows[0]!.level === 'pin' ? 'pin' : 'campaign', 'name', 'conversions', ...marks.map((d) => `by day ${d}`), 'after day 7', `curve, day 0 to ${windowDays}`];
   const body = rows.map((r) => [
-    r.id,
-    r.name.length > 30 ? `${r.name.slice(0, 29)}…` : r.name,
+    terminalSafe(r.id),
+    shorten(terminalSafe(r.name), 30),
     String(r.conversions),
     ...marks.map((d) => percent(r.cumulative_share[d]!)),
     percent(r.share_after_day_7),

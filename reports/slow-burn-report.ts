@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { pinterestIdSchema } from '../domain/routy-records';
 import { reportDate, reportWindow, startNotAfterEnd } from './report-params';
-import { safeText } from './performance-csv';
+import { safeText, terminalSafeRow } from './performance-csv';
 import type { Database } from '../store/database-schema';
 import { attributionKey, unsyncedEntity } from './entity-metrics';
 
@@ -110,7 +110,7 @@ async function entityNames(db: Kysely<Database>, request: SlowBurnRequest): Prom
 export function slowBurnToCsv(rows: SlowBurnRow[], windowDays: number): string {
   const days = Array.from({ length: windowDays + 1 }, (_, d) => `share_by_day_${d}`);
   return stringify(
-    rows.map((r) => [r.ad_account_id, r.level, r.id, safeText(r.name), r.conversions, r.share_after_day_7, ...r.cumulative_share]),
+    rows.map((r) => terminalSafeRow([r.ad_account_id, r.level, r.id, safeText(r.name), r.conversions, r.share_after_day_7, ...r.cumulative_share])),
     { header: true, columns: ['ad_account_id', 'level', 'id', 'name', 'conversions', 'share_after_day_7', ...days] },
   );
 }

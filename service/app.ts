@@ -142,7 +142,11 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     stops.push(() => nativeConnection.close());
     const connection = await naming('TEMPORAL_ADDRESS', () => Connection.connect({ address }));
     stops.push(() => connection.close());
-    const dataConverter = createDataConverter(keys);
+    // Configured keys refuse unencrypted payloads (a Temporal client without them cannot steer a
+    // workflow); the demo's generated key lets them through, and says so.
+    const allowPlaintext = !config.ROUTY_ENCRYPTION_KEYS;
+    if (allowPlaintext) log('demo mode: no ROUTY_ENCRYPTION_KEYS, so the payload codec accepts unencrypted payloads (a Temporal client without the keys can send updates)');
+    const dataConverter = createDataConverter(keys, { allowPlaintext });
     const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
     const http = new PinterestHttp(pinterest.apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
@@ -172,12 +176,20 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     const ingress = buildIngressServer({
       client, db, cipher, oauth, ingressToken, logger: logger.child({ component: 'ingress' }), sdkMetricsUrl,
       codec: dataConverter.payloadCodecs![0]!,
+      timeouts: {
+        requestMs: config.ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+        headersMs: config.ROUTY_HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+        keepAliveMs: config.ROUTY_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+        idleMs: config.ROUTY_HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+      },
       ...(temporalUiUrl ? { temporalUiOrigins: [temporalUiUrl, temporalUiUrl.replace('127.0.0.1', 'localhost')] } : {}),
     });
     const ingressAddress = await naming('ROUTY_HTTP_HOST / ROUTY_HTTP_PORT', () =>
       ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort }),
     );
     stops.push(() => ingress.close());
+    // loadConfig refuses any other address without a token: open means open to this machine only.
+    if (!ingressToken) log(`ingress is open: no ROUTY_INGRESS_TOKEN, so every route answers without credentials; listening on loopback only (${ingressAddress})`);
     pinterest.ingressListening?.(ingressAddress);
 
     return {

@@ -35,6 +35,14 @@ export const configSchema = z.object({
   ROUTY_ENCRYPTION_KEYS: optionalString,
   ROUTY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   ROUTY_HTTP_HOST: z.string().default('127.0.0.1'),
+  /** Whole request (headers and body) must arrive within this many seconds, or the client gets 408 and is cut off. */
+  ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** The request's headers must arrive within this many seconds (at most the request timeout). */
+  ROUTY_HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+  /** An idle keep-alive connection is closed after this many seconds. */
+  ROUTY_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(5),
+  /** A connection on which nothing moves (no byte in or out) for this many seconds is closed. */
+  ROUTY_HTTP_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   ROUTY_DATA_DIR: z.string().default('.data'),
   /** Level of the JSON log (ours and the Temporal SDK's). */
   ROUTY_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
@@ -79,7 +87,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  PINTEREST_APP_ID, PINTEREST_APP_SECRET and PINTEREST_REDIRECT_URI must be set together',
     );
   }
+  if (config.ROUTY_HTTP_HEADERS_TIMEOUT_SECONDS > config.ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS) {
+    throw new Error('Invalid configuration:\n  ROUTY_HTTP_HEADERS_TIMEOUT_SECONDS must not exceed ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
+  if (!config.ROUTY_INGRESS_TOKEN && !isLoopbackHost(config.ROUTY_HTTP_HOST)) {
+    throw new Error(
+      `Invalid configuration:\n  ROUTY_HTTP_HOST: ${config.ROUTY_HTTP_HOST} is not a loopback address; without ROUTY_INGRESS_TOKEN the ingress is open, so it listens on loopback only (set ROUTY_INGRESS_TOKEN, or ROUTY_HTTP_HOST=127.0.0.1)`,
+    );
+  }
   return config;
+}
+
+/**
+ * True for a host that only this machine can reach: `localhost`, 127.0.0.0/8, `::1`
+ * (also as `[::1]` or IPv4-mapped `::ffff:127.x.x.x`). `0.0.0.0`, `::` and every other address are not.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
 /** True when real Pinterest app credentials are configured; otherwise the emulator is used. */

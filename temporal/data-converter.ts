@@ -10,8 +10,8 @@ const failureConverterPath = fileURLToPath(new URL('./failure-converter.ts', imp
  * The data converter every Temporal client and worker of this project uses: payloads encrypted
  * with `ROUTY_ENCRYPTION_KEYS` (see PayloadEncryptionCodec), failure messages and stack traces
  * encoded as payloads so they are encrypted too. A Routy process that signals the workflows needs
- * the same keys.
+ * the same keys. Unencrypted payloads are refused unless `allowPlaintext` (the demo's generated key only).
  */
-export function createDataConverter(keys: EncryptionKey[]): DataConverter {
-  return { payloadCodecs: [new PayloadEncryptionCodec(keys)], failureConverterPath };
+export function createDataConverter(keys: EncryptionKey[], options: { allowPlaintext?: boolean } = {}): DataConverter {
+  return { payloadCodecs: [new PayloadEncryptionCodec(keys, options)], failureConverterPath };
 }

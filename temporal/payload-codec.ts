@@ -5,6 +5,12 @@ import type { EncryptionKey } from '../secrets/token-cipher';
 
 /** `encoding` metadata of a payload this codec encrypted. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
+/**
+ * `encoding` a refused unencrypted payload decodes to (see PayloadEncryptionCodec): no payload
+ * converter knows it, so an update carrying one is rejected before it is accepted (the SDK rejects
+ * an update whose input does not convert) and the workflow is not touched.
+ */
+export const REFUSED_ENCODING = 'binary/unencrypted-refused';
 /** Metadata key naming the `ROUTY_ENCRYPTION_KEYS` entry a payload was encrypted with. */
 export const KEY_ID_METADATA = 'encryption-key-id';
 
@@ -17,14 +23,19 @@ const fromText = new TextDecoder();
  * neither hashed identifiers nor account data in readable form. Keys come from
  * `ROUTY_ENCRYPTION_KEYS` (newest first encrypts, any listed decrypts, so keys rotate by
  * prepending), each derived with HKDF-SHA256 for this use alone: the token cipher's keys are never
- * reused as they are. Payloads without the encrypted encoding (histories from before the codec) are
- * decoded unchanged.
+ * reused as they are. A payload without the encrypted encoding (sent by a Temporal client without
+ * the keys) is refused: it decodes to an empty payload of encoding REFUSED_ENCODING, which no
+ * converter reads. With `allowPlaintext` (the demo's generated key only) it is decoded unchanged.
  */
 export class PayloadEncryptionCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;
   private readonly current: { id: string; key: Buffer };
 
-  constructor(keys: EncryptionKey[]) {
+  private readonly allowPlaintext: boolean;
+
+  /** @param options.allowPlaintext pass unencrypted payloads through on decode (demo and emulator mode only). */
+  constructor(keys: EncryptionKey[], options: { allowPlaintext?: boolean } = {}) {
+    this.allowPlaintext = options.allowPlaintext ?? false;
     if (keys.length === 0) throw new Error('PayloadEncryptionCodec needs at least one key');
     const derived = keys.map((k) => ({ id: k.id, key: Buffer.from(hkdfSync('sha256', k.key, Buffer.alloc(0), 'routy-pinterest temporal payloads v1', 32)) }));
     this.current = derived[0]!;
@@ -42,11 +53,16 @@ export class PayloadEncryptionCodec implements PayloadCodec {
     });
   }
 
-  /** @throws Error when a payload's key id is not configured or its data was altered. */
+  /**
+   * Decrypts; an unencrypted payload becomes a REFUSED_ENCODING one unless plaintext is allowed.
+   * @throws Error when a payload's key id is not configured or its data was altered.
+   */
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       const encoding = payload.metadata?.encoding;
-      if (!encoding || fromText.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+      if (!encoding || fromText.decode(encoding) !== ENCRYPTED_ENCODING) {
+        return this.allowPlaintext ? payload : { metadata: { encoding: text.encode(REFUSED_ENCODING) }, data: new Uint8Array() };
+      }
       const idBytes = payload.metadata?.[KEY_ID_METADATA];
       const id = idBytes ? fromText.decode(idBytes) : '';
       const key = this.byId.get(id);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { generateEncryptionKeyEntry, parseEncryptionKeys } from '../../secrets/token-cipher';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadEncryptionCodec } from '../../temporal/payload-codec';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadEncryptionCodec, REFUSED_ENCODING } from '../../temporal/payload-codec';
 
 const k1 = generateEncryptionKeyEntry('k1');
 const k2 = generateEncryptionKeyEntry('k2');
@@ -35,13 +35,19 @@ describe('payload encryption codec', () => {
     await assert.rejects(new PayloadEncryptionCodec(parseEncryptionKeys(k2)).decode([old!]), /key "k1", which ROUTY_ENCRYPTION_KEYS does not list/);
   });
 
-  it('refuses altered ciphertext, and passes payloads from before encryption through', async () => {
+  it('refuses altered ciphertext and unencrypted payloads; the demo passes unencrypted ones through', async () => {
     const codec = new PayloadEncryptionCodec(parseEncryptionKeys(k1));
     const [sealed] = await codec.encode([defaultPayloadConverter.toPayload(value)]);
     const data = Buffer.from(sealed!.data!);
     data[20]! ^= 1;
     await assert.rejects(codec.decode([{ ...sealed!, data }]), /Unsupported state or unable to authenticate data/);
-    const legacy = defaultPayloadConverter.toPayload('from an old history');
-    assert.deepEqual(await codec.decode([legacy]), [legacy]);
+    const plain = defaultPayloadConverter.toPayload({ reason: 'sent by a client without the keys' });
+    const [refused] = await codec.decode([plain]);
+    assert.equal(Buffer.from(refused!.metadata!.encoding!).toString(), REFUSED_ENCODING);
+    assert.equal(refused!.data!.length, 0);
+    // No converter reads it: an update carrying it is rejected by the SDK before it is accepted.
+    assert.throws(() => defaultPayloadConverter.fromPayload(refused!), /Unknown encoding: binary\/unencrypted-refused/);
+    const demo = new PayloadEncryptionCodec(parseEncryptionKeys(k1), { allowPlaintext: true });
+    assert.deepEqual(await demo.decode([plain]), [plain]);
   });
 });
