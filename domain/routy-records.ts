@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clickIdSchema, epikOfUrl } from './click-ids';
-import { fieldIssues } from './field-issues';
+import { boundedFieldIssues } from './field-issues';
 import { hashedUserDataSchema, hashUser, rawUserSchema, text, type HashedUserData, type RawUser } from './user-data';
 
 /** Pinterest ids are digit strings; 18-digit pin ids do not fit a JavaScript number. */
@@ -221,8 +221,9 @@ export interface RecordRejection {
   message: string;
 }
 
+/** At most MAX_ISSUES_PER_RECORD refusals for one record, the rest summed up in one more. */
 function rejectionsOf(index: number, error: z.ZodError): RecordRejection[] {
-  return fieldIssues(error).map((issue) => ({ index, ...issue }));
+  return boundedFieldIssues(error).map((issue) => ({ index, ...issue }));
 }
 
 /** A batch after validation and hashing: the good records with their index in the batch, and the refusals. */
@@ -238,7 +239,10 @@ function prepareBatch<I extends { user?: RawUser }>(
   const prepared: PreparedBatch<Omit<I, 'user'> & { user_data: HashedUserData }> = { accepted: [], rejected: [] };
   batch.forEach((item, index) => {
     const parsed = schema.safeParse(item);
-    if (!parsed.success) return void prepared.rejected.push(...rejectionsOf(index, parsed.error));
+    if (!parsed.success) {
+      for (const rejection of rejectionsOf(index, parsed.error)) prepared.rejected.push(rejection);
+      return;
+    }
     const { user, ...rest } = parsed.data;
     prepared.accepted.push({ index, record: { ...rest, user_data: hashUser(user) } });
   });
