@@ -32,6 +32,15 @@ describe('a record with many problems', () => {
     assert.deepEqual(rejected.at(-1), { index: 0, field: '(record)', message: 'and 199,990 more problems' });
   });
 
+  it('refuses a user with a flood of keys the same way, naming them under user', () => {
+    const user: Record<string, unknown> = { email: 'a@b.c' };
+    for (let i = 0; i < 1000; i += 1) user[`u${i}`] = i;
+    const { rejected } = prepareConversions([{ ...base, user }]);
+    assert.equal(rejected.length, MAX_ISSUES_PER_RECORD + 1);
+    assert.deepEqual(rejected[0], { index: 0, field: 'user.u0', message: 'is not a known field' });
+    assert.deepEqual(rejected.at(-1), { index: 0, field: '(record)', message: 'and 990 more problems' });
+  });
+
   it('cuts long unknown keys, and lists a record with few problems whole', () => {
     const { rejected } = prepareConversions([{ ...base, ['x'.repeat(100_000)]: 1, event_name: 'nope', event_time: 'never' }]);
     assert.deepEqual(rejected.map((r) => r.field), ['event_name', 'event_time', `${'x'.repeat(100)}…`]);
