@@ -162,6 +162,7 @@ export async function fuzzIngress(options: { ingressUrl: string; token: string; 
       const answer = (await response.json().catch(() => ({}))) as {
         accepted?: number;
         rejected?: Array<{ index: number; field?: string }>;
+        duplicates?: Array<{ index: number }>;
         issues?: Array<{ field?: string }>;
       };
       timed(performance.now() - start, 'shape' in request ? `generated: ${request.shape}` : `generated ${request.route} (${raw.length} bytes)`);
@@ -176,7 +177,8 @@ export async function fuzzIngress(options: { ingressUrl: string; token: string; 
       if (response.status === 202 && 'body' in request && request.route === '/v1/conversions') {
         // The records as the server read them: JSON round trip, __proto__ / constructor keys removed.
         const records = (secureJson.parse(raw, undefined, { protoAction: 'remove', constructorAction: 'remove' }) as { conversions: unknown[] }).conversions;
-        const refused = new Set((answer.rejected ?? []).map((r) => r.index));
+        // Repeats of an event_id taken before (a generated constant such as "1 OR 1=1" can come twice) are not taken again either.
+        const refused = new Set([...(answer.rejected ?? []), ...(answer.duplicates ?? [])].map((r) => r.index));
         // The event_id as stored: the ingress trims it.
         const taken = records.flatMap((r, i) => (refused.has(i) ? [] : prepareConversions([r]).accepted.map((a) => a.record.event_id)));
         if (taken.length !== answer.accepted) outcome.failures.push(`accepted ${answer.accepted} but ${taken.length} not refused`);
