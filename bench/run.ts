@@ -5,12 +5,14 @@ import { Command } from 'commander';
 import { runConversionsBench } from './conversions';
 import { runHoldsBench } from './holds';
 import { runIngestBench } from './ingest';
+import { runIngressAdversarialBench } from './ingress-adversarial';
 import { runReportsBench } from './reports';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   conversions: runConversionsBench,
   holds: runHoldsBench,
   ingest: runIngestBench,
+  'ingress-adversarial': runIngressAdversarialBench,
   reports: runReportsBench,
 };
 

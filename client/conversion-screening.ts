@@ -48,7 +48,11 @@ function duplicateAnswer(index: number, eventId: string, first: StoredConversion
  */
 export async function screenRepeatedEventIds(db: Kysely<Database>, prepared: PreparedBatch<ConversionRecord>): Promise<ScreenedConversions> {
   const byAccount = new Map<string, string[]>();
-  for (const { record } of prepared.accepted) byAccount.set(record.ad_account_id, [...(byAccount.get(record.ad_account_id) ?? []), record.event_id]);
+  for (const { record } of prepared.accepted) {
+    const ids = byAccount.get(record.ad_account_id);
+    if (ids) ids.push(record.event_id);
+    else byAccount.set(record.ad_account_id, [record.event_id]);
+  }
   const received = new Map<string, Map<string, StoredConversion>>();
   await Promise.all([...byAccount].map(async ([account, ids]) => received.set(account, await findReceivedConversions(db, account, [...new Set(ids)]))));
   const kept: PreparedBatch<ConversionRecord> = { accepted: [], rejected: prepared.rejected };

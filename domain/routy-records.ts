@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clickIdSchema, epikOfUrl } from './click-ids';
-import { fieldIssues } from './field-issues';
+import { boundedFieldIssues, keyFloodIssues } from './field-issues';
 import { hashedUserDataSchema, hashUser, rawUserSchema, text, type HashedUserData, type RawUser } from './user-data';
 
 /** Pinterest ids are digit strings; 18-digit pin ids do not fit a JavaScript number. */
@@ -221,8 +221,9 @@ export interface RecordRejection {
   message: string;
 }
 
+/** At most MAX_ISSUES_PER_RECORD refusals for one record, the rest summed up in one more. */
 function rejectionsOf(index: number, error: z.ZodError): RecordRejection[] {
-  return fieldIssues(error).map((issue) => ({ index, ...issue }));
+  return boundedFieldIssues(error).map((issue) => ({ index, ...issue }));
 }
 
 /** A batch after validation and hashing: the good records with their index in the batch, and the refusals. */
@@ -231,14 +232,38 @@ export interface PreparedBatch<T> {
   rejected: RecordRejection[];
 }
 
+/** The field names an object schema (or a refinement or transform of one) takes. */
+function knownKeys(schema: unknown): ReadonlySet<string> {
+  let inner = schema as { shape?: object; in?: unknown };
+  while (!inner.shape && inner.in) inner = inner.in as typeof inner;
+  return new Set(Object.keys(inner.shape ?? {}));
+}
+
+const USER_KEYS = knownKeys(rawUserSchema);
+
+/** A record, or its `user`, with a flood of keys: refused from its keys alone (field-issues.ts keyFloodIssues). */
+function keyFlood(item: unknown, recordKeys: ReadonlySet<string>): Array<{ field: string; message: string }> | undefined {
+  const user = typeof item === 'object' && item !== null ? (item as { user?: unknown }).user : undefined;
+  return keyFloodIssues(item, recordKeys, '') ?? keyFloodIssues(user, USER_KEYS, 'user');
+}
+
 function prepareBatch<I extends { user?: RawUser }>(
   schema: z.ZodType<I, unknown>,
   batch: unknown[],
 ): PreparedBatch<Omit<I, 'user'> & { user_data: HashedUserData }> {
   const prepared: PreparedBatch<Omit<I, 'user'> & { user_data: HashedUserData }> = { accepted: [], rejected: [] };
+  const recordKeys = knownKeys(schema);
   batch.forEach((item, index) => {
+    const flood = keyFlood(item, recordKeys);
+    if (flood) {
+      for (const issue of flood) prepared.rejected.push({ index, ...issue });
+      return;
+    }
     const parsed = schema.safeParse(item);
-    if (!parsed.success) return void prepared.rejected.push(...rejectionsOf(index, parsed.error));
+    if (!parsed.success) {
+      for (const rejection of rejectionsOf(index, parsed.error)) prepared.rejected.push(rejection);
+      return;
+    }
     const { user, ...rest } = parsed.data;
     prepared.accepted.push({ index, record: { ...rest, user_data: hashUser(user) } });
   });

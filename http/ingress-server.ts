@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -7,6 +6,7 @@ import type { RoutyPinterestClient } from '../client/routy-client';
 import type { TokenCipher } from '../secrets/token-cipher';
 import type { Database } from '../store/database-schema';
 import { bearerGuard } from './auth-hooks';
+import { addJsonBodyParser } from './json-body';
 import type { OAuthFlow } from './oauth-flow';
 import { adminRoutes } from './routes/admin-routes';
 import { codecRoutes } from './routes/codec-routes';
@@ -44,7 +44,7 @@ function timeoutOptions(t: IngressTimeouts) {
 }
 
 /**
- * Routy's HTTP ingress (Fastify): JSON bodies only (raw body kept for signatures, UTF-8 checked),
+ * Routy's HTTP ingress (Fastify): JSON bodies only (signature, UTF-8 and nesting checked before parsing: json-body.ts),
  * every error as `{ error, issues? }`, one log line per answered request, and the route modules
  * under `routes/`: ingest, OAuth, reports and the report page, exchange rates, conversions, admin and metrics,
  * and (with `codec`) the Temporal codec endpoint.
@@ -83,20 +83,8 @@ export function buildIngressServer(deps: {
     onConstructorPoisoning: 'remove',
   });
 
-  // Keep the raw body for signatures; parse it with Fastify's own (prototype-safe) JSON parser.
-  // Bytes that are not UTF-8 are refused: decoded, they would turn into U+FFFD and two different
-  // event_ids could become one.
-  const parseJson = app.getDefaultJsonParser('remove', 'remove');
-  // JSON only: Fastify's own text/plain parser would hand a string to the schemas (a 400 about
-  // the shape) where the caller's mistake is the media type (415).
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const bytes = body as Buffer;
-    if (!isUtf8(bytes)) return done(Object.assign(new Error('is not valid UTF-8'), { statusCode: 400, bodyError: true }), undefined);
-    const text = bytes.toString('utf8');
-    (request as { rawBody?: string }).rawBody = text;
-    void parseJson(request, text, done);
-  });
+  // Signature, UTF-8 and nesting checked before any parse (json-body.ts).
+  addJsonBodyParser(app);
 
   app.setErrorHandler((error: { statusCode?: number; code?: string; name?: string; bodyError?: boolean; message: string; stack?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

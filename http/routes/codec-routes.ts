@@ -1,8 +1,8 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { fieldIssues } from '../../domain/field-issues';
 import { REFUSED_ENCODING } from '../../temporal/payload-codec';
+import { invalid } from './invalid-answer';
 
 /** Temporal's remote codec body: payloads with base64 metadata values and data. */
 const codecBody = z.object({
@@ -50,7 +50,7 @@ export function codecRoutes(app: FastifyInstance, deps: { codec: PayloadCodec; g
       },
       handler: async (request, reply) => {
         const body = codecBody.safeParse(request.body);
-        if (!body.success) return reply.code(400).send({ error: 'invalid body', issues: fieldIssues(body.error, '(body)') });
+        if (!body.success) return reply.code(400).send(invalid('invalid body', body.error, '(body)'));
         const payloads = body.data.payloads.map(fromJson);
         try {
           const done = action === 'decode' ? await deps.codec.decode(payloads) : await deps.codec.encode(payloads);

@@ -23,7 +23,23 @@ describe('ingress fuzzing', { timeout: 600_000 }, () => {
   it(`answers ${RUNS} generated batches with 202 or 400 naming fields, and loses no accepted conversion`, async () => {
     const outcome = await fuzzIngress({ ingressUrl: testApp.app.ingressUrl, token: TOKEN, adAccountId: ACCOUNT, runs: RUNS, seed: 20261129 });
     assert.deepEqual(outcome.failures, []);
-    assert.equal(outcome.cases, RUNS + 1);
+    assert.equal(outcome.cases, RUNS + 1 + outcome.adversarial.length);
+    // The fixed hostile shapes (bench/chaos/adversarial-bodies.ts) were all sent and answered within bounds (failures above).
+    assert.deepEqual(outcome.adversarial.map((a) => [a.case, a.status]), [
+      ['many-keys', 400],
+      ['many-keys-in-user', 400],
+      ['many-keys-touchpoint', 400],
+      ['many-envelope-keys', 400],
+      ['long-keys', 400],
+      ['deep-nesting', 400],
+      ['deep-nesting-objects', 400],
+      ['many-records', 400],
+      ['too-many-records', 400],
+      ['long-strings', 400],
+      ['made-up-signature', 401],
+    ]);
+    assert.ok(outcome.adversarial.every((a) => a.most_issues_per_record <= 101 && a.answer_bytes < 10 * 1024 * 1024), JSON.stringify(outcome.adversarial));
+    assert.ok(outcome.slowest_answer_case !== '', 'the slowest answer is named');
     assert.ok((outcome.answers['202'] ?? 0) > RUNS / 10 && (outcome.answers['400'] ?? 0) > RUNS / 10, JSON.stringify(outcome.answers));
     assert.equal((outcome.answers['413'] ?? 0) + (outcome.answers.reset ?? 0), 1, 'the 11 MB body is refused');
     assert.ok(outcome.accepted_conversions.length > 0 && outcome.rejections > RUNS / 2);

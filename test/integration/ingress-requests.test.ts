@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { startConnectedApp, type ConnectedTestApp } from '../support/connected-app';
@@ -78,6 +79,91 @@ describe('ingress requests', { timeout: 300_000 }, () => {
     });
     assert.equal(notJson.status, 400);
     assert.equal(((await notJson.json()) as { issues: Array<{ field: string }> }).issues[0]?.field, '(body)');
+  });
+
+  it('answers a record with 200,000 unknown keys 400 with a bounded issue list, and /healthz meanwhile', async () => {
+    const { app } = testApp;
+    const record: Record<string, unknown> = { event_id: 'hostile-keys-1', event_name: 'lead', event_time: new Date(NOW).toISOString(), ad_account_id: ACCOUNT };
+    for (let i = 0; i < 200_000; i += 1) record[`k${i}`] = i;
+    const [result, health] = await Promise.all([postJson(app, '/v1/conversions', { conversions: [record] }), fetch(`${app.ingressUrl}/healthz`)]);
+    assert.equal(health.status, 200);
+    assert.equal(result.status, 400);
+    const rejected = result.body.rejected as Array<{ index: number; field: string; message: string }>;
+    assert.equal(rejected.length, 11, 'ten issues and one summing up the rest');
+    assert.deepEqual(rejected.slice(0, 2), [
+      { index: 0, field: 'k0', message: 'is not a known field' },
+      { index: 0, field: 'k1', message: 'is not a known field' },
+    ]);
+    assert.deepEqual(rejected[10], { index: 0, field: '(record)', message: 'and 199,990 more problems' });
+    const explained = await getWithToken(app, '/v1/conversions/hostile-keys-1');
+    const [remembered] = ((await explained.json()) as { conversions: Array<{ state: string; problems: unknown[] }> }).conversions;
+    assert.equal(remembered?.state, 'rejected');
+    assert.equal(remembered?.problems.length, 11);
+    // The envelope's own unknown keys are bounded too (100 and a summary).
+    const envelope = await postJson(app, '/v1/conversions', { conversions: [record], ...Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`e${i}`, i])) });
+    assert.equal(envelope.status, 400);
+    const issues = envelope.body.issues as Array<{ field: string; message: string }>;
+    assert.equal(issues.length, 101);
+    assert.deepEqual(issues[100], { field: '(body)', message: 'and 49,900 more problems' });
+  });
+
+  it('checks a signature before the body is parsed: header and time window before it is read, then the HMAC, then the nesting limit', async () => {
+    const { app } = testApp;
+    const now = Math.floor(Date.now() / 1000);
+    const madeUp = `t=${now},v1=${'0'.repeat(64)}`;
+    const post = (body: string, signature: string) =>
+      fetch(`${app.ingressUrl}/v1/conversions`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-routy-signature': signature } });
+    // Broken JSON under a made-up signature is a 401 (the signature), not a 400 (the parse).
+    assert.deepEqual([(await post('{"conversions": [', madeUp)).status, (await post('\u00ff not json', madeUp)).status], [401, 401]);
+    // An 8 MB deeply nested array under a made-up signature is never parsed: no JSON.parse of a body that size runs.
+    const nested = `{"conversions":${'['.repeat(4_000_000)}${']'.repeat(4_000_000)}}`;
+    const parse = JSON.parse;
+    let bigParses = 0;
+    JSON.parse = ((text: string, reviver?: Parameters<typeof parse>[1]) => {
+      if (typeof text === 'string' && text.length > 1_000_000) bigParses += 1;
+      return parse(text, reviver);
+    }) as typeof JSON.parse;
+    try {
+      const refused = await post(nested, madeUp);
+      assert.equal(refused.status, 401);
+      assert.deepEqual(await refused.json(), { error: 'unauthorized: bad or expired X-Routy-Signature' });
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.equal(bigParses, 0);
+    // A stale signature is refused from its headers alone: the 8 MB the request announces are never sent.
+    const stale = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${app.ingressUrl}/v1/conversions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(8 * 1024 * 1024), 'x-routy-signature': `t=${now - 600},v1=${'0'.repeat(64)}` },
+      });
+      request.on('response', (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => {
+          resolve({ status: response.statusCode, body });
+          request.destroy();
+        });
+      });
+      request.on('error', reject);
+      request.flushHeaders();
+    });
+    assert.deepEqual(stale, { status: 401, body: JSON.stringify({ error: 'unauthorized: bad or expired X-Routy-Signature' }) });
+    // Correctly signed, a body nested past 64 levels is refused naming the limit; at 64 it is parsed.
+    const sign = (payload: string) => `t=${now},v1=${createHmac('sha256', TOKEN).update(`${now}.${payload}`).digest('hex')}`;
+    // The envelope, the batch and the record take 3 levels.
+    const deep = `{"conversions":[{"user":${'['.repeat(62)}${']'.repeat(62)}}]}`;
+    const tooDeep = await post(deep, sign(deep));
+    assert.equal(tooDeep.status, 400);
+    assert.deepEqual(await tooDeep.json(), {
+      error: 'nests arrays and objects deeper than 64 levels',
+      issues: [{ field: '(body)', message: 'nests arrays and objects deeper than 64 levels' }],
+    });
+    const atLimit = `{"conversions":[{"user":${'['.repeat(61)}${']'.repeat(61)}}]}`;
+    const parsed = await post(atLimit, sign(atLimit));
+    assert.equal(parsed.status, 400);
+    const fields = ((await parsed.json()) as { rejected: Array<{ field: string }> }).rejected.map((r) => r.field);
+    assert.deepEqual(fields, ['event_id', 'event_name', 'event_time', 'ad_account_id', 'user'], 'parsed and refused field by field');
   });
 
   it('serves an OpenAPI document whose schemas are the validating zod schemas', async () => {

@@ -53,7 +53,9 @@ describe('authenticateBatch', () => {
   });
 
   it('checks a signature once the body is in, and allows a valid one', () => {
-    assert.deepEqual(batch({ 'x-routy-signature': SIGNATURE }), { beforeBody: { kind: 'needs-body' }, withBody: { kind: 'allowed', by: 'signature' } });
+    assert.deepEqual(batch({ 'x-routy-signature': SIGNATURE }), { beforeBody: { kind: 'needs-body', claim: { t: T, v1: V1 } }, withBody: { kind: 'allowed', by: 'signature' } });
+    // The raw bytes are what is signed.
+    assert.deepEqual(authenticateBatch({ headers: { 'x-routy-signature': SIGNATURE }, secret: SECRET, now: NOW, body: { raw: Buffer.from(BODY) } }), { kind: 'allowed', by: 'signature' });
     // Upper-case hex and spaces after the comma are the same signature.
     assert.deepEqual(batch({ 'x-routy-signature': `t=${T}, v1=${V1.toUpperCase()}` }).withBody, { kind: 'allowed', by: 'signature' });
   });
@@ -65,14 +67,21 @@ describe('authenticateBatch', () => {
     assert.deepEqual(batch({ 'x-routy-signature': SIGNATURE }, { now: at(T - 301) }).withBody, refused);
   });
 
-  it('refuses bad hex, a signature of another body, and a request with no body', () => {
+  it('refuses a malformed or stale header before the body is read', () => {
     const refused = { kind: 'refused', error: 'unauthorized: bad or expired X-Routy-Signature' };
-    assert.deepEqual(batch({ 'x-routy-signature': `t=${T},v1=${'zz'.repeat(32)}` }).withBody, refused);
-    assert.deepEqual(batch({ 'x-routy-signature': `t=${T},v1=${V1.slice(0, -2)}` }).withBody, refused);
+    for (const header of [`t=${T},v1=${'zz'.repeat(32)}`, `t=${T},v1=${V1.slice(0, -2)}`, `t=x,v1=${V1}`, `v1=${V1}`, `t=${T}`, 'made up', `t=${T},v1=${V1}${' '.repeat(500)}`]) {
+      assert.deepEqual(batch({ 'x-routy-signature': header }), { beforeBody: refused, withBody: refused }, header);
+    }
+    assert.deepEqual(batch({ 'x-routy-signature': SIGNATURE }, { now: at(T + 301) }).beforeBody, refused, 'outside the time window');
+    assert.deepEqual(batch({ 'x-routy-signature': SIGNATURE }, { now: at(T - 301) }).beforeBody, refused, 'from the future');
+    // Sent twice, the header is not one signature.
+    assert.deepEqual(batch({ 'x-routy-signature': [SIGNATURE, SIGNATURE] }), { beforeBody: refused, withBody: refused });
+  });
+
+  it('refuses a signature of another body, and a request with no body', () => {
+    const refused = { kind: 'refused', error: 'unauthorized: bad or expired X-Routy-Signature' };
     assert.deepEqual(batch({ 'x-routy-signature': `t=${T},v1=${V1}` }, { raw: `${BODY} ` }).withBody, refused);
     assert.deepEqual(batch({ 'x-routy-signature': `t=${T},v1=${V1}` }, { raw: undefined }).withBody, refused);
-    // Sent twice, the header is not one signature.
-    assert.deepEqual(batch({ 'x-routy-signature': [SIGNATURE, SIGNATURE] }), { beforeBody: { kind: 'needs-body' }, withBody: refused });
   });
 
   it('refuses a request with neither bearer token nor signature before the body is read', () => {
