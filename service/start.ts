@@ -1,7 +1,8 @@
 // `npm start`: the whole service on the configured (or embedded) parts; Ctrl-C stops it cleanly.
 import { loadConfig, usesRealPinterest, type Config } from './config';
 import { choosePinterest } from '../demo/emulated-pinterest';
-import { connectThroughOAuth, startApp, workerGraceSeconds, type RunningApp } from './app';
+import { startApp, workerGraceSeconds, type RunningApp } from './app';
+import { connectThroughOAuth } from './oauth-connect';
 
 let config: Config;
 let app: RunningApp;
@@ -41,7 +42,7 @@ console.error(`routy-pinterest is running.
 
 if (!usesRealPinterest(config)) {
   try {
-    const connected = await connectThroughOAuth(app.ingressUrl);
+    const connected = await connectThroughOAuth(app);
     console.error(`  connected the emulator's demo ad account(s) through OAuth: ${connected.join(', ')}`);
     console.error(`  status:       ad account workflows pinterest-ad-account-<id> in the Temporal UI`);
   } catch (error) {
