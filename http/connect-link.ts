@@ -1,11 +1,29 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { CONVERSION_REPORT_TIMES, type AttributionSettings } from '../domain/attribution-settings';
+import { CONVERSION_REPORT_TIMES, conversionReportTimeSchema, windowDaysSchema, type AttributionSettings } from '../domain/attribution-settings';
+import { pinterestIdSchema } from '../domain/routy-records';
 
 /** How long a connect link stays valid unless asked otherwise, in seconds (7 days). */
 export const DEFAULT_LINK_TTL_SECONDS = 7 * 86_400;
 /** The longest a connect link may be valid, in seconds (30 days). */
-export const MAX_LINK_TTL_SECONDS = 30 * 86_400;
+const MAX_LINK_TTL_SECONDS = 30 * 86_400;
+
+/**
+ * Body of `POST /v1/connect-links`: the Routy advertiser (1 to 200 characters), optionally the ad
+ * accounts to connect (Pinterest ids; omitted: every account the grant reaches) and their
+ * attribution settings, and how long the link stays valid (seconds, 60 to 30 days; default 7 days).
+ */
+export const connectLinkRequestSchema = z
+  .object({
+    advertiser_id: z.string().trim().min(1).max(200),
+    ad_account_ids: z.array(pinterestIdSchema).min(1).max(100).optional(),
+    click_window_days: windowDaysSchema.optional(),
+    engagement_window_days: windowDaysSchema.optional(),
+    view_window_days: windowDaysSchema.optional(),
+    conversion_report_time: conversionReportTimeSchema.optional(),
+    expires_in_seconds: z.number().int().min(60).max(MAX_LINK_TTL_SECONDS).optional(),
+  })
+  .strict();
 
 /** What a connect link carries: who connects, which accounts, with which windows, until when. */
 export interface ConnectLink {

@@ -34,7 +34,7 @@ process.on('SIGTERM', () => void stop('SIGTERM'));
 
 console.error(`routy-pinterest is running.
   ingress:      ${app.ingressUrl}  (POST /v1/conversions, POST /v1/touchpoints, GET /v1/conversions/{event_id}; API described at /openapi.json)
-  connect:      ${app.ingressUrl}/v1/oauth/start
+  connect:      POST ${app.ingressUrl}/v1/connect-links {"advertiser_id": ...} gives a signed link to send the advertiser to
   reports:      ${app.ingressUrl}/reports  (page; API at /v1/reports/performance and /v1/reports/slow-burn)
   temporal:     ${app.temporalAddress}${app.temporalUiUrl ? `\n  temporal UI:  ${app.temporalUiUrl}` : ''}
   database:     ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.ROUTY_DATA_DIR}/pglite`}

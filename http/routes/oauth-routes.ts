@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { conversionReportTimeSchema, windowDaysSchema } from '../../domain/attribution-settings';
-import { pinterestIdSchema } from '../../domain/routy-records';
 import { PinterestApiError } from '../../pinterest/http';
 import type { AuthHook } from '../auth-hooks';
-import { ConnectLinkError, DEFAULT_LINK_TTL_SECONDS, MAX_LINK_TTL_SECONDS, signConnectLink, verifyConnectLink } from '../connect-link';
+import { ConnectLinkError, connectLinkRequestSchema, DEFAULT_LINK_TTL_SECONDS, signConnectLink, verifyConnectLink } from '../connect-link';
 import { OAuthError, type OAuthFlow } from '../oauth-flow';
 import { invalid } from './invalid-answer';
 
@@ -14,18 +12,6 @@ const isNetworkFailure = (error: unknown): boolean =>
 
 const callbackQuery = z.object({ code: z.string().min(1).optional(), state: z.string().min(1), error: z.string().optional() });
 const startQuery = z.object({ link: z.string().max(8192).optional() }).strict();
-const connectLinkBody = z
-  .object({
-    advertiser_id: z.string().trim().min(1).max(200),
-    ad_account_ids: z.array(pinterestIdSchema).min(1).max(100).optional(),
-    click_window_days: windowDaysSchema.optional(),
-    engagement_window_days: windowDaysSchema.optional(),
-    view_window_days: windowDaysSchema.optional(),
-    conversion_report_time: conversionReportTimeSchema.optional(),
-    /** How long the link stays valid, in seconds (default 7 days, at most 30). */
-    expires_in_seconds: z.number().int().min(60).max(MAX_LINK_TTL_SECONDS).optional(),
-  })
-  .strict();
 
 /**
  * Connecting ad accounts through Pinterest's OAuth. `POST /v1/connect-links` (bearer token)
@@ -39,7 +25,7 @@ const connectLinkBody = z
  */
 export function oauthRoutes(app: FastifyInstance, deps: { oauth: OAuthFlow; guard: AuthHook }): void {
   app.post('/v1/connect-links', { onRequest: deps.guard }, async (request, reply) => {
-    const body = connectLinkBody.safeParse(request.body);
+    const body = connectLinkRequestSchema.safeParse(request.body);
     if (!body.success) return reply.code(400).send(invalid('invalid connect link request', body.error, '(body)'));
     const { advertiser_id, ad_account_ids, expires_in_seconds, ...settings } = body.data;
     const expiresAt = Math.floor(Date.now() / 1000) + (expires_in_seconds ?? DEFAULT_LINK_TTL_SECONDS);
