@@ -213,7 +213,7 @@ export class OAuthFlow {
   /** @throws OAuthError (403) naming each account already connected to another Routy advertiser. */
   private async refuseOtherAdvertisers(adAccountIds: string[], advertiser: string): Promise<void> {
     const owners = await adAccountAdvertisers(this.deps.db, adAccountIds);
-    const taken = adAccountIds.filter((id) => { const owner = owners.get(id); return owner !== undefined && owner !== null && owner !== advertiser; });
+    const taken = adAccountIds.filter((id) => (owners.get(id) ?? advertiser) !== advertiser);
     if (taken.length > 0) {
       throw new OAuthError(`ad_account_id: ${taken.join(', ')} is connected to another Routy advertiser; only that advertiser's connect link can reconnect it`, 403);
     }
