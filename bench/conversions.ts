@@ -5,7 +5,7 @@
 // Conversions API request, requests per 1,000 events, workflow history per conversion, the
 // process's peak memory, and whether anything was lost, left undelivered or counted twice.
 import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
-import { connectThroughOAuth } from '../service/app';
+import { connectThroughOAuth } from '../service/oauth-connect';
 import { startTestApp } from '../test/support/test-app';
 import { adAccountWorkflowId } from '../workflows/shared';
 import { ConversionLoad, type Step } from './conversions-load';
@@ -32,7 +32,7 @@ export async function runConversionsBench(): Promise<Record<string, unknown>> {
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
   try {
-    await connectThroughOAuth(app.ingressUrl);
+    await connectThroughOAuth(app);
     const load = new ConversionLoad(app, DEMO_AD_ACCOUNT_ID);
     await load.waitForFirstPull();
     const historyEvents = async () => (await load.runs()).reduce((sum, run) => sum + run.historyLength, 0);

@@ -3,7 +3,7 @@
 // time until every one is stored and matched, and how large the workflow's runs and payloads grew.
 import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
 import { adAccountWorkflowId } from '../workflows/shared';
-import { connectThroughOAuth } from '../service/app';
+import { connectThroughOAuth } from '../service/oauth-connect';
 import { startTestApp } from '../test/support/test-app';
 
 const TOTAL = Number(process.env.BENCH_CONVERSIONS ?? 10_000);
@@ -12,7 +12,7 @@ const BATCH = 250;
 export async function runIngestBench(): Promise<Record<string, unknown>> {
   const { app, stop } = await startTestApp();
   try {
-    await connectThroughOAuth(app.ingressUrl);
+    await connectThroughOAuth(app);
     const account = DEMO_AD_ACCOUNT_ID;
     const now = Date.now();
     const post = async (route: string, key: string, records: unknown[]) => {

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { addDays, dateInTimeZone } from '../domain/dates';
 import { loadConfig } from '../service/config';
-import { connectThroughOAuth, startApp } from '../service/app';
+import { startApp } from '../service/app';
+import { connectThroughOAuth } from '../service/oauth-connect';
 import { startEmulatedPinterest } from './emulated-pinterest';
 import { buildDemoReport } from './demo-report';
 import { getAdAccount } from '../store/entities-store';
@@ -45,7 +46,7 @@ say('Starting PGlite, the Temporal dev server, the worker, the ingress and the P
 const app = await startApp(config, { log: say, pinterest: await startEmulatedPinterest(config) });
 let exitCode = 0;
 try {
-  const [adAccountId] = await connectThroughOAuth(app.ingressUrl);
+  const [adAccountId] = await connectThroughOAuth(app);
   if (!adAccountId) throw new Error('the emulator offered no ad account');
   say(`Connected ad account ${adAccountId} through the OAuth flow; waiting for the first pull...`);
   await until(async () => (await app.client.status(adAccountId)).counters.pulls >= 1);

@@ -24,7 +24,7 @@ export const DEFAULT_ATTRIBUTION_SETTINGS: AttributionSettings = {
 };
 
 /** The windows Pinterest accepts for `click_window_days`, `engagement_window_days`, `view_window_days`. */
-export const WINDOW_DAYS = [0, 1, 7, 14, 30, 60] as const;
+const WINDOW_DAYS = [0, 1, 7, 14, 30, 60] as const;
 /** The values Pinterest accepts for `conversion_report_time`. */
 export const CONVERSION_REPORT_TIMES = ['TIME_OF_AD_ACTION', 'TIME_OF_CONVERSION'] as const;
 

@@ -119,7 +119,7 @@ export function buildIngressServer(deps: {
   conversionRoutes(app, { db: deps.db, cipher: deps.cipher, guard });
   reportRoutes(app, { db: deps.db, guard });
   exchangeRateRoutes(app, { db: deps.db, guard });
-  oauthRoutes(app, { oauth: deps.oauth });
+  oauthRoutes(app, { oauth: deps.oauth, guard });
 
   return app;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { exchangeRatesBodySchema } from '../domain/exchange-rates';
+import { connectLinkRequestSchema } from './connect-link';
 import { conversionInputSchema, touchpointInputSchema } from '../domain/routy-records';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
@@ -76,6 +77,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   const { $schema: _c, ...conversion } = json(conversionInputSchema) as Record<string, unknown>;
   const { $schema: _t, ...touchpoint } = json(touchpointInputSchema) as Record<string, unknown>;
   const { $schema: _r, ...exchangeRates } = json(exchangeRatesBodySchema) as Record<string, unknown>;
+  const { $schema: _l, ...connectLinkRequest } = json(connectLinkRequestSchema) as Record<string, unknown>;
   return {
     openapi: '3.1.0',
     info: { title: 'routy-pinterest ingress', version: '1', description: "Routy's conversions and touchpoints for the Pinterest Ads integration." },
@@ -169,8 +171,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       '/reports': { get: { summary: 'The report page (HTML): cost per conversion by window and the slow-burn curve, drawn with Chart.js from the routes above', responses: { '200': { description: 'HTML' } } } },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
-      '/v1/oauth/start': { get: { summary: "Redirect to Pinterest's consent page", responses: { '302': { description: 'Redirect' } } } },
-      '/v1/oauth/callback': { get: { summary: "Pinterest's redirect back: stores the grant and connects the ad accounts", responses: { '200': { description: 'Connected' } } } },
+      '/v1/connect-links': {
+        post: {
+          summary: 'A signed, expiring link that connects ad accounts to one Routy advertiser (README "Connecting an ad account")',
+          security: [{ bearer: [] }],
+          requestBody: { required: true, content: { 'application/json': { schema: connectLinkRequest } } },
+          responses: { '201': { description: '`{url, expires_at}`' }, '400': errorResponse('A field is wrong.'), '401': errorResponse('Missing or wrong bearer token.') },
+        },
+      },
+      '/v1/oauth/start': { get: { summary: "`?link=` a connect link: redirect to Pinterest's consent page with the flow's cookie", responses: { '302': { description: 'Redirect' }, '400': errorResponse('No link, or a malformed one.'), '401': errorResponse('Bad signature, or expired.') } } },
+      '/v1/oauth/callback': { get: { summary: "Pinterest's redirect back (with the flow's cookie): stores the grant and connects the ad accounts", responses: { '200': { description: 'Connected' }, '400': errorResponse('Refused state or code.'), '403': errorResponse('Another browser, or an account of another Routy advertiser.') } } },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'OK' } } } },
     },
     components: {

@@ -13,6 +13,7 @@ import { migrateToLatest, openDatabase } from '../store/database';
 import type { Database } from '../store/database-schema';
 import { buildIngressServer } from '../http/ingress-server';
 import { OAuthFlow } from '../http/oauth-flow';
+import { connectLinkSecret } from '../http/connect-link';
 import { RoutyPinterestClient } from '../client/routy-client';
 import type { ScheduleSettings } from '../workflows/ad-account-types';
 import { usesRealPinterest, type Config } from './config';
@@ -115,6 +116,9 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     const cipher = new TokenCipher(keys);
     // The OAuth `state` HMAC key derives from the newest encryption key: no variable of its own.
     const stateSecret = createHash('sha256').update('oauth-state:').update(keys[0]!.key).digest();
+    // Connect links: signed with the ingress token (Routy can sign them too), or without one (demo)
+    // with a key derived from the newest encryption key.
+    const linkSecret = connectLinkSecret(config.ROUTY_INGRESS_TOKEN, keys[0]!.key);
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | undefined;
@@ -172,7 +176,7 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
 
     const client = new RoutyPinterestClient(temporalClient, db, { schedule: options.schedule });
     const ingressToken = config.ROUTY_INGRESS_TOKEN;
-    const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl: pinterest.authorizeUrl, stateSecret, client });
+    const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl: pinterest.authorizeUrl, stateSecret, linkSecret, client });
     const ingress = buildIngressServer({
       client, db, cipher, oauth, ingressToken, logger: logger.child({ component: 'ingress' }), sdkMetricsUrl,
       codec: dataConverter.payloadCodecs![0]!,
@@ -265,15 +269,3 @@ function installRuntimeOnce(logger: PinoLogger, metricsPort: number): void {
   runtimeInstalled = true;
 }
 let sdkMetricsUrl: string | undefined;
-
-/**
- * Connects every ad account the emulator's demo user owns by walking the real OAuth redirect
- * chain: ingress `/v1/oauth/start` → emulator consent page → ingress callback.
- * @returns the connected ad account ids.
- */
-export async function connectThroughOAuth(ingressUrl: string): Promise<string[]> {
-  const response = await fetch(`${ingressUrl}/v1/oauth/start`, { redirect: 'follow' });
-  const body = (await response.json()) as { connected_ad_account_ids?: string[]; error?: string };
-  if (!response.ok || !body.connected_ad_account_ids) throw new Error(`OAuth connect failed: ${body.error ?? response.status}`);
-  return body.connected_ad_account_ids;
-}

@@ -1,7 +1,8 @@
 // `npm start`: the whole service on the configured (or embedded) parts; Ctrl-C stops it cleanly.
 import { loadConfig, usesRealPinterest, type Config } from './config';
 import { choosePinterest } from '../demo/emulated-pinterest';
-import { connectThroughOAuth, startApp, workerGraceSeconds, type RunningApp } from './app';
+import { startApp, workerGraceSeconds, type RunningApp } from './app';
+import { connectThroughOAuth } from './oauth-connect';
 
 let config: Config;
 let app: RunningApp;
@@ -33,7 +34,7 @@ process.on('SIGTERM', () => void stop('SIGTERM'));
 
 console.error(`routy-pinterest is running.
   ingress:      ${app.ingressUrl}  (POST /v1/conversions, POST /v1/touchpoints, GET /v1/conversions/{event_id}; API described at /openapi.json)
-  connect:      ${app.ingressUrl}/v1/oauth/start
+  connect:      POST ${app.ingressUrl}/v1/connect-links {"advertiser_id": ...} gives a signed link to send the advertiser to
   reports:      ${app.ingressUrl}/reports  (page; API at /v1/reports/performance and /v1/reports/slow-burn)
   temporal:     ${app.temporalAddress}${app.temporalUiUrl ? `\n  temporal UI:  ${app.temporalUiUrl}` : ''}
   database:     ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.ROUTY_DATA_DIR}/pglite`}
@@ -41,7 +42,7 @@ console.error(`routy-pinterest is running.
 
 if (!usesRealPinterest(config)) {
   try {
-    const connected = await connectThroughOAuth(app.ingressUrl);
+    const connected = await connectThroughOAuth(app);
     console.error(`  connected the emulator's demo ad account(s) through OAuth: ${connected.join(', ')}`);
     console.error(`  status:       ad account workflows pinterest-ad-account-<id> in the Temporal UI`);
   } catch (error) {

@@ -32,14 +32,21 @@ export async function insertConnection(
   return connection_id;
 }
 
-/** Records an ad account with its attribution settings, or re-points a known one at a new connection. */
+/**
+ * Records an ad account with its attribution settings and Routy advertiser, or re-points a known
+ * one at a new connection, unless it is connected to another Routy advertiser (one stored before
+ * advertisers were recorded, with none, is taken by the first).
+ * @returns false when the account belongs to another advertiser and was left as it was.
+ */
 export async function upsertAdAccount(
   db: Kysely<Database>,
   connectionId: string,
   account: AdAccount,
   settings: AttributionSettings,
-): Promise<void> {
+  advertiserId: string,
+): Promise<boolean> {
   const values = {
+    routy_advertiser_id: advertiserId,
     connection_id: connectionId,
     name: account.name,
     currency: account.currency,
@@ -50,11 +57,25 @@ export async function upsertAdAccount(
   };
   // A reconnect re-points the account at the new grant and keeps the settings the user chose.
   const { click_window_days: _c, engagement_window_days: _e, view_window_days: _v, conversion_report_time: _r, ...reconnect } = values;
-  await db
+  const written = await db
     .insertInto('ad_accounts')
     .values({ ad_account_id: account.id, ...values })
-    .onConflict((oc) => oc.column('ad_account_id').doUpdateSet(reconnect))
+    .onConflict((oc) =>
+      oc
+        .column('ad_account_id')
+        .doUpdateSet(reconnect)
+        .where((eb) => eb.or([eb('ad_accounts.routy_advertiser_id', 'is', null), eb('ad_accounts.routy_advertiser_id', '=', advertiserId)])),
+    )
+    .returning('ad_account_id')
     .execute();
+  return written.length === 1;
+}
+
+/** The Routy advertiser each known account of `adAccountIds` is connected to (null: stored before advertisers were recorded). */
+export async function adAccountAdvertisers(db: Kysely<Database>, adAccountIds: string[]): Promise<Map<string, string | null>> {
+  if (adAccountIds.length === 0) return new Map();
+  const rows = await db.selectFrom('ad_accounts').select(['ad_account_id', 'routy_advertiser_id']).where('ad_account_id', 'in', adAccountIds).execute();
+  return new Map(rows.map((row) => [row.ad_account_id, row.routy_advertiser_id]));
 }
 
 /** Marks an OAuth `state` nonce used; false when it was used before (a replay). */

@@ -47,6 +47,8 @@ export interface AdAccountsTable {
   conversion_token_encrypted: ColumnType<string | null, string | null | undefined, string | null>;
   /** Account-timezone date up to which every day has been pulled (`YYYY-MM-DD`). */
   last_pulled_through: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The Routy advertiser whose connect link connected the account (null: connected before this was recorded). */
+  routy_advertiser_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PinsTable {

@@ -15,7 +15,7 @@ import { openDatabase } from '../../store/database';
 import { EMULATOR_APP, PinterestEmulator } from '../../emulator/pinterest-emulator';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { createTestDatabase } from '../../test/support/postgres';
-import { connectThroughOAuth } from '../../service/app';
+import { connectThroughOAuth } from '../../service/oauth-connect';
 import { createDataConverter } from '../../temporal/data-converter';
 import { adAccountWorkflowId, pullNowSignal, statusQuery } from '../../workflows/shared';
 import { conversionOutcome, deliveryOutcome, metricsEqualToFaultFree, unsettledSends } from './checks';
@@ -80,7 +80,7 @@ try {
   await worker.start();
   client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: createDataConverter(parseEncryptionKeys(keys)) });
   const handle = client.workflow.getHandle(adAccountWorkflowId(ACCOUNT));
-  await connectThroughOAuth(ingressUrl);
+  await connectThroughOAuth({ ingressUrl, ingressToken: TOKEN });
   await until('the first pull', async () => (await handle.query(statusQuery)).counters.pulls >= 1, 120_000);
 
   say(`Fuzzing the ingress with ${options.fuzzRuns} generated requests...`);
@@ -124,7 +124,7 @@ try {
       await sleep(3000);
       // The advertiser tries again until it works (Pinterest may still answer 429 or 503 for a while).
       for (let attempt = 1; ; attempt += 1) {
-        const done = await connectThroughOAuth(ingressUrl).then(() => true, (error: unknown) => (say(`  reconnect attempt ${attempt}: ${String(error)}`), false));
+        const done = await connectThroughOAuth({ ingressUrl, ingressToken: TOKEN }).then(() => true, (error: unknown) => (say(`  reconnect attempt ${attempt}: ${String(error)}`), false));
         if (done) break;
         if (attempt === 30) throw new Error('the advertiser could not reconnect in 30 attempts');
         await sleep(2000);
@@ -157,7 +157,7 @@ try {
   await load.stop();
   emulator.clearFaults();
   say(`Load stopped (${load.accepted.size} conversions accepted, ${load.retries} retried requests). Settling...`);
-  await connectThroughOAuth(ingressUrl).catch(() => undefined);
+  await connectThroughOAuth({ ingressUrl, ingressToken: TOKEN }).catch(() => undefined);
   const accepted = new Set([...load.accepted, ...fuzz.accepted_conversions]);
   const pullsBefore = (await handle.query(statusQuery)).counters.pulls;
   await handle.signal(pullNowSignal);

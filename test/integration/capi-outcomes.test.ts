@@ -10,7 +10,8 @@ import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { conversionsApiFailures, conversionsUnconfirmed } from '../../observability/metrics';
 import { PinterestHttp } from '../../pinterest/http';
 import type { ConversionExplanation } from '../../reports/conversion-explainer';
-import { connectThroughOAuth, type RunningApp } from '../../service/app';
+import { type RunningApp } from '../../service/app';
+import { connectThroughOAuth } from '../../service/oauth-connect';
 import { capiEventsWithId } from '../support/capi-requests';
 import { runCli } from '../support/cli';
 import { getWithToken } from '../support/ingress-requests';
@@ -37,7 +38,7 @@ const counted = async (counter: Counter, labels: Record<string, string>) =>
 before(async () => {
   testApp = await startTestApp();
   app = testApp.app;
-  await connectThroughOAuth(app.ingressUrl);
+  await connectThroughOAuth(app);
 });
 
 after(() => testApp?.stop());

@@ -6,7 +6,8 @@ import { createActivities } from '../../activities/index';
 import { generateEncryptionKeyEntry } from '../../secrets/token-cipher';
 import { PinterestApiError } from '../../pinterest/http';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
-import { connectThroughOAuth, type RunningApp } from '../../service/app';
+import { type RunningApp } from '../../service/app';
+import { connectThroughOAuth } from '../../service/oauth-connect';
 import type { EmulatedPinterest } from '../../demo/emulated-pinterest';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
@@ -28,7 +29,7 @@ const matchedConversions = (prefix: string, n: number) => storeMatchedConversion
 before(async () => {
   testApp = await startTestApp({ ROUTY_ENCRYPTION_KEYS: keys });
   app = testApp.app;
-  await connectThroughOAuth(app.ingressUrl);
+  await connectThroughOAuth(app);
 });
 
 after(() => testApp?.stop());

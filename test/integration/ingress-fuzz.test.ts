@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fuzzIngress } from '../../bench/chaos/ingress-fuzz';
-import { connectThroughOAuth } from '../../service/app';
+import { connectThroughOAuth } from '../../service/oauth-connect';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
@@ -15,7 +15,7 @@ let testApp: TestApp;
 
 before(async () => {
   testApp = await startTestApp({ ROUTY_INGRESS_TOKEN: TOKEN });
-  await connectThroughOAuth(testApp.app.ingressUrl);
+  await connectThroughOAuth(testApp.app);
 });
 after(() => testApp?.stop());
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import getPort from 'get-port';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { connectThroughOAuth } from '../../service/app';
+import { connectThroughOAuth } from '../../service/oauth-connect';
 import { adAccountWorkflowId } from '../../workflows/shared';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
@@ -15,7 +15,7 @@ let testApp: TestApp;
 
 before(async () => {
   testApp = await startTestApp({ ROUTY_INGRESS_TOKEN: TOKEN, ROUTY_SDK_METRICS_PORT: String(await getPort({ host: '127.0.0.1' })) });
-  await connectThroughOAuth(testApp.app.ingressUrl);
+  await connectThroughOAuth(testApp.app);
   await waitFor('the first pull', async () => ((await testApp.app.client.status(ACCOUNT)).counters.pulls >= 1 ? true : undefined));
 });
 after(() => testApp?.stop());

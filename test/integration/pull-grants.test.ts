@@ -13,6 +13,7 @@ import { adAccountWorkflowId, CONNECTION_STATUS } from '../../workflows/shared';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { connectPicked, currencySeed, EUR, JPY, USD } from '../support/currency-accounts';
+import { connectWithLink } from '../../service/oauth-connect';
 import { waitFor } from '../support/wait';
 import { OpenApiChecker } from '../support/openapi';
 import { sharedFile } from '../support/shared-files';
@@ -64,11 +65,11 @@ describe('connections and grants', { timeout: 300_000 }, () => {
   });
 
   it('takes attribution settings at connect, validated by name', async () => {
-    const bad = await fetch(`${app().ingressUrl}/v1/oauth/start?ad_account_id=${EUR}&click_window_days=3`, { redirect: 'manual' });
+    const bad = await connectWithLink(app(), { adAccountIds: [EUR], settings: { click_window_days: 3 } });
     assert.equal(bad.status, 400);
-    assert.deepEqual(await bad.json(), { error: 'invalid query', issues: [{ field: 'click_window_days', message: 'must be one of 0, 1, 7, 14, 30, 60' }] });
-    const response = await fetch(`${app().ingressUrl}/v1/oauth/start?ad_account_id=${EUR}&click_window_days=14&view_window_days=0`, { redirect: 'follow' });
-    assert.deepEqual(await response.json(), { connected_ad_account_ids: [EUR] });
+    assert.deepEqual(bad.body, { error: 'invalid connect link request', issues: [{ field: 'click_window_days', message: 'must be one of 0, 1, 7, 14, 30, 60' }] });
+    const response = await connectWithLink(app(), { adAccountIds: [EUR], settings: { click_window_days: 14, view_window_days: 0 } });
+    assert.deepEqual(response.body, { connected_ad_account_ids: [EUR] });
     const expected = { ...DEFAULT_ATTRIBUTION_SETTINGS, click_window_days: 14, view_window_days: 0 };
     assert.deepEqual((await statusOf(EUR)).settings, expected);
     const row = await app().db.selectFrom('ad_accounts').select(['click_window_days', 'view_window_days', 'currency']).where('ad_account_id', '=', EUR).executeTakeFirstOrThrow();

@@ -15,7 +15,7 @@ import { Worker } from '@temporalio/worker';
 import { addDays } from '../../domain/dates';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
-import { connectThroughOAuth } from '../../service/app';
+import { connectThroughOAuth } from '../../service/oauth-connect';
 import { workflowsPath } from '../../worker/create-worker';
 import type { AdAccountStatus } from '../../workflows/ad-account-types';
 import { adAccountWorkflowId, connectedSignal, recordsWaitingSignal } from '../../workflows/shared';
@@ -99,7 +99,7 @@ after(() => testApp?.stop());
 
 describe('an ad account history through every update, a refused grant and a continue-as-new', { timeout: 300_000 }, () => {
   it('connects through OAuth, pulls, and sends a conversion matched to its click', async () => {
-    assert.deepEqual(await connectThroughOAuth(app.ingressUrl), [ACCOUNT]);
+    assert.deepEqual(await connectThroughOAuth(app), [ACCOUNT]);
     await until('the first pull', (s) => s.counters.pulls === 1);
     assert.equal(await post('/v1/touchpoints', { touchpoints: [click('epik-a'), click('epik-b')] }), 202);
     assert.equal(await post('/v1/conversions', { conversions: [checkout('order-a', 'epik-a')] }), 202);
@@ -180,7 +180,7 @@ describe('an ad account history through every update, a refused grant and a cont
 
   it('a reconnect through OAuth resumes pulls', async () => {
     const pulls = (await statusOf()).counters.pulls;
-    assert.deepEqual(await connectThroughOAuth(app.ingressUrl), [ACCOUNT]);
+    assert.deepEqual(await connectThroughOAuth(app), [ACCOUNT]);
     const status = await until('the pull after the reconnect', (s) => s.connection_status === 'connected' && s.counters.pulls === pulls + 1);
     assert.equal(status.last_error, undefined);
   });

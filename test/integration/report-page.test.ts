@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { feedDemoTraffic } from '../../demo/demo-traffic';
-import { connectThroughOAuth } from '../../service/app';
+import { connectThroughOAuth } from '../../service/oauth-connect';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
@@ -42,7 +42,7 @@ async function open(url: string): Promise<{ page: Page; errors: string[] }> {
 
 describe('report page in the browser', { skip, timeout: 180_000 }, () => {
   before(async () => {
-    const [adAccountId] = await connectThroughOAuth(testApp.app.ingressUrl);
+    const [adAccountId] = await connectThroughOAuth(testApp.app);
     await waitFor('the first pull', async () => ((await testApp.app.client.status(adAccountId!)).counters.pulls >= 1 ? true : undefined));
     await feedDemoTraffic(testApp.app, adAccountId!, 120);
     browser = await chromium.launch({

@@ -16,7 +16,8 @@ import { sql } from 'kysely';
 import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../../secrets/token-cipher';
 import { sha256Hex } from '../../domain/user-data';
 import { loadConfig } from '../../service/config';
-import { connectThroughOAuth, startApp, type RunningApp } from '../../service/app';
+import { startApp, type RunningApp } from '../../service/app';
+import { connectThroughOAuth, DEMO_ADVERTISER_ID } from '../../service/oauth-connect';
 import { startEmulatedPinterest, type EmulatedPinterest } from '../../demo/emulated-pinterest';
 import { workflowsPath } from '../../worker/create-worker';
 import { PayloadEncryptionCodec } from '../../temporal/payload-codec';
@@ -75,7 +76,7 @@ before(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-security-'));
   temporalPorts = { TEMPORAL_PORT: String(await getPort({ host: '127.0.0.1' })), TEMPORAL_UI_PORT: String(await getPort({ host: '127.0.0.1' })) };
   app = await start(k1);
-  assert.deepEqual(await connectThroughOAuth(app.ingressUrl), [ACCOUNT]);
+  assert.deepEqual(await connectThroughOAuth(app), [ACCOUNT]);
   await waitFor('the first pull', async () => ((await app.client.status(ACCOUNT)).counters.pulls >= 1 ? true : undefined));
   const now = Date.now();
   await post('/v1/touchpoints', {
@@ -169,20 +170,26 @@ describe('no raw personal data or secret at rest, in history or in logs', { time
 });
 
 describe('OAuth state', { timeout: 60_000 }, () => {
-  /** The callback URL Pinterest would send the advertiser back to (consent given), not yet visited. */
+  /** The callback URL Pinterest would send the advertiser back to (consent given), not yet visited, and the flow's cookie. */
   async function callbackUrl(): Promise<URL> {
-    const start = await fetch(`${app.ingressUrl}/v1/oauth/start`, { redirect: 'manual' });
+    const link = await fetch(`${app.ingressUrl}/v1/connect-links`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ advertiser_id: DEMO_ADVERTISER_ID }) });
+    const start = await fetch(((await link.json()) as { url: string }).url, { redirect: 'manual' });
     const consent = await fetch(start.headers.get('location')!, { redirect: 'manual' });
-    return new URL(consent.headers.get('location')!);
+    const url = new URL(consent.headers.get('location')!);
+    cookies.set(url.toString(), start.headers.get('set-cookie')!.split(';')[0]!);
+    return url;
   }
-  const refusal = async (url: URL) => {
-    const response = await fetch(url);
+  const cookies = new Map<string, string>();
+  /** Visits a callback URL in the browser that started its flow (the cookie of `flow`, default the URL itself). */
+  const visit = (url: URL, flow: URL = url) => fetch(url, { headers: { cookie: cookies.get(flow.toString()) ?? '' } });
+  const refusal = async (url: URL, flow: URL = url) => {
+    const response = await visit(url, flow);
     return { status: response.status, body: (await response.json()) as { error?: string } };
   };
 
   it('is single-use: the same callback replayed is refused', async () => {
     const url = await callbackUrl();
-    assert.equal((await fetch(url)).status, 200);
+    assert.equal((await visit(url)).status, 200);
     const replay = await refusal(url);
     assert.equal(replay.status, 400);
     assert.match(replay.body.error ?? '', /state/);
@@ -198,13 +205,13 @@ describe('OAuth state', { timeout: 60_000 }, () => {
     const missing = new URL(url);
     missing.searchParams.delete('state');
     for (const bad of [tampered, forged]) {
-      const answer = await refusal(bad);
+      const answer = await refusal(bad, url);
       assert.equal(answer.status, 400, bad.search);
       assert.match(answer.body.error ?? '', /state/);
     }
-    assert.equal((await refusal(missing)).status, 400);
+    assert.equal((await refusal(missing, url)).status, 400);
     // The untouched callback still works: the refusals did not spend its code.
-    assert.equal((await fetch(url)).status, 200);
+    assert.equal((await visit(url)).status, 200);
   });
 
   it('answers 502, 503 or 504 with what to do when Pinterest fails during the callback, and a new attempt connects', async () => {
@@ -214,9 +221,9 @@ describe('OAuth state', { timeout: 60_000 }, () => {
     emulator.inject({ kind: 'server_error' }, listing);
     const down = await refusal(await callbackUrl());
     assert.equal(down.status, 502);
-    assert.match(down.body.error ?? '', /HTTP 503.*start the connection again at \/v1\/oauth\/start/);
+    assert.match(down.body.error ?? '', /HTTP 503.*start the connection again from the connect link/);
     emulator.inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 7 }, listing);
-    const limited = await fetch(await callbackUrl());
+    const limited = await visit(await callbackUrl());
     assert.equal(limited.status, 503);
     assert.equal(limited.headers.get('retry-after'), '7');
     assert.match(((await limited.json()) as { error: string }).error, /rate limit/);
@@ -224,7 +231,7 @@ describe('OAuth state', { timeout: 60_000 }, () => {
     const gone = await refusal(await callbackUrl());
     assert.equal(gone.status, 504);
     assert.match(gone.body.error ?? '', /Pinterest did not answer.*start the connection again/);
-    assert.deepEqual(await connectThroughOAuth(app.ingressUrl), [ACCOUNT]);
+    assert.deepEqual(await connectThroughOAuth(app), [ACCOUNT]);
   });
 });
 
@@ -247,7 +254,7 @@ describe('key rotation', { timeout: 240_000 }, () => {
 
     // The restarted service (a new emulator: it must reconnect) pulls with tokens under k2, and the
     // workflow history it adds is encrypted with k2 while k1's events still replay.
-    await connectThroughOAuth(app.ingressUrl);
+    await connectThroughOAuth(app);
     const before = (await app.client.status(ACCOUNT)).counters.pulls;
     await app.client.pullNow(ACCOUNT);
     // The run the old process left may first wait out an abandoned activity (30 s heartbeat timeout).

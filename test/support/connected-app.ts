@@ -1,4 +1,4 @@
-import { connectThroughOAuth } from '../../service/app';
+import { connectThroughOAuth } from '../../service/oauth-connect';
 import { startTestApp, type TestApp } from './test-app';
 import { waitFor } from './wait';
 
@@ -15,7 +15,7 @@ export interface ConnectedTestApp extends TestApp {
  */
 export async function startConnectedApp(...args: Parameters<typeof startTestApp>): Promise<ConnectedTestApp> {
   const testApp = await startTestApp(...args);
-  const connected = await connectThroughOAuth(testApp.app.ingressUrl);
+  const connected = await connectThroughOAuth(testApp.app);
   for (const id of connected) {
     await waitFor(`the first pull of ${id}`, async () => ((await testApp.app.client.status(id)).counters.pulls >= 1 ? true : undefined));
   }

@@ -1,5 +1,6 @@
 import { buildSeed } from '../../emulator/seed';
 import type { RunningApp } from '../../service/app';
+import { connectWithLink } from '../../service/oauth-connect';
 
 /** The emulated user's three ad accounts, one per currency. */
 export const USD = '549764105221';
@@ -17,11 +18,10 @@ export const currencySeed = buildSeed({
 });
 
 /**
- * Walks the OAuth redirect chain picking `ids` (`/v1/oauth/start?ad_account_id=...`, repeated).
+ * Connects `ids` to the demo advertiser through a signed connect link naming them, walking the
+ * OAuth redirect chain with the flow's cookie.
  * @returns the callback's HTTP status and JSON answer (`connected_ad_account_ids`, or `error`).
  */
 export async function connectPicked(app: RunningApp, ...ids: string[]): Promise<{ status: number; body: { connected_ad_account_ids?: string[]; error?: string } }> {
-  const query = ids.map((id) => `ad_account_id=${id}`).join('&');
-  const response = await fetch(`${app.ingressUrl}/v1/oauth/start?${query}`, { redirect: 'follow' });
-  return { status: response.status, body: (await response.json()) as { connected_ad_account_ids?: string[]; error?: string } };
+  return connectWithLink(app, { adAccountIds: ids });
 }
