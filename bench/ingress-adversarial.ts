@@ -5,7 +5,7 @@
 // worst answer time (ms) and its case, `/healthz`'s worst time during them and when idle, and
 // per-case figures. Small enough for a 2-core machine (well under 2 minutes).
 import { DEMO_AD_ACCOUNT_ID } from '../emulator/seed';
-import { connectThroughOAuth } from '../service/app';
+import { connectThroughOAuth } from '../service/oauth-connect';
 import { startTestApp } from '../test/support/test-app';
 import { postAdversarial } from './chaos/adversarial-bodies';
 
@@ -18,7 +18,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 export async function runIngressAdversarialBench(): Promise<Record<string, unknown>> {
   const { app, stop } = await startTestApp({ ROUTY_INGRESS_TOKEN: TOKEN });
   try {
-    await connectThroughOAuth(app.ingressUrl);
+    await connectThroughOAuth(app);
     const idle: number[] = [];
     for (let i = 0; i < 50; i += 1) {
       const start = performance.now();
