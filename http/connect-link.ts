@@ -37,18 +37,23 @@ export interface ConnectLink {
   expiresAt: number;
 }
 
+/**
+ * The attribution settings a connect link (and the OAuth state it starts) carries for newly
+ * connected accounts, as signed: any subset; their values are checked by `settingsProblems`.
+ */
+export const signedSettingsSchema = z
+  .object({
+    click_window_days: z.number().int(),
+    engagement_window_days: z.number().int(),
+    view_window_days: z.number().int(),
+    conversion_report_time: z.enum(CONVERSION_REPORT_TIMES),
+  })
+  .partial();
+
 const linkPayloadSchema = z.object({
   v: z.string().min(1).max(200),
   a: z.array(z.string().regex(/^\d+$/)).optional(),
-  s: z
-    .object({
-      click_window_days: z.number().int(),
-      engagement_window_days: z.number().int(),
-      view_window_days: z.number().int(),
-      conversion_report_time: z.enum(CONVERSION_REPORT_TIMES),
-    })
-    .partial()
-    .optional(),
+  s: signedSettingsSchema.optional(),
   exp: z.number().int(),
 });
 

@@ -7,9 +7,9 @@ import { buildAuthorizeUrl, exchangeAuthorizationCode, type PinterestApp } from 
 import type { TokenCipher } from '../secrets/token-cipher';
 import { adAccountAdvertisers, consumeOauthNonce, insertConnection, loadAttributionSettings, upsertAdAccount } from '../store/connections-store';
 import type { Database } from '../store/database-schema';
-import { CONVERSION_REPORT_TIMES, DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems } from '../domain/attribution-settings';
+import { DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems } from '../domain/attribution-settings';
 import type { RoutyPinterestClient } from '../client/routy-client';
-import type { ConnectLink } from './connect-link';
+import { signedSettingsSchema, type ConnectLink } from './connect-link';
 
 /** How long a consent link stays valid, in seconds. */
 const STATE_TTL_SECONDS = 15 * 60;
@@ -24,15 +24,7 @@ const statePayloadSchema = z.object({
   /** Ad accounts the user picked; omitted: every account the grant reaches. */
   a: z.array(z.string().regex(/^\d+$/)).optional(),
   /** Attribution settings chosen at connect for newly connected accounts. */
-  s: z
-    .object({
-      click_window_days: z.number().int(),
-      engagement_window_days: z.number().int(),
-      view_window_days: z.number().int(),
-      conversion_report_time: z.enum(CONVERSION_REPORT_TIMES),
-    })
-    .partial()
-    .optional(),
+  s: signedSettingsSchema.optional(),
 });
 
 /**
