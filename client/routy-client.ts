@@ -3,7 +3,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, connectedSignal, disconnectUpdate, pauseUpdate, recordsWaitingSignal, resumeUpdate, pullNowSignal, statusQuery, TASK_QUEUE, updateSettingsUpdate } from '../workflows/shared';
 import { DEFAULT_ATTRIBUTION_SETTINGS, type AttributionSettings } from '../domain/attribution-settings';
-import { DEFAULT_SCHEDULE, type AdAccountStatus, type ScheduleSettings } from '../workflows/ad-account-types';
+import { DEFAULT_SCHEDULE, type AdAccountStatus, type CallOrigin, type ScheduleSettings } from '../workflows/ad-account-types';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
 import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
@@ -17,15 +17,21 @@ export type { BatchResult };
 /**
  * Routy's typed client: connects ad accounts and sends conversions and touchpoints to their
  * workflows by signal. Records are validated with zod and their personal data hashed here,
- * before anything reaches Temporal history.
+ * before anything reaches Temporal history. Its Temporal client needs the payload keys
+ * (`createDataConverter`): every signal and update it sends carries an encrypted argument, the
+ * payload-less ones its CallOrigin (`{by: defaults.by ?? 'routy-client'}`).
  */
 export class RoutyPinterestClient {
+  private readonly origin: CallOrigin;
+
   /** `db`: the service's database, where records wait in the inbox for the account's workflow. */
   constructor(
     private readonly temporal: Client,
     private readonly db: Kysely<Database>,
-    private readonly defaults: { schedule?: Partial<ScheduleSettings>; taskQueue?: string } = {},
-  ) {}
+    private readonly defaults: { schedule?: Partial<ScheduleSettings>; taskQueue?: string; by?: string } = {},
+  ) {
+    this.origin = { by: defaults.by ?? 'routy-client' };
+  }
 
   /**
    * Starts the ad account's workflow, or tells the running one that the account was
@@ -38,11 +44,11 @@ export class RoutyPinterestClient {
     schedule?: Partial<ScheduleSettings>;
   }): Promise<{ workflow_id: string }> {
     const workflowId = adAccountWorkflowId(input.ad_account_id);
-    await this.temporal.workflow.signalWithStart<typeof adAccountWorkflow, []>('adAccountWorkflow', {
+    await this.temporal.workflow.signalWithStart<typeof adAccountWorkflow, [CallOrigin]>('adAccountWorkflow', {
       taskQueue: this.defaults.taskQueue ?? TASK_QUEUE,
       workflowId,
       signal: connectedSignal,
-      signalArgs: [],
+      signalArgs: [this.origin],
       typedSearchAttributes: [
         { key: AD_ACCOUNT_ID, value: input.ad_account_id },
         { key: CONNECTION_STATUS, value: 'connected' },
@@ -56,7 +62,7 @@ export class RoutyPinterestClient {
       ],
     });
     // Records a workflow that ended left in the inbox (a terminated run) are taken by this one.
-    if (await inboxHasRecords(this.db, input.ad_account_id)) await this.temporal.workflow.getHandle(workflowId).signal(recordsWaitingSignal);
+    if (await inboxHasRecords(this.db, input.ad_account_id)) await this.temporal.workflow.getHandle(workflowId).signal(recordsWaitingSignal, this.origin);
     return { workflow_id: workflowId };
   }
 
@@ -79,14 +85,14 @@ export class RoutyPinterestClient {
    */
   async recordConversions(batch: unknown[]): Promise<BatchResult> {
     const { prepared, duplicates } = await screenRepeatedEventIds(this.db, prepareConversions(batch));
-    const result = await handOver(this.db, this.temporal, 'conversion', prepared);
+    const result = await handOver(this.db, this.temporal, this.origin, 'conversion', prepared);
     const refused = new Set(result.rejected.map((r) => r.index));
     return { ...result, duplicates, warnings: conversionWarningsFor(prepared.accepted.filter((item) => !refused.has(item.index))) };
   }
 
   /** Validates, hashes and hands over touchpoints; the same as {@link recordConversions}. */
   recordTouchpoints(batch: unknown[]): Promise<BatchResult> {
-    return handOver(this.db, this.temporal, 'touchpoint', prepareTouchpoints(batch));
+    return handOver(this.db, this.temporal, this.origin, 'touchpoint', prepareTouchpoints(batch));
   }
 
   /** The account workflow's `status` query. @throws WorkflowNotFoundError when not connected. */
@@ -114,7 +120,7 @@ export class RoutyPinterestClient {
 
   /** Ends a pause (`resume` update): pulls at once and sends what waited. @throws Error when not paused. */
   resume(adAccountId: string): Promise<AdAccountStatus> {
-    return this.executeUpdate(adAccountId, resumeUpdate);
+    return this.executeUpdate(adAccountId, resumeUpdate, this.origin);
   }
 
   private async executeUpdate<R, A extends unknown[]>(adAccountId: string, update: UpdateDefinition<R, A>, ...args: A): Promise<R> {
@@ -129,7 +135,7 @@ export class RoutyPinterestClient {
 
   /** Asks the account's workflow to pull now (it still re-reads at least the restatement window). */
   async pullNow(adAccountId: string): Promise<void> {
-    await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(pullNowSignal);
+    await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(pullNowSignal, this.origin);
   }
 
   /**
@@ -137,6 +143,6 @@ export class RoutyPinterestClient {
    * Routy already handed over is still stored). @returns the status. @throws Error when already disconnected.
    */
   disconnect(adAccountId: string): Promise<AdAccountStatus> {
-    return this.executeUpdate(adAccountId, disconnectUpdate);
+    return this.executeUpdate(adAccountId, disconnectUpdate, this.origin);
   }
 }

@@ -1,21 +1,22 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import type { EncryptionKey } from '../secrets/token-cipher';
+import { REFUSED_METADATA, REFUSED_PAYLOAD_VALUE } from '../workflows/refused-payload';
 
 /** `encoding` metadata of a payload this codec encrypted. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
-/**
- * `encoding` a refused unencrypted payload decodes to (see PayloadEncryptionCodec): no payload
- * converter knows it, so an update carrying one is rejected before it is accepted (the SDK rejects
- * an update whose input does not convert) and the workflow is not touched.
- */
-export const REFUSED_ENCODING = 'binary/unencrypted-refused';
 /** Metadata key naming the `ROUTY_ENCRYPTION_KEYS` entry a payload was encrypted with. */
 export const KEY_ID_METADATA = 'encryption-key-id';
 
 const text = new TextEncoder();
 const fromText = new TextDecoder();
+
+/** What an unencrypted payload decodes to when plaintext is not allowed. */
+function refusedPayload(): Payload {
+  const payload = defaultPayloadConverter.toPayload(REFUSED_PAYLOAD_VALUE);
+  return { ...payload, metadata: { ...payload.metadata, [REFUSED_METADATA]: text.encode('unencrypted') } };
+}
 
 /**
  * Encrypts every workflow and activity payload (arguments, results, signals, queries, updates,
@@ -24,8 +25,10 @@ const fromText = new TextDecoder();
  * `ROUTY_ENCRYPTION_KEYS` (newest first encrypts, any listed decrypts, so keys rotate by
  * prepending), each derived with HKDF-SHA256 for this use alone: the token cipher's keys are never
  * reused as they are. A payload without the encrypted encoding (sent by a Temporal client without
- * the keys) is refused: it decodes to an empty payload of encoding REFUSED_ENCODING, which no
- * converter reads. With `allowPlaintext` (the demo's generated key only) it is decoded unchanged.
+ * the keys) is refused: it decodes to REFUSED_PAYLOAD_VALUE (JSON, marked with the REFUSED_METADATA
+ * key), which the workflow refuses in every signal, update and start (workflows/call-guards.ts)
+ * without failing its workflow task. With `allowPlaintext` (the demo's generated key only) it is
+ * decoded unchanged.
  */
 export class PayloadEncryptionCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;
@@ -54,14 +57,14 @@ export class PayloadEncryptionCodec implements PayloadCodec {
   }
 
   /**
-   * Decrypts; an unencrypted payload becomes a REFUSED_ENCODING one unless plaintext is allowed.
+   * Decrypts; an unencrypted payload becomes the refused value unless plaintext is allowed.
    * @throws Error when a payload's key id is not configured or its data was altered.
    */
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       const encoding = payload.metadata?.encoding;
       if (!encoding || fromText.decode(encoding) !== ENCRYPTED_ENCODING) {
-        return this.allowPlaintext ? payload : { metadata: { encoding: text.encode(REFUSED_ENCODING) }, data: new Uint8Array() };
+        return this.allowPlaintext ? payload : refusedPayload();
       }
       const idBytes = payload.metadata?.[KEY_ID_METADATA];
       const id = idBytes ? fromText.decode(idBytes) : '';

@@ -44,6 +44,8 @@ export interface AdAccountCounters {
   conversions_pending?: number;
   /** Conversions whose hold ended unmatched. */
   conversions_expired?: number;
+  /** Signals refused (unencrypted, or without their argument): dropped (workflows/call-guards.ts). */
+  signals_refused?: number;
 }
 
 /** `needs_reauth`: Pinterest refused the grant; pulls and sends wait until the account is reconnected. */
@@ -122,6 +124,16 @@ export interface PumpCounts {
   /** Ads and pins the pump credited that no synced ad explains (absent from pumps before the on-demand ad sync). */
   unsynced_ad_ids?: string[];
   unsynced_pin_ids?: string[];
+}
+
+/**
+ * Who sends a call that has nothing else to carry (`resume`, `disconnect`, `pullNow`, `connected`,
+ * `recordsWaiting`): an operator's name or a component (`routy-client`), 1 to 200 characters,
+ * logged by the workflow. Encrypted like every payload, it shows the caller holds the keys: runs
+ * with the `calls-carry-their-origin` patch refuse those calls without it.
+ */
+export interface CallOrigin {
+  by: string;
 }
 
 /** Why an operator paused an account (shown in `status`); up to 200 characters. */

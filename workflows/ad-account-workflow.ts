@@ -1,7 +1,7 @@
 // The ad account workflow only wires (Temporal's safe-message-handlers sample): it registers the
 // message handlers, runs rounds of activities and continues-as-new. What each message, result and
 // failure means is AdAccountState's to decide; the Pinterest reads are in ad-account-calls.ts.
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { settingsProblems } from '../domain/attribution-settings';
 import { backfillProblems } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
@@ -9,7 +9,8 @@ import { noted, pinterestFailure, pumpInbox, readPinterest, recordEach, records,
 import { carryOf, statusOf } from './ad-account-snapshot';
 import { AdAccountState } from './ad-account-state';
 import { adSyncDue } from './unsynced-ads';
-import { pauseProblems, type AdAccountWorkflowInput } from './ad-account-types';
+import { pauseProblems, type AdAccountWorkflowInput, type CallOrigin } from './ad-account-types';
+import { CallGuard, ORIGIN_PATCH, refuseUnencryptedInput } from './call-guards';
 import {
   AD_ACCOUNT_ID,
   backfillUpdate,
@@ -37,18 +38,27 @@ function refuseProblems(problems: string[], type: string): void {
   if (problems.length > 0) refuse(problems.join('; '), type);
 }
 
-/** Registers every signal, update and query of the account on its state. */
-function registerHandlers(state: AdAccountState): void {
+/**
+ * Registers every signal, update and query of the account on its state. Each signal and update
+ * passes `guard` first (workflows/call-guards.ts): refused ones take no effect.
+ */
+function registerHandlers(state: AdAccountState, guard: CallGuard): void {
   const { connection } = state;
-  setHandler(conversionsSignal, (batch) => state.bufferConversions(batch));
-  setHandler(touchpointsSignal, (batch) => state.bufferTouchpoints(batch));
-  setHandler(recordsWaitingSignal, () => void (state.recordsWaiting = true));
-  setHandler(disconnectSignal, () => connection.disconnect());
-  setHandler(connectedSignal, () => {
-    state.reconnected(Date.now());
-    showConnectionStatus(state);
-  });
-  setHandler(pullNowSignal, () => state.schedule.pullNow(Date.now()));
+  setHandler(conversionsSignal, guard.signal('conversions', 'payload', (batch) => state.bufferConversions(batch)));
+  setHandler(touchpointsSignal, guard.signal('touchpoints', 'payload', (batch) => state.bufferTouchpoints(batch)));
+  setHandler(recordsWaitingSignal, guard.signal('recordsWaiting', 'origin', () => void (state.recordsWaiting = true)));
+  setHandler(disconnectSignal, guard.signal('disconnect', 'origin', (origin?: CallOrigin) => {
+    log.info('disconnect', { by: origin?.by });
+    connection.disconnect();
+  }));
+  setHandler(
+    connectedSignal,
+    guard.signal('connected', 'origin', () => {
+      state.reconnected(Date.now());
+      showConnectionStatus(state);
+    }),
+  );
+  setHandler(pullNowSignal, guard.signal('pullNow', 'origin', () => state.schedule.pullNow(Date.now())));
   setHandler(
     pauseUpdate,
     (request) => {
@@ -58,6 +68,7 @@ function registerHandlers(state: AdAccountState): void {
     },
     {
       validator: (request) => {
+        guard.check('pause', [request], 'payload');
         refuseProblems(pauseProblems(request), 'InvalidPause');
         if (connection.disconnected) refuse('the ad account is disconnected');
       },
@@ -65,29 +76,47 @@ function registerHandlers(state: AdAccountState): void {
   );
   setHandler(
     resumeUpdate,
-    () => {
+    (origin?: CallOrigin) => {
+      log.info('resume', { by: origin?.by });
       state.resume(Date.now());
       showConnectionStatus(state);
       return statusOf(state);
     },
-    { validator: () => void (connection.paused || refuse('the ad account is not paused')) },
+    {
+      validator: (origin?: CallOrigin) => {
+        guard.check('resume', [origin], 'origin');
+        if (!connection.paused) refuse('the ad account is not paused');
+      },
+    },
   );
   setHandler(
     disconnectUpdate,
-    () => {
+    (origin?: CallOrigin) => {
+      log.info('disconnect', { by: origin?.by });
       connection.disconnect();
       return statusOf(state);
     },
-    { validator: () => void (connection.disconnected && refuse('the ad account is already disconnected')) },
+    {
+      validator: (origin?: CallOrigin) => {
+        guard.check('disconnect', [origin], 'origin');
+        if (connection.disconnected) refuse('the ad account is already disconnected');
+      },
+    },
   );
   setHandler(statusQuery, () => statusOf(state));
   // The handler only queues the change; the main loop saves and applies it between activities,
   // so it never races a running pull or another update.
   setHandler(updateSettingsUpdate, (change) => state.requestSettings(change), {
-    validator: (change) => refuseProblems(settingsProblems(change), 'InvalidSettings'),
+    validator: (change) => {
+      guard.check('updateSettings', [change], 'payload');
+      refuseProblems(settingsProblems(change), 'InvalidSettings');
+    },
   });
   setHandler(backfillUpdate, (range) => state.backfill.add(range), {
-    validator: (range) => refuseProblems(backfillProblems(range, new Date().toISOString().slice(0, 10)), 'InvalidBackfill'),
+    validator: (range) => {
+      guard.check('backfill', [range], 'payload');
+      refuseProblems(backfillProblems(range, new Date().toISOString().slice(0, 10)), 'InvalidBackfill');
+    },
   });
 }
 
@@ -99,10 +128,12 @@ function registerHandlers(state: AdAccountState): void {
  * suggests it. A refused grant parks it in `needs_reauth` until the `connected` signal.
  */
 export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<void> {
+  refuseUnencryptedInput(input);
   const state = new AdAccountState(input, Date.now());
   const { connection, buffers } = state;
   const id = input.ad_account_id;
-  registerHandlers(state);
+  // Asked before any handler runs (signals that came with the start wait for their handler).
+  registerHandlers(state, new CallGuard(patched(ORIGIN_PATCH), state.counters));
   upsertSearchAttributes([
     { key: AD_ACCOUNT_ID, value: id },
     { key: CONNECTION_STATUS, value: connection.status },

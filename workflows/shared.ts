@@ -7,7 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AttributionSettings } from '../domain/attribution-settings';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
-import type { AdAccountStatus, PauseRequest } from './ad-account-types';
+import type { AdAccountStatus, CallOrigin, PauseRequest } from './ad-account-types';
 import { FAILURE_TYPES } from './failure-types';
 
 /** Task queue the worker polls and clients start account workflows on. */
@@ -24,6 +24,9 @@ export const CONNECTION_STATUS = defineSearchAttributeKey('PinterestConnectionSt
 export const LAST_SUCCESSFUL_PULL = defineSearchAttributeKey('PinterestLastSuccessfulPull', SearchAttributeType.DATETIME);
 export const SEARCH_ATTRIBUTES = [AD_ACCOUNT_ID, CONNECTION_STATUS, LAST_SUCCESSFUL_PULL];
 
+// Every signal and update takes an argument; those with nothing else to carry take their origin
+// (`CallOrigin`, `{by}`), so a Temporal client without the payload keys can send nothing that
+// takes effect (workflows/call-guards.ts). Runs started before that patch also take them bare.
 /** Routy conversions, already validated and hashed at the ingress; batched. */
 export const conversionsSignal = defineSignal<[ConversionRecord[]]>('conversions');
 /** Routy touchpoints, already validated and hashed at the ingress; batched. */
@@ -32,23 +35,23 @@ export const touchpointsSignal = defineSignal<[TouchpointRecord[]]>('touchpoints
  * Routy's records wait in PostgreSQL's inbox (`record_inbox`): take them. The ingress sends it only
  * when the workflow parked (took everything and waits), so a stream of requests costs one signal.
  */
-export const recordsWaitingSignal = defineSignal('recordsWaiting');
+export const recordsWaitingSignal = defineSignal<[CallOrigin]>('recordsWaiting');
 /** The account was (re)connected through OAuth: a `needs_reauth` account resumes and pulls what it missed. */
-export const connectedSignal = defineSignal('connected');
+export const connectedSignal = defineSignal<[CallOrigin]>('connected');
 /** Pull now, whatever the schedule says (operators, tests). */
-export const pullNowSignal = defineSignal('pullNow');
+export const pullNowSignal = defineSignal<[CallOrigin]>('pullNow');
 /** Stops the account's workflow after its in-flight work. */
-export const disconnectSignal = defineSignal('disconnect');
+export const disconnectSignal = defineSignal<[CallOrigin]>('disconnect');
 /** Changes attribution settings (validated); the next pull backfills under them. Returns the settings now in force. */
 export const updateSettingsUpdate = defineUpdate<AttributionSettings, [Partial<AttributionSettings>]>('updateSettings');
 /** Backfills a date range up to 914 days back through async reports; returns the report-sized pieces queued. */
 export const backfillUpdate = defineUpdate<BackfillRange[], [BackfillRange]>('backfill');
 /** The same as the `disconnect` signal, as a validated update (refused when already disconnected); returns the status. */
-export const disconnectUpdate = defineUpdate<AdAccountStatus, []>('disconnect');
+export const disconnectUpdate = defineUpdate<AdAccountStatus, [CallOrigin]>('disconnect');
 /** Pauses every Pinterest call of the account (pulls, backfills, sends) until `resume`; Routy's records keep being stored and matched. Returns the status. */
 export const pauseUpdate = defineUpdate<AdAccountStatus, [PauseRequest]>('pause');
 /** Ends a pause: pulls at once (missed days included) and sends matches that waited. Returns the status. */
-export const resumeUpdate = defineUpdate<AdAccountStatus, []>('resume');
+export const resumeUpdate = defineUpdate<AdAccountStatus, [CallOrigin]>('resume');
 /** The account's connection, schedule, queue, last error and counters. */
 export const statusQuery = defineQuery<AdAccountStatus>('status');
 

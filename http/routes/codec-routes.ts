@@ -1,7 +1,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { REFUSED_ENCODING } from '../../temporal/payload-codec';
+import { REFUSED_METADATA } from '../../workflows/refused-payload';
 import { invalid } from './invalid-answer';
 
 /** Temporal's remote codec body: payloads with base64 metadata values and data. */
@@ -54,7 +54,7 @@ export function codecRoutes(app: FastifyInstance, deps: { codec: PayloadCodec; g
         const payloads = body.data.payloads.map(fromJson);
         try {
           const done = action === 'decode' ? await deps.codec.decode(payloads) : await deps.codec.encode(payloads);
-          const refused = action === 'decode' ? done.findIndex((p) => Buffer.from(p.metadata?.encoding ?? new Uint8Array()).toString() === REFUSED_ENCODING) : -1;
+          const refused = action === 'decode' ? done.findIndex((p) => p.metadata?.[REFUSED_METADATA] !== undefined) : -1;
           if (refused >= 0) return reply.code(400).send({ error: 'payloads: an unencrypted payload is refused (ROUTY_ENCRYPTION_KEYS is set)', issues: [{ field: `payloads.${refused}`, message: 'is not encrypted' }] });
           return { payloads: done.map(toJson) };
         } catch (error) {

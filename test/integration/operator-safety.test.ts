@@ -2,9 +2,23 @@
 // encryption keys configured a Temporal client without the codec cannot steer a workflow.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { adAccountWorkflowId, pauseUpdate } from '../../workflows/shared';
+import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
+import { DEFAULT_SCHEDULE } from '../../workflows/ad-account-types';
+import { REFUSED_CALL } from '../../workflows/call-guards';
+import {
+  adAccountWorkflowId,
+  connectedSignal,
+  conversionsSignal,
+  disconnectSignal,
+  disconnectUpdate,
+  pauseUpdate,
+  pullNowSignal,
+  recordsWaitingSignal,
+  resumeUpdate,
+  TASK_QUEUE,
+} from '../../workflows/shared';
 import { generateEncryptionKeyEntry } from '../../secrets/token-cipher';
 import { startConnectedApp, type ConnectedTestApp } from '../support/connected-app';
 import { runCli } from '../support/cli';
@@ -60,6 +74,67 @@ describe('operator safety', { timeout: 180_000 }, () => {
     } finally {
       await connection.close();
     }
+  });
+
+  it('with keys configured, a client without them can neither resume, disconnect, pull nor nudge (calls without a payload), nor start a workflow', async () => {
+    const { app } = testApp;
+    const account = testApp.connected[0]!;
+    const keyed = app.temporalClient.workflow.getHandle(adAccountWorkflowId(account));
+    assert.equal((await app.client.pause(account, 'incident')).paused, true);
+    const connection = await Connection.connect({ address: app.temporalAddress });
+    try {
+      const plain = new Client({ connection, namespace: app.config.TEMPORAL_NAMESPACE });
+      const handle = plain.workflow.getHandle(adAccountWorkflowId(account));
+      // Bare updates carry no payload for the codec to refuse: the workflow asks for their origin.
+      await assert.rejects(handle.executeUpdate(resumeUpdate as never, { args: [], updateId: 'bare-resume' }));
+      await assert.rejects(handle.executeUpdate(disconnectUpdate as never, { args: [], updateId: 'bare-disconnect' }));
+      // An origin written in plain JSON is a plaintext payload: refused too.
+      await assert.rejects(handle.executeUpdate(resumeUpdate, { args: [{ by: 'intruder' }], updateId: 'plaintext-resume' }));
+      // Signals: dropped and counted, never failing a workflow task (records included).
+      await handle.signal(pullNowSignal as never);
+      await handle.signal(disconnectSignal as never);
+      await handle.signal(connectedSignal as never);
+      await handle.signal(recordsWaitingSignal as never);
+      await handle.signal(pullNowSignal, { by: 'intruder' });
+      await handle.signal(conversionsSignal, [{ event_id: 'plain', event_name: 'checkout' } as never]);
+      const status = await waitFor('six refused signals', async () => {
+        const s = await app.client.status(account);
+        return (s.counters.signals_refused ?? 0) >= 6 ? s : undefined;
+      });
+      assert.deepEqual(
+        [status.counters.signals_refused, status.connection_status, status.paused, status.buffered_conversions],
+        [6, 'connected', true, 0],
+      );
+      const events = (await keyed.fetchHistory()).events ?? [];
+      assert.equal(events.filter((e) => e.workflowTaskFailedEventAttributes).length, 0);
+      const accepted = events.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId).filter(Boolean);
+      assert.deepEqual(accepted.filter((id) => ['bare-resume', 'bare-disconnect', 'plaintext-resume'].includes(id!)), []);
+
+      // A start with a plaintext input fails its run at once, with the refusal, rather than its workflow task forever.
+      const startedId = adAccountWorkflowId('plaintext-start');
+      await plain.workflow.start('adAccountWorkflow', {
+        taskQueue: TASK_QUEUE,
+        workflowId: startedId,
+        args: [{ ad_account_id: 'plaintext-start', settings: DEFAULT_ATTRIBUTION_SETTINGS, schedule: DEFAULT_SCHEDULE }],
+      });
+      const failed = await app.temporalClient.workflow.getHandle(startedId).result().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      assert.ok(failed instanceof WorkflowFailedError, String(failed));
+      assert.deepEqual([(failed.cause as { type?: string }).type, failed.cause?.message], [REFUSED_CALL, 'workflow input: an unencrypted payload is refused (the caller lacks ROUTY_ENCRYPTION_KEYS)']);
+    } finally {
+      await connection.close();
+    }
+    // A client with the keys still must say who calls: the refusal names the origin.
+    const bare = await keyed.executeUpdate(resumeUpdate as never, { args: [] }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    assert.ok(bare instanceof WorkflowUpdateFailedError);
+    assert.equal(bare.cause?.message, 'resume: origin: must be an object like {"by": "routy-client"}: who sends the call');
+    const resumed = await app.client.resume(account);
+    assert.deepEqual([resumed.paused, resumed.connection_status], [false, 'connected']);
   });
 
   it("the ingress's codec route refuses to decode an unencrypted payload", async () => {

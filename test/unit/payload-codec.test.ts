@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { generateEncryptionKeyEntry, parseEncryptionKeys } from '../../secrets/token-cipher';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadEncryptionCodec, REFUSED_ENCODING } from '../../temporal/payload-codec';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadEncryptionCodec } from '../../temporal/payload-codec';
+import { isRefusedPayload, REFUSED_METADATA } from '../../workflows/refused-payload';
 
 const k1 = generateEncryptionKeyEntry('k1');
 const k2 = generateEncryptionKeyEntry('k2');
@@ -43,10 +44,12 @@ describe('payload encryption codec', () => {
     await assert.rejects(codec.decode([{ ...sealed!, data }]), /Unsupported state or unable to authenticate data/);
     const plain = defaultPayloadConverter.toPayload({ reason: 'sent by a client without the keys' });
     const [refused] = await codec.decode([plain]);
-    assert.equal(Buffer.from(refused!.metadata!.encoding!).toString(), REFUSED_ENCODING);
-    assert.equal(refused!.data!.length, 0);
-    // No converter reads it: an update carrying it is rejected by the SDK before it is accepted.
-    assert.throws(() => defaultPayloadConverter.fromPayload(refused!), /Unknown encoding: binary\/unencrypted-refused/);
+    assert.equal(Buffer.from(refused!.metadata![REFUSED_METADATA]!).toString(), 'unencrypted');
+    // It reads as the refused value, not as what the client sent: the workflow refuses it without failing a task.
+    const read = defaultPayloadConverter.fromPayload(refused!);
+    assert.deepEqual(read, { routy_refused_payload: 'not encrypted' });
+    assert.equal(isRefusedPayload(read), true);
+    assert.equal(isRefusedPayload({ reason: 'sent by a client without the keys' }), false);
     const demo = new PayloadEncryptionCodec(parseEncryptionKeys(k1), { allowPlaintext: true });
     assert.deepEqual(await demo.decode([plain]), [plain]);
   });
