@@ -7,7 +7,6 @@ import type { ConversionRecord, PreparedBatch, RecordRejection, TouchpointRecord
 import type { Database } from '../store/database-schema';
 import type { DuplicateAnswer, RecordWarning } from './conversion-screening';
 import { putInInbox, withdrawFromInbox, type InboxKind } from '../store/record-inbox-store';
-import type { CallOrigin } from '../workflows/ad-account-types';
 import { adAccountWorkflowId, recordsWaitingSignal } from '../workflows/shared';
 
 /**
@@ -23,11 +22,11 @@ export interface BatchResult {
 }
 
 /** Per account: true when its records are durable in the inbox, false when its workflow does not exist. */
-async function handOverAccount(db: Kysely<Database>, temporal: Client, origin: CallOrigin, adAccountId: string, kind: InboxKind, records: Array<ConversionRecord | TouchpointRecord>): Promise<boolean> {
+async function handOverAccount(db: Kysely<Database>, temporal: Client, by: string, adAccountId: string, kind: InboxKind, records: Array<ConversionRecord | TouchpointRecord>): Promise<boolean> {
   const put = await putInInbox(db, adAccountId, kind, records);
   if (!put.nudge) return true;
   try {
-    await temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(recordsWaitingSignal, origin);
+    await temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(recordsWaitingSignal, { call: 'recordsWaiting', by });
     return true;
   } catch (error) {
     // Not taken: the caller gets a refusal (no workflow) or the failure, and the next caller nudges.
@@ -39,12 +38,12 @@ async function handOverAccount(db: Kysely<Database>, temporal: Client, origin: C
 
 /**
  * Puts each account's accepted records in the inbox and nudges its workflow when it waits.
- * Records of an account without a workflow are refused (`ad_account_id`: not connected). `origin`
- * goes with the `recordsWaiting` nudge (see CallOrigin).
+ * Records of an account without a workflow are refused (`ad_account_id`: not connected). `by`
+ * names the sender in the `recordsWaiting` nudge's origin (see CallOrigin).
  * @returns the accepted count and every refusal by index. @throws the first failure of any
  * account (after every account's records were handed over or withdrawn).
  */
-export async function handOver<T extends ConversionRecord | TouchpointRecord>(db: Kysely<Database>, temporal: Client, origin: CallOrigin, kind: InboxKind, prepared: PreparedBatch<T>): Promise<BatchResult> {
+export async function handOver<T extends ConversionRecord | TouchpointRecord>(db: Kysely<Database>, temporal: Client, by: string, kind: InboxKind, prepared: PreparedBatch<T>): Promise<BatchResult> {
   const byAccount = new Map<string, Array<{ record: T; index: number }>>();
   for (const item of prepared.accepted) {
     const list = byAccount.get(item.record.ad_account_id) ?? [];
@@ -52,7 +51,7 @@ export async function handOver<T extends ConversionRecord | TouchpointRecord>(db
     byAccount.set(item.record.ad_account_id, list);
   }
   const accounts = [...byAccount];
-  const outcomes = await Promise.allSettled(accounts.map(([adAccountId, items]) => handOverAccount(db, temporal, origin, adAccountId, kind, items.map((item) => item.record))));
+  const outcomes = await Promise.allSettled(accounts.map(([adAccountId, items]) => handOverAccount(db, temporal, by, adAccountId, kind, items.map((item) => item.record))));
   let accepted = 0;
   const refused = [...prepared.rejected];
   for (const [a, outcome] of outcomes.entries()) {

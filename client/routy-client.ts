@@ -19,10 +19,10 @@ export type { BatchResult };
  * workflows by signal. Records are validated with zod and their personal data hashed here,
  * before anything reaches Temporal history. Its Temporal client needs the payload keys
  * (`createDataConverter`): every signal and update it sends carries an encrypted argument, the
- * payload-less ones its CallOrigin (`{by: defaults.by ?? 'routy-client'}`).
+ * payload-less ones their CallOrigin (`{call, by: defaults.by ?? 'routy-client'}`).
  */
 export class RoutyPinterestClient {
-  private readonly origin: CallOrigin;
+  private readonly by: string;
 
   /** `db`: the service's database, where records wait in the inbox for the account's workflow. */
   constructor(
@@ -30,7 +30,12 @@ export class RoutyPinterestClient {
     private readonly db: Kysely<Database>,
     private readonly defaults: { schedule?: Partial<ScheduleSettings>; taskQueue?: string; by?: string } = {},
   ) {
-    this.origin = { by: defaults.by ?? 'routy-client' };
+    this.by = defaults.by ?? 'routy-client';
+  }
+
+  /** The origin argument of `call` (see CallOrigin). */
+  private origin<C extends CallOrigin['call']>(call: C): CallOrigin & { call: C } {
+    return { call, by: this.by };
   }
 
   /**
@@ -48,7 +53,7 @@ export class RoutyPinterestClient {
       taskQueue: this.defaults.taskQueue ?? TASK_QUEUE,
       workflowId,
       signal: connectedSignal,
-      signalArgs: [this.origin],
+      signalArgs: [this.origin('connected')],
       typedSearchAttributes: [
         { key: AD_ACCOUNT_ID, value: input.ad_account_id },
         { key: CONNECTION_STATUS, value: 'connected' },
@@ -62,7 +67,7 @@ export class RoutyPinterestClient {
       ],
     });
     // Records a workflow that ended left in the inbox (a terminated run) are taken by this one.
-    if (await inboxHasRecords(this.db, input.ad_account_id)) await this.temporal.workflow.getHandle(workflowId).signal(recordsWaitingSignal, this.origin);
+    if (await inboxHasRecords(this.db, input.ad_account_id)) await this.temporal.workflow.getHandle(workflowId).signal(recordsWaitingSignal, this.origin('recordsWaiting'));
     return { workflow_id: workflowId };
   }
 
@@ -85,14 +90,14 @@ export class RoutyPinterestClient {
    */
   async recordConversions(batch: unknown[]): Promise<BatchResult> {
     const { prepared, duplicates } = await screenRepeatedEventIds(this.db, prepareConversions(batch));
-    const result = await handOver(this.db, this.temporal, this.origin, 'conversion', prepared);
+    const result = await handOver(this.db, this.temporal, this.by, 'conversion', prepared);
     const refused = new Set(result.rejected.map((r) => r.index));
     return { ...result, duplicates, warnings: conversionWarningsFor(prepared.accepted.filter((item) => !refused.has(item.index))) };
   }
 
   /** Validates, hashes and hands over touchpoints; the same as {@link recordConversions}. */
   recordTouchpoints(batch: unknown[]): Promise<BatchResult> {
-    return handOver(this.db, this.temporal, this.origin, 'touchpoint', prepareTouchpoints(batch));
+    return handOver(this.db, this.temporal, this.by, 'touchpoint', prepareTouchpoints(batch));
   }
 
   /** The account workflow's `status` query. @throws WorkflowNotFoundError when not connected. */
@@ -120,7 +125,7 @@ export class RoutyPinterestClient {
 
   /** Ends a pause (`resume` update): pulls at once and sends what waited. @throws Error when not paused. */
   resume(adAccountId: string): Promise<AdAccountStatus> {
-    return this.executeUpdate(adAccountId, resumeUpdate, this.origin);
+    return this.executeUpdate(adAccountId, resumeUpdate, this.origin('resume'));
   }
 
   private async executeUpdate<R, A extends unknown[]>(adAccountId: string, update: UpdateDefinition<R, A>, ...args: A): Promise<R> {
@@ -135,7 +140,7 @@ export class RoutyPinterestClient {
 
   /** Asks the account's workflow to pull now (it still re-reads at least the restatement window). */
   async pullNow(adAccountId: string): Promise<void> {
-    await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(pullNowSignal, this.origin);
+    await this.temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(pullNowSignal, this.origin('pullNow'));
   }
 
   /**
@@ -143,6 +148,6 @@ export class RoutyPinterestClient {
    * Routy already handed over is still stored). @returns the status. @throws Error when already disconnected.
    */
   disconnect(adAccountId: string): Promise<AdAccountStatus> {
-    return this.executeUpdate(adAccountId, disconnectUpdate, this.origin);
+    return this.executeUpdate(adAccountId, disconnectUpdate, this.origin('disconnect'));
   }
 }

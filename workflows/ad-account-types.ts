@@ -127,12 +127,15 @@ export interface PumpCounts {
 }
 
 /**
- * Who sends a call that has nothing else to carry (`resume`, `disconnect`, `pullNow`, `connected`,
- * `recordsWaiting`): an operator's name or a component (`routy-client`), 1 to 200 characters,
- * logged by the workflow. Encrypted like every payload, it shows the caller holds the keys: runs
- * with the `calls-carry-their-origin` patch refuse those calls without it.
+ * The argument of a call that has nothing else to carry (`resume`, `disconnect`, `pullNow`,
+ * `connected`, `recordsWaiting`): `call`, the call's own name, and `by`, who sends it (an
+ * operator's name or a component such as `routy-client`, 1 to 200 characters, logged by the
+ * workflow). Encrypted like every payload, it shows the caller holds the keys; naming the call
+ * keeps an origin read from history from being sent as another call. Runs with the
+ * `calls-carry-their-origin` patch refuse those calls without it.
  */
 export interface CallOrigin {
+  call: 'resume' | 'disconnect' | 'pullNow' | 'connected' | 'recordsWaiting';
   by: string;
 }
 

@@ -1,7 +1,7 @@
 // The ad account workflow only wires (Temporal's safe-message-handlers sample): it registers the
 // message handlers, runs rounds of activities and continues-as-new. What each message, result and
 // failure means is AdAccountState's to decide; the Pinterest reads are in ad-account-calls.ts.
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setDefaultSignalHandler, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { settingsProblems } from '../domain/attribution-settings';
 import { backfillProblems } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
@@ -10,7 +10,7 @@ import { carryOf, statusOf } from './ad-account-snapshot';
 import { AdAccountState } from './ad-account-state';
 import { adSyncDue } from './unsynced-ads';
 import { pauseProblems, type AdAccountWorkflowInput, type CallOrigin } from './ad-account-types';
-import { CallGuard, ORIGIN_PATCH, refuseUnencryptedInput } from './call-guards';
+import { CallGuard, ORIGIN_PATCH, refuseUnusableInput } from './call-guards';
 import {
   AD_ACCOUNT_ID,
   backfillUpdate,
@@ -40,10 +40,12 @@ function refuseProblems(problems: string[], type: string): void {
 
 /**
  * Registers every signal, update and query of the account on its state. Each signal and update
- * passes `guard` first (workflows/call-guards.ts): refused ones take no effect.
+ * passes `guard` first (workflows/call-guards.ts): refused ones take no effect. Runs that require
+ * origins also drop (and count) signals no handler takes, rather than buffer them.
  */
-function registerHandlers(state: AdAccountState, guard: CallGuard): void {
+function registerHandlers(state: AdAccountState, guard: CallGuard, originsRequired: boolean): void {
   const { connection } = state;
+  if (originsRequired) setDefaultSignalHandler((name) => guard.unknownSignal(name));
   setHandler(conversionsSignal, guard.signal('conversions', 'payload', (batch) => state.bufferConversions(batch)));
   setHandler(touchpointsSignal, guard.signal('touchpoints', 'payload', (batch) => state.bufferTouchpoints(batch)));
   setHandler(recordsWaitingSignal, guard.signal('recordsWaiting', 'origin', () => void (state.recordsWaiting = true)));
@@ -128,12 +130,13 @@ function registerHandlers(state: AdAccountState, guard: CallGuard): void {
  * suggests it. A refused grant parks it in `needs_reauth` until the `connected` signal.
  */
 export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<void> {
-  refuseUnencryptedInput(input);
+  refuseUnusableInput(input);
   const state = new AdAccountState(input, Date.now());
   const { connection, buffers } = state;
   const id = input.ad_account_id;
   // Asked before any handler runs (signals that came with the start wait for their handler).
-  registerHandlers(state, new CallGuard(patched(ORIGIN_PATCH), state.counters));
+  const originsRequired = patched(ORIGIN_PATCH);
+  registerHandlers(state, new CallGuard(originsRequired, state.counters), originsRequired);
   upsertSearchAttributes([
     { key: AD_ACCOUNT_ID, value: id },
     { key: CONNECTION_STATUS, value: connection.status },

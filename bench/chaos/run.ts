@@ -105,7 +105,7 @@ try {
     }],
     ['kill the worker mid-pull', async () => {
       emulator.inject({ kind: 'slow', delay_ms: 4000 }, { pathContains: '/analytics', times: 6 });
-      await handle.signal(pullNowSignal, { by: 'chaos-run' }).catch(() => undefined);
+      await handle.signal(pullNowSignal, { call: 'pullNow', by: 'chaos-run' }).catch(() => undefined);
       // The workflow may first wait out an activity a previous kill abandoned (30 s heartbeat timeout).
       midCall.pull += (await inFlight('/analytics', 90_000)) ? 1 : 0;
       await worker.kill();
@@ -120,7 +120,7 @@ try {
     ['expired access tokens', async () => emulator.expireAccessTokens()],
     ['revoked grant, then the advertiser reconnects', async () => {
       emulator.revokeGrants();
-      await handle.signal(pullNowSignal, { by: 'chaos-run' }).catch(() => undefined);
+      await handle.signal(pullNowSignal, { call: 'pullNow', by: 'chaos-run' }).catch(() => undefined);
       await sleep(3000);
       // The advertiser tries again until it works (Pinterest may still answer 429 or 503 for a while).
       for (let attempt = 1; ; attempt += 1) {
@@ -160,7 +160,7 @@ try {
   await connectThroughOAuth({ ingressUrl, ingressToken: TOKEN }).catch(() => undefined);
   const accepted = new Set([...load.accepted, ...fuzz.accepted_conversions]);
   const pullsBefore = (await handle.query(statusQuery)).counters.pulls;
-  await handle.signal(pullNowSignal, { by: 'chaos-run' });
+  await handle.signal(pullNowSignal, { call: 'pullNow', by: 'chaos-run' });
   await until(
     'every accepted conversion stored and every match sent, and a clean pull',
     async () => {

@@ -1,7 +1,6 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { REFUSED_METADATA } from '../../workflows/refused-payload';
 import { invalid } from './invalid-answer';
 
 /** Temporal's remote codec body: payloads with base64 metadata values and data. */
@@ -27,6 +26,8 @@ const toJson = (p: Payload) => ({
  * Temporal CLI (`--codec-endpoint http://<ingress>/codec --codec-auth "Bearer <token>"`) and the
  * Temporal UI (`--ui-codec-endpoint`) show the encrypted payloads decoded. Guarded like the other
  * read routes: whoever can call it reads what the codec protects. CORS answers only the Temporal UI's origins.
+ * A payload the codec refuses (unencrypted, not decryptable) is shown as its refused value,
+ * `{"routy_refused_payload": "<reason>"}`, so one such payload does not hide a whole history.
  */
 export function codecRoutes(app: FastifyInstance, deps: { codec: PayloadCodec; guard: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>; uiOrigins: string[] }): void {
   const cors = (request: FastifyRequest, reply: FastifyReply) => {
@@ -54,8 +55,6 @@ export function codecRoutes(app: FastifyInstance, deps: { codec: PayloadCodec; g
         const payloads = body.data.payloads.map(fromJson);
         try {
           const done = action === 'decode' ? await deps.codec.decode(payloads) : await deps.codec.encode(payloads);
-          const refused = action === 'decode' ? done.findIndex((p) => p.metadata?.[REFUSED_METADATA] !== undefined) : -1;
-          if (refused >= 0) return reply.code(400).send({ error: 'payloads: an unencrypted payload is refused (ROUTY_ENCRYPTION_KEYS is set)', issues: [{ field: `payloads.${refused}`, message: 'is not encrypted' }] });
           return { payloads: done.map(toJson) };
         } catch (error) {
           return reply.code(400).send({ error: error instanceof Error ? error.message : String(error) });

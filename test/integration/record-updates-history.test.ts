@@ -162,7 +162,7 @@ describe('an ad account history through every update, a refused grant and a cont
     try {
       await app.client.pullNow(ACCOUNT);
       await blockedOn('pinterest_connections');
-      await handle().signal(connectedSignal, { by: 'test' });
+      await handle().signal(connectedSignal, { call: 'connected', by: 'test' });
       await waitFor('the connected signal applied', async () => {
         const events = (await historyOf()).events;
         const signaled = events.map((e) => attributes(e, 'workflowExecutionSignaled')?.signalName).lastIndexOf('connected');
@@ -199,7 +199,7 @@ describe('an ad account history through every update, a refused grant and a cont
       let nudges = 0;
       do {
         assert.ok(nudges < 100, 'Temporal suggests continue-as-new within 100 signals');
-        await handle().signal(recordsWaitingSignal, { by: 'test' });
+        await handle().signal(recordsWaitingSignal, { call: 'recordsWaiting', by: 'test' });
         nudges += 1;
       } while (!(await suggested()));
       assert.deepEqual(await app.client.updateSettings(ACCOUNT, { click_window_days: 30 }), DEFAULT_ATTRIBUTION_SETTINGS);

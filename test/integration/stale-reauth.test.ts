@@ -67,7 +67,7 @@ describe('a refused grant racing a reconnect', { timeout: 120_000 }, () => {
       args: [input(RECONNECTED)],
     });
     await waitFor('the first pull', async () => (pullCalls.get(RECONNECTED) === 1 ? true : undefined));
-    await handle.signal(connectedSignal, { by: 'test' });
+    await handle.signal(connectedSignal, { call: 'connected', by: 'test' });
     // The signal is in the history and a workflow task has applied it before the pull fails.
     await waitFor('the signal applied', async () => {
       const events = (await handle.fetchHistory()).events ?? [];

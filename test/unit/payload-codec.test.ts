@@ -1,10 +1,10 @@
 // The Temporal payload codec: what reaches the server is ciphertext; keys rotate by prepending.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload, type SerializationContext } from '@temporalio/common';
 import { generateEncryptionKeyEntry, parseEncryptionKeys } from '../../secrets/token-cipher';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadEncryptionCodec } from '../../temporal/payload-codec';
-import { isRefusedPayload, REFUSED_METADATA } from '../../workflows/refused-payload';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadEncryptionCodec, WORKFLOW_ID_METADATA } from '../../temporal/payload-codec';
+import { REFUSAL_REASONS, REFUSED_METADATA } from '../../workflows/refused-payload';
 
 const k1 = generateEncryptionKeyEntry('k1');
 const k2 = generateEncryptionKeyEntry('k2');
@@ -27,30 +27,55 @@ describe('payload encryption codec', () => {
     assert.notDeepEqual(Buffer.from(again!.data!), Buffer.from(sealed!.data!));
   });
 
-  it('rotates: a new key prepended encrypts, the old one still decodes; without it the error names the key', async () => {
+  it('rotates: a new key prepended encrypts, the old one still decodes; without it the payload is refused, naming the key', async () => {
     const [old] = await new PayloadEncryptionCodec(parseEncryptionKeys(k1)).encode([defaultPayloadConverter.toPayload(value)]);
     const rotated = new PayloadEncryptionCodec(parseEncryptionKeys(`${k2},${k1}`));
     assert.deepEqual(defaultPayloadConverter.fromPayload((await rotated.decode([old!]))[0]!), value);
     const [fresh] = await rotated.encode([defaultPayloadConverter.toPayload(value)]);
     assert.equal(text(fresh!.metadata![KEY_ID_METADATA]), 'k2');
-    await assert.rejects(new PayloadEncryptionCodec(parseEncryptionKeys(k2)).decode([old!]), /key "k1", which ROUTY_ENCRYPTION_KEYS does not list/);
+    const [unknown] = await new PayloadEncryptionCodec(parseEncryptionKeys(k2)).decode([old!]);
+    assert.deepEqual(defaultPayloadConverter.fromPayload(unknown!), { routy_refused_payload: REFUSAL_REASONS.unknownKey('k1') });
+    assert.match(REFUSAL_REASONS.unknownKey('k1'), /key "k1", which ROUTY_ENCRYPTION_KEYS does not list/);
   });
 
-  it('refuses altered ciphertext and unencrypted payloads; the demo passes unencrypted ones through', async () => {
+  it('refuses altered, forged and unencrypted payloads as the refused value (never throwing); the demo passes unencrypted ones through', async () => {
     const codec = new PayloadEncryptionCodec(parseEncryptionKeys(k1));
+    const refusal = async (payload: Payload, context?: SerializationContext) => {
+      const [decoded] = await codec.decode([payload], context);
+      const reason = text(decoded!.metadata![REFUSED_METADATA]);
+      assert.deepEqual(defaultPayloadConverter.fromPayload(decoded!), { routy_refused_payload: reason });
+      return reason;
+    };
     const [sealed] = await codec.encode([defaultPayloadConverter.toPayload(value)]);
     const data = Buffer.from(sealed!.data!);
     data[20]! ^= 1;
-    await assert.rejects(codec.decode([{ ...sealed!, data }]), /Unsupported state or unable to authenticate data/);
+    assert.equal(await refusal({ ...sealed!, data }), REFUSAL_REASONS.altered);
+    const forged = { metadata: { ...sealed!.metadata, [KEY_ID_METADATA]: Buffer.from('k1') }, data: Buffer.from('random bytes that claim to be ciphertext') };
+    assert.equal(await refusal(forged), REFUSAL_REASONS.altered);
+    assert.equal(await refusal({ ...forged, data: Buffer.from('short') }), REFUSAL_REASONS.altered);
+    assert.equal(await refusal({ ...forged, metadata: { ...forged.metadata, [KEY_ID_METADATA]: Buffer.from('zz') } }), REFUSAL_REASONS.unknownKey('zz'));
     const plain = defaultPayloadConverter.toPayload({ reason: 'sent by a client without the keys' });
-    const [refused] = await codec.decode([plain]);
-    assert.equal(Buffer.from(refused!.metadata![REFUSED_METADATA]!).toString(), 'unencrypted');
-    // It reads as the refused value, not as what the client sent: the workflow refuses it without failing a task.
-    const read = defaultPayloadConverter.fromPayload(refused!);
-    assert.deepEqual(read, { routy_refused_payload: 'not encrypted' });
-    assert.equal(isRefusedPayload(read), true);
-    assert.equal(isRefusedPayload({ reason: 'sent by a client without the keys' }), false);
+    assert.equal(await refusal(plain), REFUSAL_REASONS.unencrypted);
     const demo = new PayloadEncryptionCodec(parseEncryptionKeys(k1), { allowPlaintext: true });
     assert.deepEqual(await demo.decode([plain]), [plain]);
+  });
+
+  it("binds a workflow's payload to its workflow id: another workflow refuses it, and altering the binding breaks it", async () => {
+    const codec = new PayloadEncryptionCodec(parseEncryptionKeys(k1));
+    const of = (workflowId: string): SerializationContext => ({ type: 'workflow', namespace: 'default', workflowId });
+    const [bound] = await codec.encode([defaultPayloadConverter.toPayload(value)], of('pinterest-ad-account-1'));
+    assert.equal(text(bound!.metadata![WORKFLOW_ID_METADATA]), 'pinterest-ad-account-1');
+    assert.deepEqual(defaultPayloadConverter.fromPayload((await codec.decode([bound!], of('pinterest-ad-account-1')))[0]!), value);
+    // The codec endpoint (no context) still shows it; an activity of the same workflow reads it too.
+    assert.deepEqual(defaultPayloadConverter.fromPayload((await codec.decode([bound!]))[0]!), value);
+    const activity: SerializationContext = { type: 'activity', namespace: 'default', workflowId: 'pinterest-ad-account-1', isLocal: false };
+    assert.deepEqual(defaultPayloadConverter.fromPayload((await codec.decode([bound!], activity))[0]!), value);
+    const [elsewhere] = await codec.decode([bound!], of('pinterest-ad-account-2'));
+    assert.deepEqual(defaultPayloadConverter.fromPayload(elsewhere!), { routy_refused_payload: REFUSAL_REASONS.otherWorkflow('pinterest-ad-account-1') });
+    // Re-labelling it for the other workflow fails authentication; removing the label too.
+    const relabelled = { ...bound!, metadata: { ...bound!.metadata, [WORKFLOW_ID_METADATA]: Buffer.from('pinterest-ad-account-2') } };
+    assert.deepEqual(defaultPayloadConverter.fromPayload((await codec.decode([relabelled], of('pinterest-ad-account-2')))[0]!), { routy_refused_payload: REFUSAL_REASONS.altered });
+    const { [WORKFLOW_ID_METADATA]: _label, ...unlabelled } = bound!.metadata!;
+    assert.deepEqual(defaultPayloadConverter.fromPayload((await codec.decode([{ ...bound!, metadata: unlabelled }], of('pinterest-ad-account-2')))[0]!), { routy_refused_payload: REFUSAL_REASONS.altered });
   });
 });
