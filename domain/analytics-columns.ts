@@ -84,14 +84,14 @@ export interface AnalyticsColumnsRequest {
 }
 
 /** At most this many extra columns per level (the enum has 175 names). */
-export const MAX_EXTRA_COLUMNS = SYNC_ANALYTICS_COLUMNS.length;
+const MAX_EXTRA_COLUMNS = SYNC_ANALYTICS_COLUMNS.length;
 
 const columnSchema = z
   .string({ error: 'must be a column name (a string)' })
   .refine(isSyncAnalyticsColumn, { error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 100))} is not a Pinterest analytics column` });
 
 /** The `setAnalyticsColumns` argument, validated; unknown names are refused by name, e.g. `columns.2: "FOO" is not a Pinterest analytics column`. */
-export const analyticsColumnsRequestSchema = z.strictObject(
+const analyticsColumnsRequestSchema = z.strictObject(
   {
     level: z.enum(ANALYTICS_COLUMN_LEVELS, { error: `must be one of ${ANALYTICS_COLUMN_LEVELS.join(', ')}` }),
     columns: z.array(columnSchema, { error: 'must be an array of column names' }).max(MAX_EXTRA_COLUMNS, `must hold at most ${MAX_EXTRA_COLUMNS} names`),
@@ -110,4 +110,16 @@ export function analyticsColumnsProblems(request: unknown): string[] {
 /** A level's extra columns as stored and sent: each name once, in the order first given. */
 export function distinctColumns(columns: readonly string[]): string[] {
   return [...new Set(columns)];
+}
+
+/**
+ * True for a column whose daily values add up over days and entities (counts, micro-currency
+ * amounts: `TOTAL_CHECKOUT`, `VIDEO_3SEC_VIEWS_1`, `TOTAL_CLICK_ADD_TO_CART_VALUE...`); false for
+ * rates, ratios, averages, costs per action, dollar-valued derived figures, unique-user counts,
+ * ids, names and settings (`CTR`, `CHECKOUT_ROAS`, `ECPC_IN_DOLLAR`, `TOTAL_IMPRESSION_USER`,
+ * `CAMPAIGN_NAME`), which a report cannot sum.
+ */
+export function isAdditiveColumn(name: string): boolean {
+  if (/RATE|ROAS|CTR|AVG|AVERAGE|COST_PER|_CP[A-Z]*_|^E?CP[A-Z]*_|FREQUENCY|_USER$|UNIQUE|LENGTH|IN_DOLLAR$|_ID$|NAME$|LABEL$|STATUS$|TYPE$|BUDGET|CAP$|OPTIMIZATION|MULTIPLIER|PREMIERE|_TAG$/.test(name)) return false;
+  return /^(TOTAL_|VIDEO_|PAID_IMPRESSION|IMPRESSION_|CLICKTHROUGH_|REPIN_|OUTBOUND_CLICK_|ENGAGEMENT_|WEB_SESSIONS_|IDEA_PIN_|SPEND_IN_MICRO_DOLLAR|LEADS$|QUIZ_|SHOWCASE_)/.test(name);
 }

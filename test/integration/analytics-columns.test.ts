@@ -28,8 +28,10 @@ function parseCsv(text: string): string[][] {
     let quoted = false;
     for (let i = 0; i < line.length; i += 1) {
       const ch = line[i]!;
-      if (quoted && ch === '"' && line[i + 1] === '"') (cells[cells.length - 1] += '"'), (i += 1);
-      else if (ch === '"') quoted = !quoted;
+      if (quoted && ch === '"' && line[i + 1] === '"') {
+        cells[cells.length - 1] += '"';
+        i += 1;
+      } else if (ch === '"') quoted = !quoted;
       else if (ch === ',' && !quoted) cells.push('');
       else cells[cells.length - 1] += ch;
     }
