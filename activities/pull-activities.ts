@@ -15,6 +15,7 @@ import { getAdAccount, listEntityIds, upsertAdGroups, upsertAds, upsertCampaigns
 import { sweepRawUserData } from '../store/personal-data-store';
 import { fillPlacements } from '../store/placements-store';
 import { upsertMetrics } from '../store/metrics-store';
+import { extraAnalyticsColumns } from '../store/analytics-columns-store';
 import { asReportDownloadFailure, reportDownloadUrl } from './activity-failures';
 import { syncPinMetadata } from './ad-sync-activities';
 import { beat } from './heartbeat';
@@ -57,7 +58,8 @@ export function createPullActivities(deps: { db: Kysely<Database>; http: Pintere
      * range `planPull` gives: ending today (account timezone, marked partial), at least `min_days`,
      * back to the missed days or the backfill, at most 90 days; older missed days come back as
      * `missed_before` for async reports. Calls take at most 250 ids and 90 days. Progress is
-     * heartbeated, so a retried attempt resumes at its cursor.
+     * heartbeated, so a retried attempt resumes at its cursor. Each level asks for the fixed columns
+     * plus the account's extra ones (`setAnalyticsColumns`), which land in each row's `columns` JSON.
      * Source: `campaigns/analytics`, `ad_groups/analytics`, `ads/analytics`.
      */
     async pullMetrics(input: {
@@ -77,12 +79,13 @@ export function createPullActivities(deps: { db: Kysely<Database>; http: Pintere
         const ids = await listEntityIds(db, id, level);
         for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL) units.push({ level, ids: ids.slice(i, i + MAX_IDS_PER_CALL) });
       }
+      const extra = await extraAnalyticsColumns(db, id);
       const resumed = activityInfo().heartbeatDetails as { unit: number; rows: number } | undefined;
       let rows = resumed?.rows ?? 0;
       for (let unit = resumed?.unit ?? 0; unit < units.length; unit += 1) {
         const { level, ids } = units[unit]!;
         const result = await withToken(id, (token) =>
-          getAnalytics(http, token, id, { level, ids, startDate: plan.start_date, endDate: today, settings: input.settings }),
+          getAnalytics(http, token, id, { level, ids, startDate: plan.start_date, endDate: today, settings: input.settings, extraColumns: extra[level] }),
         );
         const written = await upsertMetrics(db, { adAccountId: id, level, currency: account.currency, settings: input.settings, rows: result, entityIds: ids, today, now: now() });
         rowsPulled.inc({ level }, written);

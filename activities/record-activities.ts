@@ -1,8 +1,10 @@
 // Activities that store Routy's records and the account's settings, and attribute conversions.
 import type { Kysely } from 'kysely';
+import type { AnalyticsColumnsRequest, ExtraAnalyticsColumns } from '../domain/analytics-columns';
 import type { AttributionSettings } from '../domain/attribution-settings';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import { attributeConversions, pendingConversionsTouchedBy } from '../store/attribution-store';
+import { saveExtraAnalyticsColumns } from '../store/analytics-columns-store';
 import { saveAttributionSettings } from '../store/connections-store';
 import { countPending, expireConversions, insertConversions } from '../store/conversions-store';
 import type { Database } from '../store/database-schema';
@@ -30,6 +32,15 @@ export function createRecordActivities(deps: { db: Kysely<Database>; now: () => 
      */
     async saveAttributionSettings(input: { ad_account_id: string; settings: AttributionSettings }): Promise<void> {
       await saveAttributionSettings(db, input.ad_account_id, input.settings);
+    },
+
+    /**
+     * Stores the extra sync-analytics columns of one level (validated by the workflow's
+     * `setAnalyticsColumns` update), replacing that level's list; the next pull asks for them.
+     * @returns every level's extra columns now stored.
+     */
+    async saveAnalyticsColumns(input: { ad_account_id: string } & AnalyticsColumnsRequest): Promise<ExtraAnalyticsColumns> {
+      return saveExtraAnalyticsColumns(db, { adAccountId: input.ad_account_id, level: input.level, columns: input.columns, now: now() });
     },
 
     /**

@@ -1,7 +1,8 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Kysely } from 'kysely';
-import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, connectedSignal, disconnectUpdate, pauseUpdate, recordsWaitingSignal, resumeUpdate, pullNowSignal, statusQuery, TASK_QUEUE, updateSettingsUpdate } from '../workflows/shared';
+import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, connectedSignal, disconnectUpdate, pauseUpdate, recordsWaitingSignal, resumeUpdate, pullNowSignal, setAnalyticsColumnsUpdate, statusQuery, TASK_QUEUE, updateSettingsUpdate } from '../workflows/shared';
+import type { AnalyticsColumnsRequest, ExtraAnalyticsColumns } from '../domain/analytics-columns';
 import { DEFAULT_ATTRIBUTION_SETTINGS, type AttributionSettings } from '../domain/attribution-settings';
 import { DEFAULT_SCHEDULE, type AdAccountStatus, type CallOrigin, type ScheduleSettings } from '../workflows/ad-account-types';
 import type { BackfillRange } from '../domain/pull-plan';
@@ -78,6 +79,17 @@ export class RoutyPinterestClient {
    */
   updateSettings(adAccountId: string, change: Partial<AttributionSettings>): Promise<AttributionSettings> {
     return this.executeUpdate(adAccountId, updateSettingsUpdate, change);
+  }
+
+  /**
+   * Sets the extra sync-analytics columns of one level (`campaign`, `ad_group`, `ad`) through the
+   * workflow's validated `setAnalyticsColumns` update, replacing that level's list (`[]` clears
+   * it); the next pull asks for them and stores their values in each metrics row's `columns` JSON.
+   * @returns every level's extra columns now stored. @throws Error naming the field, e.g.
+   * `columns.2: "FOO" is not a Pinterest analytics column`.
+   */
+  setAnalyticsColumns(adAccountId: string, request: AnalyticsColumnsRequest): Promise<ExtraAnalyticsColumns> {
+    return this.executeUpdate(adAccountId, setAnalyticsColumnsUpdate, request);
   }
 
   /**

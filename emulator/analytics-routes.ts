@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { EmulatorContext } from './emulator-context';
 import { asArray, knownAccount, sendError } from './route-helpers';
-import { CURRENCY_SCALE, dailyMetrics, sumMetrics } from './seed';
+import { answerColumns, withExtraCounts } from './analytics-columns';
+import { CURRENCY_SCALE, dailyMetrics, sumMetrics, type SeedAd, type SeedData } from './seed';
 
 type AnalyticsLevel = 'ads' | 'ad_groups' | 'campaigns';
 
@@ -9,7 +10,9 @@ type AnalyticsLevel = 'ads' | 'ad_groups' | 'campaigns';
  * The synchronous analytics routes `GET /v5/ad_accounts/{ad_account_id}/ads/analytics`,
  * `.../ad_groups/analytics` and `.../campaigns/analytics`: one row per id and day with metrics,
  * granularity DAY only, within Pinterest's limits (1 to 250 ids, at most 90 days, starting at most
- * 90 days back). Metrics in the account's currency; days without delivery have no row.
+ * 90 days back). Metrics in the account's currency; days without delivery have no row. Every
+ * requested column the emulator can fill is answered (analytics-columns.ts: counts it does not
+ * model, ratios, ids and names); others are left out, as Pinterest does for columns without a value.
  */
 export function registerAnalyticsRoutes(server: FastifyInstance, context: EmulatorContext): void {
   registerLevel(server, context, 'ads');
@@ -50,15 +53,22 @@ function registerLevel(server: FastifyInstance, { seed, now, grants }: EmulatorC
         const daily = ads.flatMap((ad) => {
           const campaign = seed.campaigns.find((c) => c.id === ad.campaign_id)!;
           const metrics = dailyMetrics(ad, campaign, date, (Date.parse(today) - d) / 86_400_000, scale);
-          return metrics ? [metrics] : [];
+          return metrics ? [withExtraCounts(metrics, ad.id, date, columns)] : [];
         });
         if (daily.length === 0) continue;
         const metrics = sumMetrics(daily);
-        const row: Record<string, unknown> = { [idColumn]: id, DATE: date };
-        for (const column of columns) if (column in metrics) row[column] = metrics[column];
-        rows.push(row);
+        rows.push({ [idColumn]: id, DATE: date, ...answerColumns(columns, metrics, entityColumns(seed, level, ads[0]!)) });
       }
     }
     return rows;
   });
+}
+
+/** The ids and names an answer row of `level` can carry, from one ad under the entity. */
+function entityColumns(seed: SeedData, level: AnalyticsLevel, ad: SeedAd): Record<string, string | undefined> {
+  const campaign = { CAMPAIGN_ID: ad.campaign_id, AD_ACCOUNT_ID: ad.ad_account_id, CAMPAIGN_NAME: seed.campaigns.find((c) => c.id === ad.campaign_id)?.name };
+  if (level === 'campaigns') return campaign;
+  const adGroup = { ...campaign, AD_GROUP_ID: ad.ad_group_id, AD_GROUP_NAME: seed.adGroups.find((g) => g.id === ad.ad_group_id)?.name };
+  if (level === 'ad_groups') return adGroup;
+  return { ...adGroup, AD_ID: ad.id, PIN_PROMOTION_ID: ad.id, PIN_ID: ad.pin_id, AD_NAME: ad.name };
 }

@@ -13,7 +13,8 @@ export function prng(seed: number): () => number {
   };
 }
 
-function hashString(value: string): number {
+/** FNV-1a hash of a string, as an unsigned 32-bit integer (seeds `prng`, makes deterministic values). */
+export function hashString(value: string): number {
   let h = 2166136261;
   for (const ch of value) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
   return h >>> 0;
@@ -217,6 +218,7 @@ export function dailyMetrics(ad: SeedAd, campaign: SeedCampaign, date: string, d
     TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR: clickValue + engagementValue + viewValue,
     TOTAL_CLICK_CHECKOUT: clickCheckouts,
     TOTAL_CLICK_CHECKOUT_VALUE_IN_MICRO_DOLLAR: clickValue,
+    TOTAL_CLICK_ADD_TO_CART: Math.round(paidOutbound * 0.06),
     TOTAL_ENGAGEMENT_CHECKOUT: engagementCheckouts,
     TOTAL_ENGAGEMENT_CHECKOUT_VALUE_IN_MICRO_DOLLAR: engagementValue,
     TOTAL_VIEW_CHECKOUT: viewCheckouts,
@@ -227,11 +229,20 @@ export function dailyMetrics(ad: SeedAd, campaign: SeedCampaign, date: string, d
   };
   if (video) {
     const mrc = Math.round(paidImpressions * 0.4);
+    const [paid3s, views3s] = [Math.round(paidImpressions * 0.5), Math.round(paidImpressions * 0.55)];
+    // Quartiles fall from 3-second views to completions; no random() call, so other metrics stay as they were.
+    const quartile = (share: number) => Math.round(paidImpressions * share);
     Object.assign(row, {
+      VIDEO_3SEC_VIEWS_1: paid3s,
+      VIDEO_3SEC_VIEWS_2: views3s - paid3s,
+      TOTAL_VIDEO_P25_COMBINED: quartile(0.42),
+      TOTAL_VIDEO_P50_COMBINED: quartile(0.3),
+      TOTAL_VIDEO_P75_COMBINED: quartile(0.21),
+      TOTAL_VIDEO_P95_COMBINED: quartile(0.14),
       VIDEO_MRC_VIEWS_1: mrc,
       VIDEO_MRC_VIEWS_2: Math.round(mrc * 0.1),
       TOTAL_VIDEO_MRC_VIEWS: mrc + Math.round(mrc * 0.1),
-      TOTAL_VIDEO_3SEC_VIEWS: Math.round(paidImpressions * 0.55),
+      TOTAL_VIDEO_3SEC_VIEWS: views3s,
       TOTAL_VIDEO_P100_COMPLETE: Math.round(paidImpressions * 0.12),
     });
   }

@@ -137,7 +137,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               description:
                 '`{request, rows}` or CSV. A row per entity (`synced: false`: conversions credited to an ad, pin, campaign or ad group not synced yet, named "ad <id>, not synced yet"); ' +
                 '`spend` null without pulled metrics, and then `cost_per_conversion` and `roas` null too; `routy` and `compare` each with `revenue` in the account currency ' +
-                '(same-currency plus converted values), `converted: [{currency, rate_date, rate, conversions, revenue, converted_revenue}]` and `unconverted: [{currency, conversions, revenue}]` (no usable rate: never in revenue or ROAS).',
+                '(same-currency plus converted values), `converted: [{currency, rate_date, rate, conversions, revenue, converted_revenue}]` and `unconverted: [{currency, conversions, revenue}]` (no usable rate: never in revenue or ROAS); ' +
+                '`extra_columns` (and one CSV column each) when the account added sync-analytics columns at this level: sums of counts and micro-currency amounts, the latest value of rates and names.',
             },
             '400': errorResponse('A parameter is wrong.'),
           },

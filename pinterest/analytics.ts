@@ -18,7 +18,8 @@ const LEVELS: Record<MetricLevel, { path: string; idsParam: string; idColumn: 'C
 /**
  * Columns pulled at every level; each name is in the spec's sync `columns` enum (checked in test
  * against ../shared/pinterest/analytics-columns.txt). Paid (`_1`) and earned (`_2`) splits,
- * engagement, video, Idea Pin and checkout metrics, and Pinterest-reported conversions.
+ * engagement, video (3-second views paid and earned, quartiles P25 to P95 and completions), Idea
+ * Pin, add-to-cart and checkout metrics, and Pinterest-reported conversions.
  */
 export const METRIC_COLUMNS = [
   'SPEND_IN_MICRO_DOLLAR',
@@ -40,7 +41,13 @@ export const METRIC_COLUMNS = [
   'VIDEO_MRC_VIEWS_1',
   'VIDEO_MRC_VIEWS_2',
   'TOTAL_VIDEO_MRC_VIEWS',
+  'VIDEO_3SEC_VIEWS_1',
+  'VIDEO_3SEC_VIEWS_2',
   'TOTAL_VIDEO_3SEC_VIEWS',
+  'TOTAL_VIDEO_P25_COMBINED',
+  'TOTAL_VIDEO_P50_COMBINED',
+  'TOTAL_VIDEO_P75_COMBINED',
+  'TOTAL_VIDEO_P95_COMBINED',
   'TOTAL_VIDEO_P100_COMPLETE',
   'IDEA_PIN_PRODUCT_TAG_VISIT_1',
   'IDEA_PIN_PRODUCT_TAG_VISIT_2',
@@ -54,6 +61,7 @@ export const METRIC_COLUMNS = [
   'TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR',
   'TOTAL_CLICK_CHECKOUT',
   'TOTAL_CLICK_CHECKOUT_VALUE_IN_MICRO_DOLLAR',
+  'TOTAL_CLICK_ADD_TO_CART',
   'TOTAL_ENGAGEMENT_CHECKOUT',
   'TOTAL_ENGAGEMENT_CHECKOUT_VALUE_IN_MICRO_DOLLAR',
   'TOTAL_VIEW_CHECKOUT',
@@ -61,6 +69,11 @@ export const METRIC_COLUMNS = [
   'TOTAL_WEB_CHECKOUT',
   'TOTAL_OFFLINE_CHECKOUT',
 ] as const;
+
+/** The columns one call asks for: the fixed set, then the account's extra ones not in it, each once. */
+export function requestedColumns(extra: readonly string[] = []): string[] {
+  return [...new Set<string>([...METRIC_COLUMNS, ...extra])];
+}
 
 /** One analytics row, normalized: the entity id whatever its level, the date, and every column returned. */
 export interface AnalyticsRow {
@@ -79,13 +92,15 @@ const rowSchema = (idColumn: string) =>
  * Daily metrics per entity of one level: `GET /v5/ad_accounts/{id}/{campaigns|ad_groups|ads}/analytics`
  * (`campaigns/analytics`, `ad_groups/analytics`, `ads/analytics`; rate-limit category
  * `ads_analytics`). Dates are account-timezone `YYYY-MM-DD`; the attribution windows are always sent.
+ * Asks for `METRIC_COLUMNS` plus `extraColumns` (names of the spec's sync `columns` enum, already
+ * validated); every column returned lands in the row's `columns`.
  * @throws RangeError when more than 250 ids or 90 days are asked for (never sent to Pinterest).
  */
 export async function getAnalytics(
   http: PinterestHttp,
   accessToken: string,
   adAccountId: string,
-  request: { level: MetricLevel; ids: string[]; startDate: string; endDate: string; settings: AttributionSettings },
+  request: { level: MetricLevel; ids: string[]; startDate: string; endDate: string; settings: AttributionSettings; extraColumns?: readonly string[] },
 ): Promise<AnalyticsRow[]> {
   const level = LEVELS[request.level];
   if (request.ids.length === 0 || request.ids.length > MAX_IDS_PER_CALL) {
@@ -104,7 +119,7 @@ export async function getAnalytics(
       start_date: request.startDate,
       end_date: request.endDate,
       [level.idsParam]: request.ids,
-      columns: METRIC_COLUMNS.join(','),
+      columns: requestedColumns(request.extraColumns).join(','),
       granularity: 'DAY',
       click_window_days: request.settings.click_window_days,
       engagement_window_days: request.settings.engagement_window_days,

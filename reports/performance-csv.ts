@@ -17,6 +17,9 @@ export const terminalSafeRow = (row: unknown[]) => row.map((cell) => (typeof cel
 
 const amount = (n: number) => n.toFixed(2);
 
+/** An extra column's cell: numbers as they are, names made safe (safeText), empty when unknown. */
+const extraCell = (value: number | string | null | undefined) => (typeof value === 'string' ? safeText(value) : value ?? '');
+
 /**
  * The currency notes of one window's figures, one string each: a converted part as
  * "1500.00 JPY at 0.0067 (rate of 2026-11-20) = 10.05 USD, 1 conversion", an unconverted one as
@@ -38,14 +41,17 @@ export function currencyNotes(figures: WindowFigures, accountCurrency: string): 
  * CSV with one header line; money in currency units, the account's currency in its own column.
  * `spend`, `cost_per_conversion` and `roas` are empty where unknown; `synced` is false for rows of
  * entities not synced yet; `converted` and `unconverted` hold the window's currency notes
- * (currencyNotes), joined with "; ".
+ * (currencyNotes), joined with "; ". The accounts' extra sync-analytics columns of the level follow,
+ * one CSV column each under its Pinterest name (the union over the rows' accounts; empty where a
+ * row's account did not add it or nothing was pulled).
  */
 export function reportToCsv(rows: ReportRow[]): string {
-  const header = ['ad_account_id', 'currency', 'level', 'id', 'pin_id', 'name', 'spend', 'impressions', 'saves', 'pin_clicks', 'outbound_clicks', 'window_days', 'conversions', 'revenue', 'cost_per_conversion', 'roas', 'compare_window_days', 'compare_conversions', 'compare_cost_per_conversion', 'pinterest_conversions', 'difference', 'synced', 'converted', 'unconverted'];
+  const extra = [...new Set(rows.flatMap((r) => Object.keys(r.extra_columns ?? {})))];
+  const header = ['ad_account_id', 'currency', 'level', 'id', 'pin_id', 'name', 'spend', 'impressions', 'saves', 'pin_clicks', 'outbound_clicks', 'window_days', 'conversions', 'revenue', 'cost_per_conversion', 'roas', 'compare_window_days', 'compare_conversions', 'compare_cost_per_conversion', 'pinterest_conversions', 'difference', 'synced', 'converted', 'unconverted', ...extra];
   const notes = (r: ReportRow, kind: 'converted' | 'unconverted') =>
     currencyNotes({ ...r.routy, converted: kind === 'converted' ? r.routy.converted : [], unconverted: kind === 'unconverted' ? r.routy.unconverted : [] }, r.currency).join('; ');
   return stringify(
-    rows.map((r) => terminalSafeRow([r.ad_account_id, r.currency, r.level, r.id, r.pin_id, safeText(r.name), r.spend, r.impressions, r.saves, r.pin_clicks, r.outbound_clicks, r.routy.window_days, r.routy.conversions, r.routy.revenue, r.routy.cost_per_conversion, r.routy.roas, r.compare?.window_days, r.compare?.conversions, r.compare?.cost_per_conversion, r.pinterest.conversions, r.pinterest.difference, String(r.synced), notes(r, 'converted'), notes(r, 'unconverted')])),
+    rows.map((r) => terminalSafeRow([r.ad_account_id, r.currency, r.level, r.id, r.pin_id, safeText(r.name), r.spend, r.impressions, r.saves, r.pin_clicks, r.outbound_clicks, r.routy.window_days, r.routy.conversions, r.routy.revenue, r.routy.cost_per_conversion, r.routy.roas, r.compare?.window_days, r.compare?.conversions, r.compare?.cost_per_conversion, r.pinterest.conversions, r.pinterest.difference, String(r.synced), notes(r, 'converted'), notes(r, 'unconverted'), ...extra.map((c) => extraCell(r.extra_columns?.[c]))])),
     { header: true, columns: header },
   );
 }

@@ -6,6 +6,7 @@ import { totalInAccountCurrency, type AccountCurrencyTotal, type ValueGroup } fr
 import type { Database } from '../store/database-schema';
 import { ratesForReport } from '../store/exchange-rates-store';
 import { attributionKey, entityMetrics, REPORT_LEVELS, unsyncedEntity } from './entity-metrics';
+import { extraColumnTotals, type ExtraColumnValue } from './extra-column-totals';
 
 /** A report request, validated at every way in (HTTP, CLI). Dates are `YYYY-MM-DD`. */
 export const reportRequestSchema = z
@@ -67,6 +68,11 @@ export interface ReportRow {
   compare?: WindowFigures;
   /** Pinterest-reported conversions and checkout value under the account's settings, and Routy minus Pinterest. */
   pinterest: { conversions: number; checkout_value: number; difference: number };
+  /**
+   * The account's extra sync-analytics columns of this level (`setAnalyticsColumns`), by Pinterest
+   * name, over the range (see extraColumnTotals; micro-currency stays micro); absent when it added none.
+   */
+  extra_columns?: Record<string, ExtraColumnValue>;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -124,7 +130,7 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
     const within = (days: number) => sql`count(*) filter (where a.lag_seconds <= ${days * 86_400})`;
     const revenueWithin = (days: number) => sql`sum(a.conversion_value_micro) filter (where a.lag_seconds <= ${days * 86_400})`;
     // Two independent queries: on a pool they run side by side.
-    const [entities, { rows: groups }] = await Promise.all([
+    const [entities, { rows: groups }, extra] = await Promise.all([
       entityMetrics(db, account, request.level, request.start_date, request.end_date),
       sql<AttributionGroup>`
         SELECT ${key} AS entity_key, min(a.pin_id) AS pin_id,
@@ -135,6 +141,7 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
         FROM attributions a
         WHERE a.ad_account_id = ${account.ad_account_id} AND a.conversion_date >= ${request.start_date}::date AND a.conversion_date <= ${request.end_date}::date
         GROUP BY 1, 3, 4`.execute(db),
+      extraColumnTotals(db, account, request.level, request.start_date, request.end_date),
     ]);
     const foreignCurrencies = [...new Set(groups.flatMap((g) => (g.currency !== null && g.currency !== account.currency ? [g.currency] : [])))];
     const rates = await ratesForReport(db, account.currency, foreignCurrencies, request.start_date, request.end_date);
@@ -177,6 +184,7 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
           difference: routy.conversions - pinterestConversions,
         },
       };
+      if (extra.columns.length > 0) row.extra_columns = extra.byEntity.get(entityKey) ?? Object.fromEntries(extra.columns.map((c) => [c, null]));
       if (request.compare) row.compare = windowFigures(spend, request.compare, total('compare_conversions', 'compare_revenue'));
       rows.push(row);
     }

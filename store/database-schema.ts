@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { AdAccountAnalyticsColumnsTable } from './analytics-columns-schema';
 import type { ExchangeRatesTable } from './exchange-rates-schema';
 import type { RecordInboxAccountsTable, RecordInboxTable } from './record-inbox-schema';
 
@@ -286,6 +287,7 @@ export interface Database {
   record_inbox: RecordInboxTable;
   record_inbox_accounts: RecordInboxAccountsTable;
   exchange_rates: ExchangeRatesTable;
+  ad_account_analytics_columns: AdAccountAnalyticsColumnsTable;
 }
 
 export type { Generated };

@@ -7,6 +7,7 @@ import { backfillProblems } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import { noted, pinterestFailure, pumpInbox, readPinterest, recordEach, records, sends, showConnectionStatus, syncUnsyncedAds } from './ad-account-calls';
 import { carryOf, statusOf } from './ad-account-snapshot';
+import { registerAnalyticsColumnsUpdate } from './analytics-columns-update';
 import { AdAccountState } from './ad-account-state';
 import { adSyncDue } from './unsynced-ads';
 import { pauseProblems, type AdAccountWorkflowInput, type CallOrigin } from './ad-account-types';
@@ -120,6 +121,7 @@ function registerHandlers(state: AdAccountState, guard: CallGuard, originsRequir
       refuseProblems(backfillProblems(range, new Date().toISOString().slice(0, 10)), 'InvalidBackfill');
     },
   });
+  registerAnalyticsColumnsUpdate(state, guard);
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { ActivityOptions } from '@temporalio/common';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AnalyticsColumnsRequest, ExtraAnalyticsColumns } from '../domain/analytics-columns';
 import type { AttributionSettings } from '../domain/attribution-settings';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
@@ -52,6 +53,12 @@ export const disconnectUpdate = defineUpdate<AdAccountStatus, [CallOrigin]>('dis
 export const pauseUpdate = defineUpdate<AdAccountStatus, [PauseRequest]>('pause');
 /** Ends a pause: pulls at once (missed days included) and sends matches that waited. Returns the status. */
 export const resumeUpdate = defineUpdate<AdAccountStatus, [CallOrigin]>('resume');
+/**
+ * Sets the extra sync-analytics columns of one level (`campaign`, `ad_group`, `ad`), replacing
+ * that level's list (`[]` clears it); validated against the spec's `columns` enum, unknown names
+ * refused by name. The next pull asks for them. Returns every level's extra columns now stored.
+ */
+export const setAnalyticsColumnsUpdate = defineUpdate<ExtraAnalyticsColumns, [AnalyticsColumnsRequest]>('setAnalyticsColumns');
 /** The account's connection, schedule, queue, last error and counters. */
 export const statusQuery = defineQuery<AdAccountStatus>('status');
 
