@@ -1,14 +1,16 @@
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities/index';
 import { TASK_QUEUE } from '../workflows/shared';
 
-const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// `.ts` from source (tsx), `.js` once compiled to dist/ (`npm run build`): webpack bundles either.
+const workflowsPath = fileURLToPath(new URL(`../workflows/index${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /**
  * Creates the worker that runs every ad account workflow and its activities on `TASK_QUEUE`.
- * Workflows are bundled from `workflows/index.ts`; activities get their dependencies here.
+ * Workflows are bundled from `workflows/index.ts` (compiled: `dist/workflows/index.js`); activities get their dependencies here.
  */
 export async function createWorker(options: {
   connection: NativeConnection;
