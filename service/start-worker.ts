@@ -7,6 +7,7 @@ import { runRole } from './role-process';
 import { openMigratedDatabase, payloadCrypto } from './role-parts';
 import { installRuntimeOnce } from './sdk-runtime';
 import { startWorkerRole, workerGraceSeconds } from './worker-role';
+import { prebuiltWorkflowBundle } from '../worker/create-worker';
 
 await runRole('worker', async (onStop) => {
   const config = loadWorkerConfig();
@@ -21,7 +22,7 @@ await runRole('worker', async (onStop) => {
   const worker = await startWorkerRole(config, { db, cipher, http, app, dataConverter, temporalAddress: config.TEMPORAL_ADDRESS });
   onStop(() => worker.stop());
   return {
-    banner: `  temporal:   ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})\n  database:   PostgreSQL (DATABASE_URL)\n  pinterest:  ${apiBaseUrl}`,
+    banner: `  temporal:   ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})\n  database:   PostgreSQL (DATABASE_URL)\n  pinterest:  ${apiBaseUrl}\n  workflows:  ${prebuiltWorkflowBundle() ?? 'bundled at start'}`,
     running: worker.running,
     graceSeconds: workerGraceSeconds(config),
   };

@@ -6,6 +6,7 @@
 // it to the Conversions API.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
@@ -80,6 +81,8 @@ before(async () => {
   const a = startCompiled('ingress A', 'start-ingress.js', ingress(portA));
   const b = startCompiled('ingress B', 'start-ingress.js', ingress(portB));
   await Promise.all([running(worker, 'worker'), running(a, 'ingress'), running(b, 'ingress')]);
+  // The compiled worker loads the bundle the build wrote instead of running webpack.
+  assert.ok(worker.output().includes(`  workflows:  ${path.join(root, 'dist', 'workflow-bundle.js')}\n`), worker.output());
 });
 
 after(async () => {
@@ -121,7 +124,7 @@ it('a compiled worker and two compiled ingress copies connect an account and car
     const answer = await fetch(`${ingressA}/v1/conversions/roles-event-1`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const body = (await answer.json()) as { conversions: Array<{ state: string; attribution: { ad_id: string; match_key: string } | null; conversions_api: { state: string } }> };
     return body.conversions[0]?.conversions_api.state === 'sent' ? body.conversions[0] : undefined;
-  }, 120_000);
+  }, 300_000);
   assert.equal(explained.attribution?.ad_id, ad.id);
   assert.equal(explained.attribution?.match_key, 'click_id');
   assert.deepEqual(emulator.countedEvents(DEMO_AD_ACCOUNT_ID), [{ event_id: 'roles-event-1', event_name: 'checkout', times_counted: 1 }]);
