@@ -90,7 +90,7 @@ const readModelImports = [
 ];
 
 export default defineConfig([
-  globalIgnores(['node_modules/', '.data/', 'test/output/', 'bench/results/']),
+  globalIgnores(['node_modules/', '.data/', 'test/output/', 'bench/results/', 'dist/']),
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],

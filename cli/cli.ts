@@ -198,6 +198,21 @@ reportCommand<SlowBurnRow>({
 
 addExchangeRateCommands(program, askService, serviceUrl);
 
+// The production roles, one per process (README "Past one machine"); `npm start` runs both at once.
+program
+  .command('worker')
+  .description('Run the worker alone: ad account workflows and their activities, on DATABASE_URL (PostgreSQL) and TEMPORAL_ADDRESS. Run as many copies as needed.')
+  .action(async () => {
+    await import('../service/start-worker');
+  });
+
+program
+  .command('ingress')
+  .description('Run the HTTP ingress alone, on DATABASE_URL (PostgreSQL) and TEMPORAL_ADDRESS, with ROUTY_INGRESS_TOKEN. Run as many copies as needed behind a load balancer.')
+  .action(async () => {
+    await import('../service/start-ingress');
+  });
+
 program
   .command('rotate-keys')
   .description(

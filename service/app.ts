@@ -1,29 +1,27 @@
-import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Kysely } from 'kysely';
 import type { ActivityDeps } from '../activities/index';
 import { PinterestHttp } from '../pinterest/http';
-import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../secrets/token-cipher';
-import { migrateToLatest, openDatabase } from '../store/database';
+import { generateEncryptionKeyEntry } from '../secrets/token-cipher';
 import type { Database } from '../store/database-schema';
-import { buildIngressServer } from '../http/ingress-server';
-import { OAuthFlow } from '../http/oauth-flow';
-import { connectLinkSecret } from '../http/connect-link';
-import { RoutyPinterestClient } from '../client/routy-client';
+import type { RoutyPinterestClient } from '../client/routy-client';
 import type { ScheduleSettings } from '../workflows/ad-account-types';
 import { usesRealPinterest, type Config } from './config';
 import { realPinterest, type PinterestSide } from './pinterest-side';
-import { createWorker } from '../worker/create-worker';
-import { createDataConverter } from '../temporal/data-converter';
-import { createLogger, TemporalPinoLogger } from '../observability/logger';
-import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { createLogger } from '../observability/logger';
+import type { DestinationStream } from 'pino';
 import type { DataConverter } from '@temporalio/common';
 import { startLocalTemporal } from '../temporal/dev-server';
+import { connectTemporalClient, openMigratedDatabase, payloadCrypto } from './role-parts';
+import { installRuntimeOnce, sdkMetricsUrl } from './sdk-runtime';
+import { startWorkerRole } from './worker-role';
+import { startIngressRole } from './ingress-role';
+
+export { workerGraceSeconds } from './worker-role';
 
 /** A running app: database, Temporal, worker, ingress, and the Pinterest side it was given. */
 export interface RunningApp<P extends PinterestSide = PinterestSide> {
@@ -74,9 +72,10 @@ async function demoEncryptionKeys(dataDir: string): Promise<string> {
 }
 
 /**
- * Starts everything `npm start` needs, from validated configuration: PostgreSQL (`DATABASE_URL`)
- * or embedded PGlite in the data folder, migrated; Temporal at `TEMPORAL_ADDRESS` or a local dev
- * server; the worker; the HTTP ingress; all talking to `options.pinterest` (default: the real API).
+ * Starts everything `npm start` needs in one process, from validated configuration: PostgreSQL
+ * (`DATABASE_URL`) or embedded PGlite in the data folder, migrated; Temporal at `TEMPORAL_ADDRESS`
+ * or a local dev server; the worker role; the ingress role; all talking to `options.pinterest`
+ * (default: the real API). Production runs the roles apart (service/start-worker.ts, service/start-ingress.ts).
  * @throws Error naming the missing variable when real credentials come without
  * `ROUTY_ENCRYPTION_KEYS` or `ROUTY_INGRESS_TOKEN`, or when no Pinterest is given and none is configured.
  */
@@ -100,25 +99,19 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     if (!config.DATABASE_URL) {
       // PGlite takes one process at a time: `rotate-keys` checks this file before it opens the folder.
       const pidFile = path.join(dataDir, 'service.pid');
-      await fs.mkdir(dataDir, { recursive: true });
       await fs.writeFile(pidFile, String(process.pid));
       stops.push(() => fs.rm(pidFile, { force: true }));
     }
-    const db = await openDatabase(
-      config.DATABASE_URL
-        ? { kind: 'postgres', url: config.DATABASE_URL }
-        : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    const db = await openMigratedDatabase(
+      config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+      config.DATABASE_URL ? 'DATABASE_URL' : 'ROUTY_DATA_DIR',
     );
     stops.push(() => db.destroy());
-    await naming(config.DATABASE_URL ? 'DATABASE_URL' : 'ROUTY_DATA_DIR', () => migrateToLatest(db));
 
-    const keys = parseEncryptionKeys(config.ROUTY_ENCRYPTION_KEYS ?? (await demoEncryptionKeys(dataDir)));
-    const cipher = new TokenCipher(keys);
-    // The OAuth `state` HMAC key derives from the newest encryption key: no variable of its own.
-    const stateSecret = createHash('sha256').update('oauth-state:').update(keys[0]!.key).digest();
-    // Connect links: signed with the ingress token (Routy can sign them too), or without one (demo)
-    // with a key derived from the newest encryption key.
-    const linkSecret = connectLinkSecret(config.ROUTY_INGRESS_TOKEN, keys[0]!.key);
+    // Configured keys refuse unencrypted payloads (a Temporal client without them cannot steer a
+    // workflow); the demo's generated key lets them through, and says so.
+    const allowPlaintext = !config.ROUTY_ENCRYPTION_KEYS;
+    const { keys, cipher, dataConverter } = payloadCrypto(config.ROUTY_ENCRYPTION_KEYS ?? (await demoEncryptionKeys(dataDir)), allowPlaintext);
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | undefined;
@@ -141,95 +134,42 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
       temporalAddress = testEnv.address;
       if (options.persistTemporal) temporalUiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
     }
-    const address = temporalAddress;
-    const nativeConnection = await naming('TEMPORAL_ADDRESS', () => NativeConnection.connect({ address }));
-    stops.push(() => nativeConnection.close());
-    const connection = await naming('TEMPORAL_ADDRESS', () => Connection.connect({ address }));
-    stops.push(() => connection.close());
-    // Configured keys refuse unencrypted payloads (a Temporal client without them cannot steer a
-    // workflow); the demo's generated key lets them through, and says so.
-    const allowPlaintext = !config.ROUTY_ENCRYPTION_KEYS;
     if (allowPlaintext) log('demo mode: no ROUTY_ENCRYPTION_KEYS, so the payload codec accepts unencrypted payloads (a Temporal client without the keys can send updates)');
-    const dataConverter = createDataConverter(keys, { allowPlaintext });
-    const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
-
     const http = new PinterestHttp(pinterest.apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
-    const ingressPort = config.ROUTY_HTTP_PORT;
-    const app = pinterest.app;
 
-    const stopping = new AbortController();
-    const activityDeps: ActivityDeps = { db, http, app, cipher, capiRepostMarginSeconds: config.ROUTY_CAPI_REPOST_MARGIN_SECONDS, stopping: stopping.signal, pumpTiming: { fillMs: config.ROUTY_CAPI_FILL_MS } };
-    const worker: Worker = await createWorker({
-      connection: nativeConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      deps: activityDeps,
-      dataConverter,
-      shutdownGraceSeconds: workerGraceSeconds(config),
-    });
-    const running = worker.run();
-    stops.push(async () => {
-      // Sends start no new Conversions API request from here on; one in flight gets its answer within the grace time.
-      stopping.abort();
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
+    const worker = await startWorkerRole(config, { db, cipher, http, app: pinterest.app, dataConverter, temporalAddress });
+    stops.push(() => worker.stop());
+    const temporal = await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE, dataConverter);
+    stops.push(() => temporal.close());
 
-    const client = new RoutyPinterestClient(temporalClient, db, { schedule: options.schedule });
-    const ingressToken = config.ROUTY_INGRESS_TOKEN;
-    const oauth = new OAuthFlow({ db, cipher, http, app, authorizeUrl: pinterest.authorizeUrl, stateSecret, linkSecret, client });
-    const ingress = buildIngressServer({
-      client, db, cipher, oauth, ingressToken, logger: logger.child({ component: 'ingress' }), sdkMetricsUrl,
-      codec: dataConverter.payloadCodecs![0]!,
-      timeouts: {
-        requestMs: config.ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
-        headersMs: config.ROUTY_HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
-        keepAliveMs: config.ROUTY_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
-        idleMs: config.ROUTY_HTTP_IDLE_TIMEOUT_SECONDS * 1000,
-      },
-      ...(temporalUiUrl ? { temporalUiOrigins: [temporalUiUrl, temporalUiUrl.replace('127.0.0.1', 'localhost')] } : {}),
+    const ingress = await startIngressRole(config, {
+      db, cipher, keys, http, pinterest, dataConverter, logger,
+      temporalClient: temporal.client,
+      schedule: options.schedule,
+      sdkMetricsUrl: sdkMetricsUrl(),
+      temporalUiUrl,
     });
-    const ingressAddress = await naming('ROUTY_HTTP_HOST / ROUTY_HTTP_PORT', () =>
-      ingress.listen({ host: config.ROUTY_HTTP_HOST, port: ingressPort }),
-    );
-    stops.push(() => ingress.close());
+    stops.push(() => ingress.stop());
     // loadConfig refuses any other address without a token: open means open to this machine only.
-    if (!ingressToken) log(`ingress is open: no ROUTY_INGRESS_TOKEN, so every route answers without credentials; listening on loopback only (${ingressAddress})`);
-    pinterest.ingressListening?.(ingressAddress);
+    if (!config.ROUTY_INGRESS_TOKEN) log(`ingress is open: no ROUTY_INGRESS_TOKEN, so every route answers without credentials; listening on loopback only (${ingress.ingressUrl})`);
 
     return {
       config,
       db,
-      client,
-      temporalClient,
-      ingressUrl: ingressAddress,
+      client: ingress.client,
+      temporalClient: temporal.client,
+      ingressUrl: ingress.ingressUrl,
       temporalAddress,
       temporalUiUrl,
       pinterest,
-      ingressToken,
-      activityDeps,
+      ingressToken: config.ROUTY_INGRESS_TOKEN,
+      activityDeps: worker.activityDeps,
       dataConverter,
       shutdown,
     };
   } catch (error) {
     await shutdown();
     throw error;
-  }
-}
-
-/**
- * How long a stopping worker waits for its running activities, in seconds: one Pinterest request's
- * timeout plus 10 s to store its answer, so a Conversions API request in flight is never cut off.
- */
-export function workerGraceSeconds(config: Config): number {
-  return config.PINTEREST_REQUEST_TIMEOUT_SECONDS + 10;
-}
-
-/** Runs a start-up step; its failure is reported with the configuration variable behind it. */
-async function naming<T>(variable: string, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    throw new Error(`${variable}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
@@ -243,29 +183,3 @@ async function ensurePortFree(port: number, variable: string, hint: string): Pro
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
 }
-
-let runtimeInstalled = false;
-/**
- * The SDK runtime is process-wide and can be installed only once: the first app's logger takes
- * the SDK's, workflows' and activities' logs; its Prometheus exporter listens on 127.0.0.1:`port`.
- */
-function installRuntimeOnce(logger: PinoLogger, metricsPort: number): void {
-  if (runtimeInstalled) return;
-  try {
-    Runtime.install({
-      logger: new TemporalPinoLogger(logger.child({ component: 'temporal' })),
-      // start.ts owns SIGINT/SIGTERM, so shutdown runs in order: ingress, worker, connections.
-      shutdownSignals: [],
-      ...(metricsPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } } : {}),
-    });
-  } catch (error) {
-    // The SDK's own message names no setting: a second `npm start` on one machine ends here.
-    if (metricsPort > 0 && /address already in use/i.test(String(error))) {
-      throw new Error(`ROUTY_SDK_METRICS_PORT: port ${metricsPort} is in use; choose another, or 0 to turn the SDK's metrics off`, { cause: error });
-    }
-    throw error;
-  }
-  sdkMetricsUrl = metricsPort > 0 ? `http://127.0.0.1:${metricsPort}/metrics` : undefined;
-  runtimeInstalled = true;
-}
-let sdkMetricsUrl: string | undefined;

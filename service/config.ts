@@ -110,6 +110,6 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** True when real Pinterest app credentials are configured; otherwise the emulator is used. */
-export function usesRealPinterest(config: Config): boolean {
+export function usesRealPinterest(config: Pick<Config, 'PINTEREST_APP_ID' | 'PINTEREST_APP_SECRET' | 'PINTEREST_REDIRECT_URI'>): boolean {
   return Boolean(config.PINTEREST_APP_ID && config.PINTEREST_APP_SECRET && config.PINTEREST_REDIRECT_URI);
 }

@@ -24,7 +24,9 @@ export interface PinterestSide {
  * `PINTEREST_REDIRECT_URI`, `PINTEREST_API_BASE_URL`, `PINTEREST_OAUTH_AUTHORIZE_URL`).
  * @throws Error naming the variables when the credentials are not set.
  */
-export function realPinterest(config: Config): PinterestSide {
+export function realPinterest(
+  config: Pick<Config, 'PINTEREST_APP_ID' | 'PINTEREST_APP_SECRET' | 'PINTEREST_REDIRECT_URI' | 'PINTEREST_API_BASE_URL' | 'PINTEREST_OAUTH_AUTHORIZE_URL'>,
+): PinterestSide {
   if (!usesRealPinterest(config)) {
     throw new Error('PINTEREST_APP_ID, PINTEREST_APP_SECRET and PINTEREST_REDIRECT_URI are not set (`npm start` and the demo use the emulator then)');
   }

@@ -1,10 +1,12 @@
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import type { EncryptionKey } from '../secrets/token-cipher';
 import { PayloadEncryptionCodec } from './payload-codec';
 
 /** Path of the module exporting the failure converter that moves messages into encrypted payloads. */
-const failureConverterPath = fileURLToPath(new URL('./failure-converter.ts', import.meta.url));
+// `.ts` from source (tsx), `.js` once compiled to dist/ (`npm run build`).
+const failureConverterPath = fileURLToPath(new URL(`./failure-converter${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /**
  * The data converter every Temporal client and worker of this project uses: payloads encrypted

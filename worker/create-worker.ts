@@ -1,14 +1,26 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities/index';
 import { TASK_QUEUE } from '../workflows/shared';
 
-const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// `.ts` from source (tsx), `.js` once compiled to dist/ (`npm run build`): webpack bundles either.
+const compiled = path.extname(fileURLToPath(import.meta.url)) === '.js';
+const workflowsPath = fileURLToPath(new URL(`../workflows/index${compiled ? '.js' : '.ts'}`, import.meta.url));
+/** `dist/workflow-bundle.js`, written by `npm run build` (worker/write-workflow-bundle.ts): compiled workers start without webpack. */
+const prebuiltBundlePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+
+/** The prebuilt workflow bundle's path when this is compiled code and `npm run build` wrote one; otherwise undefined (workflows are bundled at start). */
+export function prebuiltWorkflowBundle(): string | undefined {
+  return compiled && existsSync(prebuiltBundlePath) ? prebuiltBundlePath : undefined;
+}
 
 /**
  * Creates the worker that runs every ad account workflow and its activities on `TASK_QUEUE`.
- * Workflows are bundled from `workflows/index.ts`; activities get their dependencies here.
+ * Workflows are bundled from `workflows/index.ts` at start; compiled, the bundle `npm run build`
+ * wrote (`dist/workflow-bundle.js`) is loaded, or, without one, `dist/workflows/index.js` bundled; activities get their dependencies here.
  */
 export async function createWorker(options: {
   connection: NativeConnection;
@@ -32,7 +44,9 @@ export async function createWorker(options: {
     // Bundled here with a quiet logger: webpack's build report is noise in a service's output.
     workflowBundle:
       options.workflowBundle ??
-      (await bundleWorkflowCode({ workflowsPath, failureConverterPath: options.dataConverter.failureConverterPath, logger: new DefaultLogger('WARN') })),
+      (prebuiltWorkflowBundle()
+        ? { codePath: prebuiltBundlePath }
+        : await bundleWorkflowCode({ workflowsPath, failureConverterPath: options.dataConverter.failureConverterPath, logger: new DefaultLogger('WARN') })),
     dataConverter: options.dataConverter,
     activities: createActivities(options.deps),
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? 70} seconds`,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { isLoopbackHost, loadConfig } from '../../service/config';
+import { loadIngressConfig, loadWorkerConfig } from '../../service/role-config';
 
 it('an empty variable keeps its default; a bad one stops start-up with its name', () => {
   assert.equal(loadConfig({ ROUTY_HTTP_PORT: '' }).ROUTY_HTTP_PORT, 8080);
@@ -40,4 +41,51 @@ it('the ingress timeouts have defaults, stay positive, and headers come within t
   assert.throws(() => loadConfig({ ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS: '0' }), /ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS: /);
   assert.throws(() => loadConfig({ ROUTY_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: 'soon' }), /ROUTY_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: /);
   assert.throws(() => loadConfig({ ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS: '5' }), /ROUTY_HTTP_HEADERS_TIMEOUT_SECONDS must not exceed ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS/);
+});
+
+const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+const worker = {
+  DATABASE_URL: 'postgres://routy:pw@db:5432/routy',
+  TEMPORAL_ADDRESS: 'temporal:7233',
+  ROUTY_ENCRYPTION_KEYS: KEYS,
+  PINTEREST_APP_ID: '1500001',
+  PINTEREST_APP_SECRET: 'app-secret',
+};
+const ingress = { ...worker, ROUTY_INGRESS_TOKEN: 'token', PINTEREST_REDIRECT_URI: 'https://routy.example/v1/oauth/callback' };
+
+/** The variable names an error lists, in order. */
+const named = (run: () => unknown) => {
+  try {
+    run();
+  } catch (error) {
+    return [...String((error as Error).message).matchAll(/^ {2}(\w+):/gm)].map((m) => m[1]);
+  }
+  return assert.fail('accepted');
+};
+
+it('a worker-only process needs PostgreSQL, Temporal, the keys and the Pinterest app, and names each one missing', () => {
+  const config = loadWorkerConfig(worker);
+  assert.deepEqual([config.DATABASE_URL, config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, config.PINTEREST_REQUEST_TIMEOUT_SECONDS], [worker.DATABASE_URL, 'temporal:7233', 'default', 60]);
+  assert.deepEqual(named(() => loadWorkerConfig({})), ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ROUTY_ENCRYPTION_KEYS', 'PINTEREST_APP_ID', 'PINTEREST_APP_SECRET']);
+  assert.throws(() => loadWorkerConfig({ ...worker, TEMPORAL_ADDRESS: ' ' }), /^Error: Invalid worker configuration:\n {2}TEMPORAL_ADDRESS: required by the worker$/);
+  // No embedded database: every copy shares one PostgreSQL.
+  assert.throws(() => loadWorkerConfig({ ...worker, DATABASE_URL: 'file:.data/pglite' }), /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+  assert.throws(() => loadWorkerConfig({ ...worker, ROUTY_ENCRYPTION_KEYS: 'k1:short' }), /ROUTY_ENCRYPTION_KEYS: /);
+});
+
+it('a worker-only process reads no ingress setting: neither missing nor invalid ones stop it', () => {
+  const config = loadWorkerConfig({ ...worker, ROUTY_HTTP_HOST: '0.0.0.0', ROUTY_HTTP_PORT: 'not-a-port', ROUTY_INGRESS_TOKEN: '', PINTEREST_REDIRECT_URI: 'not a url' });
+  assert.equal('ROUTY_HTTP_PORT' in config, false);
+  assert.equal('ROUTY_INGRESS_TOKEN' in config, false);
+});
+
+it('an ingress-only process needs PostgreSQL, Temporal, the keys, the token and the Pinterest app; HTTP settings keep their defaults', () => {
+  const config = loadIngressConfig({ ...ingress, ROUTY_HTTP_HOST: '0.0.0.0' });
+  assert.deepEqual([config.ROUTY_HTTP_HOST, config.ROUTY_HTTP_PORT, config.ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS, config.ROUTY_INGRESS_TOKEN], ['0.0.0.0', 8080, 30, 'token']);
+  assert.deepEqual(named(() => loadIngressConfig({})), ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ROUTY_ENCRYPTION_KEYS', 'ROUTY_INGRESS_TOKEN', 'PINTEREST_APP_ID', 'PINTEREST_APP_SECRET', 'PINTEREST_REDIRECT_URI']);
+  assert.throws(() => loadIngressConfig({ ...ingress, ROUTY_INGRESS_TOKEN: '' }), /ROUTY_INGRESS_TOKEN: required by the ingress/);
+  assert.throws(() => loadIngressConfig({ ...ingress, ROUTY_HTTP_PORT: '70000' }), /ROUTY_HTTP_PORT: /);
+  assert.throws(() => loadIngressConfig({ ...ingress, ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS: '5' }), /ROUTY_HTTP_HEADERS_TIMEOUT_SECONDS must not exceed ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS/);
+  // The worker's own settings are not its business.
+  assert.equal(loadIngressConfig({ ...ingress, ROUTY_CAPI_FILL_MS: '99999', ROUTY_SDK_METRICS_PORT: 'x' }).ROUTY_INGRESS_TOKEN, 'token');
 });
