@@ -79,7 +79,8 @@ const rowSchema = (idColumn: string) =>
  * Daily metrics per entity of one level: `GET /v5/ad_accounts/{id}/{campaigns|ad_groups|ads}/analytics`
  * (`campaigns/analytics`, `ad_groups/analytics`, `ads/analytics`; rate-limit category
  * `ads_analytics`). Dates are account-timezone `YYYY-MM-DD`; the attribution windows are always sent.
- * @throws RangeError when more than 250 ids or 90 days are asked for (never sent to Pinterest).
+ * @throws RangeError when more than 250 ids or 91 days (end_date more than 90 days past
+ * start_date) are asked for (never sent to Pinterest).
  */
 export async function getAnalytics(
   http: PinterestHttp,
