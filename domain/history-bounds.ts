@@ -18,7 +18,7 @@ export interface DroppedDays {
 }
 
 /** The oldest day Pinterest still serves for `today`: 913 days back (914 days with today). */
-export function oldestHistoryDay(today: string): string {
+function oldestHistoryDay(today: string): string {
   return addDays(today, -(HISTORY_MAX_DAYS - 1));
 }
 
@@ -33,7 +33,7 @@ export function historyFloor(today: string, createdDate?: string | null): { date
 }
 
 /** Whole days from `start` to `end` inclusive (`YYYY-MM-DD`). */
-export function daysBetween(start: string, end: string): number {
+function daysBetween(start: string, end: string): number {
   return Math.round((Date.parse(end) - Date.parse(start)) / 86_400_000) + 1;
 }
 

@@ -12,7 +12,7 @@ import { clampToHistory, historyFloor, HISTORY_MAX_DAYS, type DroppedDays } from
  * How far back (days before today, UTC) the synchronous analytics endpoints' `start_date` may be:
  * "Cannot be more than 90 days back from today". Today and the 90 days before it: 91 days.
  */
-export const SYNC_ANALYTICS_MAX_DAYS_BACK = 90;
+const SYNC_ANALYTICS_MAX_DAYS_BACK = 90;
 /** Days one synchronous analytics call covers at most: `end_date` "cannot be more than 90 days past start_date". */
 export const SYNC_ANALYTICS_MAX_DAYS = SYNC_ANALYTICS_MAX_DAYS_BACK + 1;
 /** Days one async report covers at most. */

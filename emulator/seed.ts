@@ -104,7 +104,7 @@ export interface SeedAccountOptions {
 }
 
 /** When seeded accounts were created unless told: 2023-01-10T00:00:00Z, older than Pinterest's 914 days of history. */
-export const SEED_CREATED_TIME = Date.parse('2023-01-10T00:00:00Z') / 1000;
+const SEED_CREATED_TIME = Date.parse('2023-01-10T00:00:00Z') / 1000;
 
 /** How many units of an account's currency one US dollar of the seed's base prices is worth. */
 export const CURRENCY_SCALE: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79, JPY: 150 };

@@ -13,7 +13,7 @@ const errorBodySchema = z.object({ code: z.number(), message: z.string() }).part
  * (Pinterest's generic server fault, answered with a 400). Any other `code` on a 4xx is a refusal
  * of the request itself and is not retried (unless the answer asks for a retry, see `retryAsked`).
  */
-export const TRANSIENT_ERROR_CODES: ReadonlyMap<number, string> = new Map([
+const TRANSIENT_ERROR_CODES: ReadonlyMap<number, string> = new Map([
   [8, 'rate limit exceeded'],
   [12, 'something went wrong, try again later'],
 ]);
