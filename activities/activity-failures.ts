@@ -8,34 +8,39 @@ import type { CapiOutcome } from '../store/capi-store';
 import { FAILURE_TYPES, LONGEST_RATE_LIMIT_WAIT_SECONDS } from '../workflows/shared';
 
 /**
- * Turns a Pinterest error into a Temporal failure: 429 / code 8 retries after Pinterest's hint
- * (`nextRetryDelay`, at least 1 second), or, past 15 minutes, fails non-retryably with the wait in
- * its details (`{retry_after_seconds}`) so the workflow shows it in `status`; 5xx, 401 and
- * non-Pinterest errors (network) come back as they are (retried by policy); other 4xx become
- * non-retryable `PinterestApiError` failures keeping Pinterest's message and `{status, code}`.
+ * Turns a Pinterest error into a Temporal failure. Whenever Pinterest gave a wait (`Retry-After`,
+ * `X-RateLimit-Reset` or "retry after N seconds" in the message, any status and code) a retry
+ * waits at least that long (`nextRetryDelay`, at least 1 second), or, past 15 minutes, the call
+ * fails non-retryably as `PinterestRateLimitedLong` with the wait in its details
+ * (`{retry_after_seconds}`) so the workflow shows it in `status` and waits. Otherwise:
+ * - 429 / code 8: retryable `PinterestRateLimited`;
+ * - a transient code (`TRANSIENT_ERROR_CODES`: 12 "Something went wrong. Please try again later.")
+ *   or an answer asking for a retry, in any status: retryable `PinterestTransient` with
+ *   `{status, code}` in its details, backed off by the activity's retry policy;
+ * - 5xx without a wait, 401 and non-Pinterest errors (network) come back as they are (retried by
+ *   policy; a 5xx giving a wait becomes `PinterestTransient` to carry it);
+ * - other 4xx become non-retryable `PinterestApiError` failures keeping Pinterest's message and
+ *   `{status, code}`.
  */
 export function asActivityFailure(error: unknown): unknown {
   if (!(error instanceof PinterestApiError)) return error;
-  if (error.rateLimited) {
-    const wait = error.retryAfterSeconds;
-    if (wait !== undefined && wait > LONGEST_RATE_LIMIT_WAIT_SECONDS) {
-      return ApplicationFailure.create({
-        message: error.message,
-        type: FAILURE_TYPES.rateLimitedLong,
-        nonRetryable: true,
-        details: [{ retry_after_seconds: wait }],
-      });
-    }
-    return ApplicationFailure.create({
-      message: error.message,
-      type: FAILURE_TYPES.rateLimited,
-      ...(wait !== undefined ? { nextRetryDelay: `${Math.max(1, wait)} seconds` } : {}),
-    });
-  }
   if (!error.retryable) {
     return ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.api, { status: error.status, code: error.code });
   }
-  return error;
+  const wait = error.retryAfterSeconds;
+  if (wait !== undefined && wait > LONGEST_RATE_LIMIT_WAIT_SECONDS && error.status !== 401) {
+    return ApplicationFailure.create({
+      message: error.message,
+      type: FAILURE_TYPES.rateLimitedLong,
+      nonRetryable: true,
+      details: [{ retry_after_seconds: wait }],
+    });
+  }
+  const delay = wait === undefined ? {} : { nextRetryDelay: `${Math.max(1, wait)} seconds` };
+  if (error.rateLimited) return ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.rateLimited, ...delay });
+  // A 401 is refreshed by the grant policy; a 5xx without a wait is backed off by the retry policy.
+  if (error.status === 401 || (error.status >= 500 && wait === undefined)) return error;
+  return ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.transient, details: [{ status: error.status, code: error.code }], ...delay });
 }
 
 /**
@@ -105,7 +110,8 @@ const NEVER_CONNECTED = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
 
 /**
  * Classifies an error thrown by a Conversions API post (after `asActivityFailure`):
- * - rate limited (`PinterestRateLimited`, `PinterestRateLimitedLong`), a refused grant
+ * - rate limited (`PinterestRateLimited`, `PinterestRateLimitedLong`), transient (`PinterestTransient`:
+ *   Pinterest's code 12 or an answer asking for a retry; the same event_id deduplicates), a refused grant
  *   (`PinterestReauthRequired`, or `PinterestGrantReplaced`: a 401 from a grant replaced during the
  *   call), 5xx, or no connection made: `retried`;
  * - Pinterest's code 953 (events too old): `stale`, with `{error_message}`;
@@ -118,7 +124,7 @@ export function classifySendFailure(error: unknown): SendFailure {
   const code = (failure?.details?.[0] as { code?: number } | undefined)?.code;
   const neverConnected = NEVER_CONNECTED.includes(String((error as { cause?: { code?: unknown } }).cause?.code));
   const askedToRetry =
-    (failure && ([FAILURE_TYPES.rateLimited, FAILURE_TYPES.rateLimitedLong, FAILURE_TYPES.reauth, FAILURE_TYPES.grantReplaced] as string[]).includes(failure.type ?? '')) ||
+    (failure && ([FAILURE_TYPES.rateLimited, FAILURE_TYPES.rateLimitedLong, FAILURE_TYPES.transient, FAILURE_TYPES.reauth, FAILURE_TYPES.grantReplaced] as string[]).includes(failure.type ?? '')) ||
     (error instanceof PinterestApiError && error.status >= 500) ||
     neverConnected;
   const message = String((error as Error).message ?? error);

@@ -3,7 +3,8 @@ import { activityInfo } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { AttributionSettings } from '../domain/attribution-settings';
 import { addDays, dateInTimeZone } from '../domain/dates';
-import { planPull } from '../domain/pull-plan';
+import type { DroppedDays } from '../domain/history-bounds';
+import { planPull, type BackfillRange } from '../domain/pull-plan';
 import { rowsPulled } from '../observability/metrics';
 import { getAnalytics, MAX_IDS_PER_CALL, type MetricLevel } from '../pinterest/analytics';
 import { listAdGroups, listAds, listCampaigns } from '../pinterest/entities';
@@ -20,6 +21,20 @@ import { asReportDownloadFailure, reportDownloadUrl } from './activity-failures'
 import { syncPinMetadata } from './ad-sync-activities';
 import { beat } from './heartbeat';
 import type { PinterestGrant } from './pinterest-grant';
+
+/**
+ * What a pull read: rows upserted, the synchronous range, older missed days for reports, days the
+ * backfill or missed days reached for and left out (before creation or 914 days), and the
+ * account's creation date (account time zone) when known. Dates `YYYY-MM-DD`.
+ */
+export interface PullResult {
+  rows: number;
+  start_date: string;
+  end_date: string;
+  missed_before?: BackfillRange;
+  dropped?: DroppedDays;
+  account_created_date?: string;
+}
 
 /** Report rows upserted per statement (and per heartbeat). */
 const REPORT_ROWS_PER_WRITE = 5000;
@@ -56,8 +71,9 @@ export function createPullActivities(deps: { db: Kysely<Database>; http: Pintere
     /**
      * Pulls daily metrics at campaign, ad group and ad (pin) level and upserts them, over the
      * range `planPull` gives: ending today (account timezone, marked partial), at least `min_days`,
-     * back to the missed days or the backfill, at most 90 days; older missed days come back as
-     * `missed_before` for async reports. Calls take at most 250 ids and 90 days. Progress is
+     * back to the missed days or the backfill, no earlier than the synchronous endpoints serve (90
+     * days back, UTC), the account's creation or 914 days; older missed days come back as
+     * `missed_before` for async reports, days left out as `dropped`. Calls take at most 250 ids and 91 days. Progress is
      * heartbeated, so a retried attempt resumes at its cursor. Each level asks for the fixed columns
      * plus the account's extra ones (`setAnalyticsColumns`), which land in each row's `columns` JSON.
      * Source: `campaigns/analytics`, `ad_groups/analytics`, `ads/analytics`.
@@ -69,11 +85,20 @@ export function createPullActivities(deps: { db: Kysely<Database>; http: Pintere
       /** Days pulled when the account was never pulled. */
       backfill_days: number;
       settings: AttributionSettings;
-    }): Promise<{ rows: number; start_date: string; end_date: string; missed_before?: { start_date: string; end_date: string } }> {
+    }): Promise<PullResult> {
       const id = input.ad_account_id;
       const account = await getAdAccount(db, id);
-      const today = dateInTimeZone(now(), account.time_zone ?? 'UTC');
-      const plan = planPull({ today, lastPulledThrough: account.last_pulled_through, minDays: input.min_days, backfillDays: input.backfill_days });
+      const at = now();
+      const today = dateInTimeZone(at, account.time_zone ?? 'UTC');
+      const createdDate = account.created_time ? dateInTimeZone(account.created_time, account.time_zone ?? 'UTC') : null;
+      const plan = planPull({
+        today,
+        utcToday: at.toISOString().slice(0, 10),
+        lastPulledThrough: account.last_pulled_through,
+        minDays: input.min_days,
+        backfillDays: input.backfill_days,
+        createdDate,
+      });
       const units: Array<{ level: MetricLevel; ids: string[] }> = [];
       for (const level of ['campaign', 'ad_group', 'ad'] as const) {
         const ids = await listEntityIds(db, id, level);
@@ -94,7 +119,14 @@ export function createPullActivities(deps: { db: Kysely<Database>; http: Pintere
       }
       // With no entities synced yet there was nothing to pull: the backfill is still owed.
       if (units.length > 0) await recordSuccessfulPull(db, id, addDays(today, -1), now());
-      return { rows, start_date: plan.start_date, end_date: today, ...(plan.missed_before ? { missed_before: plan.missed_before } : {}) };
+      return {
+        rows,
+        start_date: plan.start_date,
+        end_date: today,
+        ...(plan.missed_before ? { missed_before: plan.missed_before } : {}),
+        ...(plan.dropped ? { dropped: plan.dropped } : {}),
+        ...(createdDate ? { account_created_date: createdDate } : {}),
+      };
     },
 
     /**

@@ -6,6 +6,7 @@ import type { AnalyticsColumnsRequest, ExtraAnalyticsColumns } from '../domain/a
 import { DEFAULT_ATTRIBUTION_SETTINGS, type AttributionSettings } from '../domain/attribution-settings';
 import { DEFAULT_SCHEDULE, type AdAccountStatus, type CallOrigin, type ScheduleSettings } from '../workflows/ad-account-types';
 import type { BackfillRange } from '../domain/pull-plan';
+import type { QueuedBackfillRange } from '../workflows/backfill-queue';
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
 import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
 import type { Database } from '../store/database-schema';
@@ -118,11 +119,14 @@ export class RoutyPinterestClient {
   }
 
   /**
-   * Backfills a date range (UTC `YYYY-MM-DD`, up to 914 days back) through Pinterest's async
-   * reports, in pieces of at most 186 days. @returns the pieces queued. @throws Error naming the
-   * field when the range is not allowed.
+   * Backfills a date range (UTC `YYYY-MM-DD`) through Pinterest's async reports, in pieces of at
+   * most 186 days. A range reaching before the account's creation date (once a pull learned it) or
+   * Pinterest's 914 days of history is clamped: the oldest piece then carries
+   * `requested_start_date`, `clamped_by` (`account_created` | `history_limit`) and `clamped_days`.
+   * @returns the pieces queued. @throws Error naming the field when the range is not allowed (a
+   * bad date, after today, or wholly before the account's history).
    */
-  backfill(adAccountId: string, range: BackfillRange): Promise<BackfillRange[]> {
+  backfill(adAccountId: string, range: BackfillRange): Promise<QueuedBackfillRange[]> {
     return this.executeUpdate(adAccountId, backfillUpdate, range);
   }
 

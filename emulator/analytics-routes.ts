@@ -9,8 +9,8 @@ type AnalyticsLevel = 'ads' | 'ad_groups' | 'campaigns';
 /**
  * The synchronous analytics routes `GET /v5/ad_accounts/{ad_account_id}/ads/analytics`,
  * `.../ad_groups/analytics` and `.../campaigns/analytics`: one row per id and day with metrics,
- * granularity DAY only, within Pinterest's limits (1 to 250 ids, at most 90 days, starting at most
- * 90 days back). Metrics in the account's currency; days without delivery have no row. Every
+ * granularity DAY only, within Pinterest's limits (1 to 250 ids; start_date at most 90 days back
+ * from today, UTC, and end_date at most 90 days past start_date: 91 days). Metrics in the account's currency; days without delivery have no row. Every
  * requested column the emulator can fill is answered (analytics-columns.ts: counts it does not
  * model, ratios, ids and names); others are left out, as Pinterest does for columns without a value.
  */
@@ -40,7 +40,7 @@ function registerLevel(server: FastifyInstance, { seed, now, grants }: EmulatorC
     const today = now().toISOString().slice(0, 10);
     const span = (Date.parse(end) - Date.parse(start)) / 86_400_000;
     const back = (Date.parse(today) - Date.parse(start)) / 86_400_000;
-    if (span < 0 || span > 89) return sendError(reply, 400, 1, 'The date range can be at most 90 days.');
+    if (span < 0 || span > 90) return sendError(reply, 400, 1, 'end_date cannot be more than 90 days past start_date.');
     if (back > 90) return sendError(reply, 400, 1, 'start_date cannot be more than 90 days back.');
     const scale = CURRENCY_SCALE[seed.adAccounts.find((a) => a.id === ad_account_id)!.currency] ?? 1;
     const rows: Array<Record<string, unknown>> = [];

@@ -6,6 +6,13 @@ export type Fault =
   /** HTTP 429, Pinterest code 8, with the wait in `X-RateLimit-Reset` or in the message text. */
   | { kind: 'rate_limit'; hint: 'header' | 'message'; retry_after_seconds: number }
   | { kind: 'server_error' }
+  /** HTTP 400 with Pinterest's code 12, "Something went wrong. Please try again later.": transient, no wait given. */
+  | { kind: 'something_went_wrong' }
+  /**
+   * An error answer of any status and code asking for a retry after `retry_after_seconds`: in the
+   * message ("... Retry after 6 seconds.") or in a `Retry-After` header. Pinterest's Error body.
+   */
+  | { kind: 'retry_hint'; status: number; code: number; hint: 'message' | 'retry-after'; retry_after_seconds: number }
   /** HTTP 200 with a body that is not Pinterest's (a proxy's page): the outcome cannot be read. */
   | { kind: 'garbled' }
   /** The request is handled (and recorded), then the answer is held back: a slow or lost response. */
@@ -80,6 +87,12 @@ export class FaultQueue {
       return undefined;
     }
     if (fault.kind === 'server_error') return sendError(reply, 503, 503, 'Service Unavailable. Please try again later.');
+    if (fault.kind === 'something_went_wrong') return sendError(reply, 400, 12, 'Something went wrong. Please try again later.');
+    if (fault.kind === 'retry_hint') {
+      if (fault.hint === 'retry-after') reply.header('Retry-After', String(fault.retry_after_seconds));
+      const hint = fault.hint === 'message' ? ` Retry after ${fault.retry_after_seconds} seconds.` : '';
+      return sendError(reply, fault.status, fault.code, `The request could not be served right now.${hint}`);
+    }
     if (fault.kind === 'garbled') return reply.code(200).type('text/html').send('<html><body>upstream gateway</body></html>');
     if (fault.hint === 'header') reply.header('X-RateLimit-Reset', String(fault.retry_after_seconds));
     const hint = fault.hint === 'message' ? ` Please retry after ${fault.retry_after_seconds} seconds.` : '';

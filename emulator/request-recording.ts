@@ -9,6 +9,8 @@ export interface RecordedExchange {
   body: unknown;
   status: number;
   response: unknown;
+  /** When the answer was sent (epoch milliseconds): tests read the wait between an error and the next try. */
+  answered_at?: number;
 }
 
 /** A `/v5/...` Fastify route as the spec writes its path: `/ad_accounts/:ad_account_id` → `/ad_accounts/{ad_account_id}`. */
@@ -59,6 +61,7 @@ export class RequestRecorder {
       body: request.body,
       status: reply.statusCode,
       response,
+      answered_at: Date.now(),
     });
   }
 

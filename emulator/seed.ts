@@ -27,6 +27,8 @@ export interface SeedAdAccount {
   country: string;
   time_zone: string;
   owner: { id: string; username: string };
+  /** When the account was created, Unix seconds (AdAccount.created_time). */
+  created_time: number;
 }
 
 export interface SeedCampaign {
@@ -98,7 +100,12 @@ export interface SeedAccountOptions {
   currency: string;
   time_zone?: string;
   name?: string;
+  /** AdAccount.created_time, Unix seconds; default {@link SEED_CREATED_TIME}. */
+  created_time?: number;
 }
+
+/** When seeded accounts were created unless told: 2023-01-10T00:00:00Z, older than Pinterest's 914 days of history. */
+const SEED_CREATED_TIME = Date.parse('2023-01-10T00:00:00Z') / 1000;
 
 /** How many units of an account's currency one US dollar of the seed's base prices is worth. */
 export const CURRENCY_SCALE: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79, JPY: 150 };
@@ -121,6 +128,7 @@ export function buildSeed(options: { accounts?: SeedAccountOptions[]; adsPerGrou
       country: account.currency === 'EUR' ? 'DE' : account.currency === 'JPY' ? 'JP' : 'US',
       time_zone: account.time_zone ?? (account.currency === 'JPY' ? 'Asia/Tokyo' : account.currency === 'EUR' ? 'Europe/Berlin' : 'America/New_York'),
       owner: { id: '1099300727702429065', username: 'evergreenhome' },
+      created_time: account.created_time ?? SEED_CREATED_TIME,
     });
     const compact = k === 0 && adsPerGroup <= 16;
     let adIndex = 0;

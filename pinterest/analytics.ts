@@ -94,7 +94,8 @@ const rowSchema = (idColumn: string) =>
  * `ads_analytics`). Dates are account-timezone `YYYY-MM-DD`; the attribution windows are always sent.
  * Asks for `METRIC_COLUMNS` plus `extraColumns` (names of the spec's sync `columns` enum, already
  * validated); every column returned lands in the row's `columns`.
- * @throws RangeError when more than 250 ids or 90 days are asked for (never sent to Pinterest).
+ * @throws RangeError when more than 250 ids or 91 days (end_date more than 90 days past
+ * start_date) are asked for (never sent to Pinterest).
  */
 export async function getAnalytics(
   http: PinterestHttp,

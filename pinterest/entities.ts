@@ -17,6 +17,8 @@ export const adAccountSchema = z
     currency: z.string(),
     country: z.string().optional(),
     time_zone: z.string().nullish(),
+    /** Unix seconds; nullable in the spec. */
+    created_time: z.number().int().nonnegative().nullish(),
   })
   .passthrough();
 

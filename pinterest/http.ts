@@ -7,6 +7,18 @@ import { RequestBudget, type RateLimitCategory } from './request-budget';
 const errorBodySchema = z.object({ code: z.number(), message: z.string() }).partial().passthrough();
 
 /**
+ * Pinterest error `code`s that mean "try again later" in any HTTP status: the request was fine and
+ * Pinterest could not serve it this time. 8: "You have exceeded your rate limit. Try again later."
+ * (also a rate limit, see `rateLimited`); 12: "Something went wrong. Please try again later."
+ * (Pinterest's generic server fault, answered with a 400). Any other `code` on a 4xx is a refusal
+ * of the request itself and is not retried (unless the answer asks for a retry, see `retryAsked`).
+ */
+const TRANSIENT_ERROR_CODES: ReadonlyMap<number, string> = new Map([
+  [8, 'rate limit exceeded'],
+  [12, 'something went wrong, try again later'],
+]);
+
+/**
  * A non-2xx answer from Pinterest, with its HTTP status and Pinterest's own `code` and
  * `message` kept so operators see what Pinterest said.
  */
@@ -17,8 +29,13 @@ export class PinterestApiError extends Error {
     readonly pinterestMessage: string,
     readonly path: string,
     readonly body: unknown,
-    /** From `X-RateLimit-Reset` or a "retry after N seconds" message: how long Pinterest asks us to wait. */
+    /**
+     * Seconds Pinterest asks us to wait, the longest of `Retry-After`, `X-RateLimit-Reset` and a
+     * "retry after N seconds" in the message (see `parseRetryAfter`).
+     */
     readonly retryAfterSeconds?: number,
+    /** The answer itself asked for a retry: a `Retry-After` header or "retry after N seconds" in its message. */
+    readonly retryAsked = false,
   ) {
     super(`Pinterest ${path} answered HTTP ${status}${code !== undefined ? ` (code ${code})` : ''}: ${pinterestMessage}`);
     this.name = 'PinterestApiError';
@@ -29,24 +46,50 @@ export class PinterestApiError extends Error {
     return this.status === 429 || this.code === 8;
   }
 
-  /** 429 or 5xx: worth another try; 401 is retried after a token refresh. */
+  /**
+   * Worth another try: 429 or code 8, 5xx, a code of `TRANSIENT_ERROR_CODES` (12 in a 400) in any
+   * status, or an answer that asked for a retry (`retryAsked`, any status and code); 401 is
+   * retried after a token refresh.
+   */
   get retryable(): boolean {
-    return this.rateLimited || this.status >= 500 || this.status === 401;
+    return this.rateLimited || this.status >= 500 || this.status === 401 || (this.code !== undefined && TRANSIENT_ERROR_CODES.has(this.code)) || this.retryAsked;
   }
 }
 
+/** "retry after 6 seconds", "Retry after 2 minutes", "retry after 1.5s": the wait in a message. */
+const MESSAGE_HINT = /retry after (\d+(?:\.\d+)?) ?(second|sec|s\b|minute|min|hour|h\b)/i;
+
 /**
- * Seconds to wait from a rate-limited answer: `X-RateLimit-Reset` (seconds until the window
- * resets; an epoch-seconds value is converted), else "retry after N seconds" in the message.
+ * Seconds to wait from an error answer, the longest hint present: `X-RateLimit-Reset` (seconds
+ * until the window resets; an epoch-seconds value is converted), `Retry-After` (seconds, or an
+ * HTTP date), and "retry after N seconds|minutes|hours" in the message. Undefined without any.
  */
-export function parseRetryAfter(resetHeader: string | null, message: string, nowMs: number): number | undefined {
+export function parseRetryAfter(resetHeader: string | null, message: string, nowMs: number, retryAfterHeader: string | null = null): number | undefined {
+  const waits: number[] = [];
   const reset = resetHeader === null ? Number.NaN : Number(resetHeader.split(',')[0]);
-  if (Number.isFinite(reset) && reset >= 0) return reset > 1e9 ? Math.max(0, reset - Math.floor(nowMs / 1000)) : reset;
-  const hint = /retry after (\d+(?:\.\d+)?) ?(second|sec|s\b|minute|min|hour|h\b)/i.exec(message);
-  if (!hint) return undefined;
-  const unit = hint[2]!.toLowerCase();
-  const factor = unit.startsWith('h') ? 3600 : unit.startsWith('m') ? 60 : 1;
-  return Math.ceil(Number(hint[1]) * factor);
+  if (Number.isFinite(reset) && reset >= 0) waits.push(reset > 1e9 ? Math.max(0, reset - Math.floor(nowMs / 1000)) : reset);
+  const retryAfter = retryAfterSeconds(retryAfterHeader, nowMs);
+  if (retryAfter !== undefined) waits.push(retryAfter);
+  const hint = MESSAGE_HINT.exec(message);
+  if (hint) {
+    const unit = hint[2]!.toLowerCase();
+    const factor = unit.startsWith('h') ? 3600 : unit.startsWith('m') ? 60 : 1;
+    waits.push(Math.ceil(Number(hint[1]) * factor));
+  }
+  return waits.length === 0 ? undefined : Math.max(...waits);
+}
+
+/** A `Retry-After` header in seconds: delta-seconds, or an HTTP date (the seconds until it, at least 0). */
+function retryAfterSeconds(header: string | null, nowMs: number): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(header)) return Number(header);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
+}
+
+/** The answer asks for a retry itself: a readable `Retry-After` header, or a wait in its message. */
+function asksForRetry(retryAfterHeader: string | null, message: string, nowMs: number): boolean {
+  return retryAfterSeconds(retryAfterHeader, nowMs) !== undefined || MESSAGE_HINT.test(message);
 }
 
 type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
@@ -128,8 +171,11 @@ export class PinterestHttp {
     if (!response.ok) {
       const error = errorBodySchema.safeParse(parsed);
       const message = error.success && error.data.message ? error.data.message : text.slice(0, 500);
-      const retryAfter = parseRetryAfter(response.headers.get('x-ratelimit-reset'), message, Date.now());
-      throw new PinterestApiError(response.status, error.success ? error.data.code : undefined, message, req.path, parsed, retryAfter);
+      const nowMs = Date.now();
+      const retryAfterHeader = response.headers.get('retry-after');
+      const retryAfter = parseRetryAfter(response.headers.get('x-ratelimit-reset'), message, nowMs, retryAfterHeader);
+      const code = error.success ? error.data.code : undefined;
+      throw new PinterestApiError(response.status, code, message, req.path, parsed, retryAfter, asksForRetry(retryAfterHeader, message, nowMs));
     }
     return req.schema.parse(parsed);
   }

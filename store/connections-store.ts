@@ -33,7 +33,8 @@ export async function insertConnection(
 }
 
 /**
- * Records an ad account with its attribution settings and Routy advertiser, or re-points a known
+ * Records an ad account with its attribution settings, Routy advertiser and Pinterest creation
+ * time (`created_time`, Unix seconds, stored as a timestamp; refreshed at every connect), or re-points a known
  * one at a new connection, unless it is connected to another Routy advertiser (one stored before
  * advertisers were recorded, with none, is taken by the first).
  * @returns false when the account belongs to another advertiser and was left as it was.
@@ -52,6 +53,7 @@ export async function upsertAdAccount(
     currency: account.currency,
     country: account.country ?? null,
     time_zone: account.time_zone ?? null,
+    created_time: account.created_time == null ? null : new Date(account.created_time * 1000),
     connection_status: 'connected',
     ...settings,
   };

@@ -50,6 +50,8 @@ export interface AdAccountsTable {
   last_pulled_through: ColumnType<string | null, string | null | undefined, string | null>;
   /** The Routy advertiser whose connect link connected the account (null: connected before this was recorded). */
   routy_advertiser_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When Pinterest created the account (AdAccount.created_time); null: unknown (connected before it was stored, or Pinterest gave none). */
+  created_time: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface PinsTable {

@@ -84,6 +84,11 @@ export async function readPinterest(state: AdAccountState): Promise<void> {
         settings: state.settings,
       });
       state.pulled(Date.now(), pulled);
+      state.backfill.learned(pulled);
+      if (pulled.dropped) {
+        const { start_date, end_date, days, reason } = pulled.dropped;
+        log.warn('the automatic backfill left days out', { ad_account_id, start_date, end_date, days, reason });
+      }
       upsertSearchAttributes([{ key: LAST_SUCCESSFUL_PULL, value: new Date() }]);
     } catch (error) {
       noted(state, state.pullFailed(Date.now(), ...pinterestFailure(state, error, reconnects)));

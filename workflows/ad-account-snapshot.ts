@@ -16,6 +16,8 @@ export function statusOf(state: AdAccountState): AdAccountStatus {
     rate_limited_until: times.rate_limited_until,
     next_entity_sync_at: times.next_entity_sync_at,
     backfill_queue: [...state.backfill.ranges],
+    ...(state.backfill.history.account_created_date ? { account_created_date: state.backfill.history.account_created_date } : {}),
+    ...(state.backfill.history.history_dropped ? { history_dropped: { ...state.backfill.history.history_dropped } } : {}),
     settings: state.settings,
     schedule: state.input.schedule,
     last_pull_at: times.last_pull_at,
@@ -54,6 +56,8 @@ export function carryOf(state: AdAccountState): AdAccountWorkflowInput {
       touchpoints_buffer: state.buffers.touchpoints,
       ...(state.recordsWaiting ? { records_waiting: true } : {}),
       ...(state.unsyncedAds.carry() ? { unsynced_ads: state.unsyncedAds.carry() } : {}),
+      ...(state.backfill.history.account_created_date ? { account_created_date: state.backfill.history.account_created_date } : {}),
+      ...(state.backfill.history.history_dropped ? { history_dropped: state.backfill.history.history_dropped } : {}),
     },
   };
 }

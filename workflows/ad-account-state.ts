@@ -55,7 +55,7 @@ export class AdAccountState {
     this.connection = new AdAccountConnection(carried);
     this.schedule = new AdAccountSchedule(input.schedule, carried, nowMs);
     this.buffers = new RecordBuffers(carried?.conversions_buffer ?? [], carried?.touchpoints_buffer ?? []);
-    this.backfill = new BackfillQueue(carried?.backfill_queue ?? []);
+    this.backfill = new BackfillQueue(carried?.backfill_queue ?? [], { account_created_date: carried?.account_created_date, history_dropped: carried?.history_dropped });
     this.unsyncedAds = new UnsyncedAds(carried?.unsynced_ads);
     this.settings = input.settings;
     this.pendingSettings = carried?.pending_settings;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { AttributionSettings } from '../domain/attribution-settings';
 import { problemLines } from '../domain/field-issues';
+import type { DroppedDays } from '../domain/history-bounds';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import type { UnsyncedAdsCarry } from './unsynced-ads';
@@ -15,7 +16,7 @@ export interface ScheduleSettings {
   entity_sync_interval_seconds?: number;
   /** How long an unmatched conversion waits for a touchpoint (production: 30 days). */
   hold_seconds: number;
-  /** Days pulled on the first pull (Pinterest's synchronous limit is 90). */
+  /** Days before today pulled on the first pull, today too (90: every day the synchronous endpoints serve; more go to async reports, up to 914). */
   backfill_days: number;
 }
 
@@ -78,6 +79,10 @@ export interface AdAccountWorkflowInput {
     records_waiting?: boolean;
     /** Ads waiting for the on-demand ad sync, and those Pinterest did not list (absent before it, or when empty). */
     unsynced_ads?: UnsyncedAdsCarry;
+    /** The account's creation date (account time zone), learned from a pull (absent when unknown). */
+    account_created_date?: string;
+    /** Days the last automatic backfill left out (absent when none). */
+    history_dropped?: DroppedDays;
   };
 }
 
@@ -93,6 +98,14 @@ export interface AdAccountStatus {
   next_entity_sync_at?: string;
   /** Report-sized date ranges still to backfill through async reports. */
   backfill_queue: BackfillRange[];
+  /** The account's creation date (account time zone, from AdAccount.created_time) once a pull learned it: nothing older is asked for. */
+  account_created_date?: string;
+  /**
+   * Days the automatic backfill (the first pull's `backfill_days`, or days missed while paused or
+   * disconnected) reached for and left out, with why: `account_created` (before the account's
+   * creation) or `history_limit` (past Pinterest's 914 days). Absent when none were.
+   */
+  history_dropped?: DroppedDays;
   settings: AttributionSettings;
   schedule: ScheduleSettings;
   last_pull_at?: string;

@@ -11,6 +11,7 @@ import { registerAnalyticsColumnsUpdate } from './analytics-columns-update';
 import { AdAccountState } from './ad-account-state';
 import { adSyncDue } from './unsynced-ads';
 import { pauseProblems, type AdAccountWorkflowInput, type CallOrigin } from './ad-account-types';
+import { BACKFILL_BOUNDS_PATCH } from './backfill-queue';
 import { CallGuard, ORIGIN_PATCH, refuseUnusableInput } from './call-guards';
 import {
   AD_ACCOUNT_ID,
@@ -115,10 +116,12 @@ function registerHandlers(state: AdAccountState, guard: CallGuard, originsRequir
       refuseProblems(settingsProblems(change), 'InvalidSettings');
     },
   });
-  setHandler(backfillUpdate, (range) => state.backfill.add(range), {
+  // Since the patch a range reaching before the account's creation or 914 days is clamped, not refused.
+  const today = () => new Date().toISOString().slice(0, 10);
+  setHandler(backfillUpdate, (range) => (patched(BACKFILL_BOUNDS_PATCH) ? state.backfill.addWithinHistory(range, today()) : state.backfill.add(range)), {
     validator: (range) => {
       guard.check('backfill', [range], 'payload');
-      refuseProblems(backfillProblems(range, new Date().toISOString().slice(0, 10)), 'InvalidBackfill');
+      refuseProblems(backfillProblems(range, today(), state.backfill.history.account_created_date), 'InvalidBackfill');
     },
   });
   registerAnalyticsColumnsUpdate(state, guard);

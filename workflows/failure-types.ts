@@ -11,6 +11,8 @@ export const FAILURE_TYPES = {
   rateLimited: 'PinterestRateLimited',
   /** A 429 asking for more than 15 minutes (a daily cap): non-retryable, the wait in its details. */
   rateLimitedLong: 'PinterestRateLimitedLong',
+  /** Pinterest asked to try again (code 12 "Something went wrong", a 4xx or 5xx giving a wait): retried, `{status, code}` in its details. */
+  transient: 'PinterestTransient',
   /** Any other 4xx: non-retryable, Pinterest's message and `{status, code}` in its details. */
   api: 'PinterestApiError',
   /** An async report still IN_PROGRESS: the retry policy is the polling loop. */

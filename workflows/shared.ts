@@ -9,6 +9,7 @@ import type { AttributionSettings } from '../domain/attribution-settings';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import type { AdAccountStatus, CallOrigin, PauseRequest } from './ad-account-types';
+import type { QueuedBackfillRange } from './backfill-queue';
 import { FAILURE_TYPES } from './failure-types';
 
 /** Task queue the worker polls and clients start account workflows on. */
@@ -45,8 +46,12 @@ export const pullNowSignal = defineSignal<[CallOrigin]>('pullNow');
 export const disconnectSignal = defineSignal<[CallOrigin]>('disconnect');
 /** Changes attribution settings (validated); the next pull backfills under them. Returns the settings now in force. */
 export const updateSettingsUpdate = defineUpdate<AttributionSettings, [Partial<AttributionSettings>]>('updateSettings');
-/** Backfills a date range up to 914 days back through async reports; returns the report-sized pieces queued. */
-export const backfillUpdate = defineUpdate<BackfillRange[], [BackfillRange]>('backfill');
+/**
+ * Backfills a date range through async reports; returns the report-sized pieces queued. A range
+ * reaching before the account's creation or Pinterest's 914 days is clamped, and the oldest piece
+ * says so (`requested_start_date`, `clamped_by`, `clamped_days`); one wholly before is refused.
+ */
+export const backfillUpdate = defineUpdate<QueuedBackfillRange[], [BackfillRange]>('backfill');
 /** The same as the `disconnect` signal, as a validated update (refused when already disconnected); returns the status. */
 export const disconnectUpdate = defineUpdate<AdAccountStatus, [CallOrigin]>('disconnect');
 /** Pauses every Pinterest call of the account (pulls, backfills, sends) until `resume`; Routy's records keep being stored and matched. Returns the status. */

@@ -12,8 +12,8 @@ import {
 import { PinterestApiError } from '../../pinterest/http';
 import { ReportDownloadError } from '../../pinterest/reports';
 
-const pinterestError = (status: number, code?: number, retryAfterSeconds?: number) =>
-  new PinterestApiError(status, code, 'said no', '/ad_accounts/1/events', {}, retryAfterSeconds);
+const pinterestError = (status: number, code?: number, retryAfterSeconds?: number, retryAsked = false) =>
+  new PinterestApiError(status, code, 'said no', '/ad_accounts/1/events', {}, retryAfterSeconds, retryAsked);
 
 /** Narrows to an ApplicationFailure, failing the test when it is something else. */
 function applicationFailure(value: unknown): ApplicationFailure {
@@ -64,6 +64,34 @@ describe('asActivityFailure', () => {
     assert.equal(failure.nonRetryable, true);
     assert.deepEqual(failure.details, [{ status: 400, code: 2 }]);
     assert.equal(failure.message, 'Pinterest /ad_accounts/1/events answered HTTP 400 (code 2): said no');
+  });
+
+  it('retries code 12 ("Something went wrong") in a 400 with the retry policy\'s backoff', () => {
+    const failure = applicationFailure(asActivityFailure(pinterestError(400, 12)));
+    assert.equal(failure.type, 'PinterestTransient');
+    assert.equal(failure.nonRetryable, false);
+    assert.equal(failure.nextRetryDelay, undefined, 'no hint: the retry policy backs off');
+    assert.deepEqual(failure.details, [{ status: 400, code: 12 }]);
+  });
+
+  it('retries any answer that asks for a retry, whatever its status and code, after the wait it gives', () => {
+    const hinted = applicationFailure(asActivityFailure(pinterestError(400, undefined, 6, true)));
+    assert.equal(hinted.type, 'PinterestTransient');
+    assert.equal(hinted.nextRetryDelay, '6 seconds');
+    assert.equal(applicationFailure(asActivityFailure(pinterestError(400, 12, 9, true))).nextRetryDelay, '9 seconds');
+    assert.equal(applicationFailure(asActivityFailure(pinterestError(403, 4, 2, true))).nextRetryDelay, '2 seconds');
+    const serverError = applicationFailure(asActivityFailure(pinterestError(503, 503, 4)));
+    assert.equal(serverError.type, 'PinterestTransient');
+    assert.equal(serverError.nextRetryDelay, '4 seconds', 'a 5xx giving a wait waits that long');
+    const long = applicationFailure(asActivityFailure(pinterestError(400, 12, 3600, true)));
+    assert.equal(long.type, 'PinterestRateLimitedLong');
+    assert.deepEqual(long.details, [{ retry_after_seconds: 3600 }]);
+  });
+
+  it('does not retry a refusal just because the rate-limit reset header came with it', () => {
+    const failure = applicationFailure(asActivityFailure(pinterestError(400, 1, 30, false)));
+    assert.equal(failure.type, 'PinterestApiError');
+    assert.equal(failure.nonRetryable, true);
   });
 
   it('returns 5xx, 401 and non-Pinterest errors as they are', () => {
@@ -152,7 +180,7 @@ describe('classifySendFailure', () => {
   it('retries what Pinterest did not take: rate limits, a refused grant, 5xx', () => {
     const refusedGrant = ApplicationFailure.nonRetryable('Pinterest refused the grant', 'PinterestReauthRequired');
     const replacedGrant = ApplicationFailure.retryable('reconnected meanwhile', 'PinterestGrantReplaced');
-    for (const error of [asActivityFailure(pinterestError(429, undefined, 10)), asActivityFailure(pinterestError(429, undefined, 3600)), refusedGrant, replacedGrant, pinterestError(502)]) {
+    for (const error of [asActivityFailure(pinterestError(429, undefined, 10)), asActivityFailure(pinterestError(429, undefined, 3600)), refusedGrant, replacedGrant, pinterestError(502), asActivityFailure(pinterestError(400, 12))]) {
       assert.deepEqual(classifySendFailure(error), { reason: 'retried' });
     }
   });

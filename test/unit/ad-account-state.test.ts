@@ -120,6 +120,39 @@ describe('AdAccountState', () => {
   });
 });
 
+describe('history bounds', () => {
+  const today = '2026-11-29';
+  it('clamps a backfill to the creation date a pull told, and its oldest piece says so', () => {
+    const state = new AdAccountState(input, 0);
+    assert.deepEqual(state.backfill.addWithinHistory({ start_date: '2020-01-01', end_date: '2024-09-30' }, today), [
+      { start_date: '2024-05-30', end_date: '2024-09-30', requested_start_date: '2020-01-01', clamped_by: 'history_limit', clamped_days: 1611 },
+    ]);
+    state.backfill.learned({ account_created_date: '2025-03-01', dropped: { start_date: '2024-11-30', end_date: '2025-02-28', days: 91, reason: 'account_created' } });
+    assert.deepEqual(state.backfill.addWithinHistory({ start_date: '2025-01-01', end_date: '2025-10-31' }, today), [
+      { start_date: '2025-03-01', end_date: '2025-09-02', requested_start_date: '2025-01-01', clamped_by: 'account_created', clamped_days: 59 },
+      { start_date: '2025-09-03', end_date: '2025-10-31' },
+    ]);
+    assert.deepEqual(state.backfill.addWithinHistory({ start_date: '2025-06-01', end_date: '2025-06-30' }, today), [{ start_date: '2025-06-01', end_date: '2025-06-30' }]);
+    assert.deepEqual(backfillProblems({ start_date: '2025-01-01', end_date: '2025-02-01' }, today, state.backfill.history.account_created_date), [
+      'end_date: must not be before 2025-03-01: the ad account was created on 2025-03-01, nothing to backfill',
+    ]);
+  });
+
+  it('shows the creation date and the days the automatic backfill left out in status, across continue-as-new', () => {
+    const state = new AdAccountState(input, 0);
+    assert.equal(statusOf(state).history_dropped, undefined);
+    const dropped = { start_date: '2024-11-30', end_date: '2025-02-28', days: 91, reason: 'account_created' as const };
+    state.backfill.learned({ account_created_date: '2025-03-01', dropped });
+    assert.deepEqual(statusOf(state).history_dropped, dropped);
+    assert.equal(statusOf(state).account_created_date, '2025-03-01');
+    const next = new AdAccountState(JSON.parse(JSON.stringify(carryOf(state))), 30_000);
+    assert.deepEqual(statusOf(next), statusOf(state));
+    // A later pull that dropped nothing keeps the last word (it is still true of the account's history).
+    next.backfill.learned({ account_created_date: '2025-03-01' });
+    assert.deepEqual(statusOf(next).history_dropped, dropped);
+  });
+});
+
 describe('update validators', () => {
   const today = '2026-11-29';
   it('name each field of a refused backfill range', () => {
@@ -128,8 +161,9 @@ describe('update validators', () => {
     assert.deepEqual(backfillProblems({ start_date: '2026-02-30', end_date: 20260305 }, today), ['start_date: must be a YYYY-MM-DD date', 'end_date: must be a YYYY-MM-DD date']);
     assert.deepEqual(backfillProblems({ start_date: '2026-03-05', end_date: '2026-03-01' }, today), ['start_date: must not be after end_date']);
     assert.deepEqual(backfillProblems({ start_date: '2026-13-01', end_date: '2026-01-05' }, today), ['start_date: must be a YYYY-MM-DD date'], 'no comparison with a broken date');
-    assert.deepEqual(backfillProblems({ start_date: '2024-05-28', end_date: '2026-11-30' }, today), ['end_date: must not be after today', 'start_date: Pinterest keeps at most 914 days of history']);
-    assert.deepEqual(backfillProblems({ start_date: '2024-05-29', end_date: today }, today), [], '914 days back is allowed');
+    assert.deepEqual(backfillProblems({ start_date: '2024-05-28', end_date: '2026-11-30' }, today), ['end_date: must not be after today']);
+    assert.deepEqual(backfillProblems({ start_date: '2020-05-29', end_date: today }, today), [], 'reaching past 914 days is clamped, not refused');
+    assert.deepEqual(backfillProblems({ start_date: '2020-05-29', end_date: '2024-05-29' }, today), ['end_date: must not be before 2024-05-30: Pinterest keeps 914 days of history, nothing to backfill']);
     assert.deepEqual(backfillProblems({ start_date: '2026-01-01', end_date: '2026-01-05', level: 'ad' }, today), ['level: is not a known field']);
     assert.match(backfillProblems(['2026-01-01'], today)[0]!, /^\(request\): must be an object like/);
   });
