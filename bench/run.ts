@@ -6,6 +6,7 @@ import { runConversionsBench } from './conversions';
 import { runHoldsBench } from './holds';
 import { runIngestBench } from './ingest';
 import { runIngressAdversarialBench } from './ingress-adversarial';
+import { runPullBench } from './pull';
 import { runReportsBench } from './reports';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   holds: runHoldsBench,
   ingest: runIngestBench,
   'ingress-adversarial': runIngressAdversarialBench,
+  pull: runPullBench,
   reports: runReportsBench,
 };
 

@@ -25,6 +25,8 @@ export interface EmulatorOptions {
   seed?: SeedData;
   /** Wall clock; tests may pin it. */
   now?: () => Date;
+  /** Keep every answer body in `exchanges` (default true); false for benchmarks with large answers. */
+  keepResponses?: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export class PinterestEmulator {
   readonly requestCounts: Map<string, number>;
   private readonly now: () => Date;
   private readonly grants: OAuthGrants;
-  private readonly recorder = new RequestRecorder();
+  private readonly recorder: RequestRecorder;
   private readonly faults = new FaultQueue();
   private readonly reports = new ReportJobs();
   private readonly delivery = new DeliveryLedger();
@@ -54,6 +56,7 @@ export class PinterestEmulator {
   constructor(options: EmulatorOptions = {}) {
     this.seed = options.seed ?? buildSeed();
     this.now = options.now ?? (() => new Date());
+    this.recorder = new RequestRecorder(options.keepResponses ?? true);
     this.grants = new OAuthGrants(this.now);
     this.issuedTokens = this.grants.issuedTokens;
     this.exchanges = this.recorder.exchanges;

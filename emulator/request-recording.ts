@@ -27,6 +27,9 @@ export class RequestRecorder {
   /** URL of every request received, answered or not, in arrival order. */
   private readonly receivedUrls: string[] = [];
 
+  /** @param keepResponses false: exchanges keep no answer body (`response` undefined), for long runs with large answers. */
+  constructor(private readonly keepResponses = true) {}
+
   /** A request arrived. */
   started(request: FastifyRequest): void {
     this.inFlightUrls.set(request.id, request.url);
@@ -48,9 +51,9 @@ export class RequestRecorder {
   record(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
     const route = request.routeOptions.url;
     if (!route?.startsWith('/v5/')) return;
-    let response: unknown = payload;
+    let response: unknown = this.keepResponses ? payload : undefined;
     try {
-      response = typeof payload === 'string' ? JSON.parse(payload) : payload;
+      if (this.keepResponses && typeof payload === 'string') response = JSON.parse(payload);
     } catch {
       // not JSON: keep as sent
     }

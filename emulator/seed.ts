@@ -112,13 +112,20 @@ export const CURRENCY_SCALE: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 
 
 /**
  * Builds the seeded advertiser(s). Each account gets 3 campaigns (one archived, stopped 40 days
- * ago), 2 ad groups each and `adsPerGroup` ads per group (REGULAR, VIDEO, IDEA). The first
+ * ago), 2 ad groups each and `adsPerGroup` ads per group (REGULAR, VIDEO, IDEA), or
+ * `adsPerAccount` ads spread over its 6 groups (6 to 999,999; RangeError otherwise). The first
  * account's ids are stable across versions; tests rely on them. Creative types rotate through
  * REGULAR, VIDEO, IDEA, SHOPPING and CAROUSEL.
  */
-export function buildSeed(options: { accounts?: SeedAccountOptions[]; adsPerGroup?: number } = {}): SeedData {
+export function buildSeed(options: { accounts?: SeedAccountOptions[]; adsPerGroup?: number; adsPerAccount?: number } = {}): SeedData {
   const accounts = options.accounts ?? [{ id: DEMO_AD_ACCOUNT_ID, currency: 'USD' }];
-  const adsPerGroup = options.adsPerGroup ?? 2;
+  const groupCount = CAMPAIGNS.reduce((n, c) => n + c.groups.length, 0);
+  // `adsPerAccount` spreads that many ads over the groups (the first groups get one more when it does not divide).
+  const adsPerAccount = options.adsPerAccount;
+  if (adsPerAccount !== undefined && !(Number.isInteger(adsPerAccount) && adsPerAccount >= groupCount && adsPerAccount <= 999_999)) {
+    throw new RangeError(`buildSeed: adsPerAccount must be a whole number from ${groupCount} to 999,999, got ${adsPerAccount}`);
+  }
+  const adsPerGroup = adsPerAccount !== undefined ? Math.ceil(adsPerAccount / groupCount) : (options.adsPerGroup ?? 2);
   const seed: SeedData = { adAccounts: [], campaigns: [], adGroups: [], ads: [] };
   accounts.forEach((account, k) => {
     seed.adAccounts.push({
@@ -137,9 +144,11 @@ export function buildSeed(options: { accounts?: SeedAccountOptions[]; adsPerGrou
       const campaignId = k === 0 ? `6267365335${String(c + 1).padStart(2, '0')}` : `62673${k}5335${String(c + 1).padStart(2, '0')}`;
       seed.campaigns.push({ id: campaignId, ad_account_id: account.id, ...fields });
       groups.forEach((groupName, g) => {
+        const groupIndex = seed.adGroups.filter((group) => group.ad_account_id === account.id).length;
+        const adsInGroup = adsPerAccount === undefined ? adsPerGroup : Math.floor(adsPerAccount / groupCount) + (groupIndex < adsPerAccount % groupCount ? 1 : 0);
         const adGroupId = k === 0 ? `26800607047${c + 1}${g + 1}` : `2680${k}0607047${c + 1}${g + 1}`;
         seed.adGroups.push({ id: adGroupId, campaign_id: campaignId, ad_account_id: account.id, name: groupName, status: campaign.status });
-        for (let a = 0; a < adsPerGroup; a += 1) {
+        for (let a = 0; a < adsInGroup; a += 1) {
           const title = PIN_TITLES[adIndex % PIN_TITLES.length]!;
           seed.ads.push({
             id: compact ? `6871959059${String(adIndex + 1).padStart(2, '0')}` : `687195${k}${String(adIndex + 1).padStart(6, '0')}`,

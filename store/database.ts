@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileMigrationProvider, Kysely, Migrator, PostgresDialect, type MigrationResultSet } from 'kysely';
 import pg from 'pg';
+import { registerCopyPool } from './copy-upsert';
 import type { Database } from './database-schema';
 
 // DATE columns stay 'YYYY-MM-DD' strings: a JS Date would shift them by the process timezone.
@@ -27,7 +28,10 @@ export async function openDatabase(location: DatabaseLocation): Promise<Kysely<D
     // the time) emits its connection's end on itself, not on the pool: unheard, it would stop the
     // process. Heard, the next statement on that client fails, and so does its transaction.
     pool.on('connect', (client) => client.on('error', () => {}));
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // Bulk metric upserts stage their rows through COPY on this pool's connections.
+    registerCopyPool(db, pool);
+    return db;
   }
   const { KyselyPGlite } = await import('kysely-pglite');
   await fs.mkdir(location.dataDir, { recursive: true });

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { AttributionSettings } from '../domain/attribution-settings';
 import type { AnalyticsRow, MetricLevel } from '../pinterest/analytics';
+import { copyUpsert, inCopySession } from './copy-upsert';
 import type { Database } from './database-schema';
 
 /** Rows per INSERT statement. */
@@ -72,9 +73,12 @@ export async function upsertMetrics(
   const updated = Object.keys(values[0] ?? {}).filter((column) => !keyColumns.includes(column)) as Array<keyof (typeof values)[number]>;
   const entityIds = [...new Set([...(input.entityIds ?? []), ...values.map((v) => v.entity_id)])];
   const from = values.reduce((min, v) => (v.date < min ? v.date : min), input.today);
-  await db.transaction().execute(async (trx) => {
+  await inCopySession(db, async (trx, client) => {
+    // On a PostgreSQL server: staged through COPY and merged by one INSERT ... SELECT ... ON CONFLICT
+    // (about twice as fast as multi-row INSERTs; `npm run bench -- pull`).
+    if (client) await copyUpsert(client, { table: 'metrics_daily', rows: values, keyColumns });
     // PostgreSQL takes at most 65,535 bind parameters per statement: ~33 columns × 1,000 rows stays under.
-    for (let i = 0; i < values.length; i += UPSERT_ROWS) {
+    else for (let i = 0; i < values.length; i += UPSERT_ROWS) {
       await trx
         .insertInto('metrics_daily')
         .values(values.slice(i, i + UPSERT_ROWS))
