@@ -10,6 +10,7 @@ import type { ActivityDeps } from '../activities/index';
 import { PinterestHttp } from '../pinterest/http';
 import { generateEncryptionKeyEntry, parseEncryptionKeys, TokenCipher } from '../secrets/token-cipher';
 import { migrateToLatest, openDatabase } from '../store/database';
+import { SharedRequestBudget } from '../store/request-budget-store';
 import type { Database } from '../store/database-schema';
 import { buildIngressServer } from '../http/ingress-server';
 import { OAuthFlow } from '../http/oauth-flow';
@@ -153,7 +154,9 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     const dataConverter = createDataConverter(keys, { allowPlaintext });
     const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
-    const http = new PinterestHttp(pinterest.apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
+    // Per-user budgets live in the database, so every worker process spends the same ones.
+    const budget = new SharedRequestBudget(db, config.PINTEREST_REQUESTS_PER_MINUTE);
+    const http = new PinterestHttp(pinterest.apiBaseUrl, budget, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
     const ingressPort = config.ROUTY_HTTP_PORT;
     const app = pinterest.app;
 

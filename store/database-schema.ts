@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { ExchangeRatesTable } from './exchange-rates-schema';
+import type { PinterestRequestBudgetsTable } from './request-budget-schema';
 import type { RecordInboxAccountsTable, RecordInboxTable } from './record-inbox-schema';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
@@ -18,6 +19,8 @@ export interface PinterestConnectionsTable {
   access_token_expires_at: Timestamp;
   refresh_token_expires_at: Timestamp | null;
   scope: string;
+  /** The Pinterest user who granted it (`GET /v5/user_account` at connect): whose rate budgets it spends. */
+  pinterest_user_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -286,6 +289,7 @@ export interface Database {
   record_inbox: RecordInboxTable;
   record_inbox_accounts: RecordInboxAccountsTable;
   exchange_rates: ExchangeRatesTable;
+  pinterest_request_budgets: PinterestRequestBudgetsTable;
 }
 
 export type { Generated };
