@@ -6,6 +6,18 @@ import type { Database } from './database-schema';
 
 /** A slot is reserved at most this far ahead (milliseconds): a caller that gives up wastes at most this much budget. */
 const MAX_QUEUE_MS = 60_000;
+/** How often a process deletes budgets idle for an hour (milliseconds). */
+const SWEEP_EVERY_MS = 3_600_000;
+
+/**
+ * Deletes budgets whose next slot passed more than an hour ago: such a row means the same as no
+ * row (the next request goes at once), so nothing is lost; it keeps one-off owners (a connect's
+ * first call, before its user is known) from piling up. @returns how many were deleted.
+ */
+export async function sweepIdleBudgets(db: Kysely<Database>): Promise<number> {
+  const deleted = await db.deleteFrom('pinterest_request_budgets').where('next_free_at', '<', sql<Date>`clock_timestamp() - interval '1 hour'`).executeTakeFirst();
+  return Number(deleted.numDeletedRows);
+}
 
 /** The answer to one reservation attempt. */
 export interface SlotReservation {
@@ -68,6 +80,7 @@ export async function reserveRequestSlot(
  */
 export class SharedRequestBudget implements RequestBudget {
   private readonly local: InMemoryRequestBudget;
+  private lastSweep = Date.now();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -79,6 +92,11 @@ export class SharedRequestBudget implements RequestBudget {
   /** Waits for a slot of `category` in `who`'s budget. @throws the database's error when the statement fails. */
   async take(category: RateLimitCategory, who: string): Promise<void> {
     if (category === 'oauth') return this.local.take(category, who);
+    if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
+      this.lastSweep = Date.now();
+      // Housekeeping beside the request, never in its way: a failed sweep is tried next hour.
+      void sweepIdleBudgets(this.db).catch(() => {});
+    }
     const budget = { key: who, category, intervalMs: 60_000 / this.perMinute[category], maxQueueMs: MAX_QUEUE_MS };
     for (;;) {
       const answer = await reserveRequestSlot(this.db, budget);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { migrateToLatest, openDatabase } from '../../store/database';
 import type { Database } from '../../store/database-schema';
-import { reserveRequestSlot, SharedRequestBudget, type SlotReservation } from '../../store/request-budget-store';
+import { reserveRequestSlot, SharedRequestBudget, sweepIdleBudgets, type SlotReservation } from '../../store/request-budget-store';
 import { createTestDatabase } from '../support/postgres';
 
 // Real PostgreSQL: four pools stand for four worker processes, each with its own connections.
@@ -77,5 +77,15 @@ describe('the shared request budget in PostgreSQL', () => {
     const lastSlot = row.next_free_at.getTime() - 10;
     assert.ok(lastSlot >= before + 11 * 10 - 1, `twelve slots spent: the last at least 110 ms after the first (${lastSlot - before} ms)`);
     assert.ok(done >= lastSlot - 1, 'every take returned at or after its slot, on the database clock');
+  });
+
+  it('sweeps budgets idle for an hour, and a swept budget starts again at once', async () => {
+    const take = () => reserveRequestSlot(pools[0]!, { key: 'credential:once', category: 'org_read', intervalMs: 60_000, maxQueueMs: 60_000 });
+    await take();
+    assert.equal(await sweepIdleBudgets(pools[0]!), 0, 'a budget in use stays');
+    await pools[0]!.updateTable('pinterest_request_budgets').set({ next_free_at: sql<Date>`clock_timestamp() - interval '61 minutes'` }).where('budget_key', '=', 'credential:once').execute();
+    assert.equal(await sweepIdleBudgets(pools[0]!), 1);
+    assert.deepEqual(await pools[0]!.selectFrom('pinterest_request_budgets').select('budget_key').where('budget_key', '=', 'credential:once').execute(), []);
+    assert.equal((await take()).waitMs, 0);
   });
 });

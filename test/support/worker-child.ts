@@ -1,9 +1,10 @@
 // One worker process for multi-worker tests: the project's worker (every workflow and activity on
 // the task queue) with the shared, PostgreSQL-kept Pinterest budget, and nothing else.
 // Env: DATABASE_URL, TEMPORAL_ADDRESS, PINTEREST_API_BASE_URL, ROUTY_ENCRYPTION_KEYS, optional
-// PINTEREST_REQUESTS_PER_MINUTE and WORKFLOW_BUNDLE_PATH (a prebuilt bundle: skips webpack).
+// PINTEREST_REQUESTS_PER_MINUTE, WORKFLOW_BUNDLE_PATH (a prebuilt bundle: skips webpack) and
+// TASK_QUEUE (default the service's).
 // Prints `ready <pid>` once polling; SIGTERM stops it gracefully.
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { EMULATOR_APP } from '../../emulator/pinterest-emulator';
 import { PinterestHttp } from '../../pinterest/http';
 import { parseEncryptionKeys, TokenCipher } from '../../secrets/token-cipher';
@@ -13,6 +14,7 @@ import { SharedRequestBudget } from '../../store/request-budget-store';
 import { createDataConverter } from '../../temporal/data-converter';
 import { createWorker } from '../../worker/create-worker';
 
+Runtime.install({ logger: new DefaultLogger('WARN') });
 const config = loadConfig(process.env);
 const keys = parseEncryptionKeys(config.ROUTY_ENCRYPTION_KEYS!);
 const db = await openDatabase({ kind: 'postgres', url: config.DATABASE_URL! });
@@ -28,6 +30,7 @@ const worker = await createWorker({
     cipher: new TokenCipher(keys),
   },
   dataConverter: createDataConverter(keys),
+  ...(process.env.TASK_QUEUE ? { taskQueue: process.env.TASK_QUEUE } : {}),
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   shutdownGraceSeconds: 5,
 });
