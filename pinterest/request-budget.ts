@@ -32,11 +32,12 @@ export function parseRequestsPerMinute(text: string | undefined): RequestsPerMin
   const pairs = text.split(',').map((part) => part.split('=').map((side) => side.trim()));
   const malformed = pairs.find((pair) => pair.length !== 2 || !pair[0]);
   if (malformed) throw new Error(`"${malformed.join('=')}" is not category=requests per minute`);
+  const unknown = pairs.find(([category]) => !(CATEGORIES as readonly string[]).includes(category!));
+  if (unknown) throw new Error(`${unknown[0]}: unknown category; one of ${CATEGORIES.join(', ')}`);
   const parsed = overrideSchema.safeParse(Object.fromEntries(pairs));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const where = issue.path.length ? String(issue.path[0]) : 'category';
-    throw new Error(`${where}: ${issue.code === 'invalid_key' ? `unknown category; one of ${CATEGORIES.join(', ')}` : issue.message}`);
+    throw new Error(`${issue.path.join('.')}: ${issue.message}`);
   }
   return { ...REQUESTS_PER_MINUTE, ...parsed.data };
 }

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { migrateToLatest, openDatabase } from '../../store/database';
@@ -87,5 +90,21 @@ describe('the shared request budget in PostgreSQL', () => {
     assert.equal(await sweepIdleBudgets(pools[0]!), 1);
     assert.deepEqual(await pools[0]!.selectFrom('pinterest_request_budgets').select('budget_key').where('budget_key', '=', 'credential:once').execute(), []);
     assert.equal((await take()).waitMs, 0);
+  });
+
+  it('works the same in the embedded PGlite (npm start without DATABASE_URL)', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-budget-pglite-'));
+    const db = await openDatabase({ kind: 'pglite', dataDir });
+    try {
+      await migrateToLatest(db);
+      const budget = { key: 'user:embedded', category: 'ads_read', intervalMs: 30_000, maxQueueMs: 60_000 };
+      const answers = await Promise.all(Array.from({ length: 5 }, () => reserveRequestSlot(db, budget)));
+      assert.deepEqual(answers.map((a) => a.reserved), [true, true, true, false, false], 'now, 30 s and 60 s ahead; then ask again');
+      const slots = answers.filter((a) => a.reserved).map((a) => a.slotAtMs!);
+      assert.deepEqual(slots.slice(1).map((slot, i) => Math.round(slot - slots[i]!)), [30_000, 30_000]);
+    } finally {
+      await db.destroy();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -23,7 +23,7 @@ const spec = sharedFile('pinterest/openapi-v5.yaml');
 const ACCOUNTS = ['549764105221', '549764105300', '549764105400'];
 const USER = '1099300727702429065';
 /** Lowered so one first pull of three accounts needs several minutes of budget. */
-const BUDGET_TEXT = 'ads_analytics=4,ads_read=4';
+const BUDGET_TEXT = 'ads_analytics=4,ads_read=6';
 const BUDGET = parseRequestsPerMinute(BUDGET_TEXT);
 /** The workflows run on their own task queue: the test app's in-process worker never sees them. */
 const QUEUE = 'shared-budget-test';

@@ -41,3 +41,13 @@ it('the ingress timeouts have defaults, stay positive, and headers come within t
   assert.throws(() => loadConfig({ ROUTY_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: 'soon' }), /ROUTY_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: /);
   assert.throws(() => loadConfig({ ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS: '5' }), /ROUTY_HTTP_HEADERS_TIMEOUT_SECONDS must not exceed ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS/);
 });
+
+it('per-user Pinterest budgets can be lowered per category, and a bad one names the category', () => {
+  assert.equal(loadConfig({}).PINTEREST_REQUESTS_PER_MINUTE.ads_analytics, 300);
+  const lowered = loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_analytics=150, ads_read = 500' }).PINTEREST_REQUESTS_PER_MINUTE;
+  assert.deepEqual(lowered, { ads_read: 500, ads_analytics: 150, ads_write: 400, ads_conversions: 5000, org_read: 1000, oauth: 1000 });
+  assert.throws(() => loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_analytic=150' }), /PINTEREST_REQUESTS_PER_MINUTE: ads_analytic: unknown category; one of ads_read, /);
+  assert.throws(() => loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_read=0' }), /PINTEREST_REQUESTS_PER_MINUTE: ads_read: Too small/);
+  assert.throws(() => loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_read=fast' }), /PINTEREST_REQUESTS_PER_MINUTE: ads_read: /);
+  assert.throws(() => loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_read' }), /PINTEREST_REQUESTS_PER_MINUTE: "ads_read" is not category=requests per minute/);
+});
