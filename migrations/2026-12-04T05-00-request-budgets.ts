@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 
 // Frozen in time: this file must never import application code.
 // Pinterest's per-user, per-category rate budgets, shared by every worker process: one row per
-// (budget owner, rate-limit category) holding when the next request may go (a GCRA schedule).
+// (budget owner, rate-limit category) counting the requests of the current minute.
 // Budgets are per Pinterest user: a connection records whose grant it is (null: made before).
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('pinterest_connections').addColumn('pinterest_user_id', 'text').execute();
@@ -10,7 +10,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('pinterest_request_budgets')
     .addColumn('budget_key', 'text', (c) => c.notNull())
     .addColumn('category', 'text', (c) => c.notNull())
-    .addColumn('next_free_at', 'timestamptz', (c) => c.notNull())
+    .addColumn('window_start', 'timestamptz', (c) => c.notNull())
+    .addColumn('used', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('pinterest_request_budgets_pk', ['budget_key', 'category'])
     .execute();
   // Rows are rewritten on every request: leave room on each page for HOT updates.

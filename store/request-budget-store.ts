@@ -4,79 +4,77 @@ import { sql, type Kysely } from 'kysely';
 import { InMemoryRequestBudget, REQUESTS_PER_MINUTE, type RateLimitCategory, type RequestBudget, type RequestsPerMinute } from '../pinterest/request-budget';
 import type { Database } from './database-schema';
 
-/** A slot is reserved at most this far ahead (milliseconds): a caller that gives up wastes at most this much budget. */
-const MAX_QUEUE_MS = 60_000;
+/**
+ * A request taken this close to the end of a minute (milliseconds) counts in the next one and
+ * waits for it: it then reaches Pinterest inside the minute it was counted in, even a second late.
+ */
+const MINUTE_END_MARGIN_MS = 1_000;
 /** How often a process deletes budgets idle for an hour (milliseconds). */
 const SWEEP_EVERY_MS = 3_600_000;
 
-/**
- * Deletes budgets whose next slot passed more than an hour ago: such a row means the same as no
- * row (the next request goes at once), so nothing is lost; it keeps one-off owners (a connect's
- * first call, before its user is known) from piling up. @returns how many were deleted.
- */
-export async function sweepIdleBudgets(db: Kysely<Database>): Promise<number> {
-  const deleted = await db.deleteFrom('pinterest_request_budgets').where('next_free_at', '<', sql<Date>`clock_timestamp() - interval '1 hour'`).executeTakeFirst();
-  return Number(deleted.numDeletedRows);
-}
-
-/** The answer to one reservation attempt. */
-export interface SlotReservation {
-  /** True when a slot was reserved: send after `waitMs`. False: the queue is full, try again after `waitMs`. */
-  reserved: boolean;
+/** The answer to one attempt to take a request from a budget. */
+export interface BudgetTake {
+  /** True when the request was counted: send it after `waitMs`. False: the minute is spent, try again after `waitMs`. */
+  taken: boolean;
   /** Milliseconds to wait, measured on the database's clock (0: now). */
   waitMs: number;
-  /** The reserved slot on the database's clock, epoch milliseconds (microsecond precision); null when none was reserved. */
-  slotAtMs: number | null;
+  /** Start of the minute the request was counted in (taken) or that is spent (not taken), epoch milliseconds on the database's clock. */
+  windowStartMs: number;
 }
 
 /**
- * Reserves the next send slot of one budget in one statement (GCRA, the generic cell rate
- * algorithm, without burst): the row keeps `next_free_at`; a request's slot is
- * `max(next_free_at, now)` and moves `next_free_at` on by `intervalMs` (60,000 / the per-minute
- * limit), so the slots of one budget are at least `intervalMs` apart whichever process took them,
- * and no 60-second span holds more than the limit. Concurrent reservations serialize on the row
- * lock of `INSERT ... ON CONFLICT DO UPDATE`, held for this statement only; the caller sleeps
- * afterwards, holding no connection. A slot more than `maxQueueMs` ahead is not reserved (so a
- * caller that gives up wastes at most that much budget): the answer is then when to ask again.
- * Times are the database's `clock_timestamp()`, one clock for every worker.
+ * Takes one request from a budget in one statement: a fixed-window counter per (owner, category)
+ * and minute of the database's clock (`clock_timestamp()`, one clock for every worker). The row
+ * holds the minute it counts and how many requests it took; `INSERT ... ON CONFLICT DO UPDATE`
+ * counts the request when the row's minute is an earlier one (a new minute starts at 1) or its
+ * count is under `limit`, and the row lock serializes concurrent takes for this statement only.
+ * Requests taken in a minute's last second count in the next minute and wait for it. A row of a
+ * later minute than this statement's clock (a take racing the turn of the minute) is never
+ * turned back: the take is refused and asks again at once.
  */
-export async function reserveRequestSlot(
-  db: Kysely<Database>,
-  budget: { key: string; category: string; intervalMs: number; maxQueueMs: number },
-): Promise<SlotReservation> {
-  const interval = sql`(${budget.intervalMs}::float8 * interval '1 millisecond')`;
-  const maxQueue = sql`(${budget.maxQueueMs}::float8 * interval '1 millisecond')`;
-  const result = await sql<{ slot_in_ms: number | null; slot_at_ms: number | null; retry_in_ms: number }>`
-    WITH clock AS (SELECT clock_timestamp() AS now),
-    reserved AS (
-      INSERT INTO pinterest_request_budgets AS b (budget_key, category, next_free_at)
-      SELECT ${budget.key}, ${budget.category}, clock.now + ${interval} FROM clock
+export async function takeFromBudget(db: Kysely<Database>, budget: { key: string; category: string; limit: number }): Promise<BudgetTake> {
+  const result = await sql<{ taken: boolean; window_start_ms: number; wait_ms: number }>`
+    WITH clock AS (
+      SELECT clock_timestamp() AS now,
+             date_trunc('minute', clock_timestamp() + ${MINUTE_END_MARGIN_MS}::float8 * interval '1 millisecond') AS window_start
+    ),
+    taken AS (
+      INSERT INTO pinterest_request_budgets AS b (budget_key, category, window_start, used)
+      SELECT ${budget.key}, ${budget.category}, clock.window_start, 1 FROM clock
       ON CONFLICT (budget_key, category) DO UPDATE
-        SET next_free_at = GREATEST(b.next_free_at, (SELECT now FROM clock)) + ${interval}
-        WHERE b.next_free_at <= (SELECT now FROM clock) + ${maxQueue}
-      RETURNING next_free_at - ${interval} AS slot
+        SET used = CASE WHEN b.window_start = excluded.window_start THEN b.used + 1 ELSE 1 END,
+            window_start = excluded.window_start
+        WHERE b.window_start < excluded.window_start OR (b.window_start = excluded.window_start AND b.used < ${budget.limit})
+      RETURNING window_start
     )
     SELECT
-      (SELECT extract(epoch FROM slot - clock.now) * 1000 FROM reserved)::float8 AS slot_in_ms,
-      (SELECT extract(epoch FROM slot) * 1000 FROM reserved)::float8 AS slot_at_ms,
-      coalesce((
-        SELECT extract(epoch FROM b.next_free_at - ${maxQueue} - clock.now) * 1000
-        FROM pinterest_request_budgets b WHERE b.budget_key = ${budget.key} AND b.category = ${budget.category}
-      ), 0)::float8 AS retry_in_ms
+      EXISTS (SELECT 1 FROM taken) AS taken,
+      (extract(epoch FROM clock.window_start) * 1000)::float8 AS window_start_ms,
+      (extract(epoch FROM CASE WHEN EXISTS (SELECT 1 FROM taken) THEN clock.window_start ELSE clock.window_start + interval '1 minute' END - clock.now) * 1000)::float8 AS wait_ms
     FROM clock`.execute(db);
   const row = result.rows[0]!;
-  if (row.slot_in_ms !== null) return { reserved: true, waitMs: Math.max(0, Number(row.slot_in_ms)), slotAtMs: Number(row.slot_at_ms) };
-  return { reserved: false, waitMs: Math.max(1, Number(row.retry_in_ms)), slotAtMs: null };
+  return { taken: row.taken, waitMs: Math.max(0, Number(row.wait_ms)), windowStartMs: Number(row.window_start_ms) };
+}
+
+/**
+ * Deletes budgets whose minute ended more than an hour ago: such a row means the same as no row
+ * (the next request starts a new minute), so nothing is lost; it keeps one-off owners (a
+ * connect's first call, before its user is known) from piling up. @returns how many were deleted.
+ */
+export async function sweepIdleBudgets(db: Kysely<Database>): Promise<number> {
+  const deleted = await db.deleteFrom('pinterest_request_budgets').where('window_start', '<', sql<Date>`clock_timestamp() - interval '61 minutes'`).executeTakeFirst();
+  return Number(deleted.numDeletedRows);
 }
 
 /**
  * The worker's Pinterest rate budget, one per (owner, category), kept in PostgreSQL (or the
  * embedded PGlite) and so shared by every worker process: a request costs one short statement
- * (`reserveRequestSlot`) and then waits, holding no connection, until its slot. Requests of one
- * budget go at least 60,000 / limit milliseconds apart: evenly paced, never more than the limit in
- * any 60 seconds. The `oauth` category (`POST /oauth/token`, the app's budget, called while a
- * grant's row is locked for its refresh) stays in this process's memory: waiting on the database
- * there could wait on the embedded PGlite's only connection.
+ * (`takeFromBudget`) while the minute has budget left; when it is spent, the request sleeps until
+ * the next minute, holding no connection, and asks again (a few milliseconds of jitter spread the
+ * waiters). No minute of the database's clock holds more than the limit. The `oauth` category
+ * (`POST /oauth/token`, the app's budget, called while a grant's row is locked for its refresh)
+ * stays in this process's memory: waiting on the database there could wait on the embedded
+ * PGlite's only connection.
  */
 export class SharedRequestBudget implements RequestBudget {
   private readonly local: InMemoryRequestBudget;
@@ -89,7 +87,7 @@ export class SharedRequestBudget implements RequestBudget {
     this.local = new InMemoryRequestBudget(perMinute);
   }
 
-  /** Waits for a slot of `category` in `who`'s budget. @throws the database's error when the statement fails. */
+  /** Waits until `who`'s budget of `category` lets one request go. @throws the database's error when the statement fails. */
   async take(category: RateLimitCategory, who: string): Promise<void> {
     if (category === 'oauth') return this.local.take(category, who);
     if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
@@ -97,11 +95,14 @@ export class SharedRequestBudget implements RequestBudget {
       // Housekeeping beside the request, never in its way: a failed sweep is tried next hour.
       void sweepIdleBudgets(this.db).catch(() => {});
     }
-    const budget = { key: who, category, intervalMs: 60_000 / this.perMinute[category], maxQueueMs: MAX_QUEUE_MS };
+    const budget = { key: who, category, limit: this.perMinute[category] };
     for (;;) {
-      const answer = await reserveRequestSlot(this.db, budget);
-      if (answer.waitMs > 0) await sleep(answer.waitMs);
-      if (answer.reserved) return;
+      const answer = await takeFromBudget(this.db, budget);
+      if (answer.taken) {
+        if (answer.waitMs > 0) await sleep(answer.waitMs);
+        return;
+      }
+      await sleep(answer.waitMs + Math.floor(Math.random() * 250));
     }
   }
 }
