@@ -2,7 +2,7 @@
 // the task queue) with the shared, PostgreSQL-kept Pinterest budget, and nothing else.
 // Env: DATABASE_URL, TEMPORAL_ADDRESS, PINTEREST_API_BASE_URL, ROUTY_ENCRYPTION_KEYS, optional
 // PINTEREST_REQUESTS_PER_MINUTE, WORKFLOW_BUNDLE_PATH (a prebuilt bundle: skips webpack) and
-// TASK_QUEUE (default the service's).
+// TASK_QUEUE (default the service's), MAX_CONCURRENT_ACTIVITIES (default the SDK's).
 // Prints `ready <pid>` once polling; SIGTERM stops it gracefully.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { EMULATOR_APP } from '../../emulator/pinterest-emulator';
@@ -33,6 +33,7 @@ const worker = await createWorker({
   ...(process.env.TASK_QUEUE ? { taskQueue: process.env.TASK_QUEUE } : {}),
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   shutdownGraceSeconds: 5,
+  ...(process.env.MAX_CONCURRENT_ACTIVITIES ? { maxConcurrentActivities: Number(process.env.MAX_CONCURRENT_ACTIVITIES) } : {}),
 });
 process.once('SIGTERM', () => worker.shutdown());
 const running = worker.run();
