@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { listAdAccounts } from '../pinterest/entities';
 import type { PinterestHttp } from '../pinterest/http';
 import { buildAuthorizeUrl, exchangeAuthorizationCode, type PinterestApp } from '../pinterest/oauth';
-import { budgetOwner, getUserAccount } from '../pinterest/user-account';
+import { getUserAccount, userBudgetOwner } from '../pinterest/user-account';
 import type { TokenCipher } from '../secrets/token-cipher';
 import { adAccountAdvertisers, consumeOauthNonce, insertConnection, loadAttributionSettings, upsertAdAccount } from '../store/connections-store';
 import type { Database } from '../store/database-schema';
@@ -186,7 +186,7 @@ export class OAuthFlow {
     const tokens = await exchangeAuthorizationCode(this.deps.http, this.deps.app, code);
     // Whose grant it is: Pinterest's rate budgets are per user, so every worker spends theirs.
     const userId = (await getUserAccount(this.deps.http, tokens.access_token)).id ?? null;
-    if (userId) this.deps.http.assignBudgetOwner(tokens.access_token, budgetOwner({ connection_id: '', pinterest_user_id: userId }));
+    if (userId) this.deps.http.assignBudgetOwner(tokens.access_token, userBudgetOwner(userId));
     const reachable = await listAdAccounts(this.deps.http, tokens.access_token);
     const wanted = parsed.data.a;
     const missing = wanted?.filter((id) => !reachable.some((account) => account.id === id)) ?? [];

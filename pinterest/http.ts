@@ -87,9 +87,10 @@ export class PinterestHttp {
   ) {}
 
   /**
-   * Spends the requests made with `accessToken` from `owner`'s budget (e.g. `grant:<connection
-   * id>`: a refreshed token keeps its user's budget). A credential never assigned spends the
-   * budget of its own digest. Remembers the last 10,000 credentials.
+   * Spends the requests made with `accessToken` from `owner`'s budget (`user:<Pinterest user id>`,
+   * see pinterest/user-account.ts: a refreshed token keeps its user's budget). A credential never
+   * assigned spends the budget of its own digest (`credential:<digest>`). Remembers the last
+   * 10,000 credentials.
    */
   assignBudgetOwner(accessToken: string, owner: string): void {
     const digest = credentialDigest(`Bearer ${accessToken}`);

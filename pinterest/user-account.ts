@@ -21,5 +21,10 @@ export function getUserAccount(http: PinterestHttp, accessToken: string): Promis
  * recorded). Never a token: a refreshed token keeps the budget.
  */
 export function budgetOwner(connection: { connection_id: string; pinterest_user_id: string | null }): string {
-  return connection.pinterest_user_id ? `user:${connection.pinterest_user_id}` : `grant:${connection.connection_id}`;
+  return connection.pinterest_user_id ? userBudgetOwner(connection.pinterest_user_id) : `grant:${connection.connection_id}`;
+}
+
+/** The budget owner of a Pinterest user's requests: `user:<id>` (as `budgetOwner` names it). */
+export function userBudgetOwner(pinterestUserId: string): string {
+  return `user:${pinterestUserId}`;
 }
