@@ -10,9 +10,16 @@ const badFilter = (reply: FastifyReply, what: string) => sendError(reply, 400, 1
  * (`campaign_ids` on campaigns; `campaign_ids` or `ad_group_ids` on ad groups; `campaign_ids`,
  * `ad_group_ids` or `ad_ids` on ads; at most 250 ids, else 400):
  * `GET /v5/ad_accounts`, `GET /v5/ad_accounts/{ad_account_id}/campaigns`, `.../ad_groups`,
- * `.../ads`, and `GET /v5/pins/{pin_id}`.
+ * `.../ads`, `GET /v5/pins/{pin_id}`, and `GET /v5/user_account` (the token's user).
  */
 export function registerEntityRoutes(server: FastifyInstance, { seed, grants }: EmulatorContext): void {
+  server.get('/v5/user_account', async (request, reply) => {
+    if (!grants.authorize(request, reply)) return reply;
+    const id = grants.userOf(request.headers.authorization)!;
+    const username = seed.adAccounts.find((account) => account.owner.id === id)?.owner.username ?? `user${id}`;
+    return { id, username, account_type: 'BUSINESS', business_name: username };
+  });
+
   server.get('/v5/ad_accounts', async (request, reply) => {
     if (!grants.authorize(request, reply)) return reply;
     return page(seed.adAccounts, request.query as Record<string, unknown>);

@@ -9,6 +9,8 @@ interface TokenGrant {
   /** Epoch milliseconds. */
   expiresAt: number;
   scope: string;
+  /** The Pinterest user who granted it (their rate budgets are per user). */
+  userId: string;
 }
 
 /** The token pair Pinterest answers `POST /v5/oauth/token` with (OauthAccessTokenResponseCode / ...Refresh). */
@@ -34,7 +36,11 @@ export class OAuthGrants {
   /** Conversion access tokens (Ads Manager → Conversions) by token: the ad account each serves. */
   private readonly conversionTokens = new Map<string, string>();
 
-  constructor(private readonly now: () => Date) {}
+  /** @param userId the emulator's user, who approves every consent (the seed's account owner). */
+  constructor(
+    private readonly now: () => Date,
+    private readonly userId: string,
+  ) {}
 
   /** A new authorization code, redeemable once with the same `redirectUri`. */
   issueCode(redirectUri: string, scope: string): string {
@@ -60,13 +66,18 @@ export class OAuthGrants {
     return grant.scope;
   }
 
+  /** The user whose OAuth access token an `Authorization` header carries, or undefined for any other credential. */
+  userOf(authorization: string | undefined): string | undefined {
+    return authorization?.startsWith('Bearer ') ? this.accessTokens.get(authorization.slice(7))?.userId : undefined;
+  }
+
   /** A new token pair in the OauthAccessTokenResponseCode / ...Refresh shape. */
   issueTokens(scope: string, responseType: 'authorization_code' | 'refresh_token'): IssuedTokens {
     const access = `pina_${randomBytes(24).toString('base64url')}`;
     const refresh = `pinr_${randomBytes(24).toString('base64url')}`;
     const nowMs = this.now().getTime();
-    this.accessTokens.set(access, { expiresAt: nowMs + ACCESS_TOKEN_SECONDS * 1000, scope });
-    this.refreshTokens.set(refresh, { expiresAt: nowMs + REFRESH_TOKEN_SECONDS * 1000, scope });
+    this.accessTokens.set(access, { expiresAt: nowMs + ACCESS_TOKEN_SECONDS * 1000, scope, userId: this.userId });
+    this.refreshTokens.set(refresh, { expiresAt: nowMs + REFRESH_TOKEN_SECONDS * 1000, scope, userId: this.userId });
     this.issuedTokens.push(access, refresh);
     return {
       access_token: access,
