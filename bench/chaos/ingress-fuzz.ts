@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import secureJson from 'secure-json-parse';
 import { prepareConversions } from '../../domain/routy-records';
-import { postAdversarial, type AdversarialAnswer } from './adversarial-bodies';
+import { healthzOnce, postAdversarial, type AdversarialAnswer } from './adversarial-bodies';
 
 /** What a fuzz run saw. Every accepted conversion's event_id is kept to check nothing is lost. */
 export interface FuzzOutcome {
@@ -207,7 +207,7 @@ export async function fuzzIngress(options: { ingressUrl: string; token: string; 
     outcome.answers[answer.status] = (outcome.answers[answer.status] ?? 0) + 1;
     timed(answer.answer_ms, answer.case);
   }
-  const health = await fetch(`${options.ingressUrl}/healthz`).catch(() => undefined);
-  if (health?.status !== 200) outcome.failures.push('the ingress stopped answering');
+  const health = await healthzOnce(options.ingressUrl);
+  if (health !== 200) outcome.failures.push(`the ingress stopped answering (/healthz: ${health})`);
   return outcome;
 }
