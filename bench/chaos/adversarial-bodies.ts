@@ -60,20 +60,31 @@ function adversarialCases(adAccountId: string): AdversarialCase[] {
 }
 
 /**
- * One `GET /healthz` on a connection of its own, as a load balancer's health check makes it: its
- * status, or the socket error's text. A pooled keep-alive connection could have idled past the
- * server's keep-alive timeout while a large body was sent, and the server closing it as it is
- * reused is the client's race, not an ingress that stopped answering.
+ * One request on a connection of its own, as a health check or a new client makes it: the status
+ * and body, or the socket error's text. Building the hostile bodies blocks this process for
+ * seconds; a pooled keep-alive connection the server closed meanwhile (its keep-alive timeout)
+ * would be reset as it is reused: the client's race, not an ingress that stopped answering.
  */
-export function healthzOnce(ingressUrl: string): Promise<number | string> {
+function requestOnce(url: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<{ status: number; text: string } | string> {
   return new Promise((resolve) => {
-    const request = http.get(new URL('/healthz', ingressUrl), { agent: false }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
+    const request = http.request(new URL(url), { method: init.method, headers: init.headers, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
       response.on('error', (error) => resolve(String(error)));
     });
     request.on('error', (error: NodeJS.ErrnoException) => resolve(`${error.code ?? ''} ${error.message}`.trim()));
+    request.end(init.body);
   });
+}
+
+/** `POST` of `body` on a connection of its own (see requestOnce). */
+const postOnce = (url: string, headers: Record<string, string>, body: string) => requestOnce(url, { method: 'POST', headers, body });
+
+/** One `GET /healthz` on a connection of its own: its status, or the socket error's text. */
+export async function healthzOnce(ingressUrl: string): Promise<number | string> {
+  const answer = await requestOnce(new URL('/healthz', ingressUrl).toString(), { method: 'GET' });
+  return typeof answer === 'string' ? answer : answer.status;
 }
 
 /** Issues per record in an answer: `rejected` grouped by index, and the body-level `issues`. */
@@ -106,12 +117,12 @@ export async function postAdversarial(options: { ingressUrl: string; headers: Re
       })();
       const start = performance.now();
       const headers = item.headers ? { 'content-type': 'application/json', ...item.headers } : options.headers;
-      const response = await fetch(`${options.ingressUrl}${item.route}`, { method: 'POST', headers, body: item.body }).catch(() => undefined);
-      const text = response ? await response.text() : '';
+      const response = await postOnce(`${options.ingressUrl}${item.route}`, headers, item.body);
+      const text = typeof response === 'string' ? '' : response.text;
       const answerMs = performance.now() - start;
       done = true;
       await poll;
-      const status = response?.status ?? 'reset';
+      const status = typeof response === 'string' ? 'reset' : response.status;
       let answer: { rejected?: Array<{ index: number }>; issues?: unknown[] } = {};
       try {
         answer = JSON.parse(text) as typeof answer;
