@@ -47,7 +47,6 @@ function refuseProblems(problems: string[], type: string): void {
  */
 function registerHandlers(state: AdAccountState, guard: CallGuard, originsRequired: boolean): void {
   const { connection } = state;
-  if (originsRequired) setDefaultSignalHandler((name) => guard.unknownSignal(name));
   setHandler(conversionsSignal, guard.signal('conversions', 'payload', (batch) => state.bufferConversions(batch)));
   setHandler(touchpointsSignal, guard.signal('touchpoints', 'payload', (batch) => state.bufferTouchpoints(batch)));
   setHandler(recordsWaitingSignal, guard.signal('recordsWaiting', 'origin', () => void (state.recordsWaiting = true)));
@@ -125,6 +124,9 @@ function registerHandlers(state: AdAccountState, guard: CallGuard, originsRequir
     },
   });
   registerAnalyticsColumnsUpdate(state, guard);
+  // Last: setting it hands it every signal still buffered, so the handlers above must take theirs
+  // first (a `connected` or `recordsWaiting` sent before the first workflow task would be lost).
+  if (originsRequired) setDefaultSignalHandler((name) => guard.unknownSignal(name));
 }
 
 /**

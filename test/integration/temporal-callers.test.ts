@@ -62,6 +62,8 @@ const reasonOf = (error: unknown) => (error instanceof WorkflowUpdateFailedError
 describe('Temporal callers without the payload keys', { timeout: 240_000 }, () => {
   it('a plaintext pause is refused before it is accepted and changes nothing', async () => {
     const account = testApp.connected[0]!;
+    // The connect's own `connected` signal, sent with the start (before the first workflow task), was taken, not refused.
+    assert.equal((await statusOf(adAccountWorkflowId(account))).counters.signals_refused ?? 0, 0);
     const handle = plain.workflow.getHandle(adAccountWorkflowId(account));
     // Its answer (a rejection, encrypted) is unreadable to it; what counts is that nothing happened.
     await assert.rejects(handle.executeUpdate(pauseUpdate, { args: [{ reason: 'not from Routy' }], updateId: 'plaintext-pause' }));
