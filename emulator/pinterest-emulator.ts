@@ -21,6 +21,9 @@ export type { CountedEvent, DeliveryReport } from './delivery-ledger';
 export type { RecordedExchange } from './request-recording';
 export type { Fault } from './fault-injection';
 
+/** The emulator's Pinterest user when the seed has no account to take the owner from. */
+const EMULATOR_USER_ID = '1099300727702429065';
+
 export interface EmulatorOptions {
   seed?: SeedData;
   /** Wall clock; tests may pin it. */
@@ -57,7 +60,7 @@ export class PinterestEmulator {
     this.seed = options.seed ?? buildSeed();
     this.now = options.now ?? (() => new Date());
     this.recorder = new RequestRecorder(options.keepResponses ?? true);
-    this.grants = new OAuthGrants(this.now);
+    this.grants = new OAuthGrants(this.now, this.seed.adAccounts[0]?.owner.id ?? EMULATOR_USER_ID);
     this.issuedTokens = this.grants.issuedTokens;
     this.exchanges = this.recorder.exchanges;
     this.requestCounts = this.recorder.requestCounts;
@@ -76,6 +79,8 @@ export class PinterestEmulator {
       const route = request.routeOptions.url ?? '';
       if (!route.startsWith('/v5/')) return;
       this.recorder.count(request.method, route);
+      const user = this.grants.userOf(request.headers.authorization);
+      if (user) this.recorder.countForUser(user, this.now(), request.method, route);
       return this.faults.answer(request, reply, route);
     });
     this.server.addHook('onSend', async (request, reply, payload) => {
@@ -123,6 +128,14 @@ export class PinterestEmulator {
    */
   received(pathContains: string): number {
     return this.recorder.received(pathContains);
+  }
+
+  /**
+   * Requests received per Pinterest user (the one whose OAuth token they carry), UTC minute of
+   * arrival (`YYYY-MM-DDTHH:MM`) and spec route (`GET /ad_accounts/{ad_account_id}/ads/analytics`).
+   */
+  requestsPerUserMinute(): Array<{ user: string; minute: string; route: string; requests: number }> {
+    return this.recorder.requestsPerUserMinute();
   }
 
   /** Requests received and not yet answered whose URL contains `pathContains` (chaos runs kill the client then). */

@@ -22,6 +22,8 @@ export class RequestRecorder {
   readonly exchanges: RecordedExchange[] = [];
   /** Requests per spec path template, e.g. `GET /ad_accounts/{ad_account_id}/ads`. */
   readonly requestCounts = new Map<string, number>();
+  /** Requests per Pinterest user, minute and route: key `user|YYYY-MM-DDTHH:MM|METHOD /route`. */
+  private readonly userMinutes = new Map<string, number>();
   /** URL of every request received and not yet answered, by request id. */
   private readonly inFlightUrls = new Map<string, string>();
   /** URL of every request received, answered or not, in arrival order. */
@@ -45,6 +47,23 @@ export class RequestRecorder {
   count(method: string, route: string): void {
     const key = `${method} ${specPath(route)}`;
     this.requestCounts.set(key, (this.requestCounts.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * Counts a request to an API route against the Pinterest user whose token it carries, in the
+   * UTC minute `at` falls in (Pinterest's budgets are per user per minute).
+   */
+  countForUser(userId: string, at: Date, method: string, route: string): void {
+    const key = `${userId}|${at.toISOString().slice(0, 16)}|${method} ${specPath(route)}`;
+    this.userMinutes.set(key, (this.userMinutes.get(key) ?? 0) + 1);
+  }
+
+  /** Requests received per Pinterest user, UTC minute (`YYYY-MM-DDTHH:MM`) and spec route (`GET /ad_accounts/{ad_account_id}/ads`). */
+  requestsPerUserMinute(): Array<{ user: string; minute: string; route: string; requests: number }> {
+    return [...this.userMinutes].map(([key, requests]) => {
+      const [user, minute, route] = key.split('|') as [string, string, string];
+      return { user, minute, route, requests };
+    });
   }
 
   /** Keeps an API request with the answer about to be sent (`payload`, parsed when it is JSON). */
