@@ -85,6 +85,8 @@ export async function runScaleBench(options: { accounts?: string } = {}): Promis
     PINTEREST_REDIRECT_URI: `${ingress.url}/v1/oauth/callback`,
     PINTEREST_OAUTH_AUTHORIZE_URL: `${origin}/oauth/`,
     ROUTY_HTTP_PORT: String(ingressPort),
+    // A callback starts one workflow per account (10 here) on a dev server the run keeps busy: more than the default 60 s may pass without a byte.
+    ROUTY_HTTP_IDLE_TIMEOUT_SECONDS: '600',
   }, path.join(logDir, 'ingress.log'));
   const workers = Array.from({ length: WORKERS }, (_, i) => new RoleProcess(`worker ${i + 1}`, 'worker', { ...shared, ROUTY_SDK_METRICS_PORT: '0' }, path.join(logDir, `worker-${i + 1}.log`)));
   const db = await openDatabase({ kind: 'postgres', url: database.url });
@@ -115,14 +117,18 @@ export async function runScaleBench(options: { accounts?: string } = {}): Promis
       }
     })();
     load.start();
+    // A failed connect is opened again from its connect link, as an advertiser would (at most 5 times).
     let connectErrors = 0;
     await inParallel(Array.from({ length: users }, (_, u) => u), 4, async (u) => {
-      try {
-        const ids = await connectUser(ingress, `scale-advertiser-${u + 1}`, seededUserId(u));
-        for (const id of ids) connectedAccounts.push({ adAccountId: id, adId: seed.ads.find((ad) => ad.ad_account_id === id)!.id });
-      } catch (error) {
-        connectErrors += 1;
-        console.error(String(error));
+      for (let attempt = 1; attempt <= 5; attempt += 1) {
+        try {
+          const ids = await connectUser(ingress, `scale-advertiser-${u + 1}`, seededUserId(u));
+          for (const id of ids) connectedAccounts.push({ adAccountId: id, adId: seed.ads.find((ad) => ad.ad_account_id === id)!.id });
+          return;
+        } catch (error) {
+          connectErrors += 1;
+          console.error(`scale: connect of user ${u + 1}, attempt ${attempt}: ${String(error)} ${String((error as Error).cause ?? '')}`);
+        }
       }
     });
     const connectSeconds = seconds(Date.now() - connectStart);
@@ -134,15 +140,15 @@ export async function runScaleBench(options: { accounts?: string } = {}): Promis
     while (Date.now() - connectStart < FULL_SYNC_TIMEOUT_MS) {
       const pulled = await db.selectFrom('ad_accounts').select('ad_account_id').where('last_successful_pull_at', 'is not', null).execute();
       const unconfirmed = pulled.map((row) => row.ad_account_id).filter((id) => !confirmed.has(id));
-      await inParallel(unconfirmed, 8, async (id) => {
+      await inParallel(unconfirmed, 16, async (id) => {
         const status = await client.workflow.getHandle(adAccountWorkflowId(id)).query(statusQuery).catch(() => undefined);
         if (status && status.counters.pulls >= 1) confirmed.add(id);
       });
-      if (confirmed.size >= accounts) {
+      if (confirmed.size >= connectedAccounts.length) {
         fullSyncMs = Date.now() - connectStart;
         break;
       }
-      console.error(`scale: ${confirmed.size} of ${accounts} accounts pulled after ${seconds(Date.now() - connectStart)} s; worker kills ${workers.reduce((n, w) => n + w.kills, 0)}`);
+      console.error(`scale: ${confirmed.size} of ${connectedAccounts.length} accounts pulled after ${seconds(Date.now() - connectStart)} s; worker kills ${workers.reduce((n, w) => n + w.kills, 0)}`);
       await new Promise((resolve) => setTimeout(resolve, 5_000));
     }
     await load.stop();
@@ -159,7 +165,7 @@ export async function runScaleBench(options: { accounts?: string } = {}): Promis
       accounts,
       pinterest_users: users,
       accounts_connected: connectedAccounts.length,
-      connect_errors: connectErrors,
+      connect_attempts_failed: connectErrors,
       seed_per_account: { campaigns: 1, ad_groups: 1, ads: 2 },
       workers: WORKERS,
       ingress_processes: 1,
