@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
 import { PinterestApiError, type PinterestHttp } from '../pinterest/http';
 import { refreshAccessToken, type PinterestApp } from '../pinterest/oauth';
 import type { TokenCipher } from '../secrets/token-cipher';
-import { loadTokensForAdAccount, withLockedConnectionTokens } from '../store/connection-tokens-store';
+import { budgetOwner } from '../pinterest/user-account';
+import { loadTokensForAdAccount, withLockedConnectionTokens, type ConnectionTokens } from '../store/connection-tokens-store';
 import type { Database } from '../store/database-schema';
 
 /** An access token and the connection (OAuth grant) it belongs to. */
@@ -49,8 +50,15 @@ export class AccessTokens {
    * for other failed refreshes; Error when the account is not connected.
    */
   async forAdAccount(adAccountId: string, options: { forceRefresh?: boolean } = {}): Promise<GrantToken> {
+    const tokens = await loadTokensForAdAccount(this.deps.db, this.deps.cipher, adAccountId);
+    const token = await this.fresh(tokens, options);
+    // Every token of the user spends one budget, shared by all workers (a refresh keeps it).
+    this.deps.http.assignBudgetOwner(token.access_token, budgetOwner(tokens));
+    return token;
+  }
+
+  private async fresh(tokens: ConnectionTokens, options: { forceRefresh?: boolean }): Promise<GrantToken> {
     const { db, cipher, http, app, now, refreshMarginSeconds } = this.deps;
-    const tokens = await loadTokensForAdAccount(db, cipher, adAccountId);
     const marginMs = refreshMarginSeconds * 1000;
     if (!options.forceRefresh && tokens.access_token_expires_at.getTime() - now().getTime() > marginMs) {
       return { access_token: tokens.access_token, connection_id: tokens.connection_id };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { listAdAccounts } from '../pinterest/entities';
 import type { PinterestHttp } from '../pinterest/http';
 import { buildAuthorizeUrl, exchangeAuthorizationCode, type PinterestApp } from '../pinterest/oauth';
+import { getUserAccount, userBudgetOwner } from '../pinterest/user-account';
 import type { TokenCipher } from '../secrets/token-cipher';
 import { adAccountAdvertisers, consumeOauthNonce, insertConnection, loadAttributionSettings, upsertAdAccount } from '../store/connections-store';
 import type { Database } from '../store/database-schema';
@@ -183,6 +184,9 @@ export class OAuthFlow {
     if (!(await consumeOauthNonce(this.deps.db, parsed.data.n))) throw new OAuthError('state: already used');
 
     const tokens = await exchangeAuthorizationCode(this.deps.http, this.deps.app, code);
+    // Whose grant it is: Pinterest's rate budgets are per user, so every worker spends theirs.
+    const userId = (await getUserAccount(this.deps.http, tokens.access_token)).id ?? null;
+    if (userId) this.deps.http.assignBudgetOwner(tokens.access_token, userBudgetOwner(userId));
     const reachable = await listAdAccounts(this.deps.http, tokens.access_token);
     const wanted = parsed.data.a;
     const missing = wanted?.filter((id) => !reachable.some((account) => account.id === id)) ?? [];
@@ -190,7 +194,7 @@ export class OAuthFlow {
     const picked = wanted ? reachable.filter((account) => wanted.includes(account.id)) : reachable;
     if (picked.length === 0) throw new OAuthError('this Pinterest grant reaches no ad account');
     await this.refuseOtherAdvertisers(picked.map((account) => account.id), advertiser);
-    const connectionId = await insertConnection(this.deps.db, this.deps.cipher, tokens, this.now());
+    const connectionId = await insertConnection(this.deps.db, this.deps.cipher, tokens, this.now(), userId);
     const chosen = { ...DEFAULT_ATTRIBUTION_SETTINGS, ...parsed.data.s };
     for (const account of picked) {
       // A known account keeps its stored settings; a new one takes those chosen at connect. The

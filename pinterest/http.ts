@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { pinterestApiCalls } from '../observability/metrics';
 import { z } from 'zod';
-import { RequestBudget, type RateLimitCategory } from './request-budget';
+import { InMemoryRequestBudget, type RateLimitCategory, type RequestBudget } from './request-budget';
 
 /** Pinterest's error body (components.schemas.Error): `{ code, message }`. */
 const errorBodySchema = z.object({ code: z.number(), message: z.string() }).partial().passthrough();
@@ -92,6 +92,8 @@ function asksForRetry(retryAfterHeader: string | null, message: string, nowMs: n
   return retryAfterSeconds(retryAfterHeader, nowMs) !== undefined || MESSAGE_HINT.test(message);
 }
 
+const credentialDigest = (authorization: string) => createHash('sha256').update(authorization).digest('hex').slice(0, 16);
+
 type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
 
 export interface PinterestRequest<T> {
@@ -116,13 +118,29 @@ export interface PinterestRequest<T> {
  * Arrays in the query are repeated keys (`ad_ids=1&ad_ids=2`), OpenAPI's form/explode style.
  */
 export class PinterestHttp {
+  /** Budget owner by credential digest (see `assignBudgetOwner`), oldest first. */
+  private readonly owners = new Map<string, string>();
+
   constructor(
     readonly baseUrl: string,
-    private readonly budget: RequestBudget = new RequestBudget(),
+    private readonly budget: RequestBudget = new InMemoryRequestBudget(),
     private readonly fetchImpl: typeof fetch = fetch,
     /** How long one request may take before it is abandoned (milliseconds). */
     private readonly timeoutMs = 60_000,
   ) {}
+
+  /**
+   * Spends the requests made with `accessToken` from `owner`'s budget (`user:<Pinterest user id>`,
+   * see pinterest/user-account.ts: a refreshed token keeps its user's budget). A credential never
+   * assigned spends the budget of its own digest (`credential:<digest>`). Remembers the last
+   * 10,000 credentials.
+   */
+  assignBudgetOwner(accessToken: string, owner: string): void {
+    const digest = credentialDigest(`Bearer ${accessToken}`);
+    this.owners.delete(digest);
+    this.owners.set(digest, owner);
+    if (this.owners.size > 10_000) this.owners.delete(this.owners.keys().next().value!);
+  }
 
   /**
    * @throws PinterestApiError on a non-2xx answer; z.ZodError when a 2xx body does not match
@@ -149,9 +167,9 @@ export class PinterestHttp {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(req.json);
     }
-    // Budgets are per user: key by a digest of the credential, never the credential itself.
-    const who = createHash('sha256').update(headers.authorization ?? 'anonymous').digest('hex').slice(0, 16);
-    await this.budget.take(req.category, who);
+    // Budgets are per user: the grant that owns the token, else a digest of the credential, never the credential itself.
+    const digest = credentialDigest(headers.authorization ?? 'anonymous');
+    await this.budget.take(req.category, this.owners.get(digest) ?? `credential:${digest}`);
     let response: Response;
     let text: string;
     try {

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { ActivityDeps } from '../activities/index';
 import { PinterestHttp } from '../pinterest/http';
 import { generateEncryptionKeyEntry } from '../secrets/token-cipher';
+import { SharedRequestBudget } from '../store/request-budget-store';
 import type { Database } from '../store/database-schema';
 import type { RoutyPinterestClient } from '../client/routy-client';
 import type { ScheduleSettings } from '../workflows/ad-account-types';
@@ -135,7 +136,8 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
       if (options.persistTemporal) temporalUiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
     }
     if (allowPlaintext) log('demo mode: no ROUTY_ENCRYPTION_KEYS, so the payload codec accepts unencrypted payloads (a Temporal client without the keys can send updates)');
-    const http = new PinterestHttp(pinterest.apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
+    // Per-user budgets live in the database, so every worker process spends the same ones.
+    const http = new PinterestHttp(pinterest.apiBaseUrl, new SharedRequestBudget(db, config.PINTEREST_REQUESTS_PER_MINUTE), undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
 
     const worker = await startWorkerRole(config, { db, cipher, http, app: pinterest.app, dataConverter, temporalAddress });
     stops.push(() => worker.stop());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRequestsPerMinute } from '../pinterest/request-budget';
 
 const optionalString = z
   .string()
@@ -31,6 +32,21 @@ export const configSchema = z.object({
   PINTEREST_OAUTH_AUTHORIZE_URL: z.string().url().default('https://www.pinterest.com/oauth/'),
   /** How long one Pinterest request may take, in seconds, before it is abandoned and retried. */
   PINTEREST_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  /**
+   * Per-user Pinterest budgets below the standard-access limits, requests per minute per category:
+   * `ads_analytics=150,ads_read=500` (unset: Pinterest's limits). Shared by every worker.
+   */
+  PINTEREST_REQUESTS_PER_MINUTE: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parseRequestsPerMinute(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   ROUTY_INGRESS_TOKEN: optionalString,
   ROUTY_ENCRYPTION_KEYS: optionalString,
   ROUTY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -3,6 +3,7 @@
 // load balancer.
 import { createLogger } from '../observability/logger';
 import { PinterestHttp } from '../pinterest/http';
+import { SharedRequestBudget } from '../store/request-budget-store';
 import { startIngressRole } from './ingress-role';
 import { realPinterest } from './pinterest-side';
 import { loadIngressConfig } from './role-config';
@@ -18,7 +19,8 @@ await runRole('ingress', async (onStop) => {
   const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, dataConverter);
   onStop(() => temporal.close());
   const pinterest = realPinterest(config);
-  const http = new PinterestHttp(pinterest.apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
+  // Per-user budgets live in PostgreSQL: every copy spends the same ones.
+  const http = new PinterestHttp(pinterest.apiBaseUrl, new SharedRequestBudget(db, config.PINTEREST_REQUESTS_PER_MINUTE), undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
   const ingress = await startIngressRole(config, {
     db, cipher, keys, http, pinterest, dataConverter, logger,
     temporalClient: temporal.client,

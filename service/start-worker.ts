@@ -2,6 +2,7 @@
 // alone, on PostgreSQL and a Temporal cluster; run as many copies as needed.
 import { createLogger } from '../observability/logger';
 import { PinterestHttp } from '../pinterest/http';
+import { SharedRequestBudget } from '../store/request-budget-store';
 import { loadWorkerConfig } from './role-config';
 import { runRole } from './role-process';
 import { openMigratedDatabase, payloadCrypto } from './role-parts';
@@ -16,7 +17,8 @@ await runRole('worker', async (onStop) => {
   onStop(() => db.destroy());
   const { cipher, dataConverter } = payloadCrypto(config.ROUTY_ENCRYPTION_KEYS, false);
   const apiBaseUrl = config.PINTEREST_API_BASE_URL ?? 'https://api.pinterest.com/v5';
-  const http = new PinterestHttp(apiBaseUrl, undefined, undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
+  // Per-user budgets live in PostgreSQL: every copy spends the same ones.
+  const http = new PinterestHttp(apiBaseUrl, new SharedRequestBudget(db, config.PINTEREST_REQUESTS_PER_MINUTE), undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
   // Token refreshes need the app's id and secret only; the redirect URI belongs to the ingress's code exchange.
   const app = { appId: config.PINTEREST_APP_ID, appSecret: config.PINTEREST_APP_SECRET, redirectUri: '' };
   const worker = await startWorkerRole(config, { db, cipher, http, app, dataConverter, temporalAddress: config.TEMPORAL_ADDRESS });

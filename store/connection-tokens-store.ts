@@ -7,6 +7,8 @@ import type { Database } from './database-schema';
 /** Decrypted tokens of one Pinterest connection; never logged, never put in Temporal history. */
 export interface ConnectionTokens {
   connection_id: string;
+  /** The Pinterest user who granted it (null: connected before users were recorded). */
+  pinterest_user_id: string | null;
   access_token: string;
   refresh_token: string;
   access_token_expires_at: Date;
@@ -52,6 +54,7 @@ export async function loadTokensForAdAccount(
     .innerJoin('pinterest_connections', 'pinterest_connections.connection_id', 'ad_accounts.connection_id')
     .select([
       'pinterest_connections.connection_id',
+      'pinterest_connections.pinterest_user_id',
       'access_token_encrypted',
       'refresh_token_encrypted',
       'access_token_expires_at',
@@ -61,6 +64,7 @@ export async function loadTokensForAdAccount(
   if (!row) throw new Error(`ad account ${adAccountId} is not connected`);
   return {
     connection_id: row.connection_id,
+    pinterest_user_id: row.pinterest_user_id,
     access_token: cipher.decrypt(row.access_token_encrypted),
     refresh_token: cipher.decrypt(row.refresh_token_encrypted),
     access_token_expires_at: row.access_token_expires_at,

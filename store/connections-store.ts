@@ -6,12 +6,16 @@ import type { TokenCipher } from '../secrets/token-cipher';
 import type { Database } from './database-schema';
 import type { AttributionSettings } from '../domain/attribution-settings';
 
-/** Stores a new OAuth grant with both tokens encrypted. Returns the new connection id. */
+/**
+ * Stores a new OAuth grant with both tokens encrypted, and the Pinterest user who granted it
+ * (null: unknown). Returns the new connection id.
+ */
 export async function insertConnection(
   db: Kysely<Database>,
   cipher: TokenCipher,
   tokens: TokenResponse,
   now: Date,
+  pinterestUserId: string | null = null,
 ): Promise<string> {
   if (!tokens.refresh_token) throw new Error('Pinterest returned no refresh_token for the authorization code');
   const connection_id = randomUUID();
@@ -27,6 +31,7 @@ export async function insertConnection(
         ? new Date(now.getTime() + tokens.refresh_token_expires_in * 1000)
         : null,
       scope: tokens.scope,
+      pinterest_user_id: pinterestUserId,
     })
     .execute();
   return connection_id;

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { AdAccountAnalyticsColumnsTable } from './analytics-columns-schema';
 import type { ExchangeRatesTable } from './exchange-rates-schema';
+import type { PinterestRequestBudgetsTable } from './request-budget-schema';
 import type { RecordInboxAccountsTable, RecordInboxTable } from './record-inbox-schema';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
@@ -19,6 +20,8 @@ export interface PinterestConnectionsTable {
   access_token_expires_at: Timestamp;
   refresh_token_expires_at: Timestamp | null;
   scope: string;
+  /** The Pinterest user who granted it (`GET /v5/user_account` at connect): whose rate budgets it spends. */
+  pinterest_user_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -290,6 +293,7 @@ export interface Database {
   record_inbox_accounts: RecordInboxAccountsTable;
   exchange_rates: ExchangeRatesTable;
   ad_account_analytics_columns: AdAccountAnalyticsColumnsTable;
+  pinterest_request_budgets: PinterestRequestBudgetsTable;
 }
 
 export type { Generated };

@@ -36,6 +36,8 @@ export async function createWorker(options: {
    * (default 70: Pinterest's default request timeout of 60 s, plus time to store the answer).
    */
   shutdownGraceSeconds?: number;
+  /** Activities this process runs at once (default: the SDK's). */
+  maxConcurrentActivities?: number;
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -50,6 +52,7 @@ export async function createWorker(options: {
     dataConverter: options.dataConverter,
     activities: createActivities(options.deps),
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? 70} seconds`,
+    ...(options.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities } : {}),
   });
 }
 

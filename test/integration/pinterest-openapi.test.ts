@@ -21,6 +21,7 @@ import {
 } from '../../pinterest/entities';
 import { PinterestApiError, PinterestHttp } from '../../pinterest/http';
 import { exchangeAuthorizationCode, refreshAccessToken } from '../../pinterest/oauth';
+import { getUserAccount } from '../../pinterest/user-account';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { EMULATOR_APP, PinterestEmulator } from '../../emulator/pinterest-emulator';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
@@ -65,6 +66,7 @@ async function everyCall(http: PinterestHttp) {
   const tokens = await exchangeAuthorizationCode(http, oauthApp, code);
   const refreshed = await refreshAccessToken(http, oauthApp, tokens.refresh_token!);
   const token = refreshed.access_token;
+  const user = await getUserAccount(http, token);
   const accounts = await listAdAccounts(http, token);
   const campaigns = await listCampaigns(http, token, DEMO_AD_ACCOUNT_ID);
   const adGroups = await listAdGroups(http, token, DEMO_AD_ACCOUNT_ID);
@@ -95,7 +97,7 @@ async function everyCall(http: PinterestHttp) {
     () => assert.fail('a made-up token was taken'),
     (error: unknown) => error,
   );
-  return { tokens, refreshed, accounts, campaigns, ads, adsById, adGroupsById, campaignsById, adRows, campaignRows, adGroupRows, pin, capi, refusal };
+  return { tokens, refreshed, user, accounts, campaigns, ads, adsById, adGroupsById, campaignsById, adRows, campaignRows, adGroupRows, pin, capi, refusal };
 }
 
 // Needs no file from ../shared: runs in every clone.
@@ -120,6 +122,7 @@ describe('our Pinterest client against the emulator', () => {
       const idea = got.adRows.find((r) => r.entity_id === got.ads.find((a) => a.creative_type === 'IDEA')!.id)!;
       assert.ok(Number(idea.columns.TOTAL_IDEA_PIN_PRODUCT_TAG_VISIT) > 0, 'Idea Pin metrics pulled');
       assert.equal(got.pin.id, got.ads[0]!.pin_id);
+      assert.deepEqual([got.user.id, got.user.username], ['1099300727702429065', 'evergreenhome'], "the token's user: the owner of the seeded account");
       assert.ok(got.pin.title && got.pin.link && got.pin.media?.media_type);
       assert.equal(got.capi.events[0]?.status, 'processed');
       const refusal = got.refusal as PinterestApiError;
@@ -149,6 +152,7 @@ describe('Pinterest API shapes', { skip: spec.skip }, () => {
           'GET /ad_accounts/{ad_account_id}/campaigns',
           'GET /ad_accounts/{ad_account_id}/campaigns/analytics',
           'GET /pins/{pin_id}',
+          'GET /user_account',
           'POST /ad_accounts/{ad_account_id}/events',
           'POST /oauth/token',
         ],

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { setImmediate as settle } from 'node:timers/promises';
-import { RequestBudget, REQUESTS_PER_MINUTE } from '../../pinterest/request-budget';
+import { InMemoryRequestBudget, REQUESTS_PER_MINUTE } from '../../pinterest/request-budget';
 
-describe('RequestBudget', () => {
+describe('InMemoryRequestBudget', () => {
   // A fake clock: the limiter reads performance.now() and waits with setTimeout; both are moved by hand.
   let clockMs = 0;
   beforeEach(() => {
@@ -24,7 +24,7 @@ describe('RequestBudget', () => {
   it('keeps one budget per rate-limit category and per user, at Pinterest published limits', async () => {
     assert.equal(REQUESTS_PER_MINUTE.ads_analytics, 300);
     assert.equal(REQUESTS_PER_MINUTE.ads_read, 1000);
-    const budget = new RequestBudget({ ...REQUESTS_PER_MINUTE, ads_analytics: 2 });
+    const budget = new InMemoryRequestBudget({ ...REQUESTS_PER_MINUTE, ads_analytics: 2 });
     await budget.take('ads_analytics', 'user-a');
     await budget.take('ads_analytics', 'user-a');
     assert.equal(budget.remaining('ads_analytics', 'user-a'), 0, 'the third analytics call this minute would wait');
@@ -33,7 +33,7 @@ describe('RequestBudget', () => {
   });
 
   it('holds a request past the budget until the minute refills it, then lets requests through again', async () => {
-    const budget = new RequestBudget({ ...REQUESTS_PER_MINUTE, ads_analytics: 2 });
+    const budget = new InMemoryRequestBudget({ ...REQUESTS_PER_MINUTE, ads_analytics: 2 });
     const events: string[] = [];
     const request = (name: string) => budget.take('ads_analytics', 'user-a').then(() => events.push(name));
     await request('first');
