@@ -180,7 +180,7 @@ export function overlappingRequests(requests: TimedRequest[]): number {
 }
 
 /** Pinterest's rate-limit category of an emulator route (`GET /ad_accounts/{ad_account_id}/ads/analytics`). */
-export function categoryOf(route: string): string {
+function categoryOf(route: string): string {
   if (route.includes('/analytics') || route.includes('/reports')) return 'ads_analytics';
   if (route.includes('/events')) return 'ads_conversions';
   if (route.startsWith('GET /ad_accounts')) return 'ads_read';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 
 /** Resident memory of a process in MiB from /proc/<pid>/status: now (VmRSS) and its peak so far (VmHWM); undefined once it is gone. */
-export async function residentMemoryMb(pid: number): Promise<{ rss: number; hwm: number } | undefined> {
+async function residentMemoryMb(pid: number): Promise<{ rss: number; hwm: number } | undefined> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
   if (!text) return undefined;
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
