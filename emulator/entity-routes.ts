@@ -9,7 +9,7 @@ const badFilter = (reply: FastifyReply, what: string) => sendError(reply, 400, 1
  * The entity routes, paged and filtered by `entity_statuses` and by id lists like Pinterest's
  * (`campaign_ids` on campaigns; `campaign_ids` or `ad_group_ids` on ad groups; `campaign_ids`,
  * `ad_group_ids` or `ad_ids` on ads; at most 250 ids, else 400):
- * `GET /v5/ad_accounts`, `GET /v5/ad_accounts/{ad_account_id}/campaigns`, `.../ad_groups`,
+ * `GET /v5/ad_accounts` (the token's user's accounts), `GET /v5/ad_accounts/{ad_account_id}/campaigns`, `.../ad_groups`,
  * `.../ads`, `GET /v5/pins/{pin_id}`, and `GET /v5/user_account` (the token's user).
  */
 export function registerEntityRoutes(server: FastifyInstance, { seed, grants }: EmulatorContext): void {
@@ -22,7 +22,9 @@ export function registerEntityRoutes(server: FastifyInstance, { seed, grants }: 
 
   server.get('/v5/ad_accounts', async (request, reply) => {
     if (!grants.authorize(request, reply)) return reply;
-    return page(seed.adAccounts, request.query as Record<string, unknown>);
+    // The accounts the token's user owns.
+    const user = grants.userOf(request.headers.authorization);
+    return page(seed.adAccounts.filter((account) => account.owner.id === user), request.query as Record<string, unknown>);
   });
 
   server.get('/v5/ad_accounts/:ad_account_id/campaigns', async (request, reply) => {

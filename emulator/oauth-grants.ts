@@ -30,40 +30,40 @@ export interface IssuedTokens {
 export class OAuthGrants {
   /** Every OAuth access and refresh token issued (tests look for them where they must not be). */
   readonly issuedTokens: string[] = [];
-  private readonly codes = new Map<string, { redirectUri: string; scope: string }>();
+  private readonly codes = new Map<string, { redirectUri: string; scope: string; userId: string }>();
   private readonly accessTokens = new Map<string, TokenGrant>();
   private readonly refreshTokens = new Map<string, TokenGrant>();
   /** Conversion access tokens (Ads Manager → Conversions) by token: the ad account each serves. */
   private readonly conversionTokens = new Map<string, string>();
 
-  /** @param userId the emulator's user, who approves every consent (the seed's account owner). */
+  /** @param userId the emulator's default user, who approves a consent that names no other (the seed's first account owner). */
   constructor(
     private readonly now: () => Date,
     private readonly userId: string,
   ) {}
 
-  /** A new authorization code, redeemable once with the same `redirectUri`. */
-  issueCode(redirectUri: string, scope: string): string {
+  /** A new authorization code, redeemable once with the same `redirectUri`, granted by `userId` (default: the emulator's user). */
+  issueCode(redirectUri: string, scope: string, userId = this.userId): string {
     const code = randomBytes(16).toString('hex');
-    this.codes.set(code, { redirectUri, scope });
+    this.codes.set(code, { redirectUri, scope, userId });
     return code;
   }
 
-  /** Spends an authorization code. @returns its scope, or undefined when unknown or issued for another redirect URI. */
-  redeemCode(code: string | undefined, redirectUri: string | undefined): string | undefined {
+  /** Spends an authorization code. @returns its scope and user, or undefined when unknown or issued for another redirect URI. */
+  redeemCode(code: string | undefined, redirectUri: string | undefined): { scope: string; userId: string } | undefined {
     const grant = code ? this.codes.get(code) : undefined;
     if (!grant || grant.redirectUri !== redirectUri) return undefined;
     this.codes.delete(code!);
-    return grant.scope;
+    return { scope: grant.scope, userId: grant.userId };
   }
 
-  /** Spends a refresh token. @returns its scope, or undefined when unknown or expired. */
-  redeemRefreshToken(token: string | undefined): string | undefined {
+  /** Spends a refresh token. @returns its scope and user, or undefined when unknown or expired. */
+  redeemRefreshToken(token: string | undefined): { scope: string; userId: string } | undefined {
     const grant = token ? this.refreshTokens.get(token) : undefined;
     if (!grant || grant.expiresAt <= this.now().getTime()) return undefined;
     // Continuous refresh: the old refresh token is replaced by a new one.
     this.refreshTokens.delete(token!);
-    return grant.scope;
+    return { scope: grant.scope, userId: grant.userId };
   }
 
   /** The user whose OAuth access token an `Authorization` header carries, or undefined for any other credential. */
@@ -71,13 +71,13 @@ export class OAuthGrants {
     return authorization?.startsWith('Bearer ') ? this.accessTokens.get(authorization.slice(7))?.userId : undefined;
   }
 
-  /** A new token pair in the OauthAccessTokenResponseCode / ...Refresh shape. */
-  issueTokens(scope: string, responseType: 'authorization_code' | 'refresh_token'): IssuedTokens {
+  /** A new token pair of `userId` (default: the emulator's user) in the OauthAccessTokenResponseCode / ...Refresh shape. */
+  issueTokens(scope: string, responseType: 'authorization_code' | 'refresh_token', userId = this.userId): IssuedTokens {
     const access = `pina_${randomBytes(24).toString('base64url')}`;
     const refresh = `pinr_${randomBytes(24).toString('base64url')}`;
     const nowMs = this.now().getTime();
-    this.accessTokens.set(access, { expiresAt: nowMs + ACCESS_TOKEN_SECONDS * 1000, scope, userId: this.userId });
-    this.refreshTokens.set(refresh, { expiresAt: nowMs + REFRESH_TOKEN_SECONDS * 1000, scope, userId: this.userId });
+    this.accessTokens.set(access, { expiresAt: nowMs + ACCESS_TOKEN_SECONDS * 1000, scope, userId });
+    this.refreshTokens.set(refresh, { expiresAt: nowMs + REFRESH_TOKEN_SECONDS * 1000, scope, userId });
     this.issuedTokens.push(access, refresh);
     return {
       access_token: access,
