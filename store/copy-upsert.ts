@@ -42,20 +42,30 @@ export async function inCopySession<DB, T>(db: Kysely<DB>, work: (trx: Kysely<DB
   }
 }
 
+/** Characters COPY's text format escapes. */
+const COPY_SPECIAL = /[\\\t\n\r]/;
+
 /** One value in COPY's text format: `\N` for null, backslash escapes for `\`, tab, newline, CR. */
 function copyText(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
-  let text: string;
-  if (value instanceof Date) text = value.toISOString();
-  else if (typeof value === 'boolean') text = value ? 't' : 'f';
-  else if (typeof value === 'number' || typeof value === 'bigint') text = String(value);
-  else if (typeof value === 'string') text = value;
-  else if (Array.isArray(value)) throw new TypeError('copy-upsert: array values are not supported; pass JSON text');
-  else text = JSON.stringify(value); // as `pg` sends an object: JSON (for json/jsonb columns)
-  return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value); // nothing to escape
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) throw new TypeError('copy-upsert: array values are not supported; pass JSON text');
+  // A string as it is; an object as `pg` sends it: JSON (for json/jsonb columns).
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return COPY_SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : text;
 }
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** What `copyUpsert` did: rows merged, and the `returning` columns of those it inserted or changed. */
+export interface CopyUpsertResult {
+  /** Rows handed to the table after rows repeating a key were collapsed (the last wins). */
+  merged: number;
+  /** The `returning` columns of every row inserted or changed (none when `returning` is not given). */
+  written: Array<Record<string, unknown>>;
+}
 
 /**
  * Upserts `rows` into `table` through COPY: stages them in a temporary table (dropped at commit)
@@ -65,14 +75,26 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * single INSERT would refuse them). Every row must have the same keys as the first. Must run inside
  * a transaction on `client` (see `inCopySession`). Values: strings, numbers, bigints, booleans,
  * Dates (sent as ISO 8601), null, and objects (sent as JSON, as `pg` does).
- * @returns the number of rows merged.
+ *
+ * Options: `unchangedIgnoring` leaves a stored row alone (no new row version, not in `written`)
+ * when every column but the keys and these equals the new value; `straightCopyFirst` COPYs the rows
+ * straight into the table (no staging, no merge) and, at the first row whose key is already stored
+ * (a unique violation), rolls that COPY back to a savepoint and stages and merges them as usual: the
+ * fast path for batches of new days (first pulls, backfills), one refused row for the others.
  * @throws TypeError on an array value or a row whose columns differ from the first's.
  */
 export async function copyUpsert(
   client: pg.PoolClient,
-  input: { table: string; rows: ReadonlyArray<Record<string, unknown>>; keyColumns: readonly string[] },
-): Promise<number> {
-  if (input.rows.length === 0) return 0;
+  input: {
+    table: string;
+    rows: ReadonlyArray<Record<string, unknown>>;
+    keyColumns: readonly string[];
+    unchangedIgnoring?: readonly string[];
+    straightCopyFirst?: boolean;
+    returning?: readonly string[];
+  },
+): Promise<CopyUpsertResult> {
+  if (input.rows.length === 0) return { merged: 0, written: [] };
   const columns = Object.keys(input.rows[0]!);
   const updated = columns.filter((column) => !input.keyColumns.includes(column));
   const latest = new Map<string, Record<string, unknown>>();
@@ -83,9 +105,7 @@ export async function copyUpsert(
     latest.delete(key); // re-inserted, so the merge keeps the rows' order
     latest.set(key, row);
   }
-  const stage = `copy_stage_${input.table}`;
   const list = columns.map(quote).join(', ');
-  await client.query(`CREATE TEMPORARY TABLE ${quote(stage)} ON COMMIT DROP AS SELECT ${list} FROM ${quote(input.table)} WITH NO DATA`);
   const lines = function* () {
     let chunk = '';
     for (const row of latest.values()) {
@@ -97,9 +117,30 @@ export async function copyUpsert(
     }
     if (chunk) yield chunk;
   };
-  await pipeline(Readable.from(lines()), client.query(copyFrom(`COPY ${quote(stage)} (${list}) FROM STDIN`)));
-  const set = updated.length ? `DO UPDATE SET ${updated.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}` : 'DO NOTHING';
-  await client.query(`INSERT INTO ${quote(input.table)} (${list}) SELECT ${list} FROM ${quote(stage)} ON CONFLICT (${input.keyColumns.map(quote).join(', ')}) ${set}`);
+  const copyInto = (table: string) => pipeline(Readable.from(lines()), client.query(copyFrom(`COPY ${quote(table)} (${list}) FROM STDIN`)));
+  const returning = input.returning ?? [];
+  if (input.straightCopyFirst) {
+    await client.query('SAVEPOINT copy_upsert_straight');
+    try {
+      await copyInto(input.table);
+      await client.query('RELEASE SAVEPOINT copy_upsert_straight');
+      return { merged: latest.size, written: [...latest.values()].map((row) => Object.fromEntries(returning.map((c) => [c, row[c]]))) };
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505') throw error;
+      await client.query('ROLLBACK TO SAVEPOINT copy_upsert_straight');
+    }
+  }
+  const stage = `copy_stage_${input.table}`;
+  await client.query(`CREATE TEMPORARY TABLE ${quote(stage)} ON COMMIT DROP AS SELECT ${list} FROM ${quote(input.table)} WITH NO DATA`);
+  await copyInto(stage);
+  const compared = updated.filter((column) => !(input.unchangedIgnoring ?? []).includes(column));
+  const unlessUnchanged = input.unchangedIgnoring && compared.length
+    ? ` WHERE (${compared.map((c) => `${quote(input.table)}.${quote(c)}`).join(', ')}) IS DISTINCT FROM (${compared.map((c) => `excluded.${quote(c)}`).join(', ')})`
+    : '';
+  const set = updated.length ? `DO UPDATE SET ${updated.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}${unlessUnchanged}` : 'DO NOTHING';
+  const result = await client.query(
+    `INSERT INTO ${quote(input.table)} (${list}) SELECT ${list} FROM ${quote(stage)} ON CONFLICT (${input.keyColumns.map(quote).join(', ')}) ${set}${returning.length ? ` RETURNING ${returning.map(quote).join(', ')}` : ''}`,
+  );
   await client.query(`DROP TABLE ${quote(stage)}`);
-  return latest.size;
+  return { merged: latest.size, written: returning.length ? (result.rows as Array<Record<string, unknown>>) : [] };
 }

@@ -139,6 +139,7 @@ export interface MetricsDailyTable {
   is_partial: boolean;
   /** Every column Pinterest returned for the row, as returned. */
   columns: JSONColumnType<Record<string, unknown>>;
+  /** When a pull last changed the row's values (a re-pull returning the same values leaves it). */
   pulled_at: Timestamp;
 }
 

@@ -3,7 +3,7 @@
 // and column values COPY's text format must escape.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import type { AnalyticsRow } from '../../pinterest/analytics';
@@ -50,8 +50,8 @@ const row = (entity: string, date: string, spend: number, extra: Record<string, 
   columns: { SPEND_IN_MICRO_DOLLAR: spend, PAID_IMPRESSION: Math.round(spend / 1000), REPIN_1: 3, REPIN_2: 1, TOTAL_CONVERSIONS: spend % 5, ...extra },
 });
 
-const write = (kind: keyof typeof dbs, rows: AnalyticsRow[], entityIds: string[], level: 'ad' | 'campaign' = 'ad') =>
-  upsertMetrics(dbs[kind], { adAccountId: A, level, currency: 'USD', settings: DEFAULT_ATTRIBUTION_SETTINGS, rows, entityIds, today: TODAY, now: NOW });
+const write = (kind: keyof typeof dbs, rows: AnalyticsRow[], entityIds: string[], level: 'ad' | 'campaign' = 'ad', now = NOW) =>
+  upsertMetrics(dbs[kind], { adAccountId: A, level, currency: 'USD', settings: DEFAULT_ATTRIBUTION_SETTINGS, rows, entityIds, today: TODAY, now });
 
 const dump = async (kind: keyof typeof dbs) => ({
   daily: await dbs[kind].selectFrom('metrics_daily').selectAll().orderBy('level').orderBy('entity_id').orderBy('date').execute(),
@@ -120,6 +120,50 @@ describe('metric upserts staged through COPY', () => {
       /null value in column "currency"/,
     );
     assert.equal((await db.selectFrom('metrics_daily').select('entity_id').where('entity_id', '=', 'x').execute()).length, 0);
-    assert.equal(await inCopySession(db, async (_trx, client) => copyUpsert(client!, { table: 'metrics_daily', keyColumns, rows: [base] })), 1);
+    assert.equal((await inCopySession(db, async (_trx, client) => copyUpsert(client!, { table: 'metrics_daily', keyColumns, rows: [base] }))).merged, 1);
+  });
+
+  it('leave unchanged days alone on a re-pull: no new row version, pulled_at kept, running totals exact', async () => {
+    const later = new Date(NOW.getTime() + 3_600_000);
+    const rows = (bump: number) => [
+      ...Array.from({ length: 12 }, (_, n) => row('u1', day(n), 300_000 + n)),
+      ...Array.from({ length: 12 }, (_, n) => row('u2', day(n), 500_000 + n + (n === 4 ? bump : 0))),
+    ];
+    const versions = async (kind: keyof typeof dbs, table: 'metrics_daily' | 'metrics_cumulative') =>
+      new Map(
+        (await sql<{ entity_id: string; date: string; xmin: string }>`SELECT entity_id, date, xmin::text FROM ${sql.table(table)} WHERE entity_id IN ('u1', 'u2')`.execute(dbs[kind])).rows.map((r) => [`${r.entity_id} ${r.date}`, r.xmin]),
+      );
+    for (const kind of ['staged', 'plain'] as const) {
+      assert.equal(await write(kind, rows(0), ['u1', 'u2']), 24);
+      const daily = await versions(kind, 'metrics_daily');
+      const cumulative = await versions(kind, 'metrics_cumulative');
+      // u2's day 4 restated: only it changes, and u2's running totals from that day on.
+      assert.equal(await write(kind, rows(70_000), ['u1', 'u2'], 'ad', later), 24);
+      const dailyAfter = await versions(kind, 'metrics_daily');
+      const cumulativeAfter = await versions(kind, 'metrics_cumulative');
+      const rewritten = (before: Map<string, string>, after: Map<string, string>) => [...after].filter(([key, xmin]) => before.get(key) !== xmin).map(([key]) => key).sort();
+      assert.deepEqual(rewritten(daily, dailyAfter), [`u2 ${day(4)}`], `${kind}: only the restated day gets a new row version`);
+      assert.deepEqual(rewritten(cumulative, cumulativeAfter), [4, 3, 2, 1, 0].map((n) => `u2 ${day(n)}`).sort(), `${kind}: running totals from the restated day on`);
+      const stored = await dbs[kind].selectFrom('metrics_daily').select(['entity_id', 'date', 'pulled_at', 'spend_micro']).where('entity_id', 'in', ['u1', 'u2']).execute();
+      assert.deepEqual(stored.filter((r) => r.pulled_at.getTime() === later.getTime()).map((r) => `${r.entity_id} ${r.date} ${r.spend_micro}`), [`u2 ${day(4)} ${500_000 + 4 + 70_000}`]);
+      const total = await dbs[kind].selectFrom('metrics_cumulative').select('spend_micro').where('entity_id', '=', 'u2').where('date', '=', TODAY).executeTakeFirstOrThrow();
+      assert.equal(String(total.spend_micro), String(Array.from({ length: 12 }, (_, n) => 500_000 + n).reduce((a, b) => a + b, 0) + 70_000));
+    }
+    const ours = async (kind: keyof typeof dbs) => (await dump(kind)).cumulative.filter((r) => r.entity_id === 'u1' || r.entity_id === 'u2');
+    assert.deepEqual(await ours('staged'), await ours('plain'));
+  });
+
+  it('COPY straight into the table while the days are new, and stage and merge once one is stored', async () => {
+    const db = dbs.staged;
+    const keyColumns = ['ad_account_id', 'level', 'entity_id', 'date', 'click_window_days', 'engagement_window_days', 'view_window_days', 'conversion_report_time'];
+    const base = { ad_account_id: A, level: 'ad', entity_id: 'f1', date: day(1), ...DEFAULT_ATTRIBUTION_SETTINGS, currency: 'USD', spend_micro: 1, impressions: 1, saves: 0, pin_clicks: 0, outbound_clicks: 0, is_partial: false, columns: '{}', pulled_at: NOW };
+    const upsert = (rows: Array<typeof base>) =>
+      inCopySession(db, (_trx, client) => copyUpsert(client!, { table: 'metrics_daily', keyColumns, rows, straightCopyFirst: true, unchangedIgnoring: ['pulled_at'], returning: ['entity_id', 'date'] }));
+    assert.deepEqual(await upsert([base, { ...base, date: day(2) }]), { merged: 2, written: [{ entity_id: 'f1', date: day(1) }, { entity_id: 'f1', date: day(2) }] });
+    // day(3) is new but day(1) and day(2) are stored: the straight COPY is refused and rolled back, the rows merged.
+    const again = await upsert([{ ...base, date: day(3) }, { ...base, spend_micro: 9 }, { ...base, date: day(2) }]);
+    assert.deepEqual(again.written.map((r) => r.date).sort(), [day(3), day(1)].sort(), 'the unchanged day is not written');
+    const stored = await db.selectFrom('metrics_daily').select(['date', 'spend_micro']).where('entity_id', '=', 'f1').orderBy('date').execute();
+    assert.deepEqual(stored.map((r) => [r.date, String(r.spend_micro)]), [[day(3), '1'], [day(2), '1'], [day(1), '9']]);
   });
 });
