@@ -2,14 +2,13 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { AdAccountAnalyticsColumnsTable } from './analytics-columns-schema';
 import type { ExchangeRatesTable } from './exchange-rates-schema';
 import type { PinterestRequestBudgetsTable } from './request-budget-schema';
+import type { MetricsCumulativeTable, MetricsDailyTable } from './metrics-schema';
 import type { RecordInboxAccountsTable, RecordInboxTable } from './record-inbox-schema';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A bigint column: pg returns int8 as a string to keep full precision. */
 type BigintColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
-/** A bigint column with a database default of 0 (optional on insert). */
-type BigintDefault0 = ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
 
 export interface PinterestConnectionsTable {
   connection_id: string;
@@ -102,47 +101,6 @@ export interface AdsTable {
   synced_at: Timestamp;
 }
 
-export interface MetricsDailyTable {
-  ad_account_id: string;
-  /** `campaign`, `ad_group` or `ad` (pin level). */
-  level: string;
-  entity_id: string;
-  /** Account-timezone calendar date as `YYYY-MM-DD`. */
-  date: ColumnType<string, string, string>;
-  click_window_days: number;
-  engagement_window_days: number;
-  view_window_days: number;
-  conversion_report_time: string;
-  currency: string;
-  /** Micro-currency (millionths of `currency`). */
-  spend_micro: BigintColumn;
-  impressions: BigintColumn;
-  saves: BigintColumn;
-  pin_clicks: BigintColumn;
-  outbound_clicks: BigintColumn;
-  earned_impressions: BigintDefault0;
-  engagements: BigintDefault0;
-  video_mrc_views: BigintDefault0;
-  video_3s_views: BigintDefault0;
-  video_p100_complete: BigintDefault0;
-  idea_pin_product_tag_visits: BigintDefault0;
-  /** Pinterest-reported conversions (TOTAL_CONVERSIONS) under the row's attribution settings. */
-  pinterest_conversions: BigintDefault0;
-  checkouts: BigintDefault0;
-  /** Micro-currency. */
-  checkout_value_micro: BigintDefault0;
-  click_checkouts: BigintDefault0;
-  engagement_checkouts: BigintDefault0;
-  view_checkouts: BigintDefault0;
-  web_checkouts: BigintDefault0;
-  /** True for today's still-incomplete day. */
-  is_partial: boolean;
-  /** Every column Pinterest returned for the row, as returned. */
-  columns: JSONColumnType<Record<string, unknown>>;
-  /** When a pull last changed the row's values (a re-pull returning the same values leaves it). */
-  pulled_at: Timestamp;
-}
-
 export interface TouchpointsTable {
   touchpoint_id: ColumnType<string, never, never>;
   ad_account_id: string;
@@ -209,32 +167,6 @@ export interface AttributionsTable {
   conversion_value_micro: ColumnType<string | null, string | number | null | undefined, string | number | null>;
   /** The conversion's ISO 4217 currency, copied for reports (null: the conversion had none). */
   conversion_currency: ColumnType<string | null, string | null | undefined, string | null>;
-}
-
-/**
- * Running totals of the report columns of `metrics_daily`, per entity and attribution settings, by
- * date: the total over [start, end] is the row at or before `end` minus the row before `start`.
- * Rewritten from the earliest changed date whenever daily metrics are upserted.
- */
-export interface MetricsCumulativeTable {
-  ad_account_id: string;
-  level: string;
-  click_window_days: number;
-  engagement_window_days: number;
-  view_window_days: number;
-  conversion_report_time: string;
-  entity_id: string;
-  /** Account-timezone date `YYYY-MM-DD`: totals from the entity's first day through this one. */
-  date: ColumnType<string, string, string>;
-  /** Micro-currency. */
-  spend_micro: BigintColumn;
-  impressions: BigintColumn;
-  saves: BigintColumn;
-  pin_clicks: BigintColumn;
-  outbound_clicks: BigintColumn;
-  pinterest_conversions: BigintColumn;
-  /** Micro-currency. */
-  checkout_value_micro: BigintColumn;
 }
 
 export interface RejectedConversionsTable {
