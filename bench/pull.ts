@@ -181,7 +181,7 @@ export async function runPullBench(): Promise<Record<string, unknown>> {
       goal_min_upsert_vs_copy: 0.5,
       upsert_note: 'the same rows into metrics_daily, unit by unit, interleaved: copyUpsert (COPY into a temporary table, INSERT ... SELECT ... ON CONFLICT) against COPY metrics_daily FROM STDIN (text, every column) into an empty table with the same indexes',
       upsert_with_running_totals: {
-        note: 'upsertMetrics end to end as the pull calls it (per 250-id unit): the staged upsert plus rewriting the running totals (metrics_cumulative, as many rows again)',
+        note: 'upsertMetrics end to end as the pull calls it (per 250-id unit): into an empty table (rows COPYed straight in, running totals written: metrics_cumulative, as many rows again), then the same rows again (staged and compared: unchanged rows and their running totals are not rewritten)',
         into_empty: staged,
         vs_copy: round(staged.rows_per_second / copyRate, 3),
         re_upsert_same_rows: stagedAgain,
