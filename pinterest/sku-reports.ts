@@ -8,7 +8,7 @@ import { REPORT_STATUSES, ReportDownloadError } from './reports';
  * the SKU (catalog item id), its brand and category, and the checkout quantity and value in the
  * account's currency, beside all conversions.
  */
-export const SKU_REPORT_COLUMNS = [
+const SKU_REPORT_COLUMNS = [
   'CONVERSION_PRODUCT_ID',
   'CONVERSION_PRODUCT_BRAND',
   'CONVERSION_PRODUCT_CATEGORY',

@@ -24,7 +24,7 @@ const utcToday = () => new Date().toISOString().slice(0, 10);
 const daysAgo = (date: string) => (Date.parse(utcToday()) - Date.parse(date)) / DAY;
 
 const stored = (account: string, source: 'product_group' | 'sku') =>
-  app().db.selectFrom('product_metrics_daily').selectAll().where('ad_account_id', '=', account).where('source', '=', source).orderBy(['product_key', 'date']).execute();
+  app().db.selectFrom('product_metrics_daily').selectAll().where('ad_account_id', '=', account).where('source', '=', source).orderBy('product_key').orderBy('date').execute();
 
 before(async () => {
   testApp = await startTestApp({}, { emulatorSeed: seed });
