@@ -5,26 +5,18 @@ import { sql, type Kysely } from 'kysely';
 import type { AttributionSettings } from '../domain/attribution-settings';
 import { addDays, dateInTimeZone } from '../domain/dates';
 import { planPull } from '../domain/pull-plan';
+import { skuReportRange } from '../domain/sku-report-range';
 import { rowsPulled } from '../observability/metrics';
 import { MAX_IDS_PER_CALL } from '../pinterest/analytics';
 import type { PinterestHttp } from '../pinterest/http';
 import { getProductGroupAnalytics, listPromotedProductGroups } from '../pinterest/product-groups';
-import { createSkuReport, downloadSkuReport, getSkuReport, SKU_REPORT_MIN_DAYS } from '../pinterest/sku-reports';
+import { createSkuReport, downloadSkuReport, getSkuReport } from '../pinterest/sku-reports';
 import type { Database } from '../store/database-schema';
 import { getAdAccount } from '../store/entities-store';
 import { upsertProductMetrics } from '../store/product-metrics-store';
 import { asReportDownloadFailure, reportDownloadUrl } from './activity-failures';
 import { beat } from './heartbeat';
 import type { PinterestGrant } from './pinterest-grant';
-
-/** The brand / category / SKU report's first allowed start: "Start date must be after 2024-03-16". */
-const SKU_REPORT_FIRST_DATE = '2024-03-17';
-
-/** The Monday on or before a `YYYY-MM-DD` date: the SKU report's weeks start on Mondays, so restated weeks keep their keys. */
-export function mondayOnOrBefore(date: string): string {
-  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
-  return addDays(date, -((weekday + 6) % 7));
-}
 
 /** The newest stored day of one product source for the account, or null. */
 async function newestStored(db: Kysely<Database>, adAccountId: string, source: 'product_group' | 'sku'): Promise<string | null> {
@@ -105,14 +97,7 @@ export function createProductActivities(deps: { db: Kysely<Database>; http: Pint
     async requestSkuReport(input: { ad_account_id: string; min_days: number; backfill_days: number; settings: AttributionSettings }): Promise<{ token: string; start_date: string; end_date: string }> {
       const id = input.ad_account_id;
       const today = now().toISOString().slice(0, 10);
-      const newest = await newestStored(db, id, 'sku');
-      const candidates = [addDays(today, -(Math.max(1, input.min_days) - 1)), addDays(today, -(SKU_REPORT_MIN_DAYS - 1)), newest ?? addDays(today, -input.backfill_days)];
-      const wanted = candidates.reduce((min, date) => (date < min ? date : min));
-      // At most a year (366 days with today) and not before 2024-03-17: then the first Monday on or after that floor.
-      const floor = [addDays(today, -365), SKU_REPORT_FIRST_DATE].reduce((max, date) => (date > max ? date : max));
-      const floorMonday = mondayOnOrBefore(floor) < floor ? addDays(mondayOnOrBefore(floor), 7) : floor;
-      const monday = mondayOnOrBefore(wanted);
-      const start = monday < floor ? floorMonday : monday;
+      const { start_date: start } = skuReportRange({ today, minDays: input.min_days, backfillDays: input.backfill_days, newestStored: await newestStored(db, id, 'sku') });
       const token = await withToken(id, (t) => createSkuReport(http, t, id, { startDate: start, endDate: today, settings: input.settings }));
       return { token, start_date: start, end_date: today };
     },

@@ -19,7 +19,7 @@ const SKU_REPORT_COLUMNS = [
 ] as const;
 
 /** The report's shortest range: "7 day minimum time window for report is required". */
-export const SKU_REPORT_MIN_DAYS = 7;
+const SKU_REPORT_MIN_DAYS = 7;
 /** Its longest: "A max of 1 year is allowed between the start and end date". */
 const SKU_REPORT_MAX_DAYS = 366;
 

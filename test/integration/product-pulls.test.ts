@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index';
-import { mondayOnOrBefore } from '../../activities/product-activities';
+import { mondayOnOrBefore } from '../../domain/sku-report-range';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { addDays, dateInTimeZone } from '../../domain/dates';
 import { productGroupDailyMetrics, productGroups, SEED_CATALOG, skuDailyCheckouts } from '../../emulator/product-seed';
