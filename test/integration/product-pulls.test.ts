@@ -109,13 +109,17 @@ describe('product pulls', { timeout: 300_000 }, () => {
     assert.deepEqual([restated.spend_micro, restated.conversions], [target.spend_micro, target.conversions], 'the restated day is Pinterest\'s figure again');
   });
 
-  it('retries a transient fault on product group analytics inside the workflow', async () => {
-    const newest = async () => (await stored(JPY, 'product_group')).reduce((max, r) => Math.max(max, r.pulled_at.getTime()), 0);
-    const before = await newest();
+  it('retries transient faults on product group analytics and the SKU report inside the workflow', async () => {
+    const newest = async (source: 'product_group' | 'sku') => (await stored(JPY, source)).reduce((max, r) => Math.max(max, r.pulled_at.getTime()), 0);
+    const before = { groups: await newest('product_group'), skus: await newest('sku') };
     const path = `${JPY}/product_groups/analytics`;
     emulator().inject({ kind: 'server_error' }, { times: 1, pathContains: path });
+    // Pinterest's code 12 in a 400 ("Something went wrong. Please try again later.") on the report request.
+    emulator().inject({ kind: 'something_went_wrong' }, { times: 1, pathContains: `${JPY}/reports/brand_category_sku` });
     await app().client.pullNow(JPY);
-    await waitFor('a product pull through the fault', async () => ((await newest()) > before ? true : undefined));
+    await waitFor('a product pull through the faults', async () => ((await newest('product_group')) > before.groups && (await newest('sku')) > before.skus ? true : undefined));
+    const reportRequests = emulator().exchanges.filter((e) => e.method === 'POST' && e.route.endsWith('/reports/brand_category_sku')).map((e) => e.status);
+    assert.deepEqual(reportRequests.slice(-2), [400, 200], 'the code 12 answer was retried');
     const jpyGroups = new Set(productGroups(seed, JPY).map((g) => g.id));
     const statuses = emulator().exchanges.filter((e) => e.route.endsWith('/product_groups/analytics') && [e.query.product_group_ids].flat().some((id) => jpyGroups.has(String(id)))).map((e) => e.status);
     assert.deepEqual(statuses.slice(-2), [503, 200], 'the 503 was retried');
