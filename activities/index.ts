@@ -12,6 +12,7 @@ import { createCapiActivities } from './capi-activities';
 import { createCapiSender } from './capi-sender';
 import { keepAlive } from './heartbeat';
 import { createPinterestGrant } from './pinterest-grant';
+import { createProductActivities } from './product-activities';
 import { createPullActivities } from './pull-activities';
 import { createRecordActivities } from './record-activities';
 import { createInboxDrain } from './inbox-drain';
@@ -66,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
   return withKeepAlive({
     ...createPullActivities({ db: deps.db, http: deps.http, grant, now }),
     ...createAdSyncActivities({ db: deps.db, http: deps.http, grant, now }),
+    ...createProductActivities({ db: deps.db, http: deps.http, grant, now }),
     ...createRecordActivities({ db: deps.db, now }),
     ...createCapiActivities(capi),
     ...createRecordPump({

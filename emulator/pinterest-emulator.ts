@@ -10,6 +10,7 @@ import { FaultQueue, type Fault, type FaultOptions } from './fault-injection';
 import { OAuthGrants } from './oauth-grants';
 import { registerOAuthRoutes } from './oauth-routes';
 import { ReportJobs, type ReportOutcome } from './report-jobs';
+import { registerProductRoutes } from './product-routes';
 import { registerReportRoutes } from './report-routes';
 import { RequestRecorder, type RecordedExchange } from './request-recording';
 import { buildSeed, type SeedAd, type SeedAdGroup, type SeedCampaign, type SeedData } from './seed';
@@ -53,6 +54,8 @@ export class PinterestEmulator {
   private readonly recorder: RequestRecorder;
   private readonly faults = new FaultQueue();
   private readonly reports = new ReportJobs();
+  /** Brand / category / SKU report jobs (their own tokens and outcomes). */
+  private readonly skuReports = new ReportJobs();
   private readonly delivery = new DeliveryLedger();
   private origin = '';
 
@@ -93,6 +96,7 @@ export class PinterestEmulator {
     registerEntityRoutes(this.server, context);
     registerAnalyticsRoutes(this.server, context);
     registerReportRoutes(this.server, context, this.reports, () => this.origin);
+    registerProductRoutes(this.server, context, this.skuReports, () => this.origin);
     registerConversionRoutes(this.server, context, this.capiRequests, this.delivery);
     registerControlRoutes(this.server, this.capiRequests, this.faults, this.delivery);
   }

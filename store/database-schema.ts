@@ -3,6 +3,7 @@ import type { AdAccountAnalyticsColumnsTable } from './analytics-columns-schema'
 import type { ExchangeRatesTable } from './exchange-rates-schema';
 import type { PinterestRequestBudgetsTable } from './request-budget-schema';
 import type { MetricsCumulativeTable, MetricsDailyTable } from './metrics-schema';
+import type { ProductMetricsDailyTable } from './product-metrics-schema';
 import type { RecordInboxAccountsTable, RecordInboxTable } from './record-inbox-schema';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
@@ -217,6 +218,7 @@ export interface Database {
   pins: PinsTable;
   metrics_daily: MetricsDailyTable;
   metrics_cumulative: MetricsCumulativeTable;
+  product_metrics_daily: ProductMetricsDailyTable;
   touchpoints: TouchpointsTable;
   conversions: ConversionsTable;
   attributions: AttributionsTable;

@@ -6,6 +6,7 @@ import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities, ups
 import type * as activityTypes from '../activities/index';
 import type { AdAccountState } from './ad-account-state';
 import { parks, type CallFailure, type FailureMeaning } from './failure-types';
+import { PRODUCT_PULLS_PATCH, pullProducts } from './product-pulls';
 import { ACTIVITY_OPTIONS, CONNECTION_STATUS, LAST_SUCCESSFUL_PULL } from './shared';
 
 type Activities = activityTypes.Activities;
@@ -90,6 +91,10 @@ export async function readPinterest(state: AdAccountState): Promise<void> {
         log.warn('the automatic backfill left days out', { ad_account_id, start_date, end_date, days, reason });
       }
       upsertSearchAttributes([{ key: LAST_SUCCESSFUL_PULL, value: new Date() }]);
+      if (patched(PRODUCT_PULLS_PATCH)) {
+        // A refused grant or a daily cap parks the account; any other failure shows in last_error and the next pull tries again.
+        await pullProducts(state).catch((error: unknown) => noted(state, state.adSyncFailed(Date.now(), ...pinterestFailure(state, error, reconnects), 'product pull')));
+      }
     } catch (error) {
       noted(state, state.pullFailed(Date.now(), ...pinterestFailure(state, error, reconnects)));
     }

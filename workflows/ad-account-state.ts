@@ -252,9 +252,9 @@ export class AdAccountState {
     return this.failed(`backfill ${range?.start_date}..${range?.end_date}: ${failure.message}`);
   }
 
-  /** The on-demand ad sync failed: a refused grant or a daily cap parks the account; anything else is noted. */
-  adSyncFailed(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning {
-    return parks(failure) ? this.parked(nowMs, failure, staleReauthIgnored) : this.failed(`ad sync: ${failure.message}`);
+  /** The on-demand ad sync (or another read: `what`) failed: a refused grant or a daily cap parks the account; anything else is noted. */
+  adSyncFailed(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean, what = 'ad sync'): FailureMeaning {
+    return parks(failure) ? this.parked(nowMs, failure, staleReauthIgnored) : this.failed(`${what}: ${failure.message}`);
   }
 
   /** Sending matches failed: they stay stored and are sent on a later round; the reason shows in status. */

@@ -22,6 +22,9 @@ import {
 import { PinterestApiError, PinterestHttp } from '../../pinterest/http';
 import { exchangeAuthorizationCode, refreshAccessToken } from '../../pinterest/oauth';
 import { getUserAccount } from '../../pinterest/user-account';
+import { getProductGroupAnalytics, listPromotedProductGroups, PRODUCT_GROUP_COLUMNS } from '../../pinterest/product-groups';
+import { createSkuReport, downloadSkuReport, getSkuReport } from '../../pinterest/sku-reports';
+import { productGroups } from '../../emulator/product-seed';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { EMULATOR_APP, PinterestEmulator } from '../../emulator/pinterest-emulator';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
@@ -33,6 +36,9 @@ const spec = sharedFile('pinterest/openapi-v5.yaml');
 const columns = sharedFile('pinterest/analytics-columns.txt');
 const asyncColumns = sharedFile('pinterest/analytics-columns-async.txt');
 const nango = sharedFile('pinterest/peer-fixtures/nango-integration-templates/list-campaigns.test.json');
+
+/** `days` after a `YYYY-MM-DD` date (negative: before). */
+const addDaysUtc = (date: string, days: number) => new Date(Date.parse(date) + days * 86_400_000).toISOString().slice(0, 10);
 
 const oauthApp = { ...EMULATOR_APP, redirectUri: 'http://127.0.0.1/callback' };
 
@@ -160,6 +166,44 @@ describe('Pinterest API shapes', { skip: spec.skip }, () => {
       assert.deepEqual(emulator.exchanges.flatMap((exchange) => checker.check(exchange)), []);
       const filters = emulator.exchanges.filter((e) => !e.route.endsWith('/analytics')).flatMap((e) => ['ad_ids', 'ad_group_ids', 'campaign_ids'].filter((key) => e.query[key] !== undefined).map((key) => `${e.route} ${key}`));
       assert.deepEqual(filters.sort(), ['/ad_accounts/{ad_account_id}/ad_groups ad_group_ids', '/ad_accounts/{ad_account_id}/ads ad_ids', '/ad_accounts/{ad_account_id}/campaigns campaign_ids'], 'the id filters were checked too');
+    } finally {
+      await close();
+    }
+  });
+
+  it('the product calls (product group promotions and analytics, the brand / category / SKU report) conform to openapi-v5.yaml', async () => {
+    const { emulator, http, close } = await emulated();
+    try {
+      const { access_token: token } = await emulatorToken(http);
+      const shopping = productGroups(emulator.seed, DEMO_AD_ACCOUNT_ID);
+      assert.ok(shopping.length >= 2, 'the demo seed has shopping ad groups with product groups');
+      const ids = await listPromotedProductGroups(http, token, DEMO_AD_ACCOUNT_ID, shopping[0]!.ad_group_id);
+      assert.deepEqual(ids, [shopping[0]!.id]);
+      const today = new Date().toISOString().slice(0, 10);
+      const start = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
+      const rows = await getProductGroupAnalytics(http, token, DEMO_AD_ACCOUNT_ID, { ids: shopping.map((g) => g.id), startDate: start, endDate: today, settings: DEFAULT_ATTRIBUTION_SETTINGS });
+      assert.ok(rows.length >= 30, `a row per delivering product group and day (${rows.length})`);
+      assert.deepEqual(Object.keys(rows[0]!.columns).sort(), [...PRODUCT_GROUP_COLUMNS].sort());
+      const reportToken = await createSkuReport(http, token, DEMO_AD_ACCOUNT_ID, { startDate: addDaysUtc(today, -13), endDate: today, settings: DEFAULT_ATTRIBUTION_SETTINGS });
+      let report = await getSkuReport(http, token, DEMO_AD_ACCOUNT_ID, reportToken);
+      while (report.report_status === 'IN_PROGRESS') report = await getSkuReport(http, token, DEMO_AD_ACCOUNT_ID, reportToken);
+      assert.equal(report.report_status, 'FINISHED');
+      const skus = await downloadSkuReport(report.url!);
+      assert.ok(skus.length > 0 && skus.every((row) => /^EVG\d+$/.test(row.sku)), 'rows per catalog SKU');
+      const checker = new OpenApiChecker(spec.path!);
+      const routes = [...new Set(emulator.exchanges.map((e) => `${e.method} ${e.route}`))].sort();
+      assert.deepEqual(routes, [
+        'GET /ad_accounts/{ad_account_id}/product_group_promotions',
+        'GET /ad_accounts/{ad_account_id}/product_groups/analytics',
+        'GET /ad_accounts/{ad_account_id}/reports/brand_category_sku',
+        'POST /ad_accounts/{ad_account_id}/reports/brand_category_sku',
+        'POST /oauth/token',
+      ]);
+      assert.deepEqual(emulator.exchanges.flatMap((exchange) => checker.check(exchange)), []);
+      // The checker reads these operations: a request breaking the spec is caught.
+      const bad = checker.check({ method: 'POST', route: '/ad_accounts/{ad_account_id}/reports/brand_category_sku', query: {}, body: { start_date: today, end_date: today, granularity: 'DAY', level: 'ADVERTISER', columns: ['NOT_A_COLUMN'] }, status: 200, response: { token: 't' } });
+      assert.match(bad.join('\n'), /report_name/);
+      assert.match(bad.join('\n'), /granularity/);
     } finally {
       await close();
     }
