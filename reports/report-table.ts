@@ -72,7 +72,7 @@ export function formatProductTable(rows: ProductRow[]): string {
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
     const last = header.length - 1;
     const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i === last ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-    blocks.push([`ad account ${terminalSafe(first.ad_account_id)}, revenue in ${cur}`, line(header), line(widths.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n'));
+    blocks.push([`ad account ${terminalSafe(first.ad_account_id)}, revenue in ${cur}`, line(header), line(widths.map((n) => '-'.repeat(n))), ...body.map(line)].map((l) => l.trimEnd()).join('\n'));
   }
   return blocks.join('\n\n');
 }
