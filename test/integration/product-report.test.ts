@@ -8,7 +8,7 @@ import { buildSeed } from '../../emulator/seed';
 import type { ProductRow } from '../../reports/product-report';
 import { startConnectedApp, type ConnectedTestApp } from '../support/connected-app';
 import { getWithToken, postJson } from '../support/ingress-requests';
-import { runCli } from '../support/cli';
+import { failingCli, runCli } from '../support/cli';
 import { pulledSpend } from '../support/clicked-conversions';
 import { waitFor } from '../support/wait';
 
@@ -99,6 +99,8 @@ describe('products report', { timeout: 300_000 }, () => {
     const bad = await getWithToken(testApp.app, `/v1/reports/products?${RANGE}&compare=8`);
     assert.equal(bad.status, 400);
     assert.deepEqual(((await bad.json()) as { issues: unknown[] }).issues, [{ field: 'compare', message: 'must be one of 1, 7, 14, 30, 60' }]);
+    const document = (await (await fetch(`${testApp.app.ingressUrl}/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters: Array<{ name: string }> } }> };
+    assert.deepEqual(document.paths['/v1/reports/products']?.get?.parameters.map((p) => p.name), ['start_date', 'end_date', 'window', 'compare', 'ad_account_id', 'format']);
   });
 
   it('prints the products table through the CLI: report --level product', async () => {
@@ -110,6 +112,8 @@ describe('products report', { timeout: 300_000 }, () => {
     assert.ok(out.includes(`ad account ${USD}, revenue in JPY`), 'JPY in a block of its own');
     const json = JSON.parse(await runCli(['report', '--level', 'product', '--from', '2026-11-20', '--to', '2026-11-30', '--json', '--url', testApp.app.ingressUrl], testApp.app)) as { rows: ProductRow[] };
     assert.equal(json.rows.length, 4);
+    const refused = await failingCli(['report', '--level', 'product', '--window', '8', '--url', testApp.app.ingressUrl], 'a bad window was taken', testApp.app);
+    assert.match(refused.stderr, /--window: must be one of 1, 7, 14, 30, 60 or account/);
   });
 
   it('backfills attribution_products from existing attributions exactly as they were written live', async () => {
