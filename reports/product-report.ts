@@ -149,7 +149,14 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
     const chosenShares = costShares(account.currency, chosen, spend, rates);
     const comparedShares = costShares(account.currency, compared, spend, rates);
     const rowKey = (g: { sku: string; currency: string | null }) => JSON.stringify([g.sku, g.currency]);
-    const keys = [...new Set(grouped.map(rowKey))].sort();
+    // Indexes of each row's groups (the same in both windows: one list, two figure sets).
+    const indexesByKey = new Map<string, number[]>();
+    grouped.forEach((g, i) => {
+      const key = rowKey(g);
+      if (!indexesByKey.has(key)) indexesByKey.set(key, []);
+      indexesByKey.get(key)!.push(i);
+    });
+    const keys = [...indexesByKey.keys()];
     const pinterestShown = new Set<string>();
     const ordered = keys
       .map((key) => JSON.parse(key) as [string, string | null])
@@ -157,7 +164,7 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
     for (const [sku, currency] of ordered) {
       const key = rowKey({ sku, currency });
       const mine = (groups: ProductGroup[], shares: Array<bigint | null>) => {
-        const at = groups.flatMap((g, i) => (rowKey(g) === key && g.conversions > 0 ? [i] : []));
+        const at = indexesByKey.get(key)!.filter((i) => groups[i]!.conversions > 0);
         return { groups: at.map((i) => groups[i]!), shares: at.map((i) => shares[i]!) };
       };
       const w = mine(chosen, chosenShares);
