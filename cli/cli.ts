@@ -10,7 +10,7 @@ import { openDatabase } from '../store/database';
 import { loadConfig } from '../service/config';
 import { previewLine } from './capi-preview';
 import type { ReportRow } from '../reports/performance-report';
-import { formatReportTable, formatSlowBurnTable } from '../reports/report-table';
+import { formatProductTable, formatReportTable, formatSlowBurnTable } from '../reports/report-table';
 import type { SlowBurnRow } from '../reports/slow-burn-report';
 import { formatExplanation, type ConversionExplanation, type RejectedExplanation } from '../reports/conversion-explainer';
 import { addExchangeRateCommands } from './exchange-rates-cli';
@@ -147,6 +147,8 @@ function reportCommand<Row>(spec: {
   day: string;
   route: string;
   table: (rows: Row[]) => string;
+  /** Levels answered by another route (its query has no `level`) and printed by another table. */
+  otherLevels?: Record<string, { route: string; table: (rows: never[]) => string }>;
 }): void {
   const command = program
     .command(spec.name)
@@ -162,27 +164,30 @@ function reportCommand<Row>(spec: {
     .option('--csv', 'print CSV')
     .option('--url <url>', 'the running service', serviceUrl)
     .action(async (options: ReportFlags) => {
-      const query = new URLSearchParams({ level: options.level, window: options.window, start_date: options.from, end_date: options.to });
+      const other = spec.otherLevels?.[options.level];
+      const route = other?.route ?? spec.route;
+      const query = new URLSearchParams({ ...(other ? {} : { level: options.level }), window: options.window, start_date: options.from, end_date: options.to });
       // An empty value typed (`--ad-account ""`) goes to the service to be refused, not dropped.
       if (options.compare !== undefined) query.set('compare', options.compare);
       if (options.adAccount !== undefined) query.set('ad_account_id', options.adAccount);
       if (options.csv) query.set('format', 'csv');
-      if (options.csv) return void process.stdout.write((await askService(options.url, spec.route, query, { expect: 'csv' })) as string);
-      const body = (await askService(options.url, spec.route, query, { expect: 'json' })) as { rows: Row[] };
+      if (options.csv) return void process.stdout.write((await askService(options.url, route, query, { expect: 'csv' })) as string);
+      const body = (await askService(options.url, route, query, { expect: 'json' })) as { rows: never[] };
       if (options.json) return void console.log(JSON.stringify(body));
-      console.log(spec.table(body.rows));
+      console.log((other?.table ?? spec.table)(body.rows));
     });
 }
 
 reportCommand<ReportRow>({
   name: 'report',
-  description: 'Cost per conversion by campaign, ad group or pin, under a window and side by side with another (asks the running service).',
-  levels: 'campaign, ad_group or pin',
+  description: 'Cost per conversion by campaign, ad group or pin, or per product (SKU: conversions, units, revenue, cost share, pins; beside 7 days unless --compare), under a window and side by side with another (asks the running service).',
+  levels: 'campaign, ad_group, pin or product',
   windows: '1, 7, 14, 30, 60 or account',
   compare: true,
   day: 'day',
   route: '/v1/reports/performance',
   table: formatReportTable,
+  otherLevels: { product: { route: '/v1/reports/products', table: formatProductTable } },
 });
 
 reportCommand<SlowBurnRow>({

@@ -18,9 +18,13 @@ export interface DemoStream {
  * ~20% convert the same day, ~45% 14 to 28 days after their click, ~15% within 1 to 13 days,
  * ~10% through a save matched by hashed email, ~10% with no Pinterest click at all; plus clicks
  * that never convert. Conversions land in the last 6 days, so the Conversions API accepts them.
+ * Each conversion carries its basket (demoBasket): `contents` with SKUs, prices and quantities
+ * (its value is their sum), or for every seventh shopper only `content_ids`.
  */
 export function buildDemoStream(seed: SeedData, nowMs: number, users = 240): DemoStream {
   const random = prng(20261129);
+  // Products draw from their own sequence, so the rest of the stream is what it was before them.
+  const productRandom = prng(20261205);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
   const account = seed.adAccounts[0]!;
   const activeCampaigns = new Set(seed.campaigns.filter((c) => c.status === 'ACTIVE').map((c) => c.id));
@@ -34,7 +38,9 @@ export function buildDemoStream(seed: SeedData, nowMs: number, users = 240): Dem
     const roll = random();
     const lag = roll < 0.2 ? Math.floor(random() * 8 * HOUR) : roll < 0.65 ? (14 + random() * 14) * DAY : (1 + random() * 12) * DAY;
     const clickId = `dj0yJnU9ZGVtby${u.toString(36).padStart(4, '0')}`;
-    const value = (20 + Math.floor(random() * 16000) / 100).toFixed(2);
+    const drawn = (20 + Math.floor(random() * 16000) / 100).toFixed(2);
+    const basket = demoBasket(ads.indexOf(ad), u, productRandom);
+    const value = 'contents' in basket ? basketValue(basket.contents) : drawn;
     const user = {
       email,
       ip: `203.0.113.${(u % 250) + 1}`,
@@ -49,6 +55,7 @@ export function buildDemoStream(seed: SeedData, nowMs: number, users = 240): Dem
       currency: account.currency,
       order_id: `demo-order-${u}`,
       user,
+      ...basket,
     };
     if (roll >= 0.9) {
       // Converted without any Pinterest interaction Routy saw: stays pending.
@@ -92,3 +99,32 @@ export function buildDemoStream(seed: SeedData, nowMs: number, users = 240): Dem
   }
   return stream;
 }
+
+/** The demo shop's catalog: SKU and price in the account's currency (decimal string). */
+const CATALOG = [
+  ['EH-LINEN-THROW', '89.00'],
+  ['EH-OAK-SHELF', '149.00'],
+  ['EH-CERAMIC-VASE', '42.50'],
+  ['EH-WOOL-RUG', '320.00'],
+  ['EH-BRASS-LAMP', '118.00'],
+  ['EH-PLANTER-SET', '36.00'],
+] as const;
+
+type Basket = { contents: NonNullable<ConversionInput['contents']> } | { content_ids: string[] };
+
+/**
+ * What shopper `u` bought after ad number `adIndex`: the ad's featured product (the catalog entry
+ * at the ad's index), 1 or 2 of it, and for some an add-on; every seventh shopper's order names
+ * its products only by `content_ids` (no prices: the products report cannot split its revenue).
+ */
+function demoBasket(adIndex: number, u: number, random: () => number): Basket {
+  const featured = CATALOG[adIndex % CATALOG.length]!;
+  const quantity = random() < 0.25 ? 2 : 1;
+  const addOn = random() < 0.3 ? CATALOG[(adIndex + 1 + Math.floor(random() * (CATALOG.length - 1))) % CATALOG.length]! : undefined;
+  if (u % 7 === 6) return { content_ids: [featured[0], ...(addOn ? [addOn[0]] : [])] };
+  return { contents: [{ id: featured[0], item_price: featured[1], quantity }, ...(addOn ? [{ id: addOn[0], item_price: addOn[1], quantity: 1 }] : [])] };
+}
+
+/** item_price × quantity summed, as a decimal string with 2 decimals (catalog prices have 2). */
+const basketValue = (contents: NonNullable<ConversionInput['contents']>) =>
+  (contents.reduce((cents, item) => cents + Math.round(Number(item.item_price) * 100) * (item.quantity ?? 1), 0) / 100).toFixed(2);

@@ -12,7 +12,7 @@ import { startEmulatedPinterest } from './emulated-pinterest';
 import { buildDemoReport } from './demo-report';
 import { getAdAccount } from '../store/entities-store';
 import { feedDemoTraffic } from './demo-traffic';
-import { formatReportTable, formatSlowBurnTable } from '../reports/report-table';
+import { formatProductTable, formatReportTable, formatSlowBurnTable } from '../reports/report-table';
 
 const options = new Command()
   .name('npm run demo --')
@@ -60,6 +60,7 @@ try {
   console.log(`Ad account ${adAccountId} (${account.name}), spend ${report.start_date} to ${report.end_date}, ${report.currency}, windows ${account.click_window_days}d click / ${account.engagement_window_days}d engagement / ${account.view_window_days}d view`);
   console.log(`\nPer campaign: cost per conversion when conversions up to 30 days after the click or save count, beside 7 days\n${formatReportTable(report.campaigns)}`);
   console.log(`\nPer pin\n${formatReportTable(report.pins)}`);
+  console.log(`\nPer product (SKU): conversions, units, revenue and cost share up to 30 days after the touch, beside 7 days, and the pins that drove them\n${formatProductTable(report.product_rows)}`);
   console.log(`\nSlow burn per campaign: share of conversions by days since the click or save\n${formatSlowBurnTable(report.slow_burn)}`);
   const c = report.counts;
   console.log(
@@ -71,6 +72,7 @@ try {
     say(`  report page:  ${app.ingressUrl}/reports#token=${app.ingressToken}`);
     say(`  CLI:          ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest report --url ${app.ingressUrl} --level pin --window 30 --compare 7`);
     say(`                ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest slow-burn --url ${app.ingressUrl} --level campaign`);
+    say(`                ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest report --url ${app.ingressUrl} --level product`);
     if (app.temporalUiUrl) say(`  Temporal UI:  ${app.temporalUiUrl}`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

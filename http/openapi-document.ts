@@ -152,6 +152,23 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { '200': { description: '`{request, rows}` or CSV' }, '400': errorResponse('A parameter is wrong.') },
         },
       },
+      '/v1/reports/products': {
+        get: {
+          summary: "Routy's product attribution per SKU: conversions, units, revenue and cost share under a window beside 7 days (or compare), the pins that drove them, Pinterest's product figures; JSON, or CSV with format=csv",
+          security: [{ bearer: [] }],
+          parameters: queryParameters(['start_date', 'end_date', 'window', 'compare', 'ad_account_id', 'format'], ['start_date', 'end_date']),
+          responses: {
+            '200': {
+              description:
+                '`{request, rows}` or CSV. A row per ad account, SKU and conversion currency (`currency`, null: none given; money never summed across currencies); ' +
+                '`routy` and `compare` each `{window_days, conversions, units, revenue, unpriced_conversions, cost_share}`: `revenue` in `currency` units (item_price × quantity; null when no price was given), ' +
+                "`cost_share` in `account_currency` units (the SKU's share of its pins' spend in proportion to its share of their product revenue; null when unknown); " +
+                '`pins: [{id, pin_id, name, synced, conversions, units, revenue, cost_share}]`; `pinterest_conversions` and `pinterest_conversion_value_micro` (account currency) null until Pinterest product figures are pulled.',
+            },
+            '400': errorResponse('A parameter is wrong.'),
+          },
+        },
+      },
       '/v1/exchange-rates': {
         put: {
           summary: 'Upsert dated exchange rates (all or none): on `date`, 1 `from` is worth `rate` `to`; reports convert a conversion value with the rate dated on its conversion date, else the latest before it',

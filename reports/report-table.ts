@@ -1,6 +1,7 @@
 import { terminalSafe } from '../domain/terminal-text';
 import { currencyNotes } from './performance-csv';
 import type { ReportRow } from './performance-report';
+import type { ProductRow } from './product-report';
 import type { SlowBurnRow } from './slow-burn-report';
 
 const money = (n: number | null) => (n === null ? '-' : n.toFixed(2));
@@ -36,6 +37,42 @@ export function formatReportTable(rows: ReportRow[]): string {
     const line = (cells: string[]) => cells.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
     const notes = some.flatMap((r) => currencyNotes(r.routy, currency).map((note) => terminalSafe(`  ${r.pin_id ?? r.id}: ${note}`)));
     blocks.push([line(header), line(widths.map((n) => '-'.repeat(n))), ...body.map(line), ...notes].join('\n'));
+  }
+  return blocks.join('\n\n');
+}
+
+/**
+ * The products report as a table, one block per ad account and conversion currency (never summed
+ * together): per SKU, conversions, units, revenue (in the block's currency) and cost share (in the
+ * account's) under the window and the compare window, the top pins, and Pinterest's conversions
+ * ('-' where unknown). Revenue '-' means no price was given (content_ids only).
+ */
+export function formatProductTable(rows: ProductRow[]): string {
+  if (rows.length === 0) return 'no products in that range';
+  const blocks: string[] = [];
+  for (const block of [...new Set(rows.map((r) => JSON.stringify([r.ad_account_id, r.currency])))]) {
+    const some = rows.filter((r) => JSON.stringify([r.ad_account_id, r.currency]) === block);
+    const first = some[0]!;
+    const [w, c] = [first.routy.window_days, first.compare.window_days];
+    const cur = terminalSafe(first.currency ?? 'no currency');
+    const spendCur = terminalSafe(first.account_currency);
+    const header = ['sku', `conv ${w}d`, `units ${w}d`, `revenue ${cur} ${w}d`, `cost share ${spendCur} ${w}d`, `conv ${c}d`, `revenue ${cur} ${c}d`, `cost share ${spendCur} ${c}d`, 'pinterest conv', 'pins'];
+    const body = some.map((r) => [
+      shorten(terminalSafe(r.sku), 30),
+      String(r.routy.conversions),
+      String(r.routy.units),
+      money(r.routy.revenue),
+      money(r.routy.cost_share),
+      String(r.compare.conversions),
+      money(r.compare.revenue),
+      money(r.compare.cost_share),
+      r.pinterest_conversions === null ? '-' : String(r.pinterest_conversions),
+      shorten(terminalSafe(r.pins.map((p) => `${p.pin_id ?? p.id} (${p.conversions})`).join(', ')), 48),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+    const last = header.length - 1;
+    const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i === last ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+    blocks.push([`ad account ${terminalSafe(first.ad_account_id)}, revenue in ${cur}`, line(header), line(widths.map((n) => '-'.repeat(n))), ...body.map(line)].map((l) => l.trimEnd()).join('\n'));
   }
   return blocks.join('\n\n');
 }

@@ -11,6 +11,8 @@ import {
 } from '../domain/attribution-rules';
 import type { Database } from './database-schema';
 import { dateInTimeZone } from '../domain/dates';
+import type { StoredCustomData } from '../domain/capi-event';
+import { productCredits } from '../domain/product-credits';
 
 const identifiersOf = (userData: Record<string, unknown>): Partial<Record<IdentifierKey, string>> => {
   const out: Partial<Record<IdentifierKey, string>> = {};
@@ -23,8 +25,9 @@ const identifiersOf = (userData: Record<string, unknown>): Partial<Record<Identi
 
 /**
  * Attributes the given pending conversions where a touchpoint qualifies, writing one attribution
- * row each (campaign, ad group, ad and pin completed from the synced entities) and moving them to
- * `matched`. Conversions already matched or expired are left alone. Set-based: one query finds
+ * row each (campaign, ad group, ad and pin completed from the synced entities), one
+ * `attribution_products` row per product it carried (domain/product-credits.ts), and moving them to
+ * `matched`, all in one transaction. Conversions already matched or expired are left alone. Set-based: one query finds
  * every candidate of the batch through the click-id and identifier indexes; the rules pick.
  * @returns the event ids that were matched now.
  */
@@ -43,7 +46,7 @@ export async function attributeConversions(
     ...IDENTIFIER_KEYS.map((key) => (alias: string) => sql`(${sql.ref(`${alias}.user_data`)}->>${sql.lit(key)})`),
   ];
   const candidatesOn = (key: (typeof keys)[number]) => sql`
-    SELECT c.event_id, c.event_time, c.value AS conversion_value, c.currency AS conversion_currency, c.click_id AS conversion_click_id, c.user_data AS conversion_user_data,
+    SELECT c.event_id, c.event_time, c.value AS conversion_value, c.currency AS conversion_currency, c.custom_data AS conversion_custom_data, c.click_id AS conversion_click_id, c.user_data AS conversion_user_data,
            t.touchpoint_id, t.type, t.occurred_at, t.click_id, t.user_data, t.campaign_id, t.ad_group_id, t.ad_id, t.pin_id
     FROM conversions c
     JOIN touchpoints t ON t.ad_account_id = c.ad_account_id AND ${key('t')} = ${key('c')}
@@ -54,6 +57,7 @@ export async function attributeConversions(
     event_time: Date;
     conversion_value: string | null;
     conversion_currency: string | null;
+    conversion_custom_data: StoredCustomData | null;
     conversion_click_id: string | null;
     conversion_user_data: Record<string, unknown>;
     touchpoint_id: string;
@@ -111,6 +115,21 @@ export async function attributeConversions(
         )
         .onConflict((oc) => oc.columns(['ad_account_id', 'event_id']).doNothing())
         .execute();
+    }
+    // Each conversion's products, credited to the same touch (placement joined from attributions).
+    const products = winners.flatMap((w) =>
+      productCredits(w.touchpoint.conversion_custom_data).map((p) => ({
+        ad_account_id: adAccountId,
+        event_id: w.event_id,
+        sku: p.sku,
+        units: p.units,
+        revenue_micro: p.revenue_micro,
+        currency: w.touchpoint.conversion_currency,
+        conversion_date: dateInTimeZone(new Date(w.touchpoint.event_time), timeZone),
+      })),
+    );
+    for (let i = 0; i < products.length; i += 1000) {
+      await trx.insertInto('attribution_products').values(products.slice(i, i + 1000)).onConflict((oc) => oc.columns(['ad_account_id', 'event_id', 'sku']).doNothing()).execute();
     }
     await trx
       .updateTable('conversions')

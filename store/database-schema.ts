@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { AdAccountAnalyticsColumnsTable } from './analytics-columns-schema';
+import type { AttributionProductsTable } from './attribution-products-schema';
 import type { ExchangeRatesTable } from './exchange-rates-schema';
 import type { PinterestRequestBudgetsTable } from './request-budget-schema';
 import type { MetricsCumulativeTable, MetricsDailyTable } from './metrics-schema';
@@ -222,6 +223,7 @@ export interface Database {
   touchpoints: TouchpointsTable;
   conversions: ConversionsTable;
   attributions: AttributionsTable;
+  attribution_products: AttributionProductsTable;
   rejected_conversions: RejectedConversionsTable;
   capi_attempts: CapiAttemptsTable;
   record_inbox: RecordInboxTable;

@@ -1,4 +1,4 @@
-// The report page: reads GET /v1/reports/performance and GET /v1/reports/slow-burn with the API
+// The report page: reads GET /v1/reports/performance, GET /v1/reports/products and GET /v1/reports/slow-burn with the API
 // token kept in this tab (sessionStorage), and draws them with Chart.js. Names from Pinterest are
 // set as text, never as HTML.
 'use strict';
@@ -126,6 +126,20 @@ function drawPerformanceTable(rows, windowDays, compareDays) {
   );
 }
 
+// Per SKU and currency: Routy's figures under both windows, the pins that drove them, Pinterest's figures ('–' until pulled).
+function drawProductsTable(rows, windowDays, compareDays) {
+  fillTable(
+    document.getElementById('products-table'),
+    ['SKU', 'Pins', 'Currency', `Conv ${windowDays}d`, `Units ${windowDays}d`, `Revenue ${windowDays}d`, `Cost share ${windowDays}d`, `Conv ${compareDays}d`, `Revenue ${compareDays}d`, `Cost share ${compareDays}d`, 'Pinterest conv', 'Pinterest value'],
+    rows.map((r) => [
+      r.sku, r.pins.map((p) => `${p.pin_id ?? p.id} (${p.conversions})`).join(', '), r.currency ?? 'none',
+      r.routy.conversions, r.routy.units, money(r.routy.revenue), r.routy.cost_share === null ? '–' : `${money(r.routy.cost_share)} ${r.account_currency}`,
+      r.compare.conversions, money(r.compare.revenue), r.compare.cost_share === null ? '–' : `${money(r.compare.cost_share)} ${r.account_currency}`,
+      r.pinterest_conversions ?? '–', r.pinterest_conversion_value_micro === null ? '–' : `${money(r.pinterest_conversion_value_micro / 1e6)} ${r.account_currency}`,
+    ]),
+  );
+}
+
 function drawCurve(curves) {
   const top = [...curves].sort((a, b) => b.conversions - a.conversions).slice(0, 8);
   const days = top[0] ? top[0].cumulative_share.map((_, d) => d) : [];
@@ -168,8 +182,8 @@ function drawCurve(curves) {
 function clear() {
   while (charts.length) charts.pop().destroy();
   document.getElementById('cost-charts').replaceChildren();
-  for (const id of ['performance-table', 'curve-table']) document.getElementById(id).replaceChildren();
-  document.querySelector('.window-label').textContent = '';
+  for (const id of ['performance-table', 'products-table', 'curve-table']) document.getElementById(id).replaceChildren();
+  for (const span of document.querySelectorAll('.window-label')) span.textContent = '';
 }
 
 async function show() {
@@ -179,18 +193,21 @@ async function show() {
   // The curve runs over the chosen window (the account's setting shows 30 days).
   const curveQuery = new URLSearchParams({ level: form.curve_level, start_date: form.start_date, end_date: form.end_date, window: form.window === 'account' ? '30' : form.window });
   if (form.ad_account_id) curveQuery.set('ad_account_id', form.ad_account_id);
+  const productQuery = new URLSearchParams({ start_date: form.start_date, end_date: form.end_date, window: form.window, compare: form.compare });
+  if (form.ad_account_id) productQuery.set('ad_account_id', form.ad_account_id);
   history.replaceState(null, '', `?${new URLSearchParams({ ...form }).toString()}`);
   say('Loading…');
   try {
-    const [performance, curve] = await Promise.all([getJson('/v1/reports/performance', query), getJson('/v1/reports/slow-burn', curveQuery)]);
+    const [performance, curve, products] = await Promise.all([getJson('/v1/reports/performance', query), getJson('/v1/reports/slow-burn', curveQuery), getJson('/v1/reports/products', productQuery)]);
     tokenForm.hidden = true;
     clear();
     const rows = performance.rows;
     const windowDays = rows[0]?.routy.window_days ?? form.window;
     const compareDays = Number(form.compare);
-    document.querySelector('.window-label').textContent = `${windowDays}-day against ${compareDays}-day window`;
+    for (const span of document.querySelectorAll('.window-label')) span.textContent = `${windowDays}-day against ${compareDays}-day window`;
     drawCostCharts(rows, windowDays, compareDays);
     drawPerformanceTable(rows, windowDays, compareDays);
+    drawProductsTable(products.rows, windowDays, compareDays);
     drawCurve(curve.rows);
     if (rows.length === 0) {
       say(`No spend or attributed conversions${form.ad_account_id ? ` for ad account ${form.ad_account_id}` : ''} from ${form.start_date} to ${form.end_date}.`);

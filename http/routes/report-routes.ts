@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { reportToCsv } from '../../reports/performance-csv';
 import { performanceReport, reportRequestSchema } from '../../reports/performance-report';
+import { productReport, productReportRequestSchema } from '../../reports/product-report';
+import { productReportToCsv } from '../../reports/product-csv';
 import { slowBurnReport, slowBurnRequestSchema, slowBurnToCsv } from '../../reports/slow-burn-report';
 import type { Database } from '../../store/database-schema';
 import type { AuthHook } from '../auth-hooks';
@@ -12,7 +14,8 @@ import { invalid } from './invalid-answer';
 const reportFormat = z.enum(['json', 'csv']).default('json');
 
 /**
- * The report API, bearer token only: `GET /v1/reports/performance` and `GET /v1/reports/slow-burn`,
+ * The report API, bearer token only: `GET /v1/reports/performance`, `GET /v1/reports/products` and
+ * `GET /v1/reports/slow-burn`,
  * the query (without `format`) parsed by the report's schema, answered as JSON `{ request, rows }`
  * or, with `format=csv`, as CSV. 400 names the field at fault. (The page is report-page-routes.)
  */
@@ -38,5 +41,6 @@ export function reportRoutes(app: FastifyInstance, deps: { db: Kysely<Database>;
     });
   }
   reportRoute('/v1/reports/performance', reportRequestSchema, (q) => performanceReport(deps.db, q), (rows) => reportToCsv(rows));
+  reportRoute('/v1/reports/products', productReportRequestSchema, (q) => productReport(deps.db, q), (rows) => productReportToCsv(rows));
   reportRoute('/v1/reports/slow-burn', slowBurnRequestSchema, (q) => slowBurnReport(deps.db, q), (rows, q) => slowBurnToCsv(rows, q.window));
 }

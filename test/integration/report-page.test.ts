@@ -90,6 +90,19 @@ describe('report page in the browser', { skip, timeout: 180_000 }, () => {
     const curveRows = await page.$$eval('#curve-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
     assert.ok(curveRows.some((r) => r[1] === 'Spring Patio Refresh' && /%$/.test(r[7]!)));
 
+    // The products view: the demo's SKUs with Routy's figures under both windows and their pins.
+    const productHeader = await page.$$eval('#products-table thead th', (cells) => cells.map((c) => c.textContent));
+    assert.deepEqual(productHeader, ['SKU', 'Pins', 'Currency', 'Conv 30d', 'Units 30d', 'Revenue 30d', 'Cost share 30d', 'Conv 7d', 'Revenue 7d', 'Cost share 7d', 'Pinterest conv', 'Pinterest value']);
+    const productRows = await page.$$eval('#products-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+    assert.ok(productRows.length >= 3, `product rows: ${productRows.map((r) => r[0]).join(', ')}`);
+    for (const [sku, pins, currency, conv30, units30, , , conv7, , , pinterestConv] of productRows) {
+      assert.match(sku!, /^EH-/);
+      assert.match(pins!, /^\d{18} \(\d+\)/);
+      assert.equal(currency, 'USD');
+      assert.ok(Number(units30) >= Number(conv30) && Number(conv30) >= Number(conv7), `${sku}: units ${units30} >= conv 30d ${conv30} >= conv 7d ${conv7}`);
+      assert.equal(pinterestConv, '–');
+    }
+
     await mkdir(new URL('../output/', import.meta.url), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(errors, []);

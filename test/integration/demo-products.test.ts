@@ -1,0 +1,33 @@
+// `npm run demo -- --json` as a user runs it (its own process, embedded PGlite and dev server):
+// the JSON's `products` come from the demo shop's orders, which carry `contents` with SKUs.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import type { DemoReport } from '../../demo/demo-report';
+
+const exec = promisify(execFile);
+
+describe('demo --json', { timeout: 400_000 }, () => {
+  it('adds products: per SKU, conversions, units, revenue, cost share and pins, under 30 days beside 7', async () => {
+    const { stdout } = await exec('node', ['--import', 'tsx', 'demo/demo.ts', '--json', '--users', '60'], {
+      env: { ...process.env, ROUTY_SDK_METRICS_PORT: '0' },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 380_000,
+    });
+    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as DemoReport;
+    const skus = ['EH-BRASS-LAMP', 'EH-CERAMIC-VASE', 'EH-LINEN-THROW', 'EH-OAK-SHELF', 'EH-PLANTER-SET', 'EH-WOOL-RUG'];
+    assert.deepEqual(report.products.map((p) => p.sku), skus, 'every catalog product was bought, one row each (all USD), sorted by SKU');
+    // Every attributed order carries one or two products: the SKU rows add up to between 1 and 2 per attributed conversion.
+    const credited = report.products.reduce((n, p) => n + p.conversions, 0);
+    assert.ok(credited >= report.counts.attributed && credited <= 2 * report.counts.attributed, `${credited} SKU conversions for ${report.counts.attributed} attributed`);
+    for (const p of report.products) {
+      assert.equal(p.currency, 'USD');
+      assert.ok(p.units >= p.conversions && p.conversions >= p.conversions_7d, `${p.sku}: units ${p.units}, conversions ${p.conversions}, under 7 days ${p.conversions_7d}`);
+      assert.ok(p.revenue !== null && p.revenue > 0 && p.cost_share !== null && p.cost_share > 0, `${p.sku}: revenue ${p.revenue}, cost share ${p.cost_share}`);
+      assert.ok(p.pins.length >= 1 && p.pins.every((pin) => /^\d{18}$/.test(pin)), `${p.sku}: pins ${p.pins.join(', ')}`);
+    }
+    assert.equal(report.product_rows.length, report.products.length);
+    assert.ok(stdout.includes('Per product (SKU)'), 'the text report prints the products table');
+  });
+});
