@@ -29,17 +29,20 @@ class MsotScopeMissing extends Error {
 /**
  * What an MSOT request's failure means for its event, after `attempt` tries: the grant lacks the
  * scope → `refused` (final, named); Pinterest did not take it (429, code 12, 5xx, refused grant, no
- * connection) → `pending` (posted again later) until `MAX_MSOT_ATTEMPTS`, then `failed`; another
+ * connection) → `pending`, posted again after Pinterest's wait (`retryAfterSeconds`) and at least
+ * 2^attempt seconds (at most 5 minutes), until `MAX_MSOT_ATTEMPTS`, then `failed`; another
  * 4xx → `failed` with Pinterest's message; no readable answer (timeout, reset) → `unconfirmed`:
  * MSOT names no deduplication, so it is never posted again.
  */
-export function msotFailureAnswer(error: unknown, attempt: number, httpStatus: number | null): MsotAnswer {
+export function msotFailureAnswer(error: unknown, attempt: number, httpStatus: number | null, now: Date, retryAfterSeconds?: number): MsotAnswer {
   const message = String((error as Error).message ?? error);
   if (error instanceof MsotScopeMissing) return { state: 'refused', outcome: 'refused', http_status: httpStatus, error: message };
   const failure = classifySendFailure(error);
   if (failure.reason === 'retried') {
     if (attempt >= MAX_MSOT_ATTEMPTS) return { state: 'failed', outcome: 'retry', http_status: httpStatus, error: `gave up after ${attempt} attempts: ${message}` };
-    return { state: 'pending', outcome: 'retry', http_status: httpStatus, error: message };
+    // Pinterest's wait if it gave one, at least 2, 4, 8... seconds (at most 5 minutes).
+    const waitSeconds = Math.max(retryAfterSeconds ?? 0, Math.min(300, 2 ** attempt));
+    return { state: 'pending', outcome: 'retry', http_status: httpStatus, error: message, next_post_at: new Date(now.getTime() + waitSeconds * 1000) };
   }
   if (failure.reason === 'unknown') return { state: 'unconfirmed', outcome: 'unknown', http_status: httpStatus, error: `no readable answer, it may have reached Pinterest and is not posted again: ${message}` };
   return { state: 'failed', outcome: 'failed', http_status: httpStatus, error: message };
@@ -70,12 +73,14 @@ export function createMsotSender(deps: { db: Kysely<Database>; http: PinterestHt
         if (!claimed) break;
         let answer: MsotAnswer;
         let httpStatus: number | null = null;
+        let retryAfter: number | undefined;
         try {
           if (scopeRefusal) throw scopeRefusal;
           await grant.withToken(adAccountId, (token) =>
             sendMsotEvent(http, token, adAccountId, claimed.body).catch((error: unknown) => {
               if (error instanceof PinterestApiError) {
                 httpStatus = error.status;
+                retryAfter = error.retryAfterSeconds;
                 if (error.status === 401 && error.code === 3) throw new MsotScopeMissing(error.pinterestMessage);
               }
               throw error;
@@ -85,7 +90,7 @@ export function createMsotSender(deps: { db: Kysely<Database>; http: PinterestHt
           posted += 1;
         } catch (error) {
           if (error instanceof MsotScopeMissing) scopeRefusal = error;
-          answer = msotFailureAnswer(error, claimed.attempt, httpStatus);
+          answer = msotFailureAnswer(error, claimed.attempt, httpStatus, now(), retryAfter);
         }
         await finishMsotAttempt(db, adAccountId, claimed, answer, now());
         if (answer.state !== 'pending') msotEvents.inc({ outcome: answer.state });

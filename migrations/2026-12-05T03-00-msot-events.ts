@@ -15,6 +15,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('body', 'jsonb')
     .addColumn('reason', 'text')
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('next_post_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('answered_at', 'timestamptz')
     .addPrimaryKeyConstraint('msot_events_pk', ['ad_account_id', 'event_id'])

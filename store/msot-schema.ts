@@ -21,6 +21,8 @@ export interface MsotEventsTable {
   body: JSONColumnType<Record<string, unknown>> | null;
   reason: ColumnType<string | null, string | null | undefined, string | null>;
   attempts: ColumnType<number, number | undefined, number>;
+  /** A `pending` event told to wait is not posted before this (null: at once). */
+  next_post_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   answered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }

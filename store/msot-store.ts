@@ -81,7 +81,7 @@ export async function enqueueMsotEvents(db: Kysely<Database>, adAccountId: strin
 }
 
 /**
- * Claims up to `limit` pending MSOT events (oldest first; two senders never take the same row),
+ * Claims up to `limit` pending MSOT events whose wait is over (oldest first; two senders never take the same row),
  * moving them to `posting` and storing an attempt for each, committed before any request.
  */
 export async function claimMsotEvents(db: Kysely<Database>, adAccountId: string, limit: number, now: Date): Promise<ClaimedMsotEvent[]> {
@@ -91,7 +91,13 @@ export async function claimMsotEvents(db: Kysely<Database>, adAccountId: string,
       .set((eb) => ({ state: 'posting', attempts: eb('attempts', '+', 1) }))
       .where('ad_account_id', '=', adAccountId)
       .where('event_id', 'in', (eb) =>
-        eb.selectFrom('msot_events').select('event_id').where('ad_account_id', '=', adAccountId).where('state', '=', 'pending').orderBy('created_at').limit(limit).forUpdate().skipLocked(),
+        eb
+          .selectFrom('msot_events')
+          .select('event_id')
+          .where('ad_account_id', '=', adAccountId)
+          .where('state', '=', 'pending')
+          .where((w) => w.or([w('next_post_at', 'is', null), w('next_post_at', '<=', now)]))
+          .orderBy('created_at').limit(limit).forUpdate().skipLocked(),
       )
       .returning(['event_id', 'body', 'attempts'])
       .execute();
@@ -110,6 +116,8 @@ export interface MsotAnswer {
   state: 'pending' | 'posted' | 'failed' | 'refused' | 'unconfirmed';
   /** `posted`, `failed`, `refused`, `retry` or `unknown`. */
   outcome: string;
+  /** For `pending`: not posted again before this. */
+  next_post_at?: Date;
   http_status: number | null;
   error: string | null;
 }
@@ -126,7 +134,7 @@ export async function finishMsotAttempt(db: Kysely<Database>, adAccountId: strin
       .execute();
     await trx
       .updateTable('msot_events')
-      .set({ state: answer.state, reason: answer.error, ...(answer.state === 'pending' ? {} : { answered_at: now }) })
+      .set({ state: answer.state, reason: answer.error, ...(answer.state === 'pending' ? { next_post_at: answer.next_post_at ?? null } : { answered_at: now }) })
       .where('ad_account_id', '=', adAccountId)
       .where('event_id', '=', claimed.event_id)
       .execute();
