@@ -11,7 +11,10 @@ import { prepareConversions, prepareTouchpoints, type ConversionInput } from '..
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import type { RunningApp } from '../../service/app';
 import { connectThroughOAuth } from '../../service/oauth-connect';
+import type { ConversionExplanation } from '../../reports/conversion-explainer';
 import { capiEventsWithId } from '../support/capi-requests';
+import { runCli } from '../support/cli';
+import { getWithToken } from '../support/ingress-requests';
 import { runActivity } from '../support/matched-conversions';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -61,6 +64,9 @@ describe('Measurement Source of Truth events', { timeout: 180_000 }, () => {
     assert.equal((await send()).sent, 1);
     assert.equal(capiEventsWithId(app, ids[0]!).length, 1);
     assert.deepEqual([msotRequests(), await rowOf(ids[0]!)], [0, undefined]);
+    const response = await getWithToken(app, `/v1/conversions/${ids[0]}`);
+    const [explained] = ((await response.json()) as { conversions: ConversionExplanation[] }).conversions;
+    assert.equal(explained?.msot, undefined, 'no MSOT outcome to show');
   });
 
   it('opting in is validated; without scope msot:write every post is refused by name, once, and never tried again', async () => {
@@ -82,6 +88,9 @@ describe('Measurement Source of Truth events', { timeout: 180_000 }, () => {
     await send();
     assert.equal(msotRequests(), 1, 'a refused event is never posted again');
     assert.equal((await attemptsOf(ids[0]!)).length, 1);
+    const stdout = await runCli(['conversion', ids[0]!, '--url', app.ingressUrl], app);
+    assert.match(stdout, /MSOT event {2}refused: the grant lacks scope msot:write/);
+    assert.match(stdout, /#1 \S+: HTTP 401 refused: the grant lacks scope msot:write/);
   });
 
   it('reconnected (the OAuth start asks for msot:write), each sent conversion is posted once with Routy attribution', async () => {
@@ -100,6 +109,9 @@ describe('Measurement Source of Truth events', { timeout: 180_000 }, () => {
     assert.match((await rowOf(click.ids[2]!))?.reason ?? '', /event_name: "page_visit" is not one MSOT takes/);
     assert.equal(msotRequests() - before, 3, 'one request per postable conversion');
     assert.deepEqual((await attemptsOf(click.ids[0]!)).map((a) => [a.attempt, a.http_status, a.outcome]), [[1, 200, 'posted']]);
+    const response = await getWithToken(app, `/v1/conversions/${click.ids[0]}`);
+    const [explained] = ((await response.json()) as { conversions: ConversionExplanation[] }).conversions;
+    assert.deepEqual([explained?.msot?.state, explained?.msot?.event?.attribution_scope, explained?.msot?.attempts.map((a) => [a.attempt, a.http_status, a.outcome])], ['posted', 'click', [[1, 200, 'posted']]]);
     await send();
     assert.equal(msotRequests() - before, 3, 'nothing is posted twice');
   });
