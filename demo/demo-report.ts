@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { conversionCounts, type ConversionCounts } from '../reports/conversion-counts';
 import type { Database } from '../store/database-schema';
 import { getAdAccount } from '../store/entities-store';
+import { countMsotPosted } from '../store/msot-store';
 import { performanceReport, type ReportRow } from '../reports/performance-report';
 import { slowBurnReport, type SlowBurnRow } from '../reports/slow-burn-report';
 
@@ -17,13 +18,14 @@ export interface DemoReport {
   pins: ReportRow[];
   /** The slow-burn curve per campaign over 30 days. */
   slow_burn: SlowBurnRow[];
-  counts: Omit<ConversionCounts, 'attributed_with_capi_outcome'>;
+  /** `msot_posted`: Measurement Source of Truth events Pinterest took (the demo account opts in). */
+  counts: Omit<ConversionCounts, 'attributed_with_capi_outcome'> & { msot_posted: number };
 }
 
 /**
  * The demo's report for one ad account over [startDate, endDate] (account-timezone dates): the
  * performance report at campaign and pin level (30-day window against 7 days), the slow-burn
- * curve by campaign, and how many conversions were received, attributed, held and sent.
+ * curve by campaign, and how many conversions were received, attributed, held, sent, and posted as MSOT events.
  */
 export async function buildDemoReport(db: Kysely<Database>, adAccountId: string, startDate: string, endDate: string): Promise<DemoReport> {
   const account = await getAdAccount(db, adAccountId);
@@ -42,6 +44,6 @@ export async function buildDemoReport(db: Kysely<Database>, adAccountId: string,
     campaigns,
     pins,
     slow_burn: slowBurn,
-    counts,
+    counts: { ...counts, msot_posted: await countMsotPosted(db, adAccountId) },
   };
 }

@@ -175,3 +175,31 @@ export async function countMsotPosted(db: Kysely<Database>, adAccountId: string)
   const row = await db.selectFrom('msot_events').select((eb) => eb.fn.countAll<string>().as('n')).where('ad_account_id', '=', adAccountId).where('state', '=', 'posted').executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * MSOT events of the account still to come: conversions sent since it opted in that have no MSOT
+ * row yet, plus rows `pending` or `posting` (0 when not opted in). The demo waits for 0.
+ */
+export async function countMsotBacklog(db: Kysely<Database>, adAccountId: string): Promise<number> {
+  const row = await db
+    .selectFrom('ad_accounts as a')
+    .select((eb) => [
+      eb
+        .selectFrom('conversions as c')
+        .select((c) => c.fn.countAll<string>().as('n'))
+        .whereRef('c.ad_account_id', '=', 'a.ad_account_id')
+        .where('c.capi_state', '=', 'sent')
+        .whereRef('c.capi_attempted_at', '>=', 'a.msot_opted_in_at')
+        .where((c) => c.not(c.exists(c.selectFrom('msot_events as m').select('m.event_id').whereRef('m.ad_account_id', '=', 'c.ad_account_id').whereRef('m.event_id', '=', 'c.event_id'))))
+        .as('unqueued'),
+      eb
+        .selectFrom('msot_events as m')
+        .select((m) => m.fn.countAll<string>().as('n'))
+        .whereRef('m.ad_account_id', '=', 'a.ad_account_id')
+        .where('m.state', 'in', ['pending', 'posting'])
+        .as('waiting'),
+    ])
+    .where('a.ad_account_id', '=', adAccountId)
+    .executeTakeFirstOrThrow();
+  return Number(row.unqueued ?? 0) + Number(row.waiting ?? 0);
+}
