@@ -16,7 +16,7 @@ export interface ClaimedMsotEvent {
  * Whether the grant the account is connected with was given scope `msot:write`
  * (`pinterest_connections.scope`, Pinterest's comma-separated list).
  */
-export async function msotScopeGranted(db: Kysely<Database>, adAccountId: string): Promise<boolean> {
+async function msotScopeGranted(db: Kysely<Database>, adAccountId: string): Promise<boolean> {
   const row = await db
     .selectFrom('ad_accounts')
     .innerJoin('pinterest_connections', 'pinterest_connections.connection_id', 'ad_accounts.connection_id')

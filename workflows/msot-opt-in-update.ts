@@ -9,7 +9,7 @@ import type { CallGuard } from './call-guards';
 import { setMsotOptInUpdate } from './shared';
 
 /** The patch the handler records before its activity. */
-export const MSOT_OPT_IN_PATCH = 'msot-opt-in';
+const MSOT_OPT_IN_PATCH = 'msot-opt-in';
 
 /**
  * Registers `setMsotOptIn` on the account's workflow. Refused (nothing written to history) when the
