@@ -14,9 +14,10 @@ import { connectThroughOAuth } from '../../service/oauth-connect';
 import type { ConversionExplanation } from '../../reports/conversion-explainer';
 import { capiEventsWithId } from '../support/capi-requests';
 import { runCli } from '../support/cli';
-import { getWithToken } from '../support/ingress-requests';
+import { getWithToken, postJson } from '../support/ingress-requests';
 import { runActivity } from '../support/matched-conversions';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
 
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 const CAMPAIGN = '626736533506';
@@ -114,6 +115,17 @@ describe('Measurement Source of Truth events', { timeout: 180_000 }, () => {
     assert.deepEqual([explained?.msot?.state, explained?.msot?.event?.attribution_scope, explained?.msot?.attempts.map((a) => [a.attempt, a.http_status, a.outcome])], ['posted', 'click', [[1, 200, 'posted']]]);
     await send();
     assert.equal(msotRequests() - before, 3, 'nothing is posted twice');
+  });
+
+  it("through the ingress and the workflow's record pump, a conversion is posted to MSOT once it is sent", async () => {
+    const touched = new Date(Date.now() - 7_200_000);
+    const click = { ad_account_id: ACCOUNT, type: 'click', occurred_at: touched.toISOString(), click_id: 'msot-pump-click', campaign_id: CAMPAIGN, ad_group_id: AD_GROUP };
+    assert.equal((await postJson(app, '/v1/touchpoints', { touchpoints: [click] })).status, 202);
+    const conversion = { event_id: 'msot-pump-0', event_name: 'signup', event_time: new Date(Date.now() - 60_000).toISOString(), ad_account_id: ACCOUNT, click_id: 'msot-pump-click', user: { email: 'msot-pump@example.com' } };
+    assert.equal((await postJson(app, '/v1/conversions', { conversions: [conversion] })).status, 202);
+    const [posted] = await waitFor('the MSOT event', async () => (msotPosted('msot-pump-0').length > 0 ? msotPosted('msot-pump-0') : undefined));
+    assert.deepEqual([posted?.body.event_name, posted?.body.attribution_scope, posted?.body.ad_group_id, posted?.body.action_timestamps], ['signup', 'click', AD_GROUP, [Math.floor(touched.getTime() / 1000)]]);
+    assert.equal(capiEventsWithId(app, 'msot-pump-0').length, 1);
   });
 
   it('a Conversions API repost after an unknown outcome posts its MSOT event once; an MSOT post with no answer is never posted again; a 429 is', async () => {
