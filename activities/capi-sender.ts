@@ -13,6 +13,7 @@ import { claimConversionsToSend, markPosting, recordCapiOutcomes, recoverInterru
 import type { Database } from '../store/database-schema';
 import type { getAdAccount } from '../store/entities-store';
 import { classifySendFailure } from './activity-failures';
+import { createMsotSender } from './msot-sender';
 import type { PinterestGrant } from './pinterest-grant';
 
 /** What a sender did, by final state, plus how many events it posted again. */
@@ -39,6 +40,8 @@ export type SendingAccount = Awaited<ReturnType<typeof getAdAccount>>;
  */
 export function createCapiSender(deps: { db: Kysely<Database>; http: PinterestHttp; grant: PinterestGrant; now: () => Date; capiTestMode?: boolean; repostMarginSeconds: number }) {
   const { db, http, grant, now } = deps;
+  // An opted-in account's conversions the Conversions API took are posted again as MSOT events.
+  const msot = createMsotSender(deps);
 
   /** Stores final states, adds them to `totals`, and counts refused and unconfirmed events. */
   async function recordOutcomes(id: string, outcomes: CapiOutcome[], totals: SendTotals): Promise<void> {
@@ -62,14 +65,20 @@ export function createCapiSender(deps: { db: Kysely<Database>; http: PinterestHt
 
     /**
      * Claims up to `max` (at most 1,000) matched, unsent conversions and posts them in one request
-     * (`events/create`), storing each event's result and attempt; adds to `totals`.
+     * (`events/create`), storing each event's result and attempt; adds to `totals`. For an account
+     * opted in to MSOT, each event Pinterest took is then posted as Routy's attribution too
+     * (`msot-sender.ts`; its answers are stored, never thrown).
      * @returns how many were claimed (0: none waits). @throws the request's failure when Pinterest
      * did not take the events (429 / 5xx: rows released) or the outcome is unknown (rows stay
      * `posting`, and the next claim decides whether they are posted again).
      */
     async postBatch(id: string, account: SendingAccount, totals: SendTotals, max = MAX_EVENTS_PER_REQUEST): Promise<number> {
     const claimed = await claimConversionsToSend(db, id, max, now());
-    if (claimed.length === 0) return 0;
+    if (claimed.length === 0) {
+      // MSOT events told to wait are posted again when nothing else waits.
+      await msot.post(id, account, []);
+      return 0;
+    }
     const at = now();
     const prior = await priorAttempts(db, id, claimed.map((c) => c.event_id));
     const outcomes: CapiOutcome[] = [];
@@ -134,6 +143,7 @@ export function createCapiSender(deps: { db: Kysely<Database>; http: PinterestHt
       }
     }
     await recordOutcomes(id, outcomes, totals);
+    await msot.post(id, account, outcomes.filter((o) => o.capi_state === 'sent').map((o) => o.event_id));
     return claimed.length;
     },
   };

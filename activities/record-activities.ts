@@ -2,12 +2,14 @@
 import type { Kysely } from 'kysely';
 import type { AnalyticsColumnsRequest, ExtraAnalyticsColumns } from '../domain/analytics-columns';
 import type { AttributionSettings } from '../domain/attribution-settings';
+import type { MsotOptIn } from '../domain/msot-opt-in';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import { attributeConversions, pendingConversionsTouchedBy } from '../store/attribution-store';
 import { saveExtraAnalyticsColumns } from '../store/analytics-columns-store';
 import { saveAttributionSettings } from '../store/connections-store';
 import { countPending, expireConversions, insertConversions } from '../store/conversions-store';
 import type { Database } from '../store/database-schema';
+import { saveMsotOptIn } from '../store/msot-store';
 import { sweepRawUserData } from '../store/personal-data-store';
 import { insertTouchpoints } from '../store/touchpoints-store';
 import { asInvalidRecordFailure } from './activity-failures';
@@ -41,6 +43,15 @@ export function createRecordActivities(deps: { db: Kysely<Database>; now: () => 
      */
     async saveAnalyticsColumns(input: { ad_account_id: string } & AnalyticsColumnsRequest): Promise<ExtraAnalyticsColumns> {
       return saveExtraAnalyticsColumns(db, { adAccountId: input.ad_account_id, level: input.level, columns: input.columns, now: now() });
+    },
+
+    /**
+     * Opts the account in to Measurement Source of Truth events (validated by the workflow's
+     * `setMsotOptIn` update) or out. @returns the opt-in time (ISO; null: out) and whether the
+     * account's grant has scope `msot:write`.
+     */
+    async saveMsotOptIn(input: { ad_account_id: string; opt_in: boolean }): Promise<MsotOptIn> {
+      return saveMsotOptIn(db, input.ad_account_id, input.opt_in, now());
     },
 
     /**

@@ -1,9 +1,10 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Kysely } from 'kysely';
-import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, connectedSignal, disconnectUpdate, pauseUpdate, recordsWaitingSignal, resumeUpdate, pullNowSignal, setAnalyticsColumnsUpdate, statusQuery, TASK_QUEUE, updateSettingsUpdate } from '../workflows/shared';
+import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, connectedSignal, disconnectUpdate, pauseUpdate, recordsWaitingSignal, resumeUpdate, pullNowSignal, setAnalyticsColumnsUpdate, setMsotOptInUpdate, statusQuery, TASK_QUEUE, updateSettingsUpdate } from '../workflows/shared';
 import type { AnalyticsColumnsRequest, ExtraAnalyticsColumns } from '../domain/analytics-columns';
 import { DEFAULT_ATTRIBUTION_SETTINGS, type AttributionSettings } from '../domain/attribution-settings';
+import type { MsotOptIn, MsotOptInRequest } from '../domain/msot-opt-in';
 import { DEFAULT_SCHEDULE, type AdAccountStatus, type CallOrigin, type ScheduleSettings } from '../workflows/ad-account-types';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { QueuedBackfillRange } from '../workflows/backfill-queue';
@@ -91,6 +92,17 @@ export class RoutyPinterestClient {
    */
   setAnalyticsColumns(adAccountId: string, request: AnalyticsColumnsRequest): Promise<ExtraAnalyticsColumns> {
     return this.executeUpdate(adAccountId, setAnalyticsColumnsUpdate, request);
+  }
+
+  /**
+   * Opts the account in to (`{opt_in: true}`) or out of Measurement Source of Truth events through
+   * the workflow's validated `setMsotOptIn` update: each conversion the Conversions API takes from
+   * then on is also posted as Routy's attribution (`msot_events/create`). @returns the opt-in time
+   * and whether the grant has scope `msot:write` (false: reconnect through a connect link, which
+   * then asks for it). @throws Error naming the field, e.g. `opt_in: ...`.
+   */
+  setMsotOptIn(adAccountId: string, request: MsotOptInRequest): Promise<MsotOptIn> {
+    return this.executeUpdate(adAccountId, setMsotOptInUpdate, request);
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { conversionCounts, type ConversionCounts } from '../reports/conversion-counts';
 import type { Database } from '../store/database-schema';
 import { getAdAccount } from '../store/entities-store';
+import { countMsotPosted } from '../store/msot-store';
 import { performanceReport, type ReportRow } from '../reports/performance-report';
 import { slowBurnReport, type SlowBurnRow } from '../reports/slow-burn-report';
 import { productReport, type ProductRow } from '../reports/product-report';
@@ -26,7 +27,8 @@ export interface DemoReport {
   products: DemoProduct[];
   /** The products report's own rows (30 days beside 7), as the API and `report --level product` give them. */
   product_rows: ProductRow[];
-  counts: Omit<ConversionCounts, 'attributed_with_capi_outcome'>;
+  /** `msot_posted`: Measurement Source of Truth events Pinterest took (the demo account opts in). */
+  counts: Omit<ConversionCounts, 'attributed_with_capi_outcome'> & { msot_posted: number };
 }
 
 /** A products report row, flattened for the demo's JSON. */
@@ -44,7 +46,7 @@ export interface DemoProduct {
 /**
  * The demo's report for one ad account over [startDate, endDate] (account-timezone dates): the
  * performance report at campaign and pin level (30-day window against 7 days), the slow-burn
- * curve by campaign, the products report (per SKU), and how many conversions were received, attributed, held and sent.
+ * curve by campaign, the products report (per SKU), and how many conversions were received, attributed, held, sent, and posted as MSOT events.
  */
 export async function buildDemoReport(db: Kysely<Database>, adAccountId: string, startDate: string, endDate: string): Promise<DemoReport> {
   const account = await getAdAccount(db, adAccountId);
@@ -75,6 +77,6 @@ export async function buildDemoReport(db: Kysely<Database>, adAccountId: string,
       pins: r.pins.map((p) => p.pin_id ?? p.id),
     })),
     product_rows: productRows,
-    counts,
+    counts: { ...counts, msot_posted: await countMsotPosted(db, adAccountId) },
   };
 }

@@ -7,7 +7,8 @@ import { Command } from 'commander';
 import { addDays, dateInTimeZone } from '../domain/dates';
 import { loadConfig } from '../service/config';
 import { startApp } from '../service/app';
-import { connectThroughOAuth } from '../service/oauth-connect';
+import { connectWithLink } from '../service/oauth-connect';
+import { countMsotBacklog } from '../store/msot-store';
 import { startEmulatedPinterest } from './emulated-pinterest';
 import { buildDemoReport } from './demo-report';
 import { getAdAccount } from '../store/entities-store';
@@ -46,13 +47,18 @@ say('Starting PGlite, the Temporal dev server, the worker, the ingress and the P
 const app = await startApp(config, { log: say, pinterest: await startEmulatedPinterest(config) });
 let exitCode = 0;
 try {
-  const [adAccountId] = await connectThroughOAuth(app);
-  if (!adAccountId) throw new Error('the emulator offered no ad account');
+  // The link asks for msot:write too: the demo account opts in to Measurement Source of Truth events.
+  const connected = await connectWithLink(app, { msot: true });
+  const [adAccountId] = connected.body.connected_ad_account_ids ?? [];
+  if (!adAccountId) throw new Error(`OAuth connect failed: ${connected.body.error ?? connected.status}`);
   say(`Connected ad account ${adAccountId} through the OAuth flow; waiting for the first pull...`);
+  await app.client.setMsotOptIn(adAccountId, { opt_in: true });
   await until(async () => (await app.client.status(adAccountId)).counters.pulls >= 1);
 
   say(`Feeding ${options.users} simulated shoppers' touchpoints and conversions, then late clicks, and waiting until all are processed and sent...`);
   await feedDemoTraffic(app, adAccountId, options.users);
+  // Each conversion sent is then posted as an MSOT event: wait for those too.
+  await until(async () => (await countMsotBacklog(app.db, adAccountId)) === 0);
 
   const account = await getAdAccount(app.db, adAccountId);
   const today = dateInTimeZone(new Date(), account.time_zone ?? 'UTC');
@@ -64,7 +70,7 @@ try {
   console.log(`\nSlow burn per campaign: share of conversions by days since the click or save\n${formatSlowBurnTable(report.slow_burn)}`);
   const c = report.counts;
   console.log(
-    `\nConversions: ${c.conversions} received, ${c.attributed} attributed (${c.attributed_with_lag_over_7_days} with lag over 7 days), ${c.pending} pending, ${c.expired} expired; ${c.sent_to_conversions_api} sent to the Conversions API (in ${app.pinterest.emulator.capiRequests.length} request${app.pinterest.emulator.capiRequests.length === 1 ? '' : 's'} to the emulator).`,
+    `\nConversions: ${c.conversions} received, ${c.attributed} attributed (${c.attributed_with_lag_over_7_days} with lag over 7 days), ${c.pending} pending, ${c.expired} expired; ${c.sent_to_conversions_api} sent to the Conversions API (in ${app.pinterest.emulator.capiRequests.length} request${app.pinterest.emulator.capiRequests.length === 1 ? '' : 's'} to the emulator), ${c.msot_posted} posted as MSOT events.`,
   );
   if (options.json) console.log(JSON.stringify(report));
   if (options.keep) {

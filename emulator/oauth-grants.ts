@@ -102,6 +102,18 @@ export class OAuthGrants {
     return true;
   }
 
+  /**
+   * Whether the request's OAuth access token was granted `scope` (Pinterest's comma-separated
+   * scope list); answers 401 with Pinterest's code 3 when it was not. Call after `authorize`.
+   */
+  authorizeScope(request: FastifyRequest, reply: FastifyReply, scope: string): boolean {
+    const header = request.headers.authorization ?? '';
+    const grant = this.accessTokens.get(header.startsWith('Bearer ') ? header.slice(7) : '');
+    if (grant?.scope.split(/[,\s]+/).includes(scope)) return true;
+    sendError(reply, 401, 3, 'Your token does not have sufficient permissions to perform this operation. Please ensure your token is authorized with the correct set of scopes.');
+    return false;
+  }
+
   /** A conversion access token for one ad account, valid only on its events endpoint. */
   issueConversionToken(adAccountId: string): string {
     const token = `pinc_${randomBytes(24).toString('base64url')}`;

@@ -6,6 +6,7 @@ import { registerConversionRoutes, type RecordedCapiRequest } from './conversion
 import { DeliveryLedger, type CountedEvent, type DeliveryReport } from './delivery-ledger';
 import type { EmulatorContext } from './emulator-context';
 import { registerEntityRoutes } from './entity-routes';
+import { registerMsotRoutes, type RecordedMsotEvent } from './msot-routes';
 import { FaultQueue, type Fault, type FaultOptions } from './fault-injection';
 import { OAuthGrants } from './oauth-grants';
 import { registerOAuthRoutes } from './oauth-routes';
@@ -18,6 +19,7 @@ import { buildSeed, type SeedAd, type SeedAdGroup, type SeedCampaign, type SeedD
 // The names callers import from this path, wherever they are defined.
 export { EMULATOR_APP } from './oauth-routes';
 export type { RecordedCapiRequest } from './conversion-routes';
+export type { RecordedMsotEvent } from './msot-routes';
 export type { CountedEvent, DeliveryReport } from './delivery-ledger';
 export type { RecordedExchange } from './request-recording';
 export type { Fault } from './fault-injection';
@@ -37,13 +39,15 @@ export interface EmulatorOptions {
  * An HTTP stand-in for Pinterest API v5 and its OAuth consent page, serving a seeded ad account.
  * Routes follow ../shared/pinterest/openapi-v5.yaml: `/oauth/` (consent, auto-approved),
  * `POST /v5/oauth/token`, `GET /v5/ad_accounts`, campaigns, ad groups, ads, `ads/analytics`,
- * and `POST /v5/ad_accounts/{id}/events`, whose every request is recorded.
+ * `POST /v5/ad_accounts/{id}/events` and `.../msot/events`, whose every request is recorded.
  * Each API area's routes are in a module of their own; this class listens, records and injects faults.
  */
 export class PinterestEmulator {
   readonly seed: SeedData;
   readonly server: FastifyInstance;
   readonly capiRequests: RecordedCapiRequest[] = [];
+  /** Every Measurement Source of Truth event taken (`POST /v5/ad_accounts/{id}/msot/events`). */
+  readonly msotEvents: RecordedMsotEvent[] = [];
   /** Every OAuth access and refresh token issued (tests look for them where they must not be). */
   readonly issuedTokens: string[];
   readonly exchanges: RecordedExchange[];
@@ -98,6 +102,7 @@ export class PinterestEmulator {
     registerReportRoutes(this.server, context, this.reports, () => this.origin);
     registerProductRoutes(this.server, context, this.skuReports, () => this.origin);
     registerConversionRoutes(this.server, context, this.capiRequests, this.delivery);
+    registerMsotRoutes(this.server, context, this.msotEvents, this.now);
     registerControlRoutes(this.server, this.capiRequests, this.faults, this.delivery);
   }
 

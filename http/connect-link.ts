@@ -22,6 +22,8 @@ export const connectLinkRequestSchema = z
     view_window_days: windowDaysSchema.optional(),
     conversion_report_time: conversionReportTimeSchema.optional(),
     expires_in_seconds: z.number().int().min(60).max(MAX_LINK_TTL_SECONDS).optional(),
+    /** Ask Pinterest for scope `msot:write` (Measurement Source of Truth events) even if no account opted in yet. */
+    msot: z.boolean().optional(),
   })
   .strict();
 
@@ -35,6 +37,8 @@ export interface ConnectLink {
   settings?: Partial<AttributionSettings>;
   /** Expiry, unix seconds. */
   expiresAt: number;
+  /** Ask for scope `msot:write` whatever the accounts' opt-in. */
+  msot?: boolean;
 }
 
 /**
@@ -55,6 +59,7 @@ const linkPayloadSchema = z.object({
   a: z.array(z.string().regex(/^\d+$/)).optional(),
   s: signedSettingsSchema.optional(),
   exp: z.number().int(),
+  m: z.literal(true).optional(),
 });
 
 /** Refusal of a connect link: `status` 400 (missing, malformed) or 401 (bad signature, expired). */
@@ -82,7 +87,7 @@ const sign = (secret: Buffer, payload: string) => createHmac('sha256', secret).u
 
 /**
  * The `link` query value of `GET /v1/oauth/start`: `<payload>.<signature>`, the payload base64url
- * JSON `{v: advertiser_id, a?: ad_account_ids, s?: settings, exp: unix seconds}`, the signature
+ * JSON `{v: advertiser_id, a?: ad_account_ids, s?: settings, exp: unix seconds, m?: true (ask for msot:write)}`, the signature
  * base64url HMAC-SHA256 of `connect-link.<payload>` under {@link connectLinkSecret}.
  */
 export function signConnectLink(secret: Buffer, link: ConnectLink): string {
@@ -91,6 +96,7 @@ export function signConnectLink(secret: Buffer, link: ConnectLink): string {
     ...(link.adAccountIds?.length ? { a: link.adAccountIds } : {}),
     ...(link.settings && Object.keys(link.settings).length ? { s: link.settings } : {}),
     exp: link.expiresAt,
+    ...(link.msot ? { m: true } : {}),
   };
   const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
   return `${payload}.${sign(secret, payload)}`;
@@ -115,7 +121,7 @@ export function verifyConnectLink(secret: Buffer, value: string | undefined, now
   }
   const parsed = linkPayloadSchema.safeParse(decoded);
   if (!parsed.success) throw new ConnectLinkError('link: malformed payload', 400);
-  const { v, a, s, exp } = parsed.data;
+  const { v, a, s, exp, m } = parsed.data;
   if (exp * 1000 <= now.getTime()) throw new ConnectLinkError(`link: expired at ${new Date(exp * 1000).toISOString()}; ask Routy for a new one`, 401);
-  return { advertiserId: v, ...(a ? { adAccountIds: a } : {}), ...(s ? { settings: s } : {}), expiresAt: exp };
+  return { advertiserId: v, ...(a ? { adAccountIds: a } : {}), ...(s ? { settings: s } : {}), expiresAt: exp, ...(m ? { msot: true } : {}) };
 }

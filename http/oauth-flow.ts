@@ -11,6 +11,8 @@ import type { Database } from '../store/database-schema';
 import { DEFAULT_ATTRIBUTION_SETTINGS, settingsProblems } from '../domain/attribution-settings';
 import type { RoutyPinterestClient } from '../client/routy-client';
 import { signedSettingsSchema, type ConnectLink } from './connect-link';
+import { MSOT_SCOPE } from '../domain/msot-event';
+import { msotOptedIn } from '../store/msot-store';
 
 /** How long a consent link stays valid, in seconds. */
 const STATE_TTL_SECONDS = 15 * 60;
@@ -100,10 +102,11 @@ export class OAuthFlow {
    * Starts a flow from a verified connect link: the consent URL to send the browser to, and the
    * `Set-Cookie` value binding the flow to that browser (HttpOnly, SameSite=Lax, path of the
    * redirect URI, 15 minutes; Secure when the redirect URI is https). The link's ad accounts,
-   * settings and advertiser go into the signed `state`.
+   * settings and advertiser go into the signed `state`. With `msot` (see {@link wantsMsot}) it
+   * asks for scope `msot:write` too.
    * @throws OAuthError naming the setting when a value is not allowed.
    */
-  start(link: ConnectLink): { url: string; setCookie: string } {
+  start(link: ConnectLink, msot = false): { url: string; setCookie: string } {
     const problems = settingsProblems(link.settings ?? {});
     if (problems.length > 0) throw new OAuthError(problems.join('; '));
     const nonce = randomBytes(16).toString('hex');
@@ -121,9 +124,17 @@ export class OAuthFlow {
     const redirect = new URL(this.deps.app.redirectUri);
     const attributes = [`Path=${redirect.pathname}`, `Max-Age=${STATE_TTL_SECONDS}`, 'HttpOnly', 'SameSite=Lax', ...(redirect.protocol === 'https:' ? ['Secure'] : [])];
     return {
-      url: buildAuthorizeUrl(this.deps.authorizeUrl, this.deps.app, `${payload}.${this.sign(payload)}`),
+      url: buildAuthorizeUrl(this.deps.authorizeUrl, this.deps.app, `${payload}.${this.sign(payload)}`, msot ? [MSOT_SCOPE] : []),
       setCookie: `${cookieName(nonce)}=${browserKey}; ${attributes.join('; ')}`,
     };
+  }
+
+  /**
+   * Whether the consent asks for scope `msot:write` (Measurement Source of Truth events): the link
+   * asks (`msot`), or one of its accounts (all the advertiser's, when it names none) opted in.
+   */
+  async wantsMsot(link: ConnectLink): Promise<boolean> {
+    return link.msot === true || msotOptedIn(this.deps.db, link.adAccountIds, link.advertiserId);
   }
 
   /** The `Set-Cookie` value that removes the cookie of the flow `state` belongs to (none for a malformed state). */

@@ -97,7 +97,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                 '`conversions_api` holds `state` (`unsent`, `sending`, `posting`, `sent`, `failed`, `stale`, `not_sendable`, `duplicate`, ' +
                 '`unconfirmed`: the outcome stayed unknown and it was not posted again), `detail`, `attempted_at` and `attempts[]`: ' +
                 'one per request that carried it, `{attempt, request_id, request_events, repost, started_at, ended_at (null: no answer stored), ' +
-                'outcome (null, processed, failed, refused, retry, unknown), http_status, error, event_status, error_message, warning_message}`.',
+                'outcome (null, processed, failed, refused, retry, unknown), http_status, error, event_status, error_message, warning_message}`. ' +
+                'For an account opted in to Measurement Source of Truth events, `msot` holds `state` (`pending`, `posting`, `posted`, `failed`, ' +
+                '`refused`: the grant lacks scope `msot:write`, `unconfirmed`, `not_postable`), `reason`, `event` (the body posted) and `attempts[]` ' +
+                '`{attempt, started_at, ended_at, http_status, outcome (posted, failed, refused, retry, unknown), error}`.',
             },
             '404': { description: 'Never accepted.' },
           },

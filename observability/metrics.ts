@@ -66,3 +66,11 @@ export const conversionWarnings = new Counter({
   labelNames: ['field', 'reason'],
   registers: [metricsRegistry],
 });
+
+/** Measurement Source of Truth events by final outcome (`posted`, `failed`, `refused`, `unconfirmed`, `not_postable`). */
+export const msotEvents = new Counter({
+  name: 'routy_pinterest_msot_events_total',
+  help: 'Measurement Source of Truth events by final outcome',
+  labelNames: ['outcome'],
+  registers: [metricsRegistry],
+});

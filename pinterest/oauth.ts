@@ -23,13 +23,16 @@ export const tokenResponseSchema = z.object({
 
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
-/** URL the user is sent to for consent (Pinterest's `https://www.pinterest.com/oauth/`). */
-export function buildAuthorizeUrl(authorizeUrl: string, app: PinterestApp, state: string): string {
+/**
+ * URL the user is sent to for consent (Pinterest's `https://www.pinterest.com/oauth/`), asking for
+ * `OAUTH_SCOPES` plus `extraScopes` (`msot:write` for an account opted in to MSOT events).
+ */
+export function buildAuthorizeUrl(authorizeUrl: string, app: PinterestApp, state: string, extraScopes: readonly string[] = []): string {
   const url = new URL(authorizeUrl);
   url.searchParams.set('client_id', app.appId);
   url.searchParams.set('redirect_uri', app.redirectUri);
   url.searchParams.set('response_type', 'code');
-  url.searchParams.set('scope', OAUTH_SCOPES.join(','));
+  url.searchParams.set('scope', [...OAUTH_SCOPES, ...extraScopes].join(','));
   url.searchParams.set('state', state);
   return url.toString();
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { terminalSafe } from '../domain/terminal-text';
 import { listAttempts } from '../store/capi-attempts-store';
+import { msotOutcome } from '../store/msot-store';
 import type { Database } from '../store/database-schema';
 
 /** One Conversions API request attempt of a conversion, as `conversions_api.attempts[]` shows it. */
@@ -67,6 +68,17 @@ export interface ConversionExplanation {
     attempted_at: string | null;
     /** Every request that carried it, first first. */
     attempts: AttemptExplanation[];
+  };
+  /**
+   * Its Measurement Source of Truth event (accounts opted in with `setMsotOptIn`; absent when it
+   * has none): `state` `pending`, `posting`, `posted`, `failed`, `refused` (the grant lacks scope
+   * `msot:write`), `unconfirmed` or `not_postable`, with why in `reason`; the body posted; each request.
+   */
+  msot?: {
+    state: string;
+    reason: string | null;
+    event: Record<string, unknown> | null;
+    attempts: Array<{ attempt: number; started_at: string; ended_at: string | null; http_status: number | null; outcome: string | null; error: string | null }>;
   };
 }
 
@@ -135,6 +147,7 @@ async function explainStoredConversion(db: Kysely<Database>, eventId: string): P
     .orderBy('c.ad_account_id')
     .execute();
   const attempts = await Promise.all(rows.map((r) => listAttempts(db, r.ad_account_id, r.event_id)));
+  const msot = await Promise.all(rows.map((r) => msotOutcome(db, r.ad_account_id, r.event_id)));
   return rows.map((r, i) => ({
     ad_account_id: r.ad_account_id,
     event_id: r.event_id,
@@ -163,6 +176,16 @@ async function explainStoredConversion(db: Kysely<Database>, eventId: string): P
       attempted_at: r.capi_attempted_at ? r.capi_attempted_at.toISOString() : null,
       attempts: attempts[i]!.map((a) => ({ ...a, started_at: a.started_at.toISOString(), ended_at: a.ended_at ? a.ended_at.toISOString() : null })),
     },
+    ...(msot[i]
+      ? {
+          msot: {
+            state: msot[i].state,
+            reason: msot[i].reason,
+            event: msot[i].body,
+            attempts: msot[i].attempts.map((a) => ({ ...a, started_at: a.started_at.toISOString(), ended_at: a.ended_at ? a.ended_at.toISOString() : null })),
+          },
+        }
+      : {}),
   }));
 }
 
@@ -206,6 +229,10 @@ function storedLines(e: ConversionExplanation): string[] {
   const why = detail ? String(detail.reason ?? detail.error_message ?? detail.warning_message ?? '') : '';
   lines.push(`  Conversions API  ${e.conversions_api.state}${why ? `: ${why}` : ''}`);
   for (const a of e.conversions_api.attempts ?? []) lines.push(formatAttempt(a));
+  if (e.msot) {
+    lines.push(`  MSOT event  ${e.msot.state}${e.msot.reason ? `: ${e.msot.reason}` : ''}`);
+    for (const a of e.msot.attempts) lines.push(`    #${a.attempt} ${a.started_at}: ${a.ended_at ? `${a.http_status !== null ? `HTTP ${a.http_status} ` : ''}${a.outcome ?? ''}${a.error ? `: ${a.error}` : ''}` : 'no answer stored (the sender stopped mid-request)'}`);
+  }
   return lines;
 }
 

@@ -6,17 +6,17 @@ export const DEMO_ADVERTISER_ID = 'demo-advertiser';
  * connect link (`POST /v1/connect-links`, with the app's bearer token when it has one) for
  * `options.advertiserId` (default {@link DEMO_ADVERTISER_ID}), then walks the redirect chain
  * carrying the flow's cookie: `/v1/oauth/start` → emulator consent page → ingress callback.
- * `options.adAccountIds` and `options.settings` go into the link.
+ * `options.adAccountIds`, `options.settings` and `options.msot` (ask for scope `msot:write`) go into the link.
  * @returns the callback's HTTP status and JSON answer (`connected_ad_account_ids`, or `error`).
  */
 export async function connectWithLink(
   app: { ingressUrl: string; ingressToken?: string },
-  options: { advertiserId?: string; adAccountIds?: string[]; settings?: Record<string, unknown> } = {},
+  options: { advertiserId?: string; adAccountIds?: string[]; settings?: Record<string, unknown>; msot?: boolean } = {},
 ): Promise<{ status: number; body: { connected_ad_account_ids?: string[]; error?: string } }> {
   const linkAnswer = await fetch(`${app.ingressUrl}/v1/connect-links`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(app.ingressToken ? { authorization: `Bearer ${app.ingressToken}` } : {}) },
-    body: JSON.stringify({ advertiser_id: options.advertiserId ?? DEMO_ADVERTISER_ID, ...(options.adAccountIds ? { ad_account_ids: options.adAccountIds } : {}), ...options.settings }),
+    body: JSON.stringify({ advertiser_id: options.advertiserId ?? DEMO_ADVERTISER_ID, ...(options.adAccountIds ? { ad_account_ids: options.adAccountIds } : {}), ...(options.msot ? { msot: true } : {}), ...options.settings }),
   });
   if (linkAnswer.status !== 201) return { status: linkAnswer.status, body: (await linkAnswer.json()) as { error?: string } };
   const { url } = (await linkAnswer.json()) as { url: string };

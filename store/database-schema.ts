@@ -5,6 +5,7 @@ import type { ExchangeRatesTable } from './exchange-rates-schema';
 import type { PinterestRequestBudgetsTable } from './request-budget-schema';
 import type { MetricsCumulativeTable, MetricsDailyTable } from './metrics-schema';
 import type { ProductMetricsDailyTable } from './product-metrics-schema';
+import type { MsotAttemptsTable, MsotEventsTable } from './msot-schema';
 import type { RecordInboxAccountsTable, RecordInboxTable } from './record-inbox-schema';
 
 /** A timestamptz column: read as Date, written as Date or ISO string. */
@@ -56,6 +57,8 @@ export interface AdAccountsTable {
   routy_advertiser_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** When Pinterest created the account (AdAccount.created_time); null: unknown (connected before it was stored, or Pinterest gave none). */
   created_time: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** When the account opted in to Measurement Source of Truth events (null: not opted in; `setMsotOptIn`). */
+  msot_opted_in_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface PinsTable {
@@ -231,6 +234,8 @@ export interface Database {
   exchange_rates: ExchangeRatesTable;
   ad_account_analytics_columns: AdAccountAnalyticsColumnsTable;
   pinterest_request_budgets: PinterestRequestBudgetsTable;
+  msot_events: MsotEventsTable;
+  msot_attempts: MsotAttemptsTable;
 }
 
 export type { Generated };

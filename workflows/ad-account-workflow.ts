@@ -8,6 +8,7 @@ import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records
 import { noted, pinterestFailure, pumpInbox, readPinterest, recordEach, records, sends, showConnectionStatus, syncUnsyncedAds } from './ad-account-calls';
 import { carryOf, statusOf } from './ad-account-snapshot';
 import { registerAnalyticsColumnsUpdate } from './analytics-columns-update';
+import { registerMsotOptInUpdate } from './msot-opt-in-update';
 import { AdAccountState } from './ad-account-state';
 import { adSyncDue } from './unsynced-ads';
 import { pauseProblems, type AdAccountWorkflowInput, type CallOrigin } from './ad-account-types';
@@ -124,6 +125,7 @@ function registerHandlers(state: AdAccountState, guard: CallGuard, originsRequir
     },
   });
   registerAnalyticsColumnsUpdate(state, guard);
+  registerMsotOptInUpdate(state, guard);
   // Last: setting it hands it every signal still buffered, so the handlers above must take theirs
   // first (a `connected` or `recordsWaiting` sent before the first workflow task would be lost).
   if (originsRequired) setDefaultSignalHandler((name) => guard.unknownSignal(name));

@@ -6,6 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AnalyticsColumnsRequest, ExtraAnalyticsColumns } from '../domain/analytics-columns';
 import type { AttributionSettings } from '../domain/attribution-settings';
+import type { MsotOptIn, MsotOptInRequest } from '../domain/msot-opt-in';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import type { AdAccountStatus, CallOrigin, PauseRequest } from './ad-account-types';
@@ -64,6 +65,13 @@ export const resumeUpdate = defineUpdate<AdAccountStatus, [CallOrigin]>('resume'
  * refused by name. The next pull asks for them. Returns every level's extra columns now stored.
  */
 export const setAnalyticsColumnsUpdate = defineUpdate<ExtraAnalyticsColumns, [AnalyticsColumnsRequest]>('setAnalyticsColumns');
+/**
+ * Opts the account in to Measurement Source of Truth events (`{opt_in: true}`; `false` opts out):
+ * each conversion the Conversions API takes from then on is also posted as Routy's attribution
+ * (`msot_events/create`, scope `msot:write`). Validated; refused when disconnected. Returns the
+ * opt-in time and whether the grant has the scope (without it: reconnect through a connect link).
+ */
+export const setMsotOptInUpdate = defineUpdate<MsotOptIn, [MsotOptInRequest]>('setMsotOptIn');
 /** The account's connection, schedule, queue, last error and counters. */
 export const statusQuery = defineQuery<AdAccountStatus>('status');
 

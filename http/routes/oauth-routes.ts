@@ -27,9 +27,9 @@ export function oauthRoutes(app: FastifyInstance, deps: { oauth: OAuthFlow; guar
   app.post('/v1/connect-links', { onRequest: deps.guard }, async (request, reply) => {
     const body = connectLinkRequestSchema.safeParse(request.body);
     if (!body.success) return reply.code(400).send(invalid('invalid connect link request', body.error, '(body)'));
-    const { advertiser_id, ad_account_ids, expires_in_seconds, ...settings } = body.data;
+    const { advertiser_id, ad_account_ids, expires_in_seconds, msot, ...settings } = body.data;
     const expiresAt = Math.floor(Date.now() / 1000) + (expires_in_seconds ?? DEFAULT_LINK_TTL_SECONDS);
-    const link = signConnectLink(deps.oauth.linkSecret, { advertiserId: advertiser_id, adAccountIds: ad_account_ids, settings, expiresAt });
+    const link = signConnectLink(deps.oauth.linkSecret, { advertiserId: advertiser_id, adAccountIds: ad_account_ids, settings, expiresAt, msot });
     const url = new URL(deps.oauth.startUrl);
     url.searchParams.set('link', link);
     return reply.code(201).send({ url: url.toString(), expires_at: new Date(expiresAt * 1000).toISOString() });
@@ -40,7 +40,7 @@ export function oauthRoutes(app: FastifyInstance, deps: { oauth: OAuthFlow; guar
     if (!query.success) return reply.code(400).send(invalid('invalid query', query.error, '(query)'));
     try {
       const link = verifyConnectLink(deps.oauth.linkSecret, query.data.link, new Date());
-      const { url, setCookie } = deps.oauth.start(link);
+      const { url, setCookie } = deps.oauth.start(link, await deps.oauth.wantsMsot(link));
       return reply.header('set-cookie', setCookie).redirect(url, 302);
     } catch (error) {
       if (error instanceof ConnectLinkError) return reply.code(error.status).send({ error: error.message, issues: [{ field: 'link', message: error.message }] });

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { getAnalytics, METRIC_COLUMNS } from '../../pinterest/analytics';
 import { sendConversionEvents } from '../../pinterest/conversions';
+import { sendMsotEvent } from '../../pinterest/msot';
+import { toMsotEvent } from '../../domain/msot-event';
 import {
   adAccountSchema,
   adGroupSchema,
@@ -49,10 +51,10 @@ async function emulated(): Promise<{ emulator: PinterestEmulator; http: Pinteres
   return { emulator, http, close: () => emulator.close() };
 }
 
-/** An access token from the emulator's auto-approved consent page. */
-async function emulatorToken(http: PinterestHttp) {
+/** An access token from the emulator's auto-approved consent page, granted `scope`. */
+async function emulatorToken(http: PinterestHttp, scope = 'ads:read') {
   const consent = await fetch(
-    `${http.baseUrl.replace(/\/v5$/, '')}/oauth/?client_id=${oauthApp.appId}&redirect_uri=${encodeURIComponent(oauthApp.redirectUri)}&response_type=code&scope=ads:read&state=s`,
+    `${http.baseUrl.replace(/\/v5$/, '')}/oauth/?client_id=${oauthApp.appId}&redirect_uri=${encodeURIComponent(oauthApp.redirectUri)}&response_type=code&scope=${scope}&state=s`,
     { redirect: 'manual' },
   );
   return exchangeAuthorizationCode(http, oauthApp, new URL(consent.headers.get('location')!).searchParams.get('code')!);
@@ -103,7 +105,16 @@ async function everyCall(http: PinterestHttp) {
     () => assert.fail('a made-up token was taken'),
     (error: unknown) => error,
   );
-  return { tokens, refreshed, user, accounts, campaigns, ads, adsById, adGroupsById, campaignsById, adRows, campaignRows, adGroupRows, pin, capi, refusal };
+  // Measurement Source of Truth: Routy's attribution of the same event, with and without the scope.
+  const built = toMsotEvent({ event_id: 'openapi-check-1', event_name: 'checkout', event_time: new Date(Date.now() - 60_000), value: '12.00', currency: 'USD', touch_type: 'click', campaign_id: campaigns[0]!.id, ad_group_id: adGroups[0]!.id, touched_at: new Date(Date.now() - 3_600_000) });
+  assert.equal(built.kind, 'event');
+  const msotToken = (await emulatorToken(http, 'ads:read,msot:write')).access_token;
+  await sendMsotEvent(http, msotToken, DEMO_AD_ACCOUNT_ID, (built as Extract<typeof built, { kind: 'event' }>).event);
+  const msotRefusal = await sendMsotEvent(http, token, DEMO_AD_ACCOUNT_ID, (built as Extract<typeof built, { kind: 'event' }>).event).then(
+    () => assert.fail('a token without msot:write was taken'),
+    (error: unknown) => error,
+  );
+  return { tokens, refreshed, user, accounts, campaigns, ads, adsById, adGroupsById, campaignsById, adRows, campaignRows, adGroupRows, pin, capi, refusal, msotRefusal };
 }
 
 // Needs no file from ../shared: runs in every clone.
@@ -134,6 +145,8 @@ describe('our Pinterest client against the emulator', () => {
       const refusal = got.refusal as PinterestApiError;
       assert.ok(refusal instanceof PinterestApiError, String(refusal));
       assert.deepEqual([refusal.status, refusal.pinterestMessage], [401, 'Authentication failed.']);
+      const msotRefusal = got.msotRefusal as PinterestApiError;
+      assert.deepEqual([msotRefusal.status, msotRefusal.code], [401, 3], 'no msot:write: refused as Pinterest does');
     } finally {
       await close();
     }
@@ -160,6 +173,7 @@ describe('Pinterest API shapes', { skip: spec.skip }, () => {
           'GET /pins/{pin_id}',
           'GET /user_account',
           'POST /ad_accounts/{ad_account_id}/events',
+          'POST /ad_accounts/{ad_account_id}/msot/events',
           'POST /oauth/token',
         ],
       );

@@ -72,7 +72,7 @@ describe('the shared request budget in PostgreSQL', () => {
   });
 
   it('SharedRequestBudget: takes from several processes are each counted once in the shared row', async () => {
-    const limits = { ads_read: 1000, ads_analytics: 300, ads_write: 400, ads_conversions: 5000, org_read: 1000, oauth: 1000 };
+    const limits = { ads_read: 1000, ads_analytics: 300, ads_write: 400, ads_conversions: 5000, msot_write: 400, org_read: 1000, oauth: 1000 };
     const budgets = pools.map((pool) => new SharedRequestBudget(pool, limits));
     const minute = async () => Number((await sql<{ ms: number }>`SELECT (extract(epoch FROM date_trunc('minute', clock_timestamp() + interval '1 second')) * 1000)::float8 AS ms`.execute(pools[0]!)).rows[0]!.ms);
     const first = await minute();

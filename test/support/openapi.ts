@@ -5,12 +5,24 @@ import type { RecordedExchange } from '../../emulator/pinterest-emulator';
 
 type Json = Record<string, any>;
 
-/** Ajv supports OpenAPI's `nullable` only beside `type`; a few spec schemas (allOf wrappers) have it alone. */
+/**
+ * Ajv supports OpenAPI's `nullable` only beside `type`; a few spec schemas (allOf wrappers) have it
+ * alone. Also turns OpenAPI 3.0's boolean exclusive bounds into JSON Schema's.
+ */
 function dropTypelessNullable(node: unknown): void {
   if (Array.isArray(node)) return node.forEach(dropTypelessNullable);
   if (!node || typeof node !== 'object') return;
   const object = node as Json;
   if ('nullable' in object && !('type' in object)) delete object.nullable;
+  // OpenAPI 3.0's boolean `exclusiveMinimum` / `exclusiveMaximum` (ConversionMSOTEvents.attribution_score)
+  // as JSON Schema's numbers, which Ajv reads.
+  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    if (typeof object[flag] !== 'boolean') continue;
+    if (object[flag] && typeof object[bound] === 'number') {
+      object[flag] = object[bound];
+      delete object[bound];
+    } else delete object[flag];
+  }
   for (const value of Object.values(object)) dropTypelessNullable(value);
 }
 

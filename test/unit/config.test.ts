@@ -93,7 +93,7 @@ it('an ingress-only process needs PostgreSQL, Temporal, the keys, the token and 
 it('per-user Pinterest budgets can be lowered per category, and a bad one names the category', () => {
   assert.equal(loadConfig({}).PINTEREST_REQUESTS_PER_MINUTE.ads_analytics, 300);
   const lowered = loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_analytics=150, ads_read = 500' }).PINTEREST_REQUESTS_PER_MINUTE;
-  assert.deepEqual(lowered, { ads_read: 500, ads_analytics: 150, ads_write: 400, ads_conversions: 5000, org_read: 1000, oauth: 1000 });
+  assert.deepEqual(lowered, { ads_read: 500, ads_analytics: 150, ads_write: 400, ads_conversions: 5000, msot_write: 400, org_read: 1000, oauth: 1000 });
   assert.throws(() => loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_analytic=150' }), /PINTEREST_REQUESTS_PER_MINUTE: ads_analytic: unknown category; one of ads_read, /);
   assert.throws(() => loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_read=0' }), /PINTEREST_REQUESTS_PER_MINUTE: ads_read: Too small/);
   assert.throws(() => loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_read=fast' }), /PINTEREST_REQUESTS_PER_MINUTE: ads_read: /);
