@@ -164,3 +164,23 @@ describe('Performance+ and objectives', () => {
     assert.deepEqual(refused.error!.issues.map((i) => [i.path.join('.'), i.message]), [['performance_plus', 'must be true or false']]);
   });
 });
+
+describe('migration 2026-12-05T04-00', () => {
+  it('takes is_performance_plus of campaigns synced before it from their stored response', async () => {
+    const migration = await import('../../migrations/2026-12-05T04-00-campaign-performance-plus');
+    await migration.down(db);
+    const raw = (extra: object) => JSON.stringify({ id: 'x', ...extra });
+    await db
+      .insertInto('campaigns')
+      .values([
+        { ad_account_id: A, campaign_id: 'm1', name: 'm1', status: 'ACTIVE', objective_type: null, raw: raw({ is_performance_plus: true }), synced_at: new Date() },
+        { ad_account_id: A, campaign_id: 'm2', name: 'm2', status: 'ACTIVE', objective_type: null, raw: raw({ is_performance_plus: false }), synced_at: new Date() },
+        { ad_account_id: A, campaign_id: 'm3', name: 'm3', status: 'ACTIVE', objective_type: null, raw: raw({ is_performance_plus: 'yes' }), synced_at: new Date() },
+        { ad_account_id: A, campaign_id: 'm4', name: 'm4', status: 'ACTIVE', objective_type: null, raw: raw({}), synced_at: new Date() },
+      ])
+      .execute();
+    await migration.up(db);
+    const rows = await db.selectFrom('campaigns').select(['campaign_id', 'is_performance_plus']).where('campaign_id', 'in', ['m1', 'm2', 'm3', 'm4', 'c1', '1002']).orderBy('campaign_id').execute();
+    assert.deepEqual(rows.map((r) => [r.campaign_id, r.is_performance_plus]), [['1002', false], ['c1', true], ['m1', true], ['m2', false], ['m3', null], ['m4', null]]);
+  });
+});
