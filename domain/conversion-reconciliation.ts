@@ -8,7 +8,7 @@
 export interface RoutyOnlyCauses {
   /**
    * Routy's conversions credited to a save (engagement touchpoint) beyond the engagement
-   * conversions Pinterest still reports (`TOTAL_ENGAGEMENT_*`): Pinterest's API has returned no
+   * checkouts Pinterest still reports (`TOTAL_ENGAGEMENT_CHECKOUT`): Pinterest's API has returned no
    * new data under `engagement_window_days` since v5.15, while Routy's own attribution still sees them.
    */
   engagement: number;
@@ -26,7 +26,7 @@ export interface PinterestOnlyCauses {
   held_pending: number;
   /** Their hold ended without a qualifying touchpoint; placed as held_pending. */
   expired: number;
-  /** Pinterest's view-through conversions (`TOTAL_VIEW_*`) beyond those Routy credits to a view touchpoint: impressions Routy never sees. */
+  /** Pinterest's view-through checkouts (`TOTAL_VIEW_CHECKOUT`) beyond the checkouts Routy credits to a view touchpoint: impressions Routy never sees. */
   view_through: number;
 }
 
@@ -46,14 +46,14 @@ export interface Reconciliation {
 
 /** What the store knows of one row, before it is split into causes. Counts of conversions. */
 export interface ReconciliationInputs {
-  /** Routy's conversions in the row under the report's window, by the touch that won them. */
+  /** Routy's conversions in the row under the report's window credited to a save, and its checkouts credited to a view. */
   routy_engagement: number;
   routy_view: number;
   /** Of Routy's click- and view-credited conversions in the row, by Conversions API state. */
   not_sendable: number;
   stale: number;
   not_yet_sent: number;
-  /** Pinterest's engagement and view-through conversions in the row (sums of `TOTAL_ENGAGEMENT_*`, `TOTAL_VIEW_*`). */
+  /** Pinterest's engagement and view-through checkouts in the row (`TOTAL_ENGAGEMENT_CHECKOUT`, `TOTAL_VIEW_CHECKOUT`). */
   pinterest_engagement: number;
   pinterest_view: number;
   held_pending: number;

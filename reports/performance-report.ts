@@ -199,7 +199,7 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
           checkout_value: round(Number(m?.checkout_value_micro ?? 0) / 1_000_000),
           difference,
         },
-        reconciliation: reconcile(difference, explained.get(entityKey) ?? NO_RECONCILIATION_INPUTS),
+        reconciliation: reconcile(difference, { ...(explained.get(entityKey) ?? NO_RECONCILIATION_INPUTS), pinterest_view: Number(m?.view_checkouts ?? 0), pinterest_engagement: Number(m?.engagement_checkouts ?? 0) }),
       };
       if (extra.columns.length > 0) row.extra_columns = extra.byEntity.get(entityKey) ?? Object.fromEntries(extra.columns.map((c) => [c, null]));
       if (request.compare) row.compare = windowFigures(spend, request.compare, total('compare_conversions', 'compare_revenue'));

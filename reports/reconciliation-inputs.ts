@@ -5,23 +5,13 @@ import { NO_RECONCILIATION_INPUTS, type ReconciliationInputs } from '../domain/c
 import type { AdAccountsTable, Database } from '../store/database-schema';
 import { attributionKey, type REPORT_LEVELS } from './entity-metrics';
 
-/** Pinterest's view-through and engagement conversion columns, summed from `metrics_daily.columns`. */
-const PINTEREST_VIEW_COLUMNS = ['TOTAL_VIEW_CHECKOUT', 'TOTAL_VIEW_SIGNUP', 'TOTAL_VIEW_LEAD', 'TOTAL_VIEW_ADD_TO_CART'] as const;
-const PINTEREST_ENGAGEMENT_COLUMNS = ['TOTAL_ENGAGEMENT_CHECKOUT', 'TOTAL_ENGAGEMENT_SIGNUP', 'TOTAL_ENGAGEMENT_LEAD'] as const;
-
-const columnSum = (columns: readonly string[]) =>
-  sql.join(
-    columns.map((c) => sql`coalesce((d.columns ->> ${c})::numeric, 0)`),
-    sql` + `,
-  );
-
 /**
  * Per report-row key (entity id, or the `ad:` / `pin:` keys of attributionKey) of one account and
- * level, over [startDate, endDate] (account-timezone conversion dates; Pinterest's metrics by
- * their date, under the account's settings):
- * - Routy's attributed conversions within `windowDays` by winning touch type, and of the click- and
- *   view-credited ones those `not_sendable` or `failed`, `stale`, and `unsent` / `sending` / `posting`;
- * - Pinterest's `TOTAL_VIEW_*` and `TOTAL_ENGAGEMENT_*` conversions;
+ * level, over [startDate, endDate] (account-timezone conversion dates); Pinterest's own view and
+ * engagement checkouts come with the entity's metric totals (entityMetrics), so they are 0 here:
+ * - Routy's attributed conversions within `windowDays` credited to a save, its checkouts credited to
+ *   a view, and of the click- and view-credited conversions those `not_sendable` or `failed`,
+ *   `stale`, and `unsent` / `sending` / `posting`;
  * - conversions still `pending` or `expired`, placed by the latest touchpoint sharing their click id
  *   (one without a click id, or whose click Routy never received, names no entity and is on no row).
  */
@@ -38,25 +28,17 @@ export async function reconciliationInputs(
   const completed = (column: 'campaign_id' | 'ad_group_id') => sql`coalesce(${sql.ref(`t.${column}`)}, ${sql.ref(`ad.${column}`)}, 'ad:' || t.ad_id, 'pin:' || t.pin_id, '')`;
   const touchKey = level === 'pin' ? sql`coalesce(t.ad_id, 'pin:' || t.pin_id, '')` : completed(level === 'campaign' ? 'campaign_id' : 'ad_group_id');
   const clickOrView = sql`a.touch_type <> 'engagement'`;
-  const [routy, pinterest, held] = await Promise.all([
+  const [routy, held] = await Promise.all([
     sql<{ entity_key: string; engagement: string; view: string; not_sendable: string; stale: string; not_yet_sent: string }>`
       SELECT ${key} AS entity_key,
              count(*) FILTER (WHERE a.touch_type = 'engagement') AS engagement,
-             count(*) FILTER (WHERE a.touch_type = 'view') AS view,
+             count(*) FILTER (WHERE a.touch_type = 'view' AND c.event_name = 'checkout') AS view,
              count(*) FILTER (WHERE ${clickOrView} AND c.capi_state IN ('not_sendable', 'failed')) AS not_sendable,
              count(*) FILTER (WHERE ${clickOrView} AND c.capi_state = 'stale') AS stale,
              count(*) FILTER (WHERE ${clickOrView} AND c.capi_state IN ('unsent', 'sending', 'posting')) AS not_yet_sent
       FROM attributions a JOIN conversions c ON c.ad_account_id = a.ad_account_id AND c.event_id = a.event_id
       WHERE a.ad_account_id = ${id} AND a.conversion_date >= ${startDate}::date AND a.conversion_date <= ${endDate}::date
         AND a.lag_seconds <= ${windowDays * 86_400}
-      GROUP BY 1`.execute(db),
-    sql<{ entity_key: string; view: string; engagement: string }>`
-      SELECT d.entity_id AS entity_key, sum(${columnSum(PINTEREST_VIEW_COLUMNS)}) AS view, sum(${columnSum(PINTEREST_ENGAGEMENT_COLUMNS)}) AS engagement
-      FROM metrics_daily d
-      WHERE d.ad_account_id = ${id} AND d.level = ${level === 'pin' ? 'ad' : level}
-        AND d.click_window_days = ${account.click_window_days} AND d.engagement_window_days = ${account.engagement_window_days}
-        AND d.view_window_days = ${account.view_window_days} AND d.conversion_report_time = ${account.conversion_report_time}
-        AND d.date >= ${startDate}::date AND d.date <= ${endDate}::date
       GROUP BY 1`.execute(db),
     sql<{ entity_key: string; pending: string; expired: string }>`
       SELECT ${touchKey} AS entity_key,
@@ -80,7 +62,6 @@ export async function reconciliationInputs(
     return found;
   };
   for (const r of routy.rows) Object.assign(entry(r.entity_key), { routy_engagement: Number(r.engagement), routy_view: Number(r.view), not_sendable: Number(r.not_sendable), stale: Number(r.stale), not_yet_sent: Number(r.not_yet_sent) });
-  for (const r of pinterest.rows) Object.assign(entry(r.entity_key), { pinterest_view: Number(r.view), pinterest_engagement: Number(r.engagement) });
   for (const r of held.rows) Object.assign(entry(r.entity_key), { held_pending: Number(r.pending), expired: Number(r.expired) });
   return byKey;
 }

@@ -184,3 +184,15 @@ describe('migration 2026-12-05T04-00', () => {
     assert.deepEqual(rows.map((r) => [r.campaign_id, r.is_performance_plus]), [['1002', false], ['c1', true], ['m1', true], ['m2', false], ['m3', null], ['m4', null]]);
   });
 });
+
+describe('migration 2026-12-05T04-10', () => {
+  it('recomputes the view and engagement checkout running totals from the daily rows', async () => {
+    const migration = await import('../../migrations/2026-12-05T04-10-cumulative-view-engagement-checkouts');
+    const totals = () => db.selectFrom('metrics_cumulative').select(['level', 'entity_id', 'date', 'view_checkouts', 'engagement_checkouts']).orderBy(['level', 'entity_id', 'date']).execute();
+    const before = await totals();
+    assert.deepEqual(before.filter((r) => r.entity_id === 'a1' && r.date === DAY).map((r) => [r.view_checkouts, r.engagement_checkouts]), [['4', '1']]);
+    await migration.down(db);
+    await migration.up(db);
+    assert.deepEqual(await totals(), before);
+  });
+});
