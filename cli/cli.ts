@@ -124,6 +124,7 @@ interface ReportFlags {
   level: string;
   window: string;
   compare?: string;
+  performancePlus?: string;
   from: string;
   to: string;
   adAccount?: string;
@@ -143,6 +144,8 @@ function reportCommand<Row>(spec: {
   windows: string;
   /** Whether `--compare` (a second window beside the first) is offered. */
   compare: boolean;
+  /** Whether `--performance-plus true|false` (only rows of Performance+ campaigns, or only others) is offered. */
+  performancePlus: boolean;
   /** What `--from`/`--to` bound: "day" or "conversion day". */
   day: string;
   route: string;
@@ -156,6 +159,7 @@ function reportCommand<Row>(spec: {
     .option('--level <level>', spec.levels, 'campaign')
     .option('--window <days>', spec.windows, '30');
   if (spec.compare) command.option('--compare <days>', 'a second window shown beside the first (1, 7, 14, 30 or 60)');
+  if (spec.performancePlus) command.option('--performance-plus <true|false>', 'only rows of Performance+ campaigns (true) or of the others (false)');
   command
     .option('--from <date>', `first ${spec.day} (YYYY-MM-DD)`, defaultFrom)
     .option('--to <date>', `last ${spec.day} (YYYY-MM-DD)`, defaultTo)
@@ -170,6 +174,7 @@ function reportCommand<Row>(spec: {
       // An empty value typed (`--ad-account ""`) goes to the service to be refused, not dropped.
       if (options.compare !== undefined) query.set('compare', options.compare);
       if (options.adAccount !== undefined) query.set('ad_account_id', options.adAccount);
+      if (options.performancePlus !== undefined) query.set('performance_plus', options.performancePlus);
       if (options.csv) query.set('format', 'csv');
       if (options.csv) return void process.stdout.write((await askService(options.url, route, query, { expect: 'csv' })) as string);
       const body = (await askService(options.url, route, query, { expect: 'json' })) as { rows: never[] };
@@ -184,6 +189,7 @@ reportCommand<ReportRow>({
   levels: 'campaign, ad_group, pin or product',
   windows: '1, 7, 14, 30, 60 or account',
   compare: true,
+  performancePlus: true,
   day: 'day',
   route: '/v1/reports/performance',
   table: formatReportTable,
@@ -196,6 +202,7 @@ reportCommand<SlowBurnRow>({
   levels: 'campaign or pin',
   windows: "the curve's length: 1, 7, 14, 30 or 60",
   compare: false,
+  performancePlus: false,
   day: 'conversion day',
   route: '/v1/reports/slow-burn',
   table: formatSlowBurnTable,

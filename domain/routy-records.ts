@@ -6,16 +6,26 @@ import { hashedUserDataSchema, hashUser, rawUserSchema, text, type HashedUserDat
 /** Pinterest ids are digit strings; 18-digit pin ids do not fit a JavaScript number. */
 export const pinterestIdSchema = z.string().regex(/^\d{1,19}$/, 'must be 1 to 19 digits');
 
-/** Conversions API `event_name` values (ConversionEvents.data[].event_name). */
-const EVENT_NAMES = [
+/**
+ * Conversions API `event_name` values: the list in the description of
+ * `ConversionEvents.data[].event_name` (spec 5.23; `POST /v5/ad_accounts/{ad_account_id}/events`,
+ * operationId `events/create`). Kept equal to the spec by test/unit/event-names.test.ts.
+ */
+export const EVENT_NAMES = [
+  'add_payment_info',
   'add_to_cart',
+  'add_to_wishlist',
+  'app_install',
   'checkout',
   'custom',
+  'initiate_checkout',
   'lead',
   'page_visit',
   'search',
   'signup',
+  'subscribe',
   'view_category',
+  'view_content',
   'watch_video',
 ] as const;
 

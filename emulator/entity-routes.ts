@@ -38,6 +38,7 @@ export function registerEntityRoutes(server: FastifyInstance, { seed, grants }: 
       ...listed,
       items: listed.items.map(({ stopped_days_ago: _stopped, ...c }) => ({
         ...c,
+        is_performance_plus: c.is_performance_plus ?? false,
         summary_status: c.status === 'ARCHIVED' ? 'ARCHIVED' : 'RUNNING',
         is_campaign_budget_optimization: false,
         type: 'campaign',

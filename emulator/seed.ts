@@ -37,6 +37,8 @@ export interface SeedCampaign {
   name: string;
   status: 'ACTIVE' | 'PAUSED' | 'ARCHIVED';
   objective_type: string;
+  /** CampaignResponse.is_performance_plus; false when left out. */
+  is_performance_plus?: boolean;
   /** For ARCHIVED campaigns: days ago the campaign stopped spending. */
   stopped_days_ago?: number;
 }
@@ -72,7 +74,7 @@ export interface SeedData {
 export const DEMO_AD_ACCOUNT_ID = '549764105221';
 
 const CAMPAIGNS: Array<Omit<SeedCampaign, 'id' | 'ad_account_id'> & { groups: string[] }> = [
-  { name: 'Spring Patio Refresh', status: 'ACTIVE', objective_type: 'WEB_CONVERSION', groups: ['Patio planners', 'Small balconies'] },
+  { name: 'Spring Patio Refresh', status: 'ACTIVE', objective_type: 'WEB_CONVERSION', is_performance_plus: true, groups: ['Patio planners', 'Small balconies'] },
   { name: 'Holiday Tablescapes', status: 'ACTIVE', objective_type: 'CONSIDERATION', groups: ['Hosting ideas', 'Gift guides'] },
   { name: 'Summer Planters 2026', status: 'ARCHIVED', objective_type: 'WEB_CONVERSION', stopped_days_ago: 40, groups: ['Herb gardens', 'Hanging baskets'] },
 ];

@@ -134,14 +134,17 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: {
           summary: 'Cost per conversion by campaign, ad group or pin under a window, beside a second one; JSON, or CSV with format=csv',
           security: [{ bearer: [] }],
-          parameters: queryParameters(['level', 'start_date', 'end_date', 'window', 'compare', 'ad_account_id', 'format'], ['start_date', 'end_date']),
+          parameters: queryParameters(['level', 'start_date', 'end_date', 'window', 'compare', 'ad_account_id', 'performance_plus', 'format'], ['start_date', 'end_date']),
           responses: {
             '200': {
               description:
                 '`{request, rows}` or CSV. A row per entity (`synced: false`: conversions credited to an ad, pin, campaign or ad group not synced yet, named "ad <id>, not synced yet"); ' +
                 '`spend` null without pulled metrics, and then `cost_per_conversion` and `roas` null too; `routy` and `compare` each with `revenue` in the account currency ' +
                 '(same-currency plus converted values), `converted: [{currency, rate_date, rate, conversions, revenue, converted_revenue}]` and `unconverted: [{currency, conversions, revenue}]` (no usable rate: never in revenue or ROAS); ' +
-                '`extra_columns` (and one CSV column each) when the account added sync-analytics columns at this level: sums of counts and micro-currency amounts, the latest value of rates and names.',
+                '`extra_columns` (and one CSV column each) when the account added sync-analytics columns at this level: sums of counts and micro-currency amounts, the latest value of rates and names; ' +
+                '`objective_type` and `is_performance_plus` of the row\'s campaign (`performance_plus=true|false` keeps only rows whose campaign is, or is not, Performance+); ' +
+                '`reconciliation: {difference, routy_only: {engagement, not_sendable, stale, not_yet_sent}, pinterest_only: {held_pending, expired, view_through}, unexplained, engagement_note}`: ' +
+                'difference = sum(routy_only) - sum(pinterest_only) + unexplained (README "Reconciliation").',
             },
             '400': errorResponse('A parameter is wrong.'),
           },

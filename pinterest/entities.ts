@@ -22,7 +22,11 @@ export const adAccountSchema = z
   })
   .passthrough();
 
-/** components.schemas.CampaignResponse (fields we use). */
+/**
+ * components.schemas.CampaignResponse (fields we use). `objective_type` is any string, not the
+ * spec's ObjectiveType enum: Pinterest removes values (WEB_SESSIONS, VIDEO_VIEW) and adds others,
+ * and a campaign must never be refused for it.
+ */
 export const campaignSchema = z
   .object({
     id: digits,
@@ -30,6 +34,7 @@ export const campaignSchema = z
     name: z.string().nullish(),
     status: z.string(),
     objective_type: z.string().nullish(),
+    is_performance_plus: z.boolean().nullish(),
   })
   .passthrough();
 

@@ -8,7 +8,8 @@ export const REPORT_LEVELS = ['campaign', 'ad_group', 'pin'] as const;
 const totals = CUMULATIVE_COLUMNS;
 
 /**
- * Every campaign, ad group or ad (with its pin's title) of the account, with its metric totals over
+ * Every campaign, ad group or ad (with its pin's title, and its campaign's `objective_type` and
+ * `is_performance_plus`) of the account, with its metric totals over
  * [startDate, endDate] under the account's settings, from `metrics_cumulative`: the running total
  * on endDate minus the one on the day before startDate, both found by date equality (series are
  * dense); an entity whose series ends earlier falls back to its latest total. Totals are null
@@ -17,11 +18,14 @@ const totals = CUMULATIVE_COLUMNS;
 export async function entityMetrics(db: Kysely<Database>, account: Selectable<AdAccountsTable>, level: (typeof REPORT_LEVELS)[number], startDate: string, endDate: string) {
   const entities =
     level === 'campaign'
-      ? sql`SELECT campaign_id AS id, name, null::text AS pin_id FROM campaigns WHERE ad_account_id = ${account.ad_account_id}`
+      ? sql`SELECT campaign_id AS id, name, null::text AS pin_id, objective_type, is_performance_plus FROM campaigns WHERE ad_account_id = ${account.ad_account_id}`
       : level === 'ad_group'
-        ? sql`SELECT ad_group_id AS id, name, null::text AS pin_id FROM ad_groups WHERE ad_account_id = ${account.ad_account_id}`
-        : sql`SELECT ads.ad_id AS id, coalesce(pins.title, ads.name, '') AS name, ads.pin_id
+        ? sql`SELECT g.ad_group_id AS id, g.name, null::text AS pin_id, c.objective_type, c.is_performance_plus
+              FROM ad_groups g LEFT JOIN campaigns c ON c.ad_account_id = g.ad_account_id AND c.campaign_id = g.campaign_id
+              WHERE g.ad_account_id = ${account.ad_account_id}`
+        : sql`SELECT ads.ad_id AS id, coalesce(pins.title, ads.name, '') AS name, ads.pin_id, c.objective_type, c.is_performance_plus
               FROM ads LEFT JOIN pins ON pins.pin_id = ads.pin_id AND pins.ad_account_id = ads.ad_account_id
+              LEFT JOIN campaigns c ON c.ad_account_id = ads.ad_account_id AND c.campaign_id = ads.campaign_id
               WHERE ads.ad_account_id = ${account.ad_account_id}`;
   const series = (alias: string) => sql`${sql.ref(`${alias}.ad_account_id`)} = ${account.ad_account_id} AND ${sql.ref(`${alias}.level`)} = ${level === 'pin' ? 'ad' : level}
       AND ${sql.ref(`${alias}.click_window_days`)} = ${account.click_window_days} AND ${sql.ref(`${alias}.engagement_window_days`)} = ${account.engagement_window_days}
@@ -35,8 +39,10 @@ export async function entityMetrics(db: Kysely<Database>, account: Selectable<Ad
     FROM metrics_cumulative m
     WHERE ${sql.ref(`${exact}.entity_id`)} IS NULL AND ${series('m')} AND m.entity_id = e.id AND ${comparison}
     ORDER BY m.date DESC LIMIT 1`;
-  const { rows } = await sql<{ id: string; name: string | null; pin_id: string | null } & Record<(typeof totals)[number], string | null>>`
-    SELECT e.id, e.name, e.pin_id,
+  const { rows } = await sql<
+    { id: string; name: string | null; pin_id: string | null; objective_type: string | null; is_performance_plus: boolean | null } & Record<(typeof totals)[number], string | null>
+  >`
+    SELECT e.id, e.name, e.pin_id, e.objective_type, e.is_performance_plus,
            ${sql.join(
              totals.map(
                (c) => sql`CASE WHEN coalesce(hx.date, hl.date) >= ${startDate}::date

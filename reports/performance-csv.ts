@@ -37,21 +37,30 @@ export function currencyNotes(figures: WindowFigures, accountCurrency: string): 
   ];
 }
 
+/** The reconciliation's counts as CSV columns (README "Reconciliation"), in this order. */
+const RECONCILIATION_COLUMNS = ['engagement_conversions', 'not_sendable', 'stale', 'not_yet_sent', 'held_pending', 'expired', 'view_through', 'unexplained'];
+
+const reconciliationCells = ({ reconciliation: { routy_only: r, pinterest_only: p, unexplained } }: ReportRow) =>
+  [r.engagement, r.not_sendable, r.stale, r.not_yet_sent, p.held_pending, p.expired, p.view_through, unexplained];
+
 /**
  * CSV with one header line; money in currency units, the account's currency in its own column.
  * `spend`, `cost_per_conversion` and `roas` are empty where unknown; `synced` is false for rows of
- * entities not synced yet; `converted` and `unconverted` hold the window's currency notes
+ * entities not synced yet; `objective_type` and `is_performance_plus` of the row's campaign (empty:
+ * unknown); after `difference` its causes (engagement_conversions, not_sendable, stale and
+ * not_yet_sent Routy counts alone; held_pending, expired and view_through Pinterest counts alone),
+ * the `unexplained` rest and the engagement note; `converted` and `unconverted` hold the window's currency notes
  * (currencyNotes), joined with "; ". The accounts' extra sync-analytics columns of the level follow,
  * one CSV column each under its Pinterest name (the union over the rows' accounts; empty where a
  * row's account did not add it or nothing was pulled).
  */
 export function reportToCsv(rows: ReportRow[]): string {
   const extra = [...new Set(rows.flatMap((r) => Object.keys(r.extra_columns ?? {})))];
-  const header = ['ad_account_id', 'currency', 'level', 'id', 'pin_id', 'name', 'spend', 'impressions', 'saves', 'pin_clicks', 'outbound_clicks', 'window_days', 'conversions', 'revenue', 'cost_per_conversion', 'roas', 'compare_window_days', 'compare_conversions', 'compare_cost_per_conversion', 'pinterest_conversions', 'difference', 'synced', 'converted', 'unconverted', ...extra];
+  const header = ['ad_account_id', 'currency', 'level', 'id', 'pin_id', 'name', 'spend', 'impressions', 'saves', 'pin_clicks', 'outbound_clicks', 'objective_type', 'is_performance_plus', 'window_days', 'conversions', 'revenue', 'cost_per_conversion', 'roas', 'compare_window_days', 'compare_conversions', 'compare_cost_per_conversion', 'pinterest_conversions', 'difference', ...RECONCILIATION_COLUMNS, 'engagement_note', 'synced', 'converted', 'unconverted', ...extra];
   const notes = (r: ReportRow, kind: 'converted' | 'unconverted') =>
     currencyNotes({ ...r.routy, converted: kind === 'converted' ? r.routy.converted : [], unconverted: kind === 'unconverted' ? r.routy.unconverted : [] }, r.currency).join('; ');
   return stringify(
-    rows.map((r) => terminalSafeRow([r.ad_account_id, r.currency, r.level, r.id, r.pin_id, safeText(r.name), r.spend, r.impressions, r.saves, r.pin_clicks, r.outbound_clicks, r.routy.window_days, r.routy.conversions, r.routy.revenue, r.routy.cost_per_conversion, r.routy.roas, r.compare?.window_days, r.compare?.conversions, r.compare?.cost_per_conversion, r.pinterest.conversions, r.pinterest.difference, String(r.synced), notes(r, 'converted'), notes(r, 'unconverted'), ...extra.map((c) => extraCell(r.extra_columns?.[c]))])),
+    rows.map((r) => terminalSafeRow([r.ad_account_id, r.currency, r.level, r.id, r.pin_id, safeText(r.name), r.spend, r.impressions, r.saves, r.pin_clicks, r.outbound_clicks, r.objective_type === null ? '' : safeText(r.objective_type), r.is_performance_plus === null ? '' : String(r.is_performance_plus), r.routy.window_days, r.routy.conversions, r.routy.revenue, r.routy.cost_per_conversion, r.routy.roas, r.compare?.window_days, r.compare?.conversions, r.compare?.cost_per_conversion, r.pinterest.conversions, r.pinterest.difference, ...reconciliationCells(r), r.reconciliation.engagement_note ?? '', String(r.synced), notes(r, 'converted'), notes(r, 'unconverted'), ...extra.map((c) => extraCell(r.extra_columns?.[c]))])),
     { header: true, columns: header },
   );
 }

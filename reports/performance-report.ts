@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { pinterestIdSchema } from '../domain/routy-records';
-import { reportDate, reportWindow, reportWindowOrAccount, startNotAfterEnd } from './report-params';
+import { reportBoolean, reportDate, reportWindow, reportWindowOrAccount, startNotAfterEnd } from './report-params';
+import { NO_RECONCILIATION_INPUTS, reconcile, type Reconciliation } from '../domain/conversion-reconciliation';
+import { reconciliationInputs } from './reconciliation-inputs';
 import { totalInAccountCurrency, type AccountCurrencyTotal, type ValueGroup } from '../domain/exchange-rates';
 import type { Database } from '../store/database-schema';
 import { ratesForReport } from '../store/exchange-rates-store';
@@ -19,6 +21,8 @@ export const reportRequestSchema = z
     window: reportWindowOrAccount.default(30),
     /** A second window shown side by side. */
     compare: reportWindow.optional(),
+    /** Only rows whose campaign is (`true`) or is not (`false`) a Performance+ campaign; rows whose campaign is unknown are left out of both. */
+    performance_plus: reportBoolean.optional(),
   })
   .refine(...startNotAfterEnd);
 
@@ -56,6 +60,10 @@ export interface ReportRow {
   /** The entity's name, or "ad <id>, not synced yet" (also "pin <id>", "campaign <id>"...). */
   name: string;
   pin_id: string | null;
+  /** The objective of the row's campaign (its own at campaign level) as Pinterest spells it; null: not synced or not given. */
+  objective_type: string | null;
+  /** Whether the row's campaign is a Performance+ campaign; null: not synced, or Pinterest did not say. */
+  is_performance_plus: boolean | null;
   /** False: conversions credited to an ad (or pin, campaign, ad group) not synced yet; no spend known. */
   synced: boolean;
   /** Currency units (converted from micro-currency only here); null: no metrics pulled for the entity in the range. */
@@ -68,6 +76,8 @@ export interface ReportRow {
   compare?: WindowFigures;
   /** Pinterest-reported conversions and checkout value under the account's settings, and Routy minus Pinterest. */
   pinterest: { conversions: number; checkout_value: number; difference: number };
+  /** `pinterest.difference` split into its causes (domain/conversion-reconciliation.ts; README "Reconciliation"). */
+  reconciliation: Reconciliation;
   /**
    * The account's extra sync-analytics columns of this level (`setAnalyticsColumns`), by Pinterest
    * name, over the range (see extraColumnTotals; micro-currency stays micro); absent when it added none.
@@ -130,7 +140,7 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
     const within = (days: number) => sql`count(*) filter (where a.lag_seconds <= ${days * 86_400})`;
     const revenueWithin = (days: number) => sql`sum(a.conversion_value_micro) filter (where a.lag_seconds <= ${days * 86_400})`;
     // Two independent queries: on a pool they run side by side.
-    const [entities, { rows: groups }, extra] = await Promise.all([
+    const [entities, { rows: groups }, extra, explained] = await Promise.all([
       entityMetrics(db, account, request.level, request.start_date, request.end_date),
       sql<AttributionGroup>`
         SELECT ${key} AS entity_key, min(a.pin_id) AS pin_id,
@@ -142,6 +152,7 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
         WHERE a.ad_account_id = ${account.ad_account_id} AND a.conversion_date >= ${request.start_date}::date AND a.conversion_date <= ${request.end_date}::date
         GROUP BY 1, 3, 4`.execute(db),
       extraColumnTotals(db, account, request.level, request.start_date, request.end_date),
+      reconciliationInputs(db, account, request.level, request.start_date, request.end_date, windowDays),
     ]);
     const foreignCurrencies = [...new Set(groups.flatMap((g) => (g.currency !== null && g.currency !== account.currency ? [g.currency] : [])))];
     const rates = await ratesForReport(db, account.currency, foreignCurrencies, request.start_date, request.end_date);
@@ -166,11 +177,16 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
       const pinterestConversions = Number(m?.pinterest_conversions ?? 0);
       const entity = names.get(entityKey);
       const shown = entity ? { id: entityKey, name: entity.name, pin_id: entity.pin_id } : unsyncedEntity(entityKey, LEVEL_WORDS[request.level], mine.find((g) => g.pin_id)?.pin_id ?? null);
+      const performancePlus = entity?.is_performance_plus ?? null;
+      if (request.performance_plus !== undefined && performancePlus !== request.performance_plus) continue;
+      const difference = routy.conversions - pinterestConversions;
       const row: ReportRow = {
         ad_account_id: account.ad_account_id,
         currency: account.currency,
         level: request.level,
         ...shown,
+        objective_type: entity?.objective_type ?? null,
+        is_performance_plus: performancePlus,
         synced: entity !== undefined,
         spend: spend === null ? null : round(spend),
         impressions: Number(m?.impressions ?? 0),
@@ -181,8 +197,9 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
         pinterest: {
           conversions: pinterestConversions,
           checkout_value: round(Number(m?.checkout_value_micro ?? 0) / 1_000_000),
-          difference: routy.conversions - pinterestConversions,
+          difference,
         },
+        reconciliation: reconcile(difference, { ...(explained.get(entityKey) ?? NO_RECONCILIATION_INPUTS), pinterest_view: Number(m?.view_checkouts ?? 0), pinterest_engagement: Number(m?.engagement_checkouts ?? 0) }),
       };
       if (extra.columns.length > 0) row.extra_columns = extra.byEntity.get(entityKey) ?? Object.fromEntries(extra.columns.map((c) => [c, null]));
       if (request.compare) row.compare = windowFigures(spend, request.compare, total('compare_conversions', 'compare_revenue'));

@@ -29,6 +29,9 @@ export const reportWindow = z
 /** A window in days, or `account` for the ad account's click window. */
 export const reportWindowOrAccount = z.union([z.literal('account'), reportWindow], { error: `${windowText} or account` });
 
+/** A yes-or-no query parameter: `true` or `false` (a boolean from code). */
+export const reportBoolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'must be true or false' });
+
 /**
  * `.refine(...startNotAfterEnd)` for a query with `start_date` and `end_date`: checked only when
  * both dates are valid, so a broken date is not also reported as out of order.

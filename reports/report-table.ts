@@ -2,6 +2,7 @@ import { terminalSafe } from '../domain/terminal-text';
 import { currencyNotes } from './performance-csv';
 import type { ReportRow } from './performance-report';
 import type { ProductRow } from './product-report';
+import { reconciliationText } from './reconciliation-text';
 import type { SlowBurnRow } from './slow-burn-report';
 
 const money = (n: number | null) => (n === null ? '-' : n.toFixed(2));
@@ -10,8 +11,10 @@ const shorten = (text: string, max: number) => (text.length > max ? `${text.slic
 
 /**
  * A readable fixed-width table of report rows, one block per currency (never summed together);
- * '-' where a figure is unknown (no spend pulled). Under each block, a line per row whose revenue
- * holds converted values or leaves unconverted ones out (currencyNotes, first window).
+ * '-' where a figure is unknown (no spend pulled); `P+` says whether the row's campaign is a
+ * Performance+ campaign. Under each block, a line per row whose revenue holds converted values or
+ * leaves unconverted ones out (currencyNotes, first window), and per row whose Routy and Pinterest
+ * counts differ, the difference split into its causes (reconciliationText) and the engagement note.
  */
 export function formatReportTable(rows: ReportRow[]): string {
   if (rows.length === 0) return 'no data for that range';
@@ -21,7 +24,7 @@ export function formatReportTable(rows: ReportRow[]): string {
     const some = rows.filter((r) => r.currency === currency);
     const w = some[0]!.routy.window_days;
     const c = some.find((r) => r.compare)?.compare?.window_days;
-    const header = ['id', 'name', `spend ${terminalSafe(currency)}`, `conv ${w}d`, `revenue ${w}d`, `cost/conv ${w}d`, `ROAS ${w}d`, ...(compare ? [`conv ${c}d`, `cost/conv ${c}d`] : []), 'pinterest conv'];
+    const header = ['id', 'name', `spend ${terminalSafe(currency)}`, `conv ${w}d`, `revenue ${w}d`, `cost/conv ${w}d`, `ROAS ${w}d`, ...(compare ? [`conv ${c}d`, `cost/conv ${c}d`] : []), 'pinterest conv', 'P+'];
     const body = some.map((r) => [
       terminalSafe(r.pin_id ?? r.id),
       shorten(terminalSafe(r.name), 36),
@@ -32,10 +35,14 @@ export function formatReportTable(rows: ReportRow[]): string {
       r.routy.roas === null ? '-' : r.routy.roas.toFixed(2),
       ...(compare ? [String(r.compare?.conversions ?? 0), money(r.compare?.cost_per_conversion ?? null)] : []),
       String(r.pinterest.conversions),
+      r.is_performance_plus === null ? '-' : r.is_performance_plus ? 'yes' : 'no',
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
     const line = (cells: string[]) => cells.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
-    const notes = some.flatMap((r) => currencyNotes(r.routy, currency).map((note) => terminalSafe(`  ${r.pin_id ?? r.id}: ${note}`)));
+    const notes = some.flatMap((r) => [
+      ...currencyNotes(r.routy, currency),
+      ...[reconciliationText(r.reconciliation), r.reconciliation.engagement_note].filter((line): line is string => line !== null),
+    ].map((note) => terminalSafe(`  ${r.pin_id ?? r.id}: ${note}`)));
     blocks.push([line(header), line(widths.map((n) => '-'.repeat(n))), ...body.map(line), ...notes].join('\n'));
   }
   return blocks.join('\n\n');

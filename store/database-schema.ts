@@ -78,7 +78,10 @@ export interface CampaignsTable {
   campaign_id: string;
   name: string;
   status: string;
+  /** Pinterest's objective as it spells it (a free string: Pinterest adds and removes values). */
   objective_type: string | null;
+  /** A Performance+ campaign (CampaignResponse.is_performance_plus); null: Pinterest did not say. */
+  is_performance_plus: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   raw: JSONColumnType<Record<string, unknown>>;
   synced_at: Timestamp;
 }

@@ -75,4 +75,8 @@ export interface MetricsCumulativeTable {
   pinterest_conversions: BigintColumn;
   /** Micro-currency. */
   checkout_value_micro: BigintColumn;
+  /** Pinterest's view-through checkouts (TOTAL_VIEW_CHECKOUT). */
+  view_checkouts: BigintColumn;
+  /** Pinterest's engagement (save) checkouts (TOTAL_ENGAGEMENT_CHECKOUT). */
+  engagement_checkouts: BigintColumn;
 }

@@ -125,7 +125,7 @@ function settingsMatch(alias: string, input: { adAccountId: string; level: strin
 }
 
 /** The report columns kept as running totals in `metrics_cumulative`. */
-export const CUMULATIVE_COLUMNS = ['spend_micro', 'impressions', 'saves', 'pin_clicks', 'outbound_clicks', 'pinterest_conversions', 'checkout_value_micro'] as const;
+export const CUMULATIVE_COLUMNS = ['spend_micro', 'impressions', 'saves', 'pin_clicks', 'outbound_clicks', 'pinterest_conversions', 'checkout_value_micro', 'view_checkouts', 'engagement_checkouts'] as const;
 
 /**
  * Rewrites the running totals of `metrics_cumulative` for these entities (one level and set of

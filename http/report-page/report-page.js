@@ -25,7 +25,7 @@ if (fragment.get('token')) {
 const isoDate = (d) => d.toISOString().slice(0, 10);
 const params = new URLSearchParams(location.search);
 const today = new Date();
-const defaults = { start_date: isoDate(new Date(today.getTime() - 29 * 86400000)), end_date: isoDate(today), level: 'campaign', window: '30', compare: '7', curve_level: 'campaign', ad_account_id: '' };
+const defaults = { start_date: isoDate(new Date(today.getTime() - 29 * 86400000)), end_date: isoDate(today), level: 'campaign', window: '30', compare: '7', curve_level: 'campaign', ad_account_id: '', performance_plus: '' };
 for (const [name, value] of Object.entries(defaults)) controls.elements[name].value = params.get(name) ?? value;
 
 class Unauthorized extends Error {}
@@ -110,8 +110,24 @@ function currencyNote(row) {
   return [...converted, ...unconverted].join('; ');
 }
 
+// The difference between Routy's and Pinterest's conversions by cause (README "Reconciliation").
+const ROUTY_ONLY = { engagement: 'credited to saves', not_sendable: 'not sendable', stale: 'stale', not_yet_sent: 'not yet sent' };
+const PINTEREST_ONLY = { held_pending: 'held pending', expired: 'expired', view_through: "view-through outside Routy's touchpoints" };
+function reconciliationNote(row) {
+  const r = row.reconciliation;
+  const parts = (counts, words) => Object.keys(words).filter((k) => counts[k] > 0).map((k) => `${words[k]} ${counts[k]}`);
+  const routy = parts(r.routy_only, ROUTY_ONLY);
+  const pinterest = parts(r.pinterest_only, PINTEREST_ONLY);
+  return [
+    routy.length ? `Routy only: ${routy.join(', ')}` : '',
+    pinterest.length ? `Pinterest only: ${pinterest.join(', ')}` : '',
+    r.unexplained ? `unexplained ${r.unexplained}` : '',
+    r.engagement_note ?? '',
+  ].filter(Boolean).join('; ');
+}
+
 function drawPerformanceTable(rows, windowDays, compareDays) {
-  const header = ['Id', 'Name', 'Currency', 'Spend', 'Impressions', 'Saves', 'Pin clicks', 'Outbound clicks', `Conv ${windowDays}d`, `Revenue ${windowDays}d`, `Cost/conv ${windowDays}d`, `ROAS ${windowDays}d`, `Conv ${compareDays}d`, `Cost/conv ${compareDays}d`, 'Pinterest conv', 'Difference', 'Other currencies'];
+  const header = ['Id', 'Name', 'Currency', 'Spend', 'Impressions', 'Saves', 'Pin clicks', 'Outbound clicks', `Conv ${windowDays}d`, `Revenue ${windowDays}d`, `Cost/conv ${windowDays}d`, `ROAS ${windowDays}d`, `Conv ${compareDays}d`, `Cost/conv ${compareDays}d`, 'Pinterest conv', 'Difference', 'Why they differ', 'Other currencies', 'Objective', 'Performance+'];
   fillTable(
     document.getElementById('performance-table'),
     header,
@@ -120,7 +136,8 @@ function drawPerformanceTable(rows, windowDays, compareDays) {
       return [
         r.pin_id ?? r.id, r.name, r.currency, money(r.spend), r.impressions, r.saves, r.pin_clicks, r.outbound_clicks,
         r.routy.conversions, money(r.routy.revenue), { text: money(r.routy.cost_per_conversion), className: cheaper ? 'better' : '' }, r.routy.roas === null ? '–' : r.routy.roas.toFixed(2),
-        r.compare?.conversions ?? '–', money(r.compare?.cost_per_conversion), r.pinterest.conversions, r.pinterest.difference, currencyNote(r),
+        r.compare?.conversions ?? '–', money(r.compare?.cost_per_conversion), r.pinterest.conversions, r.pinterest.difference, reconciliationNote(r), currencyNote(r),
+        r.objective_type ?? '–', r.is_performance_plus === null ? '–' : r.is_performance_plus ? 'yes' : 'no',
       ];
     }),
   );
@@ -190,6 +207,7 @@ async function show() {
   const form = Object.fromEntries(new FormData(controls));
   const query = new URLSearchParams({ level: form.level, start_date: form.start_date, end_date: form.end_date, window: form.window, compare: form.compare });
   if (form.ad_account_id) query.set('ad_account_id', form.ad_account_id);
+  if (form.performance_plus) query.set('performance_plus', form.performance_plus);
   // The curve runs over the chosen window (the account's setting shows 30 days).
   const curveQuery = new URLSearchParams({ level: form.curve_level, start_date: form.start_date, end_date: form.end_date, window: form.window === 'account' ? '30' : form.window });
   if (form.ad_account_id) curveQuery.set('ad_account_id', form.ad_account_id);

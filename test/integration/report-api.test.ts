@@ -75,7 +75,7 @@ describe('reports', { timeout: 300_000 }, () => {
     ]);
     const csv = await (await getWithToken(app, `/v1/reports/performance?${query}&format=csv`)).text();
     assert.match(csv.split('\n')[0]!, /^ad_account_id,currency,level,id,pin_id,name,spend,/);
-    assert.match(csv, /549764105221,USD,campaign,626736533501,,Spring Patio Refresh,[\d.]+,\d+,\d+,\d+,\d+,30,2,/);
+    assert.match(csv, /549764105221,USD,campaign,626736533501,,Spring Patio Refresh,[\d.]+,\d+,\d+,\d+,\d+,WEB_CONVERSION,true,30,2,/);
     const stdout = await runCli(['report', '--level', 'campaign', '--window', '30', '--compare', '7', '--url', app.ingressUrl], app);
     assert.match(stdout, /conv 30d\s+revenue 30d\s+cost\/conv 30d\s+ROAS 30d\s+conv 7d\s+cost\/conv 7d/);
     assert.match(stdout, /626736533501\s+Spring Patio Refresh\s+[\d.]+\s+2\s+0\.00\s+[\d.]+\s+[\d.-]+\s+0\s+-/);

@@ -150,12 +150,13 @@ describe('reports in several currencies', { timeout: 300_000 }, () => {
   it('writes the currency notes and unsynced rows in CSV and in the CLI table', async () => {
     const query = `ad_account_id=${USD}&level=campaign&window=30&start_date=2026-11-21&end_date=2026-11-23&format=csv`;
     const csv = await (await getWithToken(testApp.app, `/v1/reports/performance?${query}`)).text();
-    assert.match(csv.split('\n')[0]!, /,difference,synced,converted,unconverted$/);
+    assert.match(csv.split('\n')[0]!, /,difference,engagement_conversions,not_sendable,stale,not_yet_sent,held_pending,expired,view_through,unexplained,engagement_note,synced,converted,unconverted$/);
     assert.match(csv, /,true,"1500\.00 JPY at 0\.0067 \(rate of 2026-11-21\) = 10\.05 USD, 1 conversion; 3000\.00 JPY at 0\.007 \(rate of 2026-11-22\) = 21\.00 USD, 1 conversion","50\.00 GBP not converted \(no rate on or before the conversion date\), 1 conversion"\n/);
-    assert.match(csv, /\n549764105221,USD,campaign,999000111,,"ad 999000111, not synced yet",,0,0,0,0,30,1,20,,,,,,0,1,false,,\n/);
+    assert.match(csv, /\n549764105221,USD,campaign,999000111,,"ad 999000111, not synced yet",,0,0,0,0,,,30,1,20,,,,,,0,1,0,0,1,0,0,0,0,0,,false,,\n/);
     const stdout = await runCli(['report', '--ad-account', USD, '--from', '2026-11-21', '--to', '2026-11-23', '--url', testApp.app.ingressUrl], testApp.app);
     assert.match(stdout, new RegExp(`^  ${firstAd[USD]!.campaign_id}: 50\\.00 GBP not converted \\(no rate on or before the conversion date\\), 1 conversion$`, 'm'));
-    assert.match(stdout, /^999000111\s+ad 999000111, not synced yet\s+-\s+1\s+20\.00\s+-\s+-\s+0$/m);
+    assert.match(stdout, /^999000111\s+ad 999000111, not synced yet\s+-\s+1\s+20\.00\s+-\s+-\s+0\s+-$/m);
+    assert.match(stdout, /^  999000111: difference \+1: Routy only 1 \(stale 1\); unexplained 0$/m);
   });
 
   it('lists the rates and refuses bad ones by field, over HTTP and from the CLI', async () => {

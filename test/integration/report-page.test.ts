@@ -67,6 +67,9 @@ describe('report page in the browser', { skip, timeout: 180_000 }, () => {
     const [conv30, cost30, conv7] = [Number(patio[8]), Number(patio[10]), Number(patio[12])];
     assert.ok(conv30 > conv7 && conv7 > 0, `more conversions under 30 days (${conv30}) than under 7 (${conv7})`);
     assert.equal(cost30, Math.round((Number(patio[3]) / conv30) * 100) / 100, 'cost per conversion is spend / conversions');
+    assert.deepEqual(header.slice(15), ['Difference', 'Why they differ', 'Other currencies', 'Objective', 'Performance+']);
+    assert.deepEqual([patio[18], patio[19]], ['WEB_CONVERSION', 'yes'], 'the seed makes Spring Patio Refresh a Performance+ campaign');
+    assert.match(patio[16]!, /view-through outside Routy's touchpoints \d+/);
 
     // The charts are real Chart.js charts with the numbers of the table.
     // Evaluated in the page (this project compiles without the DOM library, so as source text).

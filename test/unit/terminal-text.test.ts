@@ -1,5 +1,6 @@
 // Operator output is safe: advertiser-controlled text (campaign names, pin titles, event_ids) is
 // printed with its control characters escaped in every table and CSV the CLI shows.
+import { NO_RECONCILIATION_INPUTS, reconcile } from '../../domain/conversion-reconciliation';
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { terminalSafe } from '../../domain/terminal-text';
@@ -44,6 +45,8 @@ const reportRows: ReportRow[] = hostile.map((name, i) => ({
   id: `${i}\x1b[2J`,
   name,
   pin_id: `pin${i}\r`,
+  objective_type: name,
+  is_performance_plus: true,
   synced: true,
   spend: 5,
   impressions: 100,
@@ -52,6 +55,7 @@ const reportRows: ReportRow[] = hostile.map((name, i) => ({
   outbound_clicks: 3,
   routy: figures,
   pinterest: { conversions: 1, checkout_value: 10, difference: 0 },
+  reconciliation: reconcile(0, NO_RECONCILIATION_INPUTS),
 }));
 const slowRows: SlowBurnRow[] = hostile.map((name, i) => ({
   ad_account_id: '549764105221',
