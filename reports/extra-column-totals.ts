@@ -39,7 +39,10 @@ export async function extraColumnTotals(
     GROUP BY d.entity_id, c.key`.execute(db);
   for (const row of rows) {
     const values = byEntity.get(row.entity_id) ?? Object.fromEntries(columns.map((column) => [column, null]));
-    const latest = row.latest !== null && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(row.latest) ? Number(row.latest) : row.latest;
+    // Ids and names stay strings (an 18-digit pin id is past a JS number's precision); other
+    // numbers become numbers only when no digit is lost.
+    const numeric = row.latest !== null && !/(_ID|NAME)$/.test(row.key) && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(row.latest) ? Number(row.latest) : null;
+    const latest = numeric !== null && (!/^-?\d+$/.test(row.latest!) || Number.isSafeInteger(numeric)) ? numeric : row.latest;
     values[row.key] = isAdditiveColumn(row.key) ? (row.total === null ? null : Number(row.total)) : latest;
     byEntity.set(row.entity_id, values);
   }

@@ -7,7 +7,9 @@ const optionalString = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
-const positiveSeconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveSeconds = (fallback: number, max: number) => z.coerce.number().int().positive().max(max).default(fallback);
+/** An http:// or https:// URL (no other scheme: file:, javascript:, ftp: are refused). */
+export const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
 /**
  * Environment variables read at start (the design's names, plus the process's own ports and
@@ -27,9 +29,9 @@ export const configSchema = z.object({
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   PINTEREST_APP_ID: optionalString,
   PINTEREST_APP_SECRET: optionalString,
-  PINTEREST_REDIRECT_URI: optionalString.pipe(z.string().url().optional()),
-  PINTEREST_API_BASE_URL: optionalString.pipe(z.string().url().optional()),
-  PINTEREST_OAUTH_AUTHORIZE_URL: z.string().url().default('https://www.pinterest.com/oauth/'),
+  PINTEREST_REDIRECT_URI: optionalString.pipe(httpUrl().optional()),
+  PINTEREST_API_BASE_URL: optionalString.pipe(httpUrl().optional()),
+  PINTEREST_OAUTH_AUTHORIZE_URL: httpUrl().default('https://www.pinterest.com/oauth/'),
   /** How long one Pinterest request may take, in seconds, before it is abandoned and retried. */
   PINTEREST_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
   /**
@@ -64,10 +66,10 @@ export const configSchema = z.object({
   ROUTY_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** Port (127.0.0.1) where the Temporal SDK exports its runtime metrics for `GET /metrics` to include; 0: off. */
   ROUTY_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  /** How often report pulls run, in seconds (production: 4 hours). */
-  ROUTY_PULL_INTERVAL_SECONDS: positiveSeconds(4 * 3600),
-  /** How long an unmatched conversion is held before it expires, in seconds (30 days). */
-  ROUTY_HOLD_SECONDS: positiveSeconds(30 * 86400),
+  /** How often report pulls run, in seconds (production: 4 hours; at most a day). */
+  ROUTY_PULL_INTERVAL_SECONDS: positiveSeconds(4 * 3600, 86_400),
+  /** How long an unmatched conversion is held before it expires, in seconds (30 days; at most 60, the longest window). */
+  ROUTY_HOLD_SECONDS: positiveSeconds(30 * 86400, 60 * 86_400),
   /**
    * Under load, a Conversions API request waits at most this many milliseconds after its oldest
    * match for more events to fill it (up to 1,000 per request); 0 posts each batch at once.

@@ -2,7 +2,7 @@
 // ingress-only process need different variables, and neither needs what only the other reads.
 import { z } from 'zod';
 import { parseEncryptionKeys } from '../secrets/token-cipher';
-import { configSchema } from './config';
+import { configSchema, httpUrl } from './config';
 
 /** The two roles a production process can take (`npm start` takes both, on embedded defaults). */
 export type Role = 'worker' | 'ingress';
@@ -61,7 +61,7 @@ export const ingressConfigSchema = z.object({
   ROUTY_INGRESS_TOKEN: required('ingress'),
   PINTEREST_APP_ID: required('ingress'),
   PINTEREST_APP_SECRET: required('ingress'),
-  PINTEREST_REDIRECT_URI: required('ingress').pipe(z.url()),
+  PINTEREST_REDIRECT_URI: required('ingress').pipe(httpUrl()),
   PINTEREST_API_BASE_URL: shape.PINTEREST_API_BASE_URL,
   PINTEREST_OAUTH_AUTHORIZE_URL: shape.PINTEREST_OAUTH_AUTHORIZE_URL,
   PINTEREST_REQUEST_TIMEOUT_SECONDS: shape.PINTEREST_REQUEST_TIMEOUT_SECONDS,

@@ -15,7 +15,7 @@ import { waitFor } from '../support/wait';
 
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 const spec = sharedFile('pinterest/openapi-v5.yaml');
-const AD_EXTRA = ['TOTAL_VIEW_ADD_TO_CART', 'CTR', 'AD_NAME'];
+const AD_EXTRA = ['TOTAL_VIEW_ADD_TO_CART', 'CTR', 'AD_NAME', 'PIN_ID'];
 const CAMPAIGN_EXTRA = ['TOTAL_ADD_TO_WISHLIST', 'CAMPAIGN_NAME'];
 
 let testApp: ConnectedTestApp;
@@ -113,7 +113,7 @@ describe('analytics columns', { timeout: 300_000 }, () => {
     const query = `level=pin&start_date=${start}&end_date=${end}&ad_account_id=${ACCOUNT}`;
     const csv = parseCsv(await (await getWithToken(app(), `/v1/reports/performance?${query}&format=csv`)).text());
     const header = csv[0]!;
-    assert.deepEqual(header.slice(-3), AD_EXTRA);
+    assert.deepEqual(header.slice(-AD_EXTRA.length), AD_EXTRA);
     const at = (name: string) => header.indexOf(name);
     const adRows = csv.slice(1).filter((cells) => cells[at('synced')] === 'true');
     const delivered = adRows.filter((cells) => sums.rows.some((s) => s.entity_id === cells[at('id')]));
@@ -125,9 +125,14 @@ describe('analytics columns', { timeout: 300_000 }, () => {
     }
     // Ads of the archived campaign delivered nothing in the range: their extra cells are empty.
     assert.ok(adRows.length > delivered.length);
-    for (const cells of adRows.filter((c) => !delivered.includes(c))) assert.deepEqual(AD_EXTRA.map((c) => cells[at(c)]), ['', '', '']);
+    for (const cells of adRows.filter((c) => !delivered.includes(c))) assert.deepEqual(AD_EXTRA.map((c) => cells[at(c)]), ['', '', '', '']);
     const json = (await (await getWithToken(app(), `/v1/reports/performance?${query}`)).json()) as { rows: ReportRow[] };
     assert.deepEqual(Object.keys(json.rows[0]!.extra_columns!), AD_EXTRA);
+    // Ids stay strings, digit for digit (18-digit pin ids are past a JS number's precision).
+    const withPins = json.rows.filter((r) => r.extra_columns?.PIN_ID != null);
+    assert.ok(withPins.length > 0);
+    for (const r of withPins) assert.equal(r.extra_columns!.PIN_ID, r.pin_id, `ad ${r.id}: PIN_ID as the pin's id`);
+    for (const cells of delivered) assert.equal(cells[at('PIN_ID')], adRows.length && json.rows.find((r) => r.id === cells[at('id')])?.pin_id, 'the CSV keeps the id too');
     const campaignCsv = parseCsv(await (await getWithToken(app(), `/v1/reports/performance?level=campaign&start_date=${start}&end_date=${end}&format=csv`)).text());
     assert.deepEqual(campaignCsv[0]!.slice(-2), CAMPAIGN_EXTRA);
     const adGroupCsv = parseCsv(await (await getWithToken(app(), `/v1/reports/performance?level=ad_group&start_date=${start}&end_date=${end}&format=csv`)).text());

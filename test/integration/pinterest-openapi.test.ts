@@ -39,7 +39,6 @@ const columns = sharedFile('pinterest/analytics-columns.txt');
 const asyncColumns = sharedFile('pinterest/analytics-columns-async.txt');
 const nango = sharedFile('pinterest/peer-fixtures/nango-integration-templates/list-campaigns.test.json');
 
-/** `days` after a `YYYY-MM-DD` date (negative: before). */
 const addDaysUtc = (date: string, days: number) => new Date(Date.parse(date) + days * 86_400_000).toISOString().slice(0, 10);
 
 const oauthApp = { ...EMULATOR_APP, redirectUri: 'http://127.0.0.1/callback' };

@@ -80,7 +80,7 @@ describe('products report', { timeout: 300_000 }, () => {
     assert.deepEqual(sku1Jpy.routy, { window_days: 30, conversions: 1, units: 1, revenue: 1500, unpriced_conversions: 0, cost_share: cents(spendB * 15 / 27 / 1e6) }, 'JPY revenue stays in JPY; its cost share is in USD');
     assert.deepEqual(sku2.routy, { window_days: 30, conversions: 1, units: 1, revenue: 5.5, unpriced_conversions: 0, cost_share: cents(spendA * 5.5 / 35.5 / 1e6) });
     assert.deepEqual(sku3.routy, { window_days: 30, conversions: 1, units: 1, revenue: null, unpriced_conversions: 1, cost_share: null }, 'content_ids only: 1 unit, revenue unknown');
-    assert.deepEqual([sku1.pinterest_conversions, sku1.pinterest_conversion_value_micro], [null, null], 'Pinterest product figures not pulled yet');
+    assert.deepEqual([sku1.pinterest_conversions, sku1.pinterest_conversion_value_micro], [null, null], 'Pinterest reported nothing for SKU-1 (yet)');
     // The window is the account's click window (30) with window=account, and compare moves the second column.
     const account = await products(`ad_account_id=${USD}&${RANGE}&window=account&compare=14`);
     assert.deepEqual([account[0]!.routy.window_days, account[0]!.routy.conversions, account[0]!.compare.window_days, account[0]!.compare.conversions], [30, 3, 14, 3]);
@@ -125,5 +125,21 @@ describe('products report', { timeout: 300_000 }, () => {
     await migration.down(db);
     await migration.up(db);
     assert.deepEqual(await snapshot(), live);
+  });
+  it("puts Pinterest's SKU figures beside Routy's: the report's weeks lying wholly inside the range", async () => {
+    const week = (date: string, periodEnd: string, conversions: number, valueMicro: number) => ({
+      ad_account_id: USD, source: 'sku' as const, product_key: 'SKU-1', date, period_end_date: periodEnd, click_window_days: 30, engagement_window_days: 30,
+      view_window_days: 1, conversion_report_time: 'TIME_OF_AD_ACTION', currency: 'USD', spend_micro: null, impressions: null, clicks: null,
+      conversions, conversion_value_micro: valueMicro, is_partial: false, columns: '{}', pulled_at: new Date(),
+    });
+    // Inside 2026-11-20..30: the week of Monday 11-23. The weeks of 11-16 and 11-30 reach outside it; another window's row is not ours.
+    await testApp.app.db.insertInto('product_metrics_daily').values([
+      week('2026-11-23', '2026-11-29', 4, 61_000_000), week('2026-11-16', '2026-11-22', 9, 1), week('2026-11-30', '2026-12-06', 7, 1),
+      { ...week('2026-11-23', '2026-11-29', 5, 1), click_window_days: 7 },
+    ] as never).execute();
+    const rows = await products(`ad_account_id=${USD}&${RANGE}&window=30`);
+    const sku1 = rows.find((r) => r.sku === 'SKU-1' && r.currency === 'USD')!;
+    assert.deepEqual([sku1.pinterest_conversions, sku1.pinterest_conversion_value_micro], [4, 61_000_000]);
+    assert.deepEqual(rows.filter((r) => r !== sku1).map((r) => r.pinterest_conversions), [null, null, null], 'once per SKU, and null for SKUs Pinterest reported nothing for');
   });
 });

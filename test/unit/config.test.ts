@@ -99,3 +99,15 @@ it('per-user Pinterest budgets can be lowered per category, and a bad one names 
   assert.throws(() => loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_read=fast' }), /PINTEREST_REQUESTS_PER_MINUTE: ads_read: /);
   assert.throws(() => loadConfig({ PINTEREST_REQUESTS_PER_MINUTE: 'ads_read' }), /PINTEREST_REQUESTS_PER_MINUTE: "ads_read" is not category=requests per minute/);
 });
+
+it('durations have a ceiling and URLs must be http(s): a hold past 60 days or a javascript: link stops start-up by name', () => {
+  assert.equal(loadConfig({ ROUTY_HOLD_SECONDS: String(60 * 86_400) }).ROUTY_HOLD_SECONDS, 5_184_000);
+  assert.throws(() => loadConfig({ ROUTY_HOLD_SECONDS: '99999999999999' }), /ROUTY_HOLD_SECONDS: /);
+  assert.equal(loadConfig({ ROUTY_PULL_INTERVAL_SECONDS: '86400' }).ROUTY_PULL_INTERVAL_SECONDS, 86_400);
+  assert.throws(() => loadConfig({ ROUTY_PULL_INTERVAL_SECONDS: '1e12' }), /ROUTY_PULL_INTERVAL_SECONDS: /);
+  for (const bad of ['javascript:alert(1)', 'file:///etc/passwd', 'ftp://x/y', 'mailto:a@b.c']) {
+    assert.throws(() => loadConfig({ PINTEREST_API_BASE_URL: bad }), /PINTEREST_API_BASE_URL: must be an http:\/\/ or https:\/\/ URL/, bad);
+    assert.throws(() => loadConfig({ PINTEREST_OAUTH_AUTHORIZE_URL: bad }), /PINTEREST_OAUTH_AUTHORIZE_URL: must be an http:\/\/ or https:\/\/ URL/, bad);
+  }
+  assert.equal(loadConfig({ PINTEREST_API_BASE_URL: 'http://127.0.0.1:9/v5' }).PINTEREST_API_BASE_URL, 'http://127.0.0.1:9/v5');
+});
