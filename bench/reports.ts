@@ -1,6 +1,6 @@
 // `npm run bench -- reports`: every report shape over one ad account with 5,000 pins and 90 days of
 // daily metrics (450,000 pin rows plus campaign and ad group rows) and 50,000 attributed
-// conversions, on real PostgreSQL. Prints p50 and p95 per shape and the worst p95 (goal: 100 ms),
+// conversions (two products each, 500 SKUs), on real PostgreSQL. Prints p50 and p95 per shape and the worst p95 (goal: 100 ms),
 // and beside them the database's own execution time of the same queries (goal: p95 within 2 times it).
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -9,6 +9,7 @@ import { migrateToLatest, openDatabase } from '../store/database';
 import { refreshCumulativeMetrics } from '../store/metrics-store';
 import { performanceReport } from '../reports/performance-report';
 import { slowBurnReport } from '../reports/slow-burn-report';
+import { productReport } from '../reports/product-report';
 import { createTestDatabase } from '../test/support/postgres';
 import type { Database } from '../store/database-schema';
 
@@ -95,6 +96,10 @@ export async function runReportsBench(): Promise<Record<string, unknown>> {
               SELECT ${ACCOUNT}, 'e' || i, t.touchpoint_id, 'click', 'click_id', 'c' || ((i % ${PINS}) / 100 + 1), 'g' || ((i % ${PINS}) / 10 + 1), 'a' || (i % ${PINS} + 1), 'p' || (i % ${PINS} + 1), ((i % 29) + 1) * 86400,
                      (c.event_time AT TIME ZONE 'UTC')::date, c.value * 1000000, c.currency
               FROM generate_series(1, 50000) i JOIN touchpoints t ON t.dedupe_key = 't' || i JOIN conversions c ON c.event_id = 'e' || i`.execute(db);
+    // Two products per conversion from a 500-SKU catalog, as attribution writes them.
+    await sql`INSERT INTO attribution_products (ad_account_id, event_id, sku, units, revenue_micro, currency, conversion_date)
+              SELECT a.ad_account_id, a.event_id, 'sku' || ((i + k * 250) % 500 + 1), k, a.conversion_value_micro / 2, 'USD', a.conversion_date
+              FROM generate_series(1, 50000) i JOIN attributions a ON a.event_id = 'e' || i, generate_series(1, 2) k`.execute(db);
     // Steady state: autovacuum has run (visibility map set, statistics fresh).
     await sql`VACUUM ANALYZE`.execute(db);
 
@@ -106,6 +111,7 @@ export async function runReportsBench(): Promise<Record<string, unknown>> {
       'pin 90 days, account window': (on) => performanceReport(on, { start_date: start, end_date: today, level: 'pin', window: 'account' }),
       'slow burn by campaign': (on) => slowBurnReport(on, { ...range, level: 'campaign', window: 30 }),
       'slow burn by pin': (on) => slowBurnReport(on, { ...range, level: 'pin', window: 30 }),
+      'products 30d vs 7d': (on) => productReport(on, { ...range, window: 30, compare: 7 }),
     };
     const results: Record<string, { p50_ms: number; p95_ms: number; database: { statements: number; p50_ms: number; p95_ms: number }; p95_vs_database: number }> = {};
     for (const [name, shape] of Object.entries(shapes)) {
