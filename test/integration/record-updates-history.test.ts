@@ -27,7 +27,7 @@ import { waitFor } from '../support/wait';
 const ACCOUNT = DEMO_AD_ACCOUNT_ID;
 const PIN = '987654321012345603';
 /** Temporal suggests continue-as-new from this many events on: the steps before the last write about 175. */
-const SUGGEST_AFTER_EVENTS = 220;
+const SUGGEST_AFTER_EVENTS = 320;
 
 let testApp: TestApp;
 let app: TestApp['app'];

@@ -80,6 +80,6 @@ describe('conversion dates in the account time zone', { timeout: 300_000 }, () =
     assert.equal(november.routy.cost_per_conversion, Math.round((dollars / 4) * 100) / 100);
     assert.equal(november.routy.roas, Math.round((120 / dollars) * 100) / 100);
     const stdout = await runCli(['report', '--ad-account', ACCOUNT, '--from', '2026-03-07', '--to', '2026-03-09', '--url', testApp.app.ingressUrl], testApp.app);
-    assert.match(stdout, new RegExp(`^${ad.campaign_id}\\s+\\S.*?\\s+-\\s+3\\s+7\\.00\\s+-\\s+-\\s+0$`, 'm'));
+    assert.match(stdout, new RegExp(`^${ad.campaign_id}\\s+\\S.*?\\s+-\\s+3\\s+7\\.00\\s+-\\s+-\\s+0\\s+yes$`, 'm'), 'Spring Patio Refresh is a Performance+ campaign');
   });
 });
