@@ -9,8 +9,10 @@ import type { PinterestHttp } from './http';
 export const REPORT_STATUSES = ['DOES_NOT_EXIST', 'FINISHED', 'IN_PROGRESS', 'EXPIRED', 'FAILED', 'CANCELLED'] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
-const createResponseSchema = z.object({ token: z.string().min(1), report_status: z.string().optional(), message: z.string().nullish() });
-const getResponseSchema = z.object({ report_status: z.enum(REPORT_STATUSES), url: z.string().nullish(), size: z.number().nullish() });
+/** An async report's creation answer (the ad report's and the brand / category / SKU report's alike). */
+export const createResponseSchema = z.object({ token: z.string().min(1), report_status: z.string().optional(), message: z.string().nullish() });
+/** An async report's status answer, with its download `url` once FINISHED. */
+export const getResponseSchema = z.object({ report_status: z.enum(REPORT_STATUSES), url: z.string().nullish(), size: z.number().nullish() });
 
 /**
  * Asks Pinterest for an async report of daily ad (`PIN_PROMOTION`) metrics over up to 186 days.

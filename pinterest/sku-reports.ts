@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AttributionSettings } from '../domain/attribution-settings';
 import type { PinterestHttp } from './http';
-import { REPORT_STATUSES, ReportDownloadError } from './reports';
+import { createResponseSchema, getResponseSchema, ReportDownloadError } from './reports';
 
 /**
  * Columns of the brand / category / SKU report (the spec's `ConversionProductReportingColumn`):
@@ -23,8 +23,6 @@ const SKU_REPORT_MIN_DAYS = 7;
 /** Its longest: "A max of 1 year is allowed between the start and end date". */
 const SKU_REPORT_MAX_DAYS = 366;
 
-const createResponseSchema = z.object({ token: z.string().min(1), report_status: z.string().optional(), message: z.string().nullish() });
-const getResponseSchema = z.object({ report_status: z.enum(REPORT_STATUSES), url: z.string().nullish(), size: z.number().nullish() });
 
 /**
  * Asks for a brand / category / SKU report of the whole account (level ADVERTISER, breakdown
