@@ -1,6 +1,7 @@
 // `npm run bench -- reports`: every report shape over one ad account with 5,000 pins and 90 days of
 // daily metrics (450,000 pin rows plus campaign and ad group rows) and 50,000 attributed
-// conversions (two products each, 500 SKUs), on real PostgreSQL. Prints p50 and p95 per shape and the worst p95 (goal: 100 ms),
+// conversions (two products each, 500 SKUs; a tenth credited to a save, a tenth to a view; Conversions
+// API states as in steady state) beside 6,000 held or expired ones, on real PostgreSQL. Prints p50 and p95 per shape and the worst p95 (goal: 100 ms),
 // and beside them the database's own execution time of the same queries (goal: p95 within 2 times it).
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -15,7 +16,7 @@ import type { Database } from '../store/database-schema';
 
 const PINS = Number(process.env.BENCH_PINS ?? 5000);
 const DAYS = 90;
-const RUNS = 200;
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const ACCOUNT = '549764105221';
 /** Runs of EXPLAIN ANALYZE per shape for the database's own time. */
 const DB_RUNS = 40;
@@ -90,15 +91,24 @@ export async function runReportsBench(): Promise<Record<string, unknown>> {
     const refreshSeconds = Math.round((performance.now() - refreshStart) / 100) / 10;
     await sql`INSERT INTO touchpoints (ad_account_id, dedupe_key, type, occurred_at, click_id, ad_id, user_data)
               SELECT ${ACCOUNT}, 't' || i, 'click', now() - ((i % 29) || ' days')::interval - interval '1 day', 'k' || i, 'a' || (i % ${PINS} + 1), '{}' FROM generate_series(1, 50000) i`.execute(db);
+    // Conversions API states as in steady state: those of the last hour not sent yet, 2 % refused
+    // or never sendable, 1 % stale, the rest sent. Plus 5,000 conversions held pending and 1,000
+    // expired, half of them with a click Routy has.
+    await sql`INSERT INTO conversions (ad_account_id, event_id, event_name, event_time, action_source, value, currency, click_id, user_data, attribution_state, hold_until, capi_state)
+              SELECT ${ACCOUNT}, 'e' || i, 'checkout', now() - ((i % 20) || ' hours')::interval, 'web', 40 + i % 60, 'USD', 'k' || i, '{}', 'matched', now(),
+                     CASE WHEN i % 20 = 0 THEN 'unsent' WHEN i % 100 IN (1, 2) THEN 'not_sendable' WHEN i % 100 = 3 THEN 'failed' WHEN i % 100 = 4 THEN 'stale' ELSE 'sent' END
+              FROM generate_series(1, 50000) i`.execute(db);
     await sql`INSERT INTO conversions (ad_account_id, event_id, event_name, event_time, action_source, value, currency, click_id, user_data, attribution_state, hold_until)
-              SELECT ${ACCOUNT}, 'e' || i, 'checkout', now() - ((i % 20) || ' hours')::interval, 'web', 40 + i % 60, 'USD', 'k' || i, '{}', 'matched', now() FROM generate_series(1, 50000) i`.execute(db);
-    await sql`INSERT INTO attributions (ad_account_id, event_id, touchpoint_id, touch_type, match_key, campaign_id, ad_group_id, ad_id, pin_id, lag_seconds, conversion_date, conversion_value_micro, conversion_currency)
-              SELECT ${ACCOUNT}, 'e' || i, t.touchpoint_id, 'click', 'click_id', 'c' || ((i % ${PINS}) / 100 + 1), 'g' || ((i % ${PINS}) / 10 + 1), 'a' || (i % ${PINS} + 1), 'p' || (i % ${PINS} + 1), ((i % 29) + 1) * 86400,
-                     (c.event_time AT TIME ZONE 'UTC')::date, c.value * 1000000, c.currency
+              SELECT ${ACCOUNT}, 'h' || i, 'checkout', now() - ((i % 48) || ' hours')::interval, 'web', 50, 'USD', CASE WHEN i % 2 = 0 THEN 'k' || i ELSE 'unknown' || i END, '{}',
+                     CASE WHEN i <= 5000 THEN 'pending' ELSE 'expired' END, now() + interval '10 days'
+              FROM generate_series(1, 6000) i`.execute(db);
+    await sql`INSERT INTO attributions (ad_account_id, event_id, touchpoint_id, touch_type, match_key, campaign_id, ad_group_id, ad_id, pin_id, lag_seconds, conversion_date, conversion_value_micro, conversion_currency, conversion_event_name)
+              SELECT ${ACCOUNT}, 'e' || i, t.touchpoint_id, CASE WHEN i % 10 = 0 THEN 'engagement' WHEN i % 10 = 1 THEN 'view' ELSE 'click' END, 'click_id', 'c' || ((i % ${PINS}) / 100 + 1), 'g' || ((i % ${PINS}) / 10 + 1), 'a' || (i % ${PINS} + 1), 'p' || (i % ${PINS} + 1), ((i % 29) + 1) * 86400,
+                     (c.event_time AT TIME ZONE 'UTC')::date, c.value * 1000000, c.currency, c.event_name
               FROM generate_series(1, 50000) i JOIN touchpoints t ON t.dedupe_key = 't' || i JOIN conversions c ON c.event_id = 'e' || i`.execute(db);
     // Two products per conversion from a 500-SKU catalog, as attribution writes them.
-    await sql`INSERT INTO attribution_products (ad_account_id, event_id, sku, units, revenue_micro, currency, conversion_date)
-              SELECT a.ad_account_id, a.event_id, 'sku' || ((i + k * 250) % 500 + 1), k, a.conversion_value_micro / 2, 'USD', a.conversion_date
+    await sql`INSERT INTO attribution_products (ad_account_id, event_id, sku, units, revenue_micro, currency, conversion_date, lag_seconds, ad_id, pin_id)
+              SELECT a.ad_account_id, a.event_id, 'sku' || ((i + k * 250) % 500 + 1), k, a.conversion_value_micro / 2, 'USD', a.conversion_date, a.lag_seconds, a.ad_id, a.pin_id
               FROM generate_series(1, 50000) i JOIN attributions a ON a.event_id = 'e' || i, generate_series(1, 2) k`.execute(db);
     // Steady state: autovacuum has run (visibility map set, statistics fresh).
     await sql`VACUUM ANALYZE`.execute(db);

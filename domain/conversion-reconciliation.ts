@@ -92,12 +92,13 @@ export function reconcile(difference: number, inputs: ReconciliationInputs): Rec
     expired: inputs.expired,
     view_through: Math.max(0, inputs.pinterest_view - inputs.routy_view),
   };
-  const sum = (causes: object) => Object.values(causes).reduce((n: number, v: number) => n + v, 0);
+  const routyOnly = routy_only.engagement + routy_only.not_sendable + routy_only.stale + routy_only.not_yet_sent;
+  const pinterestOnly = pinterest_only.held_pending + pinterest_only.expired + pinterest_only.view_through;
   return {
     difference,
     routy_only,
     pinterest_only,
-    unexplained: difference - sum(routy_only) + sum(pinterest_only),
+    unexplained: difference - routyOnly + pinterestOnly,
     engagement_note: engagement > 0 ? engagementNote(engagement) : null,
   };
 }

@@ -154,6 +154,16 @@ export interface AccountCurrencyTotal {
  * currency, listed in `unconverted` and never added. Conversions without a value only count.
  */
 export function totalInAccountCurrency(accountCurrency: string, groups: readonly ValueGroup[], ratesByCurrency: ReadonlyMap<string, readonly DatedRate[]>): AccountCurrencyTotal {
+  // The common case (a report row's conversions all in the account's currency) without the maps.
+  if (groups.every((g) => g.value_micro === null || g.currency === accountCurrency)) {
+    let conversions = 0;
+    let revenue = 0n;
+    for (const group of groups) {
+      conversions += group.conversions;
+      if (group.value_micro !== null) revenue += BigInt(group.value_micro);
+    }
+    return { conversions, revenue_micro: revenue, converted: [], unconverted: [] };
+  }
   let conversions = 0;
   let revenue = 0n;
   const converted = new Map<string, ConvertedPart>();

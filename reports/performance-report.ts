@@ -2,12 +2,13 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { pinterestIdSchema } from '../domain/routy-records';
 import { reportBoolean, reportDate, reportWindow, reportWindowOrAccount, startNotAfterEnd } from './report-params';
-import { NO_RECONCILIATION_INPUTS, reconcile, type Reconciliation } from '../domain/conversion-reconciliation';
+import { NO_RECONCILIATION_INPUTS, reconcile, type Reconciliation, type ReconciliationInputs } from '../domain/conversion-reconciliation';
 import { reconciliationInputs } from './reconciliation-inputs';
-import { totalInAccountCurrency, type AccountCurrencyTotal, type ValueGroup } from '../domain/exchange-rates';
+import { totalInAccountCurrency, type AccountCurrencyTotal, type DatedRate, type ValueGroup } from '../domain/exchange-rates';
 import type { Database } from '../store/database-schema';
 import { ratesForReport } from '../store/exchange-rates-store';
 import { attributionKey, entityMetrics, REPORT_LEVELS, unsyncedEntity } from './entity-metrics';
+import { CUMULATIVE_COLUMNS } from '../store/metrics-store';
 import { extraColumnTotals, type ExtraColumnValue } from './extra-column-totals';
 
 /** A report request, validated at every way in (HTTP, CLI). Dates are `YYYY-MM-DD`. */
@@ -108,10 +109,47 @@ interface AttributionGroup {
   pin_id: string | null;
   currency: string | null;
   date: string;
-  conversions: string;
+  /** Counts come as numbers (int4), revenue in micro-currency as a bigint string (summed exactly). */
+  conversions: number;
   revenue: string | null;
-  compare_conversions: string;
+  compare_conversions: number;
   compare_revenue: string | null;
+  /** Of `conversions`: credited to a save; checkouts credited to a view (reconciliation). */
+  engagement: number;
+  view_checkouts: number;
+}
+
+/** One window's total of an entity's groups (see totalInAccountCurrency); groups without a conversion in it are left out. */
+function groupTotal(
+  accountCurrency: string,
+  groups: readonly AttributionGroup[],
+  count: 'conversions' | 'compare_conversions',
+  value: 'revenue' | 'compare_revenue',
+  rates: ReadonlyMap<string, readonly DatedRate[]>,
+): AccountCurrencyTotal {
+  const counted: ValueGroup[] = [];
+  for (const g of groups) {
+    const conversions = Number(g[count]);
+    if (conversions > 0) counted.push({ currency: g.currency, date: g.date, conversions, value_micro: g[value] });
+  }
+  return totalInAccountCurrency(accountCurrency, counted, rates);
+}
+
+/** A row's reconciliation inputs: the store's (reconciliationInputs), Routy's save- and view-credited conversions, Pinterest's from its totals. */
+function rowInputs(stored: ReconciliationInputs, groups: readonly AttributionGroup[], metrics: { view_checkouts: number | null; engagement_checkouts: number | null } | undefined): ReconciliationInputs {
+  let engagement = 0;
+  let view = 0;
+  for (const g of groups) {
+    engagement += Number(g.engagement);
+    view += Number(g.view_checkouts);
+  }
+  return {
+    ...stored,
+    routy_engagement: engagement,
+    routy_view: view,
+    pinterest_view: Number(metrics?.view_checkouts ?? 0),
+    pinterest_engagement: Number(metrics?.engagement_checkouts ?? 0),
+  };
 }
 
 const LEVEL_WORDS = { campaign: 'campaign', ad_group: 'ad group', pin: 'ad' } as const;
@@ -137,17 +175,19 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
     const key = attributionKey(request.level === 'campaign' ? 'campaign_id' : request.level === 'ad_group' ? 'ad_group_id' : 'ad_id');
     // A value in another currency (or in none) is grouped by its date, to be converted at that date's rate.
     const foreign = sql`(a.conversion_value_micro IS NOT NULL AND a.conversion_currency IS DISTINCT FROM ${account.currency})`;
-    const within = (days: number) => sql`count(*) filter (where a.lag_seconds <= ${days * 86_400})`;
+    const within = (days: number) => sql`(count(*) filter (where a.lag_seconds <= ${days * 86_400}))::int4`;
     const revenueWithin = (days: number) => sql`sum(a.conversion_value_micro) filter (where a.lag_seconds <= ${days * 86_400})`;
     // Two independent queries: on a pool they run side by side.
     const [entities, { rows: groups }, extra, explained] = await Promise.all([
-      entityMetrics(db, account, request.level, request.start_date, request.end_date),
+      entityMetrics(db, account, request.level, request.start_date, request.end_date, CUMULATIVE_COLUMNS),
       sql<AttributionGroup>`
         SELECT ${key} AS entity_key, min(a.pin_id) AS pin_id,
                CASE WHEN ${foreign} THEN a.conversion_currency ELSE ${account.currency} END AS currency,
                CASE WHEN ${foreign} THEN to_char(a.conversion_date, 'YYYY-MM-DD') ELSE '' END AS date,
                ${within(windowDays)} AS conversions, ${revenueWithin(windowDays)} AS revenue,
-               ${within(compareDays)} AS compare_conversions, ${revenueWithin(compareDays)} AS compare_revenue
+               ${within(compareDays)} AS compare_conversions, ${revenueWithin(compareDays)} AS compare_revenue,
+               (count(*) filter (where a.lag_seconds <= ${windowDays * 86_400} AND a.touch_type = 'engagement'))::int4 AS engagement,
+               (count(*) filter (where a.lag_seconds <= ${windowDays * 86_400} AND a.touch_type = 'view' AND a.conversion_event_name = 'checkout'))::int4 AS view_checkouts
         FROM attributions a
         WHERE a.ad_account_id = ${account.ad_account_id} AND a.conversion_date >= ${request.start_date}::date AND a.conversion_date <= ${request.end_date}::date
         GROUP BY 1, 3, 4`.execute(db),
@@ -159,21 +199,21 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
     const names = new Map(entities.map((e) => [e.id, e]));
     const metricsByEntity = new Map(entities.filter((e) => e.spend_micro !== null).map((m) => [m.id, m]));
     const groupsByKey = new Map<string, AttributionGroup[]>();
-    for (const g of groups) groupsByKey.set(g.entity_key, [...(groupsByKey.get(g.entity_key) ?? []), g]);
-    const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    const keys = [...new Set([...metricsByEntity.keys(), ...groupsByKey.keys()])];
-    const ordered = [...keys.filter((k) => names.has(k)).sort(byId), ...keys.filter((k) => !names.has(k)).sort(byId)];
+    for (const g of groups) {
+      const list = groupsByKey.get(g.entity_key);
+      if (list) list.push(g);
+      else groupsByKey.set(g.entity_key, [g]);
+    }
+    // Synced entities by id, then the others by key (the default sort: by UTF-16 code units).
+    const synced: string[] = [];
+    const unsynced: string[] = [];
+    for (const k of new Set([...metricsByEntity.keys(), ...groupsByKey.keys()])) (names.has(k) ? synced : unsynced).push(k);
+    const ordered = [...synced.sort(), ...unsynced.sort()];
     for (const entityKey of ordered) {
       const m = metricsByEntity.get(entityKey);
       const mine = groupsByKey.get(entityKey) ?? [];
-      const total = (count: 'conversions' | 'compare_conversions', value: 'revenue' | 'compare_revenue') =>
-        totalInAccountCurrency(
-          account.currency,
-          mine.filter((g) => Number(g[count]) > 0).map((g): ValueGroup => ({ currency: g.currency, date: g.date, conversions: Number(g[count]), value_micro: g[value] })),
-          rates,
-        );
       const spend = m ? Number(m.spend_micro) / 1_000_000 : null;
-      const routy = windowFigures(spend, windowDays, total('conversions', 'revenue'));
+      const routy = windowFigures(spend, windowDays, groupTotal(account.currency, mine, 'conversions', 'revenue', rates));
       const pinterestConversions = Number(m?.pinterest_conversions ?? 0);
       const entity = names.get(entityKey);
       const shown = entity ? { id: entityKey, name: entity.name, pin_id: entity.pin_id } : unsyncedEntity(entityKey, LEVEL_WORDS[request.level], mine.find((g) => g.pin_id)?.pin_id ?? null);
@@ -184,7 +224,9 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
         ad_account_id: account.ad_account_id,
         currency: account.currency,
         level: request.level,
-        ...shown,
+        id: shown.id,
+        name: shown.name,
+        pin_id: shown.pin_id,
         objective_type: entity?.objective_type ?? null,
         is_performance_plus: performancePlus,
         synced: entity !== undefined,
@@ -199,10 +241,10 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
           checkout_value: round(Number(m?.checkout_value_micro ?? 0) / 1_000_000),
           difference,
         },
-        reconciliation: reconcile(difference, { ...(explained.get(entityKey) ?? NO_RECONCILIATION_INPUTS), pinterest_view: Number(m?.view_checkouts ?? 0), pinterest_engagement: Number(m?.engagement_checkouts ?? 0) }),
+        reconciliation: reconcile(difference, rowInputs(explained.get(entityKey) ?? NO_RECONCILIATION_INPUTS, mine, m)),
       };
       if (extra.columns.length > 0) row.extra_columns = extra.byEntity.get(entityKey) ?? Object.fromEntries(extra.columns.map((c) => [c, null]));
-      if (request.compare) row.compare = windowFigures(spend, request.compare, total('compare_conversions', 'compare_revenue'));
+      if (request.compare) row.compare = windowFigures(spend, request.compare, groupTotal(account.currency, mine, 'compare_conversions', 'compare_revenue', rates));
       rows.push(row);
     }
   }

@@ -75,7 +75,7 @@ type Grouped = {
   entity_key: string;
   pin_id: string | null;
   date: string;
-} & { [figure in `${'w' | 'c'}_${'conversions' | 'units' | 'revenue' | 'unpriced'}`]: string | null };
+} & { [figure in `${'w' | 'c'}_${'conversions' | 'units' | 'unpriced'}`]: number | null } & { [figure in `${'w' | 'c'}_revenue`]: string | null };
 
 const round = (n: number) => Math.round(n * 100) / 100;
 const units = (micro: bigint | null) => (micro === null ? null : round(Number(micro) / 1_000_000));
@@ -112,18 +112,18 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
     const windowDays = request.window === 'account' ? account.click_window_days : request.window;
     const foreign = sql`(p.currency IS DISTINCT FROM ${account.currency})`;
     const within = (prefix: 'w' | 'c', days: number) => {
-      const fits = sql`a.lag_seconds <= ${days * 86_400}`;
-      return sql`count(*) filter (where ${fits}) AS ${sql.id(`${prefix}_conversions`)}, sum(p.units) filter (where ${fits}) AS ${sql.id(`${prefix}_units`)},
-                 sum(p.revenue_micro) filter (where ${fits}) AS ${sql.id(`${prefix}_revenue`)}, count(*) filter (where ${fits} AND p.revenue_micro IS NULL) AS ${sql.id(`${prefix}_unpriced`)}`;
+      const fits = sql`p.lag_seconds <= ${days * 86_400}`;
+      // Counts and units as numbers (int4, float8), revenue as a bigint string summed exactly.
+      return sql`(count(*) filter (where ${fits}))::int4 AS ${sql.id(`${prefix}_conversions`)}, (sum(p.units) filter (where ${fits}))::float8 AS ${sql.id(`${prefix}_units`)},
+                 sum(p.revenue_micro) filter (where ${fits}) AS ${sql.id(`${prefix}_revenue`)}, (count(*) filter (where ${fits} AND p.revenue_micro IS NULL))::int4 AS ${sql.id(`${prefix}_unpriced`)}`;
     };
     const [entities, { rows: grouped }, pinterest] = await Promise.all([
-      entityMetrics(db, account, 'pin', request.start_date, request.end_date),
+      entityMetrics(db, account, 'pin', request.start_date, request.end_date, ['spend_micro']),
       sql<Grouped>`
-        SELECT p.sku, p.currency, ${attributionKey('ad_id')} AS entity_key, min(a.pin_id) AS pin_id,
+        SELECT p.sku, p.currency, ${attributionKey('ad_id', 'p')} AS entity_key, min(p.pin_id) AS pin_id,
                CASE WHEN ${foreign} THEN to_char(p.conversion_date, 'YYYY-MM-DD') ELSE '' END AS date,
                ${within('w', windowDays)}, ${within('c', request.compare)}
         FROM attribution_products p
-        JOIN attributions a ON a.ad_account_id = p.ad_account_id AND a.event_id = p.event_id
         WHERE p.ad_account_id = ${account.ad_account_id} AND p.conversion_date >= ${request.start_date}::date AND p.conversion_date <= ${request.end_date}::date
         GROUP BY 1, 2, 3, 5`.execute(db),
       pinterestProductFigures(db, account, request.start_date, request.end_date),
@@ -132,18 +132,24 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
     const rates = await ratesForReport(db, account.currency, foreignCurrencies, request.start_date, request.end_date);
     const spend = new Map(entities.flatMap((e) => (e.spend_micro === null ? [] : [[e.id, BigInt(e.spend_micro)] as const])));
     const names = new Map(entities.map((e) => [e.id, e]));
-    const windowGroups = (prefix: 'w' | 'c') =>
-      grouped.map((g): ProductGroup => ({
-        sku: g.sku,
-        currency: g.currency,
-        entity_key: g.entity_key,
-        pin_id: g.pin_id,
-        date: g.date,
-        conversions: Number(g[`${prefix}_conversions`]),
-        units: Number(g[`${prefix}_units`] ?? 0),
-        revenue_micro: g[`${prefix}_revenue`] === null ? null : BigInt(g[`${prefix}_revenue`]!),
-        unpriced_conversions: Number(g[`${prefix}_unpriced`]),
-      }));
+    const windowGroups = (prefix: 'w' | 'c') => {
+      // The column names once, not per row.
+      const [conversions, units, revenue, unpriced] = [`${prefix}_conversions`, `${prefix}_units`, `${prefix}_revenue`, `${prefix}_unpriced`] as const;
+      return grouped.map((g): ProductGroup => {
+        const value = g[revenue];
+        return {
+          sku: g.sku,
+          currency: g.currency,
+          entity_key: g.entity_key,
+          pin_id: g.pin_id,
+          date: g.date,
+          conversions: g[conversions] ?? 0,
+          units: g[units] ?? 0,
+          revenue_micro: value === null ? null : BigInt(value),
+          unpriced_conversions: g[unpriced] ?? 0,
+        };
+      });
+    };
     const chosen = windowGroups('w');
     const compared = windowGroups('c');
     const chosenShares = costShares(account.currency, chosen, spend, rates);
@@ -170,13 +176,20 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
       const w = mine(chosen, chosenShares);
       const c = mine(compared, comparedShares);
       if (w.groups.length === 0 && c.groups.length === 0) continue;
-      const pins: ProductPin[] = [...new Set(w.groups.map((g) => g.entity_key))].map((entityKey) => {
-        const at = w.groups.flatMap((g, i) => (g.entity_key === entityKey ? [i] : []));
+      // Each pin's groups, in one pass.
+      const byPin = new Map<string, number[]>();
+      w.groups.forEach((g, i) => {
+        const at = byPin.get(g.entity_key);
+        if (at) at.push(i);
+        else byPin.set(g.entity_key, [i]);
+      });
+      const pins: ProductPin[] = [];
+      for (const [entityKey, at] of byPin) {
         const f = figures(windowDays, at.map((i) => w.groups[i]!), at.map((i) => w.shares[i]!));
         const entity = names.get(entityKey);
         const shown = entity ? { id: entityKey, name: entity.name, pin_id: entity.pin_id } : unsyncedEntity(entityKey, 'ad', w.groups[at[0]!]!.pin_id);
-        return { ...shown, synced: entity !== undefined, conversions: f.conversions, units: f.units, revenue: f.revenue, cost_share: f.cost_share };
-      });
+        pins.push({ id: shown.id, name: shown.name, pin_id: shown.pin_id, synced: entity !== undefined, conversions: f.conversions, units: f.units, revenue: f.revenue, cost_share: f.cost_share });
+      }
       pins.sort((a, b) => b.conversions - a.conversions || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const theirs = pinterestShown.has(sku) ? undefined : pinterest.get(sku);
       pinterestShown.add(sku);

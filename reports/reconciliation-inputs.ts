@@ -8,10 +8,10 @@ import { attributionKey, type REPORT_LEVELS } from './entity-metrics';
 /**
  * Per report-row key (entity id, or the `ad:` / `pin:` keys of attributionKey) of one account and
  * level, over [startDate, endDate] (account-timezone conversion dates); Pinterest's own view and
- * engagement checkouts come with the entity's metric totals (entityMetrics), so they are 0 here:
- * - Routy's attributed conversions within `windowDays` credited to a save, its checkouts credited to
- *   a view, and of the click- and view-credited conversions those `not_sendable` or `failed`,
- *   `stale`, and `unsent` / `sending` / `posting`;
+ * engagement checkouts come with the entity's metric totals (entityMetrics), and Routy's save- and
+ * view-credited ones with its attributed conversions (performanceReport), so they are 0 here:
+ * - of Routy's click- and view-credited conversions within `windowDays`, those `not_sendable` or
+ *   `failed`, `stale`, and `unsent` / `sending` / `posting`;
  * - conversions still `pending` or `expired`, placed by the latest touchpoint sharing their click id
  *   (one without a click id, or whose click Routy never received, names no entity and is on no row).
  */
@@ -27,18 +27,17 @@ export async function reconciliationInputs(
   const key = attributionKey(level === 'campaign' ? 'campaign_id' : level === 'ad_group' ? 'ad_group_id' : 'ad_id');
   const completed = (column: 'campaign_id' | 'ad_group_id') => sql`coalesce(${sql.ref(`t.${column}`)}, ${sql.ref(`ad.${column}`)}, 'ad:' || t.ad_id, 'pin:' || t.pin_id, '')`;
   const touchKey = level === 'pin' ? sql`coalesce(t.ad_id, 'pin:' || t.pin_id, '')` : completed(level === 'campaign' ? 'campaign_id' : 'ad_group_id');
-  const clickOrView = sql`a.touch_type <> 'engagement'`;
   const [routy, held] = await Promise.all([
-    sql<{ entity_key: string; engagement: string; view: string; not_sendable: string; stale: string; not_yet_sent: string }>`
+    // Driven by the conversions not sent (a few in steady state) through conversions_capi_idx.
+    sql<{ entity_key: string; not_sendable: string; stale: string; not_yet_sent: string }>`
       SELECT ${key} AS entity_key,
-             count(*) FILTER (WHERE a.touch_type = 'engagement') AS engagement,
-             count(*) FILTER (WHERE a.touch_type = 'view' AND c.event_name = 'checkout') AS view,
-             count(*) FILTER (WHERE ${clickOrView} AND c.capi_state IN ('not_sendable', 'failed')) AS not_sendable,
-             count(*) FILTER (WHERE ${clickOrView} AND c.capi_state = 'stale') AS stale,
-             count(*) FILTER (WHERE ${clickOrView} AND c.capi_state IN ('unsent', 'sending', 'posting')) AS not_yet_sent
-      FROM attributions a JOIN conversions c ON c.ad_account_id = a.ad_account_id AND c.event_id = a.event_id
-      WHERE a.ad_account_id = ${id} AND a.conversion_date >= ${startDate}::date AND a.conversion_date <= ${endDate}::date
-        AND a.lag_seconds <= ${windowDays * 86_400}
+             count(*) FILTER (WHERE c.capi_state IN ('not_sendable', 'failed')) AS not_sendable,
+             count(*) FILTER (WHERE c.capi_state = 'stale') AS stale,
+             count(*) FILTER (WHERE c.capi_state IN ('unsent', 'sending', 'posting')) AS not_yet_sent
+      FROM conversions c JOIN attributions a ON a.ad_account_id = c.ad_account_id AND a.event_id = c.event_id
+      WHERE c.ad_account_id = ${id} AND c.capi_state IN ('not_sendable', 'failed', 'stale', 'unsent', 'sending', 'posting')
+        AND a.conversion_date >= ${startDate}::date AND a.conversion_date <= ${endDate}::date
+        AND a.lag_seconds <= ${windowDays * 86_400} AND a.touch_type <> 'engagement'
       GROUP BY 1`.execute(db),
     sql<{ entity_key: string; pending: string; expired: string }>`
       SELECT ${touchKey} AS entity_key,
@@ -61,7 +60,7 @@ export async function reconciliationInputs(
     if (!found) byKey.set(k, (found = { ...NO_RECONCILIATION_INPUTS }));
     return found;
   };
-  for (const r of routy.rows) Object.assign(entry(r.entity_key), { routy_engagement: Number(r.engagement), routy_view: Number(r.view), not_sendable: Number(r.not_sendable), stale: Number(r.stale), not_yet_sent: Number(r.not_yet_sent) });
+  for (const r of routy.rows) Object.assign(entry(r.entity_key), { not_sendable: Number(r.not_sendable), stale: Number(r.stale), not_yet_sent: Number(r.not_yet_sent) });
   for (const r of held.rows) Object.assign(entry(r.entity_key), { held_pending: Number(r.pending), expired: Number(r.expired) });
   return byKey;
 }

@@ -2,8 +2,10 @@ import type { ColumnType } from 'kysely';
 
 /**
  * One product of one matched conversion, credited to the conversion's winning touch (migration
- * 2026-12-05T02-00; rule in domain/product-credits.ts). Placement and lag are the attribution's
- * (joined on `attributions` by ad_account_id + event_id).
+ * 2026-12-05T02-00; rule in domain/product-credits.ts). Campaign and ad group are the attribution's
+ * (joined on `attributions` by ad_account_id + event_id); its lag, ad and pin are copied here
+ * (migration 2026-12-05T05-00) and kept equal to the attribution's by the placement fill, so the
+ * products report scans one covering index.
  */
 export interface AttributionProductsTable {
   ad_account_id: string;
@@ -17,4 +19,9 @@ export interface AttributionProductsTable {
   currency: string | null;
   /** The conversion's account-timezone date (`YYYY-MM-DD`). */
   conversion_date: ColumnType<string | null, string | null, string | null>;
+  /** The attribution's `lag_seconds`: seconds from the winning touch to the conversion. */
+  lag_seconds: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+  /** The attribution's ad and pin (null: not known yet; the placement fill completes both tables). */
+  ad_id: ColumnType<string | null, string | null | undefined, string | null>;
+  pin_id: ColumnType<string | null, string | null | undefined, string | null>;
 }

@@ -46,7 +46,7 @@ export async function attributeConversions(
     ...IDENTIFIER_KEYS.map((key) => (alias: string) => sql`(${sql.ref(`${alias}.user_data`)}->>${sql.lit(key)})`),
   ];
   const candidatesOn = (key: (typeof keys)[number]) => sql`
-    SELECT c.event_id, c.event_time, c.value AS conversion_value, c.currency AS conversion_currency, c.custom_data AS conversion_custom_data, c.click_id AS conversion_click_id, c.user_data AS conversion_user_data,
+    SELECT c.event_id, c.event_time, c.value AS conversion_value, c.currency AS conversion_currency, c.event_name AS conversion_event_name, c.custom_data AS conversion_custom_data, c.click_id AS conversion_click_id, c.user_data AS conversion_user_data,
            t.touchpoint_id, t.type, t.occurred_at, t.click_id, t.user_data, t.campaign_id, t.ad_group_id, t.ad_id, t.pin_id
     FROM conversions c
     JOIN touchpoints t ON t.ad_account_id = c.ad_account_id AND ${key('t')} = ${key('c')}
@@ -57,6 +57,7 @@ export async function attributeConversions(
     event_time: Date;
     conversion_value: string | null;
     conversion_currency: string | null;
+    conversion_event_name: string;
     conversion_custom_data: StoredCustomData | null;
     conversion_click_id: string | null;
     conversion_user_data: Record<string, unknown>;
@@ -111,13 +112,14 @@ export async function attributeConversions(
             conversion_date: dateInTimeZone(new Date(w.touchpoint.event_time), timeZone),
             conversion_value_micro: w.touchpoint.conversion_value === null ? null : decimalToMicro(w.touchpoint.conversion_value),
             conversion_currency: w.touchpoint.conversion_currency,
+            conversion_event_name: w.touchpoint.conversion_event_name,
           })),
         )
         .onConflict((oc) => oc.columns(['ad_account_id', 'event_id']).doNothing())
         .execute();
     }
     // Each conversion's products, credited to the same touch (placement joined from attributions).
-    const products = winners.flatMap((w) =>
+    const products = winners.flatMap((w, i) =>
       productCredits(w.touchpoint.conversion_custom_data).map((p) => ({
         ad_account_id: adAccountId,
         event_id: w.event_id,
@@ -126,6 +128,9 @@ export async function attributeConversions(
         revenue_micro: p.revenue_micro,
         currency: w.touchpoint.conversion_currency,
         conversion_date: dateInTimeZone(new Date(w.touchpoint.event_time), timeZone),
+        lag_seconds: w.decision.lag_seconds,
+        ad_id: placements[i]!.ad_id,
+        pin_id: placements[i]!.pin_id,
       })),
     );
     for (let i = 0; i < products.length; i += 1000) {

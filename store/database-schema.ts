@@ -175,6 +175,8 @@ export interface AttributionsTable {
   conversion_value_micro: ColumnType<string | null, string | number | null | undefined, string | number | null>;
   /** The conversion's ISO 4217 currency, copied for reports (null: the conversion had none). */
   conversion_currency: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The conversion's `event_name`, copied for the reports' reconciliation (null only before migration 2026-12-05T05-00 filled it). */
+  conversion_event_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RejectedConversionsTable {

@@ -45,10 +45,11 @@ export async function unsyncedSince(db: Kysely<Database>, adAccountId: string, s
  * group, ad or pin is null) from the synced ads and ad groups, the way attribution does: the ad by
  * its id, else the lowest ad id promoting the pin (within the touchpoint's ad group when it named
  * one); the campaign from the ad, else from the ad group. What the touchpoint carried is kept.
- * One set-based UPDATE over `attributions_unplaced_idx`. @returns the attributions changed.
+ * One set-based UPDATE over `attributions_unplaced_idx`; the changed attributions' products get the
+ * same ad and pin (attribution_products copies them). @returns the attributions changed.
  */
 export async function fillPlacements(db: Kysely<Database>, adAccountId: string): Promise<number> {
-  const result = await sql`
+  const result = await sql<{ changed: string }>`
     WITH unplaced AS (
       SELECT event_id, campaign_id, ad_group_id, ad_id, pin_id FROM attributions
       WHERE ad_account_id = ${adAccountId}
@@ -69,11 +70,20 @@ export async function fillPlacements(db: Kysely<Database>, adAccountId: string):
       ) byPin ON true
       LEFT JOIN ad_groups g ON g.ad_account_id = ${adAccountId} AND g.ad_group_id = u.ad_group_id
     )
-    UPDATE attributions a
-    SET ad_id = r.ad_id, ad_group_id = r.ad_group_id, campaign_id = r.campaign_id, pin_id = r.pin_id
-    FROM resolved r
-    WHERE a.ad_account_id = ${adAccountId} AND a.event_id = r.event_id
-      AND (a.ad_id IS DISTINCT FROM r.ad_id OR a.ad_group_id IS DISTINCT FROM r.ad_group_id
-        OR a.campaign_id IS DISTINCT FROM r.campaign_id OR a.pin_id IS DISTINCT FROM r.pin_id)`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+    , changed AS (
+      UPDATE attributions a
+      SET ad_id = r.ad_id, ad_group_id = r.ad_group_id, campaign_id = r.campaign_id, pin_id = r.pin_id
+      FROM resolved r
+      WHERE a.ad_account_id = ${adAccountId} AND a.event_id = r.event_id
+        AND (a.ad_id IS DISTINCT FROM r.ad_id OR a.ad_group_id IS DISTINCT FROM r.ad_group_id
+          OR a.campaign_id IS DISTINCT FROM r.campaign_id OR a.pin_id IS DISTINCT FROM r.pin_id)
+      RETURNING a.event_id, a.ad_id, a.pin_id
+    ), products AS (
+      UPDATE attribution_products p SET ad_id = c.ad_id, pin_id = c.pin_id
+      FROM changed c
+      WHERE p.ad_account_id = ${adAccountId} AND p.event_id = c.event_id
+      RETURNING 1
+    )
+    SELECT count(*) AS changed FROM changed`.execute(db);
+  return Number(result.rows[0]?.changed ?? 0);
 }

@@ -116,15 +116,24 @@ describe('products report', { timeout: 300_000 }, () => {
     assert.match(refused.stderr, /--window: must be one of 1, 7, 14, 30, 60 or account/);
   });
 
-  it('backfills attribution_products from existing attributions exactly as they were written live', async () => {
+  it('backfills attribution_products (and the copies of migration 2026-12-05T05-00) from existing attributions exactly as they were written live', async () => {
     const db = testApp.app.db;
     const snapshot = async () => (await sql<Record<string, unknown>>`SELECT * FROM attribution_products ORDER BY event_id, sku`.execute(db)).rows;
+    const eventNames = async () => (await sql<Record<string, unknown>>`SELECT event_id, conversion_event_name FROM attributions ORDER BY event_id`.execute(db)).rows;
     const live = await snapshot();
+    const liveNames = await eventNames();
     assert.equal(live.length, 6);
+    assert.ok(live.every((r) => r.lag_seconds !== null && r.ad_id !== null && r.pin_id !== null), 'products carry their touch\'s lag, ad and pin');
+    assert.ok(liveNames.length > 0 && liveNames.every((r) => r.conversion_event_name === 'checkout'));
     const migration = await import('../../migrations/2026-12-05T02-00-attribution-products');
+    // The later migration copies lag, ad and pin onto products and event names onto attributions.
+    const copies = await import('../../migrations/2026-12-05T05-00-attribution-event-names');
+    await copies.down(db);
     await migration.down(db);
     await migration.up(db);
+    await copies.up(db);
     assert.deepEqual(await snapshot(), live);
+    assert.deepEqual(await eventNames(), liveNames);
   });
   it("puts Pinterest's SKU figures beside Routy's: the report's weeks lying wholly inside the range", async () => {
     const week = (date: string, periodEnd: string, conversions: number, valueMicro: number) => ({

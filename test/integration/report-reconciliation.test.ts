@@ -53,6 +53,7 @@ async function conversion(options: { touch: 'click' | 'engagement' | 'view'; cap
     .values({
       ad_account_id: A, event_id: eventId, touchpoint_id: String(touchpoint.touchpoint_id), touch_type: options.touch, match_key: 'click_id', campaign_id: 'c1', ad_group_id: 'g1', ad_id: 'a1', pin_id: 'p1',
       lag_seconds: Math.floor((eventTime.getTime() - touchedAt.getTime()) / 1000), conversion_date: options.date ?? DAY, conversion_value_micro: 10_000_000, conversion_currency: 'USD',
+      conversion_event_name: 'checkout',
     })
     .execute();
 }
