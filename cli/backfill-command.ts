@@ -44,6 +44,12 @@ function barsView(first: PieceState[]): ProgressView {
     { format: '{range} [{bar}] {step}', stream: process.stdout, hideCursor: true, clearOnComplete: false, barsize: 20, autopadding: true },
     cliProgress.Presets.shades_classic,
   );
+  // Ctrl-C ends the following (the workflow goes on), with the cursor shown again.
+  const interrupted = () => {
+    multibar.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   const label = (state: PieceState) => terminalSafe(pieceLine(state)).split(': ');
   const bars = first.map((state) => {
     const [range, step] = label(state);
@@ -55,7 +61,10 @@ function barsView(first: PieceState[]): ProgressView {
       bars[i]!.update(stepValue(state.step), { range, step });
     }),
     note: (line) => multibar.log(`${terminalSafe(line)}\n`),
-    stop: () => multibar.stop(),
+    stop: () => {
+      process.off('SIGINT', interrupted);
+      multibar.stop();
+    },
   };
 }
 

@@ -154,11 +154,12 @@ describe('operator CLI', { timeout: 180_000 }, () => {
   it('disconnect ends the workflow; accounts still lists it, marked', async () => {
     const last = JSON.parse(await ok('disconnect', '--ad-account', ACCOUNT, '--by', 'ops: Ana', '--json')) as { connection_status: string };
     assert.equal(last.connection_status, 'disconnected');
-    const row = await waitFor('the ended run in visibility', async () => {
-      const r = await accountRow();
-      return r.run === 'completed' ? r : undefined;
+    await waitFor('the ended run in visibility', async () => {
+      for await (const info of app().temporalClient.workflow.list({ query: `WorkflowType = 'adAccountWorkflow' AND ExecutionStatus = 'Completed'` })) return info.workflowId;
+      return undefined;
     });
-    assert.equal(row.connection_status, 'disconnected');
+    const row = await accountRow();
+    assert.deepEqual([row.run, row.connection_status, row.paused], ['completed', 'disconnected', false]);
     assert.match(await ok('accounts'), new RegExp(`^${ACCOUNT}\\s+disconnected \\(ended\\)\\s`, 'm'));
     const late = await cli('resume', '--ad-account', ACCOUNT);
     assert.deepEqual([late.code, late.stderr], [1, `--ad-account: the workflow of ad account ${ACCOUNT} has ended (disconnected)\n`]);
