@@ -14,6 +14,8 @@ import { formatProductTable, formatReportTable, formatSlowBurnTable } from '../r
 import type { SlowBurnRow } from '../reports/slow-burn-report';
 import { formatExplanation, type ConversionExplanation, type RejectedExplanation } from '../reports/conversion-explainer';
 import { addExchangeRateCommands } from './exchange-rates-cli';
+import { addOperatorCommands } from './operator-commands';
+import { addBackfillCommand } from './backfill-command';
 import { terminalSafe } from '../domain/terminal-text';
 
 /** The running service, its default report range (the last 30 days, UTC). */
@@ -209,6 +211,9 @@ reportCommand<SlowBurnRow>({
 });
 
 addExchangeRateCommands(program, askService, serviceUrl);
+// Operators steer the account workflows through the typed client (Temporal, the service's keys).
+addOperatorCommands(program);
+addBackfillCommand(program);
 
 // The production roles, one per process (README "Past one machine"); `npm start` runs both at once.
 program

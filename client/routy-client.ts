@@ -14,8 +14,9 @@ import type { Database } from '../store/database-schema';
 import { inboxHasRecords } from '../store/record-inbox-store';
 import { conversionWarningsFor, screenRepeatedEventIds } from './conversion-screening';
 import { handOver, type BatchResult } from './record-handover';
+import { listAdAccounts, type AdAccountListing } from './ad-account-listing';
 
-export type { BatchResult };
+export type { AdAccountListing, BatchResult };
 
 /**
  * Routy's typed client: connects ad accounts and sends conversions and touchpoints to their
@@ -27,13 +28,22 @@ export type { BatchResult };
 export class RoutyPinterestClient {
   private readonly by: string;
 
-  /** `db`: the service's database, where records wait in the inbox for the account's workflow. */
+  /**
+   * `db`: the service's database, where records wait in the inbox for the account's workflow;
+   * undefined for an operator's client (the CLI) that connects no account and sends no records.
+   */
   constructor(
     private readonly temporal: Client,
-    private readonly db: Kysely<Database>,
+    private readonly maybeDb: Kysely<Database> | undefined,
     private readonly defaults: { schedule?: Partial<ScheduleSettings>; taskQueue?: string; by?: string } = {},
   ) {
     this.by = defaults.by ?? 'routy-client';
+  }
+
+  /** The database. @throws Error when the client was made without one. */
+  private get db(): Kysely<Database> {
+    if (!this.maybeDb) throw new Error('this RoutyPinterestClient has no database: connecting accounts and handing over records need one');
+    return this.maybeDb;
   }
 
   /** The origin argument of `call` (see CallOrigin). */
@@ -123,6 +133,19 @@ export class RoutyPinterestClient {
   /** Validates, hashes and hands over touchpoints; the same as {@link recordConversions}. */
   recordTouchpoints(batch: unknown[]): Promise<BatchResult> {
     return handOver(this.db, this.temporal, this.by, 'touchpoint', prepareTouchpoints(batch));
+  }
+
+  /**
+   * Every ad account workflow, found through Temporal's visibility (workflow type
+   * `adAccountWorkflow`), ordered by ad account id: each running one with its connection, pause,
+   * health (when the worker reports it), last and next pull, pending conversions, backfill pieces
+   * and `rate_limited_until` from its `status` query; each whose last run ended (a disconnected
+   * account: `run` `completed`) from visibility alone. With a database, each row also counts the
+   * account's matched conversions not yet sent (`conversions_unsent`, else null). A failed status
+   * query shows in its row (`query_error`). @throws a Temporal visibility or database failure.
+   */
+  listAdAccounts(): Promise<AdAccountListing[]> {
+    return listAdAccounts(this.temporal, this.maybeDb);
   }
 
   /** The account workflow's `status` query. @throws WorkflowNotFoundError when not connected. */

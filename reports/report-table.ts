@@ -109,3 +109,15 @@ export function formatSlowBurnTable(rows: SlowBurnRow[]): string {
   const line = (cells: string[]) => cells.map((cell, i) => (i <= 1 || i === last ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [line(header), line(widths.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n');
 }
+
+/**
+ * A fixed-width text table: every cell made terminal-safe first (terminalSafe: an escape is shown,
+ * never run), each column as wide as its widest cell, two spaces apart, the columns whose index is
+ * in `right` right-aligned, a dashed line under the header.
+ */
+export function fixedWidthTable(header: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string {
+  const cells = [header, ...rows].map((row) => row.map(terminalSafe));
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (row: string[]) => widths.map((width, i) => (right.has(i) ? (row[i] ?? '').padStart(width) : (row[i] ?? '').padEnd(width))).join('  ').trimEnd();
+  return [line(cells[0]!), line(widths.map((n) => '-'.repeat(n))), ...cells.slice(1).map(line)].join('\n');
+}

@@ -5,6 +5,7 @@
 import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type * as activityTypes from '../activities/index';
 import type { AdAccountState } from './ad-account-state';
+import { BACKFILL_PROGRESS_PATCH } from './backfill-progress';
 import { parks, type CallFailure, type FailureMeaning } from './failure-types';
 import { PRODUCT_PULLS_PATCH, pullProducts } from './product-pulls';
 import { ACTIVITY_OPTIONS, CONNECTION_STATUS, LAST_SUCCESSFUL_PULL } from './shared';
@@ -102,9 +103,13 @@ export async function readPinterest(state: AdAccountState): Promise<void> {
   if (state.backfillDue(Date.now())) {
     const range = state.backfill.head!;
     const reconnects = state.connection.reconnects;
+    // Since this patch the head's steps and the finished pieces show in `status` (nothing else changes).
+    if (patched(BACKFILL_PROGRESS_PATCH)) state.backfill.trackProgress();
     for (let attempt = 1; ; attempt += 1) {
       try {
+        state.backfill.step('requesting_report', attempt);
         const token = await pulls.requestAdReport({ ad_account_id, ...range, settings: state.settings });
+        state.backfill.step('collecting_report', attempt);
         const collected = await reportPolls.collectAdReport({ ad_account_id, token, settings: state.settings });
         state.backfillCollected(collected.rows);
         return;

@@ -16,6 +16,7 @@ export function statusOf(state: AdAccountState): AdAccountStatus {
     rate_limited_until: times.rate_limited_until,
     next_entity_sync_at: times.next_entity_sync_at,
     backfill_queue: [...state.backfill.ranges],
+    ...(state.backfill.progress ? { backfill_progress: state.backfill.progress.snapshot() } : {}),
     ...(state.backfill.history.account_created_date ? { account_created_date: state.backfill.history.account_created_date } : {}),
     ...(state.backfill.history.history_dropped ? { history_dropped: { ...state.backfill.history.history_dropped } } : {}),
     settings: state.settings,

@@ -153,7 +153,7 @@ export class AdAccountState {
   backfillCollected(rows: number): void {
     this.counters.metric_rows_upserted += rows;
     this.counters.backfill_ranges_done = (this.counters.backfill_ranges_done ?? 0) + 1;
-    this.backfill.collected();
+    this.backfill.collected(rows);
   }
 
   /** Touchpoints were stored: their matches count once the round's records are all stored. */

@@ -6,6 +6,7 @@ import { problemLines } from '../domain/field-issues';
 import type { DroppedDays } from '../domain/history-bounds';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
+import type { BackfillProgress } from './backfill-progress';
 import type { UnsyncedAdsCarry } from './unsynced-ads';
 
 /** Durations, in seconds, so tests on the real dev server run in seconds. */
@@ -98,6 +99,13 @@ export interface AdAccountStatus {
   next_entity_sync_at?: string;
   /** Report-sized date ranges still to backfill through async reports. */
   backfill_queue: BackfillRange[];
+  /**
+   * The queue head's step (`requesting_report`, `collecting_report`) and the pieces this run
+   * finished (`stored` with their rows, or `dropped`), newest last; see BackfillProgress. Kept in
+   * memory, not carried across continue-as-new; absent from runs before the `backfill-progress`
+   * patch until their first backfill piece under it.
+   */
+  backfill_progress?: BackfillProgress;
   /** The account's creation date (account time zone, from AdAccount.created_time) once a pull learned it: nothing older is asked for. */
   account_created_date?: string;
   /**

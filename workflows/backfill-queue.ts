@@ -2,6 +2,7 @@
 // history goes, as plain code: no Temporal imports.
 import { clampToHistory, type ClampReason, type DroppedDays } from '../domain/history-bounds';
 import { splitBackfill, type BackfillRange } from '../domain/pull-plan';
+import { BackfillProgressLog } from './backfill-progress';
 import { FAILURE_TYPES, REPORT_TRIES, parks, type CallFailure } from './failure-types';
 
 /** The patch under which the `backfill` update clamps to the account's history instead of refusing past 914 days. */
@@ -28,6 +29,9 @@ export interface HistoryBounds {
 
 /** Report-sized ranges (at most 186 days) still to backfill, oldest request first; the head is the one under way. */
 export class BackfillQueue {
+  /** The head's steps and the finished pieces, for `status`; set by `trackProgress` (runs under the `backfill-progress` patch). */
+  progress?: BackfillProgressLog;
+
   /** JSON-plain: status shows it and continue-as-new carries it as it is. */
   constructor(
     readonly ranges: BackfillRange[],
@@ -65,9 +69,20 @@ export class BackfillQueue {
     if (pulled.dropped) this.history.history_dropped = pulled.dropped;
   }
 
-  /** The head's report was collected. */
-  collected(): void {
-    this.ranges.shift();
+  /** Keeps the progress log from now on (in memory only: continue-as-new starts a new one). */
+  trackProgress(): void {
+    this.progress ??= new BackfillProgressLog();
+  }
+
+  /** The head's report reached `step` on `attempt` (from 1); noted only while tracking progress. */
+  step(step: 'requesting_report' | 'collecting_report', attempt: number): void {
+    if (this.head) this.progress?.step(this.head, step, attempt);
+  }
+
+  /** The head's report was collected, storing `rows` metric rows. */
+  collected(rows?: number): void {
+    const range = this.ranges.shift();
+    if (range) this.progress?.finish(range, { step: 'stored', ...(rows === undefined ? {} : { rows }) });
   }
 
   /**
@@ -77,8 +92,12 @@ export class BackfillQueue {
    */
   reportFailed(attempt: number, failure: CallFailure): 'ask-again' | 'kept' | 'dropped' {
     if (failure.type === FAILURE_TYPES.reportExpired && attempt < REPORT_TRIES) return 'ask-again';
-    if (parks(failure)) return 'kept';
-    this.ranges.shift();
+    if (parks(failure)) {
+      this.progress?.waiting();
+      return 'kept';
+    }
+    const range = this.ranges.shift();
+    if (range) this.progress?.finish(range, { step: 'dropped' });
     return 'dropped';
   }
 }

@@ -39,3 +39,16 @@ export function runCliWithInput(args: string[], input: string, app?: RunningApp)
     child.stdin!.end(input);
   });
 }
+
+/**
+ * Runs the CLI with exactly `env` added to this process's environment (an operator command's
+ * TEMPORAL_ADDRESS, ROUTY_ENCRYPTION_KEYS, DATABASE_URL), stdout a pipe (not a terminal).
+ * @returns its exit code, stdout and stderr (a non-zero exit is returned, not thrown).
+ */
+export function runCliWithEnv(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', ['bin/routy-pinterest.js', ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
