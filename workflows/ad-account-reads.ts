@@ -12,7 +12,7 @@ import { ACTIVITY_OPTIONS, HEALTH, PINTEREST_READ_RETRY } from './shared';
 type Activities = activityTypes.Activities;
 
 /** The patch under which the workflow retries Pinterest reads itself and upserts `PinterestHealth`. */
-export const READ_HEALTH_PATCH = 'pinterest-read-health';
+const READ_HEALTH_PATCH = 'pinterest-read-health';
 
 const retriedByTemporal = proxyActivities<Activities>(ACTIVITY_OPTIONS.pinterestReads);
 const singleAttempt = proxyActivities<Activities>(ACTIVITY_OPTIONS.pinterestReadAttempt);
