@@ -72,7 +72,8 @@ export class AccountHealth {
   /** The Pinterest read of the reads lane (entity sync, pull, products, backfill) under way, if any. */
   currentRead?: string;
   private sinceMs: number;
-  private retry?: { call: string; attempt: number; last_error: string; next_retry_at: number };
+  /** The calls being retried (two lanes may retry at once), the latest scheduled last. */
+  private readonly retries = new Map<string, { call: string; attempt: number; last_error: string; next_retry_at: number }>();
   private readonly failures: CallFailureNote[];
 
   constructor(carried: AccountHealthCarry | undefined, nowMs: number) {
@@ -81,21 +82,22 @@ export class AccountHealth {
   }
 
   get state(): HealthState {
-    if (this.retry) return 'retrying';
+    if (this.retries.size > 0) return 'retrying';
     return this.failures.length > 0 ? 'failing' : 'healthy';
   }
 
   /** Attempt `failedAttempt` of `call` failed with `message`; attempt `failedAttempt + 1` comes at `nextRetryAtMs`. */
   retryScheduled(call: string, failedAttempt: number, message: string, nextRetryAtMs: number, nowMs: number): boolean {
     return this.changing(nowMs, () => {
-      this.retry = { call, attempt: failedAttempt + 1, last_error: scrubbedError(message), next_retry_at: nextRetryAtMs };
+      this.retries.delete(call);
+      this.retries.set(call, { call, attempt: failedAttempt + 1, last_error: scrubbedError(message), next_retry_at: nextRetryAtMs });
     });
   }
 
   /** `call` succeeded: its retry is over, and its failures (and those it clears) are. */
   succeeded(call: string, nowMs: number): boolean {
     return this.changing(nowMs, () => {
-      if (this.retry?.call === call) this.retry = undefined;
+      this.retries.delete(call);
       const cleared = [call, ...(ALSO_CLEARS[call] ?? [])];
       for (let i = this.failures.length - 1; i >= 0; i -= 1) if (cleared.includes(this.failures[i]!.call)) this.failures.splice(i, 1);
     });
@@ -104,22 +106,23 @@ export class AccountHealth {
   /** `call` failed for good (retries exhausted, or no retry can help) on `attempt` (undefined: unknown). */
   failed(call: string, attempt: number | undefined, message: string, nowMs: number): boolean {
     return this.changing(nowMs, () => {
-      if (this.retry?.call === call) this.retry = undefined;
+      this.retries.delete(call);
       const kept = this.failures.filter((f) => f.call !== call);
       this.failures.splice(0, this.failures.length, ...kept, { call, ...(attempt === undefined ? {} : { attempt }), last_error: scrubbedError(message), at: iso(nowMs) });
     });
   }
 
-  /** The call being retried, if any. */
+  /** The call being retried (the latest scheduled, when two are), if any. */
   get retryingCall(): string | undefined {
-    return this.retry?.call;
+    return [...this.retries.keys()].at(-1);
   }
 
   /** The `health` of `status`: the retry under way, else the latest failure, else healthy. */
   status(): AccountHealthStatus {
     const since = iso(this.sinceMs);
-    if (this.retry) {
-      const { call, attempt, last_error, next_retry_at } = this.retry;
+    const retry = [...this.retries.values()].at(-1);
+    if (retry) {
+      const { call, attempt, last_error, next_retry_at } = retry;
       return { state: 'retrying', since, failing_call: call, attempt, last_error, next_retry_at: iso(next_retry_at) };
     }
     const latest = this.failures.at(-1);

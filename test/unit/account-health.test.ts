@@ -31,6 +31,14 @@ describe('AccountHealth', () => {
     assert.deepEqual(health.status(), { state: 'healthy', since: at(11_000) });
   });
 
+  it('stays retrying while one of two calls retrying at once succeeds', () => {
+    const health = new AccountHealth(undefined, 0);
+    health.retryScheduled('pullMetrics', 1, 'HTTP 503', 2_000, 0);
+    health.retryScheduled('syncAds', 1, 'HTTP 500', 3_000, 1_000);
+    assert.equal(health.succeeded('syncAds', 2_500), false);
+    assert.deepEqual(health.status(), { state: 'retrying', since: at(0), failing_call: 'pullMetrics', attempt: 2, last_error: 'HTTP 503', next_retry_at: at(2_000) });
+  });
+
   it('carries failures across continue-as-new; a full entity sync clears a failed ad sync', () => {
     const health = new AccountHealth(undefined, 0);
     health.failed('syncAds', undefined, 'HTTP 500', 5);
