@@ -1,7 +1,7 @@
 // What a failure means, decided in one place: each function maps an error an activity caught to
 // the Temporal failure the workflow and the retry policies act on. Pure (no I/O), so unit-tested
 // without a server; the failure type names are the contract in workflows/shared.ts.
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { PinterestApiError } from '../pinterest/http';
 import { ReportDownloadError, type ReportStatus } from '../pinterest/reports';
 import type { CapiOutcome } from '../store/capi-store';
@@ -13,10 +13,10 @@ import { FAILURE_TYPES, LONGEST_RATE_LIMIT_WAIT_SECONDS } from '../workflows/sha
  * waits at least that long (`nextRetryDelay`, at least 1 second), or, past 15 minutes, the call
  * fails non-retryably as `PinterestRateLimitedLong` with the wait in its details
  * (`{retry_after_seconds}`) so the workflow shows it in `status` and waits. Otherwise:
- * - 429 / code 8: retryable `PinterestRateLimited`;
+ * - 429 / code 8: retryable `PinterestRateLimited` (with `{retry_after_seconds}` in its details when Pinterest gave a wait);
  * - a transient code (`TRANSIENT_ERROR_CODES`: 12 "Something went wrong. Please try again later.")
  *   or an answer asking for a retry, in any status: retryable `PinterestTransient` with
- *   `{status, code}` in its details, backed off by the activity's retry policy;
+ *   `{status, code, retry_after_seconds?}` in its details, backed off by the activity's retry policy;
  * - 5xx without a wait, 401 and non-Pinterest errors (network) come back as they are (retried by
  *   policy; a 5xx giving a wait becomes `PinterestTransient` to carry it);
  * - other 4xx become non-retryable `PinterestApiError` failures keeping Pinterest's message and
@@ -36,11 +36,16 @@ export function asActivityFailure(error: unknown): unknown {
       details: [{ retry_after_seconds: wait }],
     });
   }
+  // The wait is in the details too: workflows that retry reads themselves (`pinterest-read-health`)
+  // cannot read `nextRetryDelay`, which Temporal does not pass back to the workflow.
   const delay = wait === undefined ? {} : { nextRetryDelay: `${Math.max(1, wait)} seconds` };
-  if (error.rateLimited) return ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.rateLimited, ...delay });
+  const waitDetail = wait === undefined ? {} : { retry_after_seconds: Math.max(1, wait) };
+  if (error.rateLimited) {
+    return ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.rateLimited, ...(wait === undefined ? {} : { details: [waitDetail] }), ...delay });
+  }
   // A 401 is refreshed by the grant policy; a 5xx without a wait is backed off by the retry policy.
   if (error.status === 401 || (error.status >= 500 && wait === undefined)) return error;
-  return ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.transient, details: [{ status: error.status, code: error.code }], ...delay });
+  return ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.transient, details: [{ status: error.status, code: error.code, ...waitDetail }], ...delay });
 }
 
 /**
@@ -58,13 +63,14 @@ export function asInvalidRecordFailure(error: unknown): unknown {
 /**
  * Where a polled async report stands. @returns its download URL once FINISHED.
  * @throws ApplicationFailure `PinterestReportNotReady` (retryable: the retry policy is the polling
- * loop) while IN_PROGRESS; non-retryable `PinterestReportExpired` when EXPIRED, so the workflow asks
+ * loop; category BENIGN, so the worker logs the expected poll at DEBUG, not as a WARN "Activity
+ * failed" with a stack, and counts no failure metric) while IN_PROGRESS; non-retryable `PinterestReportExpired` when EXPIRED, so the workflow asks
  * for a new report; non-retryable `PinterestReportFailed` with `{status}` for FAILED, CANCELLED,
  * DOES_NOT_EXIST or a FINISHED report without a URL.
  */
 export function reportDownloadUrl(report: { report_status: ReportStatus; url?: string | null }): string {
   if (report.report_status === 'IN_PROGRESS') {
-    throw ApplicationFailure.create({ message: 'report in progress', type: FAILURE_TYPES.reportNotReady });
+    throw ApplicationFailure.create({ message: 'report in progress', type: FAILURE_TYPES.reportNotReady, category: ApplicationFailureCategory.BENIGN });
   }
   if (report.report_status === 'EXPIRED') {
     throw ApplicationFailure.nonRetryable('the report expired before it was downloaded', FAILURE_TYPES.reportExpired);

@@ -5,7 +5,7 @@ import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, 
 import type { AnalyticsColumnsRequest, ExtraAnalyticsColumns } from '../domain/analytics-columns';
 import { DEFAULT_ATTRIBUTION_SETTINGS, type AttributionSettings } from '../domain/attribution-settings';
 import type { MsotOptIn, MsotOptInRequest } from '../domain/msot-opt-in';
-import { DEFAULT_SCHEDULE, type AdAccountStatus, type CallOrigin, type ScheduleSettings } from '../workflows/ad-account-types';
+import { DEFAULT_SCHEDULE, type AdAccountStatus, type CallOrigin, type ScheduleSettings, type SettingsUpdateAnswer } from '../workflows/ad-account-types';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { QueuedBackfillRange } from '../workflows/backfill-queue';
 import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
@@ -86,10 +86,11 @@ export class RoutyPinterestClient {
 
   /**
    * Changes the account's attribution settings through the workflow's validated `updateSettings`
-   * update. @returns the settings now in force. @throws Error naming the field when a value is not
-   * allowed (windows: 0, 1, 7, 14, 30, 60).
+   * update. @returns the new settings, with `pending` (`{reason: 'pinterest_read_under_way',
+   * waiting_for}`) when they wait for a Pinterest read under way before they take effect.
+   * @throws Error naming the field when a value is not allowed (windows: 0, 1, 7, 14, 30, 60).
    */
-  updateSettings(adAccountId: string, change: Partial<AttributionSettings>): Promise<AttributionSettings> {
+  updateSettings(adAccountId: string, change: Partial<AttributionSettings>): Promise<SettingsUpdateAnswer> {
     return this.executeUpdate(adAccountId, updateSettingsUpdate, change);
   }
 

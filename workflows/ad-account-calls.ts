@@ -2,8 +2,9 @@
 // (AdAccountState decides what they mean). Workflow code: deterministic, activities enter as types
 // only. The main loop's own calls stay in the workflow function, awaited exactly where they were:
 // moving an await changes how the loop interleaves with the Pinterest reads running beside it.
-import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type * as activityTypes from '../activities/index';
+import { failureOf, read, showHealth } from './ad-account-reads';
 import type { AdAccountState } from './ad-account-state';
 import { BACKFILL_PROGRESS_PATCH } from './backfill-progress';
 import { parks, type CallFailure, type FailureMeaning } from './failure-types';
@@ -12,8 +13,6 @@ import { ACTIVITY_OPTIONS, CONNECTION_STATUS, LAST_SUCCESSFUL_PULL } from './sha
 
 type Activities = activityTypes.Activities;
 
-const pulls = proxyActivities<Activities>(ACTIVITY_OPTIONS.pinterestReads);
-const reportPolls = proxyActivities<Activities>(ACTIVITY_OPTIONS.reportPolls);
 /** Conversions API sends. */
 export const sends = proxyActivities<Activities>(ACTIVITY_OPTIONS.sends);
 /** Storing Routy's records and settings, expiring holds. */
@@ -22,13 +21,6 @@ export const records = proxyActivities<Activities>(ACTIVITY_OPTIONS.records);
 /** Shows the connection, or `paused`, in the account's `PinterestConnectionStatus` search attribute. */
 export function showConnectionStatus(state: AdAccountState): void {
   upsertSearchAttributes([{ key: CONNECTION_STATUS, value: state.connection.visibleStatus }]);
-}
-
-/** An activity's failure as plain facts for the state: the `ApplicationFailure` behind it, if any. */
-function failureOf(error: unknown): CallFailure {
-  const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
-  const message = error instanceof ActivityFailure && error.cause ? error.cause.message : error instanceof Error ? error.message : String(error);
-  return { type: cause?.type ?? undefined, message, details: cause?.details ?? undefined, nonRetryable: cause?.nonRetryable ?? false };
 }
 
 /**
@@ -69,7 +61,7 @@ export async function readPinterest(state: AdAccountState): Promise<void> {
   if (state.entitySyncDue(Date.now())) {
     const reconnects = state.connection.reconnects;
     try {
-      await pulls.syncEntities({ ad_account_id });
+      await read(state, 'syncEntities', (a) => a.syncEntities({ ad_account_id }));
       state.schedule.entitySyncEnded(Date.now());
       state.unsyncedAds.fullSyncDone();
     } catch (error) {
@@ -79,12 +71,8 @@ export async function readPinterest(state: AdAccountState): Promise<void> {
   if (state.pullDue(Date.now())) {
     const reconnects = state.connection.reconnects;
     try {
-      const pulled = await pulls.pullMetrics({
-        ad_account_id,
-        min_days: state.restatementDays(),
-        backfill_days: state.input.schedule.backfill_days,
-        settings: state.settings,
-      });
+      const request = { ad_account_id, min_days: state.restatementDays(), backfill_days: state.input.schedule.backfill_days, settings: state.settings };
+      const pulled = await read(state, 'pullMetrics', (a) => a.pullMetrics(request));
       state.pulled(Date.now(), pulled);
       state.backfill.learned(pulled);
       if (pulled.dropped) {
@@ -108,9 +96,9 @@ export async function readPinterest(state: AdAccountState): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         state.backfill.step('requesting_report', attempt);
-        const token = await pulls.requestAdReport({ ad_account_id, ...range, settings: state.settings });
+        const token = await read(state, 'requestAdReport', (a) => a.requestAdReport({ ad_account_id, ...range, settings: state.settings }));
         state.backfill.step('collecting_report', attempt);
-        const collected = await reportPolls.collectAdReport({ ad_account_id, token, settings: state.settings });
+        const collected = await read(state, 'collectAdReport', (a) => a.collectAdReport({ ad_account_id, token, settings: state.settings }), { polled: true });
         state.backfillCollected(collected.rows);
         return;
       } catch (error) {
@@ -137,6 +125,8 @@ export async function pumpInbox(state: AdAccountState): Promise<void> {
     const result = await records.pumpRecords({ ad_account_id: input.ad_account_id, settings: state.settings, hold_seconds: input.schedule.hold_seconds, send });
     state.pumped(Date.now(), result, send);
     const failed = result.send_failure;
+    if (failed) showHealth(state, state.health.failed('pumpRecords', undefined, failed.message, Date.now()));
+    else if (send) showHealth(state, state.health.succeeded('pumpRecords', Date.now()));
     if (failed) {
       const failure: CallFailure = { type: failed.type, message: failed.message, details: failed.details, nonRetryable: failed.non_retryable };
       noted(state, state.sendFailed(Date.now(), ...withStaleReauth(state, failure, reconnects)));
@@ -144,6 +134,7 @@ export async function pumpInbox(state: AdAccountState): Promise<void> {
   } catch (error) {
     // The records stay in the inbox; the next nudge (or continue-as-new) takes them.
     state.lastError = `record pump: ${failureOf(error).message}`;
+    showHealth(state, state.health.failed('pumpRecords', undefined, state.lastError, Date.now()));
     log.warn('record pump failed', { ad_account_id: input.ad_account_id, error: state.lastError });
   } finally {
     state.pumping = false;
@@ -160,7 +151,8 @@ export async function syncUnsyncedAds(state: AdAccountState): Promise<void> {
   const batch = state.unsyncedAds.take();
   const reconnects = state.connection.reconnects;
   try {
-    state.unsyncedAds.synced(await pulls.syncAds({ ad_account_id: state.input.ad_account_id, ...batch }));
+    const request = { ad_account_id: state.input.ad_account_id, ...batch };
+    state.unsyncedAds.synced(await read(state, 'syncAds', (a) => a.syncAds(request), { beside: true }));
   } catch (error) {
     const [failure, staleReauthIgnored] = pinterestFailure(state, error, reconnects);
     if (parks(failure)) state.unsyncedAds.putBack();

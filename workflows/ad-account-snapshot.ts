@@ -2,10 +2,36 @@
 // continue-as-new carries. Both are payloads running workflows and callers rely on: keep their
 // shapes (see ad-account-types.ts). Plain code: no Temporal imports.
 import type { AdAccountState } from './ad-account-state';
-import type { AdAccountStatus, AdAccountWorkflowInput } from './ad-account-types';
+import type { AdAccountStatus, AdAccountWorkflowInput, PendingSettings, PullOverdueReason } from './ad-account-types';
 
-/** The answer of the `status` query and of the updates that return the status. */
-export function statusOf(state: AdAccountState): AdAccountStatus {
+/** Why the pull is overdue at `nowMs` (epoch ms of workflow time); undefined when it is not. */
+export function pullOverdueReason(state: AdAccountState, nowMs: number): PullOverdueReason | undefined {
+  const { connection, schedule, health } = state;
+  if (schedule.nextPullAt > nowMs) return undefined;
+  if (connection.disconnected) return 'disconnected';
+  if (connection.status === 'needs_reauth') return 'needs_reauth';
+  if (connection.paused) return 'paused';
+  if (schedule.rateLimited(nowMs)) return 'rate_limited';
+  if (health.retryingCall) return 'retrying';
+  if (health.currentRead === 'pullMetrics') return 'pulling';
+  if (health.currentRead) return 'reads_under_way';
+  return 'due';
+}
+
+/** The settings accepted and not yet in effect, with why; undefined when none wait. */
+function pendingSettingsOf(state: AdAccountState): PendingSettings | undefined {
+  if (!state.pendingSettings) return undefined;
+  const since = state.pendingSince === undefined ? {} : { requested_at: new Date(state.pendingSince).toISOString() };
+  return { settings: state.pendingSettings, ...state.pendingReason(), ...since };
+}
+
+/**
+ * The answer of the `status` query and of the updates that return the status; `nowMs` (epoch ms
+ * of workflow time) decides whether the pull is overdue.
+ */
+export function statusOf(state: AdAccountState, nowMs = Date.now()): AdAccountStatus {
+  const overdue = pullOverdueReason(state, nowMs);
+  const pending = pendingSettingsOf(state);
   const times = state.schedule.times();
   const { status, paused, pausedReason } = state.connection;
   return {
@@ -29,6 +55,10 @@ export function statusOf(state: AdAccountState): AdAccountStatus {
     buffered_touchpoints: state.buffers.touchpoints.length,
     records_waiting: state.recordsWaiting || state.pumping,
     counters: { ...state.counters },
+    health: state.health.status(),
+    ...(overdue ? { pull_overdue_reason: overdue } : {}),
+    ...(state.health.currentRead ? { current_read: state.health.currentRead } : {}),
+    ...(pending ? { pending_settings: pending } : {}),
   };
 }
 
@@ -59,6 +89,7 @@ export function carryOf(state: AdAccountState): AdAccountWorkflowInput {
       ...(state.unsyncedAds.carry() ? { unsynced_ads: state.unsyncedAds.carry() } : {}),
       ...(state.backfill.history.account_created_date ? { account_created_date: state.backfill.history.account_created_date } : {}),
       ...(state.backfill.history.history_dropped ? { history_dropped: state.backfill.history.history_dropped } : {}),
+      health: state.health.carry(),
     },
   };
 }

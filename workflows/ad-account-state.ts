@@ -3,11 +3,12 @@
 import type { AttributionSettings } from '../domain/attribution-settings';
 import { restatementDays, type BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
+import { AccountHealth } from './account-health';
 import { AdAccountConnection } from './ad-account-connection';
+import { AdAccountFailureRules } from './ad-account-failure-rules';
 import { AdAccountSchedule } from './ad-account-schedule';
-import type { AdAccountCounters, AdAccountWorkflowInput, PumpCounts } from './ad-account-types';
+import type { AdAccountCounters, AdAccountWorkflowInput, PendingSettingsReason, PumpCounts } from './ad-account-types';
 import { BackfillQueue } from './backfill-queue';
-import { FAILURE_TYPES, parks, rateLimitWaitSeconds, type CallFailure, type FailureMeaning } from './failure-types';
 import { RecordBuffers } from './record-buffers';
 import { UnsyncedAds } from './unsynced-ads';
 
@@ -25,7 +26,7 @@ const emptyCounters = (): AdAccountCounters => ({
  * counters. Times are epoch milliseconds of workflow time. `ad-account-snapshot.ts` turns it into
  * the `status` answer and the JSON-plain input of continue-as-new.
  */
-export class AdAccountState {
+export class AdAccountState extends AdAccountFailureRules {
   readonly counters: AdAccountCounters;
   readonly connection: AdAccountConnection;
   readonly schedule: AdAccountSchedule;
@@ -34,9 +35,12 @@ export class AdAccountState {
   /** Ads the record pump credited that no sync saw yet, waiting for the on-demand ad sync. */
   readonly unsyncedAds: UnsyncedAds;
   settings: AttributionSettings;
+  /** Whether the account's calls work: the retry under way, the calls failing (`status.health`). */
+  readonly health: AccountHealth;
   /** A validated settings change waiting for the main loop to save and apply it between activities. */
   pendingSettings?: AttributionSettings;
-  lastError?: string;
+  /** When the pending settings change was asked for (epoch ms; undefined when carried from a run before). */
+  pendingSince?: number;
   /** Matches wait to be sent (Pinterest could not be reached when they matched, or a send failed). */
   unsentMatches: boolean;
   /** Records wait in the inbox: the loop starts the record pump (a nudge signal, or the last pump ran its longest). */
@@ -50,6 +54,7 @@ export class AdAccountState {
     readonly input: AdAccountWorkflowInput,
     nowMs: number,
   ) {
+    super();
     const carried = input.carried;
     this.counters = carried?.counters ?? emptyCounters();
     this.connection = new AdAccountConnection(carried);
@@ -57,6 +62,7 @@ export class AdAccountState {
     this.buffers = new RecordBuffers(carried?.conversions_buffer ?? [], carried?.touchpoints_buffer ?? []);
     this.backfill = new BackfillQueue(carried?.backfill_queue ?? [], { account_created_date: carried?.account_created_date, history_dropped: carried?.history_dropped });
     this.unsyncedAds = new UnsyncedAds(carried?.unsynced_ads);
+    this.health = new AccountHealth(carried?.health, nowMs);
     this.settings = input.settings;
     this.pendingSettings = carried?.pending_settings;
     this.lastError = carried?.last_error;
@@ -88,9 +94,16 @@ export class AdAccountState {
   }
 
   /** Queues a settings change; several changes before the loop applies them merge in order. Returns the merged settings. */
-  requestSettings(change: Partial<AttributionSettings>): AttributionSettings {
+  requestSettings(change: Partial<AttributionSettings>, nowMs?: number): AttributionSettings {
+    if (!this.pendingSettings) this.pendingSince = nowMs;
     this.pendingSettings = { ...(this.pendingSettings ?? this.settings), ...change };
     return this.pendingSettings;
+  }
+
+  /** Why the pending settings are not in effect yet: a Pinterest read under way, or the next round saves them. */
+  pendingReason(): PendingSettingsReason {
+    const read = this.health.currentRead;
+    return read ? { reason: 'pinterest_read_under_way', waiting_for: read } : { reason: 'saving' };
   }
 
   // What is due.
@@ -136,6 +149,7 @@ export class AdAccountState {
   /** New settings are saved: they are in force, and the next pull comes now and backfills under them. */
   settingsSaved(settings: AttributionSettings, nowMs: number): void {
     this.pendingSettings = undefined;
+    this.pendingSince = undefined;
     this.settings = settings;
     this.schedule.settingsChanged(nowMs);
   }
@@ -213,87 +227,5 @@ export class AdAccountState {
     this.counters.conversions_expired = (this.counters.conversions_expired ?? 0) + result.expired;
     if (result.pending_total !== undefined) this.counters.conversions_pending = result.pending_total;
     this.schedule.holdsExpired(result.next_expiry_at);
-  }
-
-  // Failures. `staleReauthIgnored`: the workflow's `stale-reauth-ignored` patch applies to this failure.
-
-  /**
-   * Pinterest refused a grant after a reconnect that came while the call ran (`reconnectsAtCall`
-   * is `connection.reconnects` when the call began): the refusal may be of the replaced grant. The
-   * workflow asks its `stale-reauth-ignored` patch only then.
-   */
-  refusedReplacedGrant(failure: CallFailure, reconnectsAtCall: number): boolean {
-    return failure.type === FAILURE_TYPES.reauth && this.connection.reconnects !== reconnectsAtCall;
-  }
-
-  /** The entity sync failed: the next comes an interval later; metrics still pull with the entities already stored. */
-  entitySyncFailed(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning {
-    this.schedule.entitySyncEnded(nowMs);
-    return parks(failure) ? this.parked(nowMs, failure, staleReauthIgnored) : this.failed(`entity sync: ${failure.message}`);
-  }
-
-  /** The pull failed: the account waits, or the next pull comes an interval later. */
-  pullFailed(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning {
-    if (parks(failure)) return this.parked(nowMs, failure, staleReauthIgnored);
-    this.schedule.pullFailed(nowMs);
-    return this.failed(failure.message);
-  }
-
-  /**
-   * Asking for or collecting the report of the backfill queue's head failed on `attempt` (from
-   * 1): `ask-again` for an expired report with tries left; else the range is kept (the account
-   * waits) or dropped, noted in `last_error`.
-   */
-  backfillReportFailed(nowMs: number, attempt: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning | 'ask-again' {
-    const range = this.backfill.head;
-    const decision = this.backfill.reportFailed(attempt, failure);
-    if (decision === 'ask-again') return decision;
-    if (decision === 'kept') return this.parked(nowMs, failure, staleReauthIgnored);
-    return this.failed(`backfill ${range?.start_date}..${range?.end_date}: ${failure.message}`);
-  }
-
-  /** The on-demand ad sync (or another read: `what`) failed: a refused grant or a daily cap parks the account; anything else is noted. */
-  adSyncFailed(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean, what = 'ad sync'): FailureMeaning {
-    return parks(failure) ? this.parked(nowMs, failure, staleReauthIgnored) : this.failed(`${what}: ${failure.message}`);
-  }
-
-  /** Sending matches failed: they stay stored and are sent on a later round; the reason shows in status. */
-  sendFailed(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning {
-    this.unsentMatches = true;
-    return parks(failure) ? this.parked(nowMs, failure, staleReauthIgnored) : this.failed(`Conversions API: ${failure.message}`);
-  }
-
-  /**
-   * The store failed to take a batch. Returns the batches to record instead: a non-retryable
-   * refusal (an invalid record) of several records is tried one record at a time, so only the
-   * faulty ones are dropped; a refused single record is dropped, counted and noted (`[]`). Any
-   * other failure, and a refused grant, returns undefined: the caller rethrows it.
-   */
-  batchRefused<T>(batch: T[], failure: CallFailure): T[][] | undefined {
-    if (!failure.nonRetryable || failure.type === FAILURE_TYPES.reauth) return undefined;
-    if (batch.length !== 1) return batch.map((item) => [item]);
-    this.counters.records_refused = (this.counters.records_refused ?? 0) + 1;
-    this.lastError = failure.message;
-    return [];
-  }
-
-  private failed(lastError: string): FailureMeaning {
-    this.lastError = lastError;
-    return 'failed';
-  }
-
-  /** A refused grant (this one, or one a reconnect replaced) or a daily cap. */
-  private parked(nowMs: number, failure: CallFailure, staleReauthIgnored: boolean): FailureMeaning {
-    if (failure.type === FAILURE_TYPES.reauth && staleReauthIgnored) {
-      this.lastError = `refused the grant the reconnect replaced: ${failure.message}`;
-      return 'replaced-grant';
-    }
-    this.lastError = failure.message;
-    if (failure.type === FAILURE_TYPES.reauth) {
-      this.connection.grantRefused();
-      return 'needs-reauth';
-    }
-    this.schedule.rateLimitedFor(nowMs, rateLimitWaitSeconds(failure));
-    return 'rate-limited';
   }
 }

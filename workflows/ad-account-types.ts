@@ -7,6 +7,7 @@ import type { DroppedDays } from '../domain/history-bounds';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import type { BackfillProgress } from './backfill-progress';
+import type { AccountHealthCarry, AccountHealthStatus } from './account-health';
 import type { UnsyncedAdsCarry } from './unsynced-ads';
 
 /** Durations, in seconds, so tests on the real dev server run in seconds. */
@@ -84,8 +85,38 @@ export interface AdAccountWorkflowInput {
     account_created_date?: string;
     /** Days the last automatic backfill left out (absent when none). */
     history_dropped?: DroppedDays;
+    /** Calls that failed for good and have not succeeded since, and since when the health holds (absent before health existed). */
+    health?: AccountHealthCarry;
   };
 }
+
+/**
+ * Why settings accepted by `updateSettings` are not in effect yet: `pinterest_read_under_way`
+ * (they wait for the read named in `waiting_for`, e.g. `collectAdReport`, and those after it in
+ * the same round, so a pull never mixes two settings), or `saving` (the workflow's next round
+ * saves them, before any Pinterest call).
+ */
+export interface PendingSettingsReason {
+  reason: 'pinterest_read_under_way' | 'saving';
+  waiting_for?: string;
+}
+
+/** `pending_settings` of `status`: the settings accepted and not yet in effect, why, and since when (ISO 8601). */
+export interface PendingSettings extends PendingSettingsReason {
+  settings: AttributionSettings;
+  requested_at?: string;
+}
+
+/** The answer of `updateSettings`: the new settings, and `pending` when they wait for a Pinterest read under way. */
+export type SettingsUpdateAnswer = AttributionSettings & { pending?: PendingSettingsReason };
+
+/**
+ * Why `next_pull_at` is in the past: `retrying` (a Pinterest read is being retried, see `health`),
+ * `pulling` (the pull runs), `reads_under_way` (another read of the round runs first, named in
+ * `current_read`: the entity sync, a product pull or a backfill report), `paused`, `needs_reauth`,
+ * `disconnected`, `rate_limited`, or `due` (the workflow's next round starts it).
+ */
+export type PullOverdueReason = 'retrying' | 'pulling' | 'reads_under_way' | 'paused' | 'needs_reauth' | 'disconnected' | 'rate_limited' | 'due';
 
 /** Answer of the `status` query. Times are ISO 8601 strings. */
 export interface AdAccountStatus {
@@ -127,6 +158,14 @@ export interface AdAccountStatus {
   /** Records wait in the inbox or the record pump is taking them (absent from runs before the inbox). */
   records_waiting?: boolean;
   counters: AdAccountCounters;
+  /** Whether the account's calls work (workflows/account-health.ts). */
+  health: AccountHealthStatus;
+  /** Set while `next_pull_at` is in the past: why the pull has not happened yet. */
+  pull_overdue_reason?: PullOverdueReason;
+  /** The Pinterest read of the round under way (an activity name, e.g. `pullMetrics`, `collectAdReport`). */
+  current_read?: string;
+  /** Settings `updateSettings` accepted that are not in effect yet (`settings` are those in effect). */
+  pending_settings?: PendingSettings;
 }
 
 /** What the workflow reads of a `pumpRecords` result (activities/record-pump.ts `PumpResult`). */

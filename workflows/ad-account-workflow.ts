@@ -1,135 +1,17 @@
 // The ad account workflow only wires (Temporal's safe-message-handlers sample): it registers the
 // message handlers, runs rounds of activities and continues-as-new. What each message, result and
 // failure means is AdAccountState's to decide; the Pinterest reads are in ad-account-calls.ts.
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setDefaultSignalHandler, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { settingsProblems } from '../domain/attribution-settings';
-import { backfillProblems } from '../domain/pull-plan';
+import { allHandlersFinished, condition, continueAsNew, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
 import { noted, pinterestFailure, pumpInbox, readPinterest, recordEach, records, sends, showConnectionStatus, syncUnsyncedAds } from './ad-account-calls';
-import { carryOf, statusOf } from './ad-account-snapshot';
-import { registerAnalyticsColumnsUpdate } from './analytics-columns-update';
-import { registerMsotOptInUpdate } from './msot-opt-in-update';
+import { registerHandlers } from './ad-account-handlers';
+import { askReadHealthPatch, showHealth } from './ad-account-reads';
+import { carryOf } from './ad-account-snapshot';
 import { AdAccountState } from './ad-account-state';
 import { adSyncDue } from './unsynced-ads';
-import { pauseProblems, type AdAccountWorkflowInput, type CallOrigin } from './ad-account-types';
-import { BACKFILL_BOUNDS_PATCH } from './backfill-queue';
+import type { AdAccountWorkflowInput } from './ad-account-types';
 import { CallGuard, ORIGIN_PATCH, refuseUnusableInput } from './call-guards';
-import {
-  AD_ACCOUNT_ID,
-  backfillUpdate,
-  CONNECTION_STATUS,
-  connectedSignal,
-  conversionsSignal,
-  disconnectSignal,
-  disconnectUpdate,
-  pauseUpdate,
-  pullNowSignal,
-  recordsWaitingSignal,
-  resumeUpdate,
-  statusQuery,
-  touchpointsSignal,
-  updateSettingsUpdate,
-} from './shared';
-
-/** Refuses an update in its validator: the caller gets the message and `type`, and no history is written. */
-function refuse(message: string, type = 'InvalidState'): never {
-  throw ApplicationFailure.nonRetryable(message, type);
-}
-
-/** Refuses an update whose argument has problems (one `field: message` line each). */
-function refuseProblems(problems: string[], type: string): void {
-  if (problems.length > 0) refuse(problems.join('; '), type);
-}
-
-/**
- * Registers every signal, update and query of the account on its state. Each signal and update
- * passes `guard` first (workflows/call-guards.ts): refused ones take no effect. Runs that require
- * origins also drop (and count) signals no handler takes, rather than buffer them.
- */
-function registerHandlers(state: AdAccountState, guard: CallGuard, originsRequired: boolean): void {
-  const { connection } = state;
-  setHandler(conversionsSignal, guard.signal('conversions', 'payload', (batch) => state.bufferConversions(batch)));
-  setHandler(touchpointsSignal, guard.signal('touchpoints', 'payload', (batch) => state.bufferTouchpoints(batch)));
-  setHandler(recordsWaitingSignal, guard.signal('recordsWaiting', 'origin', () => void (state.recordsWaiting = true)));
-  setHandler(disconnectSignal, guard.signal('disconnect', 'origin', (origin?: CallOrigin) => {
-    log.info('disconnect', { by: origin?.by });
-    connection.disconnect();
-  }));
-  setHandler(
-    connectedSignal,
-    guard.signal('connected', 'origin', () => {
-      state.reconnected(Date.now());
-      showConnectionStatus(state);
-    }),
-  );
-  setHandler(pullNowSignal, guard.signal('pullNow', 'origin', () => state.schedule.pullNow(Date.now())));
-  setHandler(
-    pauseUpdate,
-    (request) => {
-      connection.pause(request?.reason);
-      showConnectionStatus(state);
-      return statusOf(state);
-    },
-    {
-      validator: (request) => {
-        guard.check('pause', [request], 'payload');
-        refuseProblems(pauseProblems(request), 'InvalidPause');
-        if (connection.disconnected) refuse('the ad account is disconnected');
-      },
-    },
-  );
-  setHandler(
-    resumeUpdate,
-    (origin?: CallOrigin) => {
-      log.info('resume', { by: origin?.by });
-      state.resume(Date.now());
-      showConnectionStatus(state);
-      return statusOf(state);
-    },
-    {
-      validator: (origin?: CallOrigin) => {
-        guard.check('resume', [origin], 'origin');
-        if (!connection.paused) refuse('the ad account is not paused');
-      },
-    },
-  );
-  setHandler(
-    disconnectUpdate,
-    (origin?: CallOrigin) => {
-      log.info('disconnect', { by: origin?.by });
-      connection.disconnect();
-      return statusOf(state);
-    },
-    {
-      validator: (origin?: CallOrigin) => {
-        guard.check('disconnect', [origin], 'origin');
-        if (connection.disconnected) refuse('the ad account is already disconnected');
-      },
-    },
-  );
-  setHandler(statusQuery, () => statusOf(state));
-  // The handler only queues the change; the main loop saves and applies it between activities,
-  // so it never races a running pull or another update.
-  setHandler(updateSettingsUpdate, (change) => state.requestSettings(change), {
-    validator: (change) => {
-      guard.check('updateSettings', [change], 'payload');
-      refuseProblems(settingsProblems(change), 'InvalidSettings');
-    },
-  });
-  // Since the patch a range reaching before the account's creation or 914 days is clamped, not refused.
-  const today = () => new Date().toISOString().slice(0, 10);
-  setHandler(backfillUpdate, (range) => (patched(BACKFILL_BOUNDS_PATCH) ? state.backfill.addWithinHistory(range, today()) : state.backfill.add(range)), {
-    validator: (range) => {
-      guard.check('backfill', [range], 'payload');
-      refuseProblems(backfillProblems(range, today(), state.backfill.history.account_created_date), 'InvalidBackfill');
-    },
-  });
-  registerAnalyticsColumnsUpdate(state, guard);
-  registerMsotOptInUpdate(state, guard);
-  // Last: setting it hands it every signal still buffered, so the handlers above must take theirs
-  // first (a `connected` or `recordsWaiting` sent before the first workflow task would be lost).
-  if (originsRequired) setDefaultSignalHandler((name) => guard.unknownSignal(name));
-}
+import { AD_ACCOUNT_ID, CONNECTION_STATUS, HEALTH } from './shared';
 
 /**
  * One workflow per connected Pinterest ad account (id from `adAccountWorkflowId`). Runs until
@@ -146,9 +28,13 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   // Asked before any handler runs (signals that came with the start wait for their handler).
   const originsRequired = patched(ORIGIN_PATCH);
   registerHandlers(state, new CallGuard(originsRequired, state.counters), originsRequired);
+  // Runs with this patch retry Pinterest reads themselves, so `status.health` knows each attempt,
+  // and show the health in `PinterestHealth` (workflows/ad-account-reads.ts).
+  const healthShown = askReadHealthPatch(state);
   upsertSearchAttributes([
     { key: AD_ACCOUNT_ID, value: id },
     { key: CONNECTION_STATUS, value: connection.status },
+    ...(healthShown ? [{ key: HEALTH, value: state.health.state }] : []),
   ]);
 
   // Runs started before this patch await the reads inside the loop, as they always did; newer runs
@@ -262,9 +148,12 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       const reconnects = connection.reconnects;
       try {
         state.matchesSent((await sends.sendMatchedConversions({ ad_account_id: id })).sent);
+        showHealth(state, state.health.succeeded('sendMatchedConversions', Date.now()));
       } catch (error) {
         // Matches stay stored and are sent on a later round; the reason shows in status.
-        noted(state, state.sendFailed(Date.now(), ...pinterestFailure(state, error, reconnects)));
+        const [failure, staleReauthIgnored] = pinterestFailure(state, error, reconnects);
+        showHealth(state, state.health.failed('sendMatchedConversions', undefined, failure.message, Date.now()));
+        noted(state, state.sendFailed(Date.now(), failure, staleReauthIgnored));
       }
     }
     if (state.schedule.expiryDue(Date.now())) state.holdsExpired(await records.expirePendingConversions({ ad_account_id: id }));

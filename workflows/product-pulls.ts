@@ -1,15 +1,8 @@
 // Pinterest's product-level figures, read after each successful metrics pull (behind the
 // `product-pulls` patch): product group analytics, then the brand / category / SKU report.
 // Workflow code: deterministic, activities enter as types only.
-import { proxyActivities } from '@temporalio/workflow';
-import type * as activityTypes from '../activities/index';
+import { read } from './ad-account-reads';
 import type { AdAccountState } from './ad-account-state';
-import { ACTIVITY_OPTIONS } from './shared';
-
-type Activities = activityTypes.Activities;
-
-const pulls = proxyActivities<Activities>(ACTIVITY_OPTIONS.pinterestReads);
-const reportPolls = proxyActivities<Activities>(ACTIVITY_OPTIONS.reportPolls);
 
 /** The patch the product pulls run behind. */
 export const PRODUCT_PULLS_PATCH = 'product-pulls';
@@ -23,7 +16,7 @@ export const PRODUCT_PULLS_PATCH = 'product-pulls';
 export async function pullProducts(state: AdAccountState): Promise<void> {
   const { ad_account_id } = state.input;
   const request = { ad_account_id, min_days: state.restatementDays(), backfill_days: state.input.schedule.backfill_days, settings: state.settings };
-  await pulls.pullProductGroups(request);
-  const report = await pulls.requestSkuReport(request);
-  await reportPolls.collectSkuReport({ ad_account_id, ...report, settings: state.settings });
+  await read(state, 'pullProductGroups', (a) => a.pullProductGroups(request));
+  const report = await read(state, 'requestSkuReport', (a) => a.requestSkuReport(request));
+  await read(state, 'collectSkuReport', (a) => a.collectSkuReport({ ad_account_id, ...report, settings: state.settings }), { polled: true });
 }

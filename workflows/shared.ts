@@ -9,7 +9,7 @@ import type { AttributionSettings } from '../domain/attribution-settings';
 import type { MsotOptIn, MsotOptInRequest } from '../domain/msot-opt-in';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
-import type { AdAccountStatus, CallOrigin, PauseRequest } from './ad-account-types';
+import type { AdAccountStatus, CallOrigin, PauseRequest, SettingsUpdateAnswer } from './ad-account-types';
 import type { QueuedBackfillRange } from './backfill-queue';
 import { FAILURE_TYPES } from './failure-types';
 
@@ -25,7 +25,9 @@ export function adAccountWorkflowId(adAccountId: string): string {
 export const AD_ACCOUNT_ID = defineSearchAttributeKey('PinterestAdAccountId', SearchAttributeType.KEYWORD);
 export const CONNECTION_STATUS = defineSearchAttributeKey('PinterestConnectionStatus', SearchAttributeType.KEYWORD);
 export const LAST_SUCCESSFUL_PULL = defineSearchAttributeKey('PinterestLastSuccessfulPull', SearchAttributeType.DATETIME);
-export const SEARCH_ATTRIBUTES = [AD_ACCOUNT_ID, CONNECTION_STATUS, LAST_SUCCESSFUL_PULL];
+/** `healthy`, `retrying` or `failing`: the `health.state` of `status` (runs with the `pinterest-read-health` patch). */
+export const HEALTH = defineSearchAttributeKey('PinterestHealth', SearchAttributeType.KEYWORD);
+export const SEARCH_ATTRIBUTES = [AD_ACCOUNT_ID, CONNECTION_STATUS, LAST_SUCCESSFUL_PULL, HEALTH];
 
 // Every signal and update takes an argument; those with nothing else to carry take their origin
 // (`CallOrigin`, `{by}`), so a Temporal client without the payload keys can send nothing that
@@ -45,8 +47,12 @@ export const connectedSignal = defineSignal<[CallOrigin]>('connected');
 export const pullNowSignal = defineSignal<[CallOrigin]>('pullNow');
 /** Stops the account's workflow after its in-flight work. */
 export const disconnectSignal = defineSignal<[CallOrigin]>('disconnect');
-/** Changes attribution settings (validated); the next pull backfills under them. Returns the settings now in force. */
-export const updateSettingsUpdate = defineUpdate<AttributionSettings, [Partial<AttributionSettings>]>('updateSettings');
+/**
+ * Changes attribution settings (validated); the next pull backfills under them. Returns the new
+ * settings, with `pending` when they wait for a Pinterest read under way (a backfill report can
+ * take up to 2 hours) before they take effect; `status` shows them as `pending_settings` meanwhile.
+ */
+export const updateSettingsUpdate = defineUpdate<SettingsUpdateAnswer, [Partial<AttributionSettings>]>('updateSettings');
 /**
  * Backfills a date range through async reports; returns the report-sized pieces queued. A range
  * reaching before the account's creation or Pinterest's 914 days is clamped, and the oldest piece
@@ -91,6 +97,15 @@ export const ACTIVITY_OPTIONS = {
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
   },
+  /**
+   * One attempt of a Pinterest read, for runs with the `pinterest-read-health` patch: the workflow
+   * retries it itself under PINTEREST_READ_RETRY (workflows/ad-account-reads.ts), so it knows each attempt.
+   */
+  pinterestReadAttempt: {
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { maximumAttempts: 1 },
+  },
   /** Temporal's retry policy is the report polling loop: capped backoff, and a deadline. */
   reportPolls: {
     startToCloseTimeout: '10 minutes',
@@ -111,3 +126,11 @@ export const ACTIVITY_OPTIONS = {
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
   },
 } satisfies Record<string, ActivityOptions>;
+
+/**
+ * The retry policy of `pinterestReads`, as the workflow applies it to single attempts (runs with
+ * the `pinterest-read-health` patch): the wait before attempt n+1 is `initial_ms` ×
+ * `coefficient`^(n-1), at most `maximum_ms` (milliseconds), or Pinterest's own wait when it gave
+ * one; `maximum_attempts` attempts in all.
+ */
+export const PINTEREST_READ_RETRY = { initial_ms: 2000, coefficient: 2, maximum_ms: 5 * 60_000, maximum_attempts: 8 } as const;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import {
   asActivityFailure,
   asInvalidRecordFailure,
@@ -83,6 +83,8 @@ describe('asActivityFailure', () => {
     const serverError = applicationFailure(asActivityFailure(pinterestError(503, 503, 4)));
     assert.equal(serverError.type, 'PinterestTransient');
     assert.equal(serverError.nextRetryDelay, '4 seconds', 'a 5xx giving a wait waits that long');
+    assert.deepEqual(serverError.details, [{ status: 503, code: 503, retry_after_seconds: 4 }], 'the wait in the details too, for reads the workflow retries');
+    assert.deepEqual(applicationFailure(asActivityFailure(pinterestError(429, undefined, 30))).details, [{ retry_after_seconds: 30 }]);
     const long = applicationFailure(asActivityFailure(pinterestError(400, 12, 3600, true)));
     assert.equal(long.type, 'PinterestRateLimitedLong');
     assert.deepEqual(long.details, [{ retry_after_seconds: 3600 }]);
@@ -123,11 +125,16 @@ describe('reportDownloadUrl', () => {
     assert.equal(reportDownloadUrl({ report_status: 'FINISHED', url: 'https://reports.example/1.json' }), 'https://reports.example/1.json');
   });
 
-  it('fails retryably while the report is in progress', () => {
+  it('fails retryably while the report is in progress, as a benign failure (the worker logs it at DEBUG, not as a WARN)', () => {
     assert.throws(() => reportDownloadUrl({ report_status: 'IN_PROGRESS' }), (error) => {
       const failure = applicationFailure(error);
+      assert.equal(failure.category, ApplicationFailureCategory.BENIGN);
       return failure.type === 'PinterestReportNotReady' && !failure.nonRetryable && failure.message === 'report in progress';
     });
+  });
+
+  it('leaves real report failures in the default category, so they still log as warnings', () => {
+    assert.throws(() => reportDownloadUrl({ report_status: 'FAILED' }), (error) => applicationFailure(error).category === undefined);
   });
 
   it('fails an expired report non-retryably, so the workflow asks for a new one', () => {
