@@ -1,21 +1,13 @@
 // Temporal's OpenTelemetry interceptors, as this service installs them: client calls (signals,
 // updates, starts) put the trace context in a `_tracer-data` header; the workflow interceptors
 // (bundled with the workflows) and the activity inbound interceptor continue it; spans made in the
-// workflow sandbox leave it through the `exporter` sink.
-import { createRequire } from 'node:module';
+// workflow sandbox leave it through the `exporter` sink. The workflow interceptor module itself is
+// workflows/tracing-interceptors.ts.
 import type { ClientInterceptors } from '@temporalio/client';
 import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, OpenTelemetryWorkflowClientInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import type { InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import type { Tracing } from './tracing';
-
-/**
- * The workflow interceptor modules every workflow bundle includes (`bundleWorkflowCode`'s
- * `workflowInterceptorModules`, the worker's and the replayer's `interceptors.workflowModules`).
- * They add a header to the commands a workflow sends and spans beside its code, nothing else: the
- * workflow's commands, and so its determinism, stay as they were.
- */
-export const WORKFLOW_INTERCEPTOR_MODULES: string[] = [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
 /** The client interceptors every Temporal client of the service uses (the ingress's, the typed client's). */
 export function tracingClientInterceptors(): ClientInterceptors {
@@ -32,8 +24,7 @@ function workflowAttributes(info: WorkflowInfo): Record<string, string | number>
 }
 
 /**
- * The worker's (and the replayer's) tracing options: the workflow interceptor modules, the
- * activity interceptors (a `RunActivity:<type>` span, child of the workflow's `StartActivity`
+ * The worker's (and the replayer's) tracing options: the activity interceptors (a `RunActivity:<type>` span, child of the workflow's `StartActivity`
  * span), and the `exporter` sink handing workflow spans to `tracing.spanProcessor` (not called
  * while replaying). With tracing disabled the interceptors still run on the API's no-op tracer.
  */
@@ -42,7 +33,6 @@ export function workerTracingOptions(tracing: Pick<Tracing, 'spanProcessor' | 'r
   const forward = exporter.export.fn as unknown as (info: WorkflowInfo, spans: unknown) => void;
   return {
     interceptors: {
-      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
       activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
     },
     sinks: { exporter: { export: { fn: (info: WorkflowInfo, spans: unknown) => forward(workflowAttributes(info) as unknown as WorkflowInfo, spans) } } } as unknown as InjectedSinks<never>,

@@ -11,7 +11,7 @@ import { z } from 'zod';
 export type TracingRole = 'worker' | 'ingress' | 'all';
 
 /** The resource attribute naming the role (`worker`, `ingress`, `all`) beside `service.name` `routy-pinterest`. */
-export const ROLE_ATTRIBUTE = 'routy.role';
+const ROLE_ATTRIBUTE = 'routy.role';
 
 /** This process's tracing, as the Temporal worker's workflow span sink needs it. */
 export interface Tracing {

@@ -9,7 +9,7 @@ import { routeTemplate } from './route-template';
 const tracer = trace.getTracer('routy-pinterest/pinterest');
 
 /** Span attribute: the request's `x-ratelimit-category` (see RateLimitCategory). */
-export const RATE_LIMIT_CATEGORY_ATTRIBUTE = 'pinterest.rate_limit_category';
+const RATE_LIMIT_CATEGORY_ATTRIBUTE = 'pinterest.rate_limit_category';
 
 /** Pinterest's error body (components.schemas.Error): `{ code, message }`. */
 const errorBodySchema = z.object({ code: z.number(), message: z.string() }).partial().passthrough();

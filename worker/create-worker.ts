@@ -1,18 +1,23 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type ReplayWorkerOptions, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createActivities, type ActivityDeps } from '../activities/index';
-import { WORKFLOW_INTERCEPTOR_MODULES, workerTracingOptions } from '../observability/temporal-tracing';
+import { workerTracingOptions } from '../observability/temporal-tracing';
 import type { Tracing } from '../observability/tracing';
 import { TASK_QUEUE } from '../workflows/shared';
 
 // `.ts` from source (tsx), `.js` once compiled to dist/ (`npm run build`): webpack bundles either.
 const compiled = path.extname(fileURLToPath(import.meta.url)) === '.js';
 const workflowsPath = fileURLToPath(new URL(`../workflows/index${compiled ? '.js' : '.ts'}`, import.meta.url));
+/**
+ * The workflow interceptor modules every bundle includes: Temporal's OpenTelemetry interceptors for
+ * runs with their patch (workflows/tracing-interceptors.ts).
+ */
+const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL(`../workflows/tracing-interceptors${compiled ? '.js' : '.ts'}`, import.meta.url))];
 /** `dist/workflow-bundle.js`, written by `npm run build` (worker/write-workflow-bundle.ts): compiled workers start without webpack. */
 const prebuiltBundlePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
@@ -73,6 +78,16 @@ export async function createWorker(options: {
  */
 export async function bundleWorkflows(failureConverterPath: string | undefined): Promise<{ code: string }> {
   return bundleWorkflowCode({ workflowsPath, failureConverterPath, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: new DefaultLogger('WARN') });
+}
+
+/**
+ * What a replayer of this worker's workflows needs: the workflows bundled with the same
+ * interceptors as the worker's (see bundleWorkflows) and the tracing sink (never called while
+ * replaying); `dataConverter` for histories with encrypted payloads.
+ */
+export function replayWorkerOptions(dataConverter?: DataConverter): ReplayWorkerOptions {
+  const { sinks } = workerTracingOptions({ spanProcessor: new NoopSpanProcessor(), resource: Resource.empty() });
+  return { workflowsPath, interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }, sinks, ...(dataConverter ? { dataConverter } : {}) };
 }
 
 export { workflowsPath };

@@ -3,9 +3,13 @@
 // (through the worker's sink), its activities and each Pinterest request, and they form one trace.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Worker } from '@temporalio/worker';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { buildSeed, DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { installTracingOnce } from '../../observability/tracing';
+import { replayWorkerOptions } from '../../worker/create-worker';
+import { adAccountWorkflowId } from '../../workflows/shared';
+import { TRACING_PATCH } from '../../workflows/tracing-interceptors';
 import { startConnectedApp, type ConnectedTestApp } from '../support/connected-app';
 import { postJson } from '../support/ingress-requests';
 import { waitFor } from '../support/wait';
@@ -80,6 +84,16 @@ describe('traces', { timeout: 180_000 }, () => {
     assert.equal(pinterest.attributes['http.response.status_code'], 200);
     assert.match(String(pinterest.attributes['url.template']), /^\/ad_accounts\/\{ad_account_id\}\/[a-z_/]+$/);
     assert.match(String(pinterest.attributes['pinterest.rate_limit_category']), /^(ads_read|ads_analytics|org_read)$/);
+    // The traced run, complete once disconnected, replays deterministically with the interceptors;
+    // its history holds the tracing patch's marker (runs from before it are not traced).
+    const history = await testApp.app.temporalClient.workflow.getHandle(adAccountWorkflowId(SECOND)).fetchHistory();
+    const markers = (history.events ?? []).flatMap((e) =>
+      e.markerRecordedEventAttributes?.markerName === 'core_patch'
+        ? Object.values(e.markerRecordedEventAttributes.details ?? {}).flatMap((d) => (d.payloads ?? []).map((p) => Buffer.from(p.data ?? new Uint8Array()).toString()))
+        : [],
+    );
+    assert.ok(markers.some((m) => m.includes(`"${TRACING_PATCH}"`)), `the tracing patch marker is in history: ${markers.join(', ')}`);
+    await Worker.runReplayHistory(replayWorkerOptions(testApp.app.dataConverter), history, adAccountWorkflowId(SECOND));
     // The OAuth callback's own Pinterest calls are its children: the token exchange, with its category.
     const [token] = childrenOf(ingress, 'POST /oauth/token');
     assert.deepEqual([token?.attributes['url.template'], token?.attributes['http.response.status_code'], token?.attributes['pinterest.rate_limit_category']], ['/oauth/token', 200, 'oauth']);
