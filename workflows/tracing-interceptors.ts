@@ -6,7 +6,7 @@
 // marker on their first traced call and are traced from then on. The interceptors add a header to
 // the commands and spans beside the code, never a command of their own.
 // Workflow code: deterministic, no I/O.
-import { interceptors as openTelemetryInterceptors } from '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors';
+import { interceptors as openTelemetryInterceptors } from '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors.js';
 import { patched, type WorkflowInboundCallsInterceptor, type WorkflowInterceptors, type WorkflowInternalsInterceptor, type WorkflowOutboundCallsInterceptor } from '@temporalio/workflow';
 
 /** Patch of the runs traced by the OpenTelemetry workflow interceptors. */
