@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { toCapiEvent, type CapiEvent } from '../domain/capi-event';
 import { decideRepost } from '../domain/capi-repost';
-import { conversionsApiFailures, conversionsReposted, conversionsUnconfirmed } from '../observability/metrics';
+import { conversionsApiDeliveryLag, conversionsApiFailures, conversionsReposted, conversionsUnconfirmed } from '../observability/metrics';
 import { MAX_EVENTS_PER_REQUEST, sendConversionEvents } from '../pinterest/conversions';
 import { PinterestApiError, type PinterestHttp } from '../pinterest/http';
 import { finishAttempts, priorAttempts, startAttempts, type AttemptAnswer, type StartingAttempt } from '../store/capi-attempts-store';
@@ -113,6 +113,9 @@ export function createCapiSender(deps: { db: Kysely<Database>; http: PinterestHt
       if (reposts > 0) conversionsReposted.inc(reposts);
       totals.reposted += reposts;
       let httpStatus: number | null = null;
+      const receivedAt = new Map(claimed.map((c) => [c.event_id, c.received_at.getTime()]));
+      const observeLag = (eventId: string, outcome: 'sent' | 'failed' | 'refused') =>
+        conversionsApiDeliveryLag.observe({ outcome }, Math.max(0, now().getTime() - receivedAt.get(eventId)!) / 1000);
       try {
         const response = await grant.withCapiToken(id, account, (token) =>
           sendConversionEvents(http, token, id, toSend, { test: account.capi_test_mode || deps.capiTestMode }).catch((error: unknown) => {
@@ -123,6 +126,7 @@ export function createCapiSender(deps: { db: Kysely<Database>; http: PinterestHt
         const answers: AttemptAnswer[] = toSend.map((event, index) => {
           const result = response.events[index] ?? { status: 'failed' as const, error_message: 'no per-event result returned' };
           outcomes.push({ event_id: event.event_id, capi_state: result.status === 'processed' ? 'sent' : 'failed', result });
+          observeLag(event.event_id, result.status === 'processed' ? 'sent' : 'failed');
           return { event_id: event.event_id, outcome: result.status, event_status: result.status, error_message: result.error_message, warning_message: result.warning_message };
         });
         await finishAttempts(db, { ...request, ended_at: now(), http_status: 200, error: null, answers });
@@ -139,7 +143,10 @@ export function createCapiSender(deps: { db: Kysely<Database>; http: PinterestHt
           if (failure.reason === 'retried') await releaseClaims(db, id, sending);
           throw error;
         }
-        for (const event of toSend) outcomes.push({ event_id: event.event_id, capi_state: failure.capi_state, result: { ...failure.result } });
+        for (const event of toSend) {
+          outcomes.push({ event_id: event.event_id, capi_state: failure.capi_state, result: { ...failure.result } });
+          observeLag(event.event_id, 'refused');
+        }
       }
     }
     await recordOutcomes(id, outcomes, totals);

@@ -9,7 +9,13 @@ import type { TokenCipher } from '../secrets/token-cipher';
 import { markNeedsReauth } from '../store/connections-store';
 import type { Database } from '../store/database-schema';
 import { FAILURE_TYPES } from '../workflows/shared';
+import { accountRateLimited } from '../observability/metrics';
 import { asActivityFailure } from './activity-failures';
+
+/** Counts the account in `routy_pinterest_rate_limited_accounts` when Pinterest rate-limited the call (429 or code 8). */
+function noteRateLimit(adAccountId: string, error: unknown): void {
+  if (error instanceof PinterestApiError && error.rateLimited) accountRateLimited(adAccountId, error.retryAfterSeconds);
+}
 
 /** How activities reach Pinterest with a token; errors leave as Temporal failures (see `asActivityFailure`). */
 export interface PinterestGrant {
@@ -76,6 +82,7 @@ export function createPinterestGrant(deps: {
         throw error;
       }
     } catch (error) {
+      noteRateLimit(adAccountId, error);
       throw asActivityFailure(error);
     }
   }
@@ -93,6 +100,7 @@ export function createPinterestGrant(deps: {
       if (error instanceof PinterestApiError && error.status === 401) {
         throw ApplicationFailure.nonRetryable(`the account's conversion token was refused: ${error.message}`, FAILURE_TYPES.api, { status: 401 });
       }
+      noteRateLimit(adAccountId, error);
       throw asActivityFailure(error);
     }
   }

@@ -1,11 +1,11 @@
 // Activities that read from Pinterest: entities, daily metrics, async reports.
-import { activityInfo } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { AttributionSettings } from '../domain/attribution-settings';
 import { addDays, dateInTimeZone } from '../domain/dates';
 import type { DroppedDays } from '../domain/history-bounds';
 import { planPull, type BackfillRange } from '../domain/pull-plan';
-import { rowsPulled } from '../observability/metrics';
+import { pulls, rowsPulled } from '../observability/metrics';
 import { getAnalytics, MAX_IDS_PER_CALL, type MetricLevel } from '../pinterest/analytics';
 import { listAdGroups, listAds, listCampaigns } from '../pinterest/entities';
 import type { PinterestHttp } from '../pinterest/http';
@@ -21,6 +21,7 @@ import { asReportDownloadFailure, reportDownloadUrl } from './activity-failures'
 import { syncPinMetadata } from './ad-sync-activities';
 import { beat } from './heartbeat';
 import type { PinterestGrant } from './pinterest-grant';
+import { FAILURE_TYPES } from '../workflows/shared';
 
 /**
  * What a pull read: rows upserted, the synchronous range, older missed days for reports, days the
@@ -44,7 +45,7 @@ export function createPullActivities(deps: { db: Kysely<Database>; http: Pintere
   const { db, http, grant, now } = deps;
   const { withToken } = grant;
 
-  return {
+  const activities = {
     /**
      * Syncs campaigns, ad groups and ads (archived included), then the metadata (title, link,
      * media type) of promoted pins not stored yet, and completes the attributions whose placement
@@ -175,5 +176,21 @@ export function createPullActivities(deps: { db: Kysely<Database>; http: Pintere
       rowsPulled.inc({ level: 'ad' }, written);
       return { rows: written };
     },
+  };
+  return { ...activities, pullMetrics: countedPulls(activities.pullMetrics) };
+}
+
+/** `pull`, counting each attempt in `routy_pinterest_pulls_total` by outcome (`succeeded`, `rate_limited`, `failed`). */
+function countedPulls<A extends unknown[], R>(pull: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      const result = await pull(...args);
+      pulls.inc({ outcome: 'succeeded' });
+      return result;
+    } catch (error) {
+      const rateLimited = error instanceof ApplicationFailure && (error.type === FAILURE_TYPES.rateLimited || error.type === FAILURE_TYPES.rateLimitedLong);
+      pulls.inc({ outcome: rateLimited ? 'rate_limited' : 'failed' });
+      throw error;
+    }
   };
 }

@@ -5,6 +5,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { RoutyPinterestClient } from '../client/routy-client';
 import type { TokenCipher } from '../secrets/token-cipher';
 import type { Database } from '../store/database-schema';
+import { addRequestTracing } from './request-tracing';
 import { bearerGuard } from './auth-hooks';
 import { addJsonBodyParser } from './json-body';
 import type { OAuthFlow } from './oauth-flow';
@@ -105,6 +106,7 @@ export function buildIngressServer(deps: {
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
+  addRequestTracing(app);
   app.addHook('onResponse', async (request, reply) => {
     const entry = { method: request.method, route: request.routeOptions.url ?? '(unmatched)', status_code: reply.statusCode, response_ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 500) request.log.error(entry, 'request failed');

@@ -1,4 +1,4 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * This project's own Prometheus metrics (the Temporal SDK exports its runtime metrics
@@ -9,6 +9,49 @@ export const metricsRegistry = new Registry();
 
 /** Daily metric rows written by pulls, by level (`campaign`, `ad_group`, `ad`). */
 export const rowsPulled = new Counter({ name: 'routy_pinterest_rows_pulled_total', help: 'Daily metric rows written by pulls', labelNames: ['level'], registers: [metricsRegistry] });
+
+/**
+ * Metric pulls (`pullMetrics` activity attempts) by outcome: `succeeded`, `rate_limited` (Pinterest
+ * answered 429 or code 8; Temporal retries after the wait), `failed` (any other error).
+ */
+export const pulls = new Counter({ name: 'routy_pinterest_pulls_total', help: 'Metric pulls (pullMetrics activity attempts) by outcome: succeeded, rate_limited, failed', labelNames: ['outcome'], registers: [metricsRegistry] });
+
+/** Until when (epoch milliseconds) each ad account is rate-limited, as this process last heard from Pinterest. */
+const rateLimitedUntil = new Map<string, number>();
+
+/**
+ * Notes that Pinterest answered a call for `adAccountId` with a rate limit (429 or code 8): the
+ * account counts in `routy_pinterest_rate_limited_accounts` for `waitSeconds` (Pinterest's wait,
+ * default 60 s) from `nowMs`.
+ */
+export function accountRateLimited(adAccountId: string, waitSeconds: number | undefined, nowMs = Date.now()): void {
+  rateLimitedUntil.set(adAccountId, nowMs + (waitSeconds ?? 60) * 1000);
+}
+
+/** Ad accounts whose last Pinterest answer in this process was a rate limit whose wait has not passed (counted at scrape time). */
+export const rateLimitedAccounts = new Gauge({
+  name: 'routy_pinterest_rate_limited_accounts',
+  help: "Ad accounts rate-limited by Pinterest in this process, until the wait Pinterest gave (default 60 s) passes",
+  registers: [metricsRegistry],
+  collect() {
+    const now = Date.now();
+    for (const [account, until] of rateLimitedUntil) if (until <= now) rateLimitedUntil.delete(account);
+    this.set(rateLimitedUntil.size);
+  },
+});
+
+/**
+ * Seconds from a conversion's receipt at the ingress (`received_at`) to Pinterest's answer to its
+ * Conversions API request, by outcome: `sent` (processed), `failed` (refused in a 200 answer),
+ * `refused` (the request was refused). Requests with no answer (retried, unknown) are not observed.
+ */
+export const conversionsApiDeliveryLag = new Histogram({
+  name: 'routy_pinterest_conversions_api_delivery_lag_seconds',
+  help: "Seconds from a conversion's receipt to Pinterest's answer to its Conversions API request, by outcome",
+  labelNames: ['outcome'],
+  buckets: [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86_400, 2 * 86_400],
+  registers: [metricsRegistry],
+});
 
 /** Pinterest API calls by rate-limit category and HTTP status (`network` when no answer came). */
 export const pinterestApiCalls = new Counter({

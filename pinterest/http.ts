@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { pinterestApiCalls } from '../observability/metrics';
 import { z } from 'zod';
 import { InMemoryRequestBudget, type RateLimitCategory, type RequestBudget } from './request-budget';
+import { routeTemplate } from './route-template';
+
+/** The tracer of Pinterest calls: the OpenTelemetry API's no-op unless observability/tracing.ts installed a provider. */
+const tracer = trace.getTracer('routy-pinterest/pinterest');
+
+/** Span attribute: the request's `x-ratelimit-category` (see RateLimitCategory). */
+const RATE_LIMIT_CATEGORY_ATTRIBUTE = 'pinterest.rate_limit_category';
 
 /** Pinterest's error body (components.schemas.Error): `{ code, message }`. */
 const errorBodySchema = z.object({ code: z.number(), message: z.string() }).partial().passthrough();
@@ -143,10 +151,32 @@ export class PinterestHttp {
   }
 
   /**
+   * Sends one request, traced as a client span `<method> <route template>` (e.g. `GET
+   * /ad_accounts/{ad_account_id}/campaigns`, see routeTemplate) with `http.request.method`,
+   * `url.template`, `http.response.status_code` and RATE_LIMIT_CATEGORY_ATTRIBUTE, and on failure
+   * `error.type` (the status, `invalid_answer`, or the error's name); never the URL's ids or query,
+   * a header, a token or a body. The span covers the wait for the rate budget.
    * @throws PinterestApiError on a non-2xx answer; z.ZodError when a 2xx body does not match
    * `schema`; TypeError on network failure.
    */
-  async request<T>(req: PinterestRequest<T>): Promise<T> {
+  request<T>(req: PinterestRequest<T>): Promise<T> {
+    const route = routeTemplate(req.path);
+    const attributes = { 'http.request.method': req.method, 'url.template': route, [RATE_LIMIT_CATEGORY_ATTRIBUTE]: req.category };
+    return tracer.startActiveSpan(`${req.method} ${route}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      try {
+        return await this.send(req, span);
+      } catch (error) {
+        const type = error instanceof PinterestApiError ? String(error.status) : error instanceof z.ZodError ? 'invalid_answer' : error instanceof Error ? error.name : 'unknown';
+        span.setAttribute('error.type', type);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async send<T>(req: PinterestRequest<T>, span: Span): Promise<T> {
     const url = new URL(this.baseUrl.replace(/\/$/, '') + req.path);
     for (const [key, value] of Object.entries(req.query ?? {})) {
       if (value === undefined) continue;
@@ -180,6 +210,7 @@ export class PinterestHttp {
       throw error;
     }
     pinterestApiCalls.inc({ category: req.category, status: String(response.status) });
+    span.setAttribute('http.response.status_code', response.status);
     let parsed: unknown = undefined;
     try {
       parsed = text ? JSON.parse(text) : undefined;

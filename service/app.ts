@@ -14,6 +14,7 @@ import type { ScheduleSettings } from '../workflows/ad-account-types';
 import { usesRealPinterest, type Config } from './config';
 import { realPinterest, type PinterestSide } from './pinterest-side';
 import { createLogger } from '../observability/logger';
+import { installTracingOnce } from '../observability/tracing';
 import type { DestinationStream } from 'pino';
 import type { DataConverter } from '@temporalio/common';
 import { startLocalTemporal } from '../temporal/dev-server';
@@ -84,6 +85,7 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
   const logger = createLogger(config.ROUTY_LOG_LEVEL, options.logDestination);
   const log = options.log ?? ((line: string) => logger.info(line));
   installRuntimeOnce(logger, config.ROUTY_SDK_METRICS_PORT);
+  const tracing = installTracingOnce('all');
   const real = usesRealPinterest(config);
   if (real && !config.ROUTY_ENCRYPTION_KEYS) throw new Error('ROUTY_ENCRYPTION_KEYS is required with Pinterest credentials');
   if (real && !config.ROUTY_INGRESS_TOKEN) throw new Error('ROUTY_INGRESS_TOKEN is required with Pinterest credentials');
@@ -92,6 +94,8 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
   const pinterest = (options.pinterest ?? realPinterest(config)) as P;
   const stops: Array<() => Promise<unknown>> = [];
   if (pinterest.stop) stops.push(() => pinterest.stop!());
+  // Last: the spans still buffered are exported (flushed, not shut down: tests start apps one after another).
+  stops.push(() => tracing.spanProcessor.forceFlush());
   const shutdown = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => log(`shutdown: ${String(error)}`));
   };
@@ -139,7 +143,7 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     // Per-user budgets live in the database, so every worker process spends the same ones.
     const http = new PinterestHttp(pinterest.apiBaseUrl, new SharedRequestBudget(db, config.PINTEREST_REQUESTS_PER_MINUTE), undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
 
-    const worker = await startWorkerRole(config, { db, cipher, http, app: pinterest.app, dataConverter, temporalAddress });
+    const worker = await startWorkerRole(config, { db, cipher, http, app: pinterest.app, dataConverter, temporalAddress, tracing });
     stops.push(() => worker.stop());
     const temporal = await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE, dataConverter);
     stops.push(() => temporal.close());

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { parseEncryptionKeys, TokenCipher, type EncryptionKey } from '../secrets/token-cipher';
 import { migrateToLatest, openDatabase, type DatabaseLocation } from '../store/database';
 import type { Database } from '../store/database-schema';
+import { tracingClientInterceptors } from '../observability/temporal-tracing';
 import { createDataConverter } from '../temporal/data-converter';
 
 /**
@@ -54,10 +55,11 @@ export function payloadCrypto(encryptionKeys: string, allowPlaintext: boolean): 
 }
 
 /**
- * A Temporal client on `address` (host:port) and `namespace`, with the payload codec.
+ * A Temporal client on `address` (host:port) and `namespace`, with the payload codec and the
+ * tracing client interceptors (each signal, update and start carries the trace context in a header).
  * @throws Error naming `TEMPORAL_ADDRESS` when the frontend cannot be reached.
  */
 export async function connectTemporalClient(address: string, namespace: string, dataConverter: DataConverter): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await naming('TEMPORAL_ADDRESS', () => Connection.connect({ address }));
-  return { client: new Client({ connection, namespace, dataConverter }), close: () => connection.close() };
+  return { client: new Client({ connection, namespace, dataConverter, interceptors: tracingClientInterceptors() }), close: () => connection.close() };
 }

@@ -4,6 +4,7 @@
 import { createLogger } from '../observability/logger';
 import { PinterestHttp } from '../pinterest/http';
 import { SharedRequestBudget } from '../store/request-budget-store';
+import { installTracingOnce } from '../observability/tracing';
 import { startIngressRole } from './ingress-role';
 import { realPinterest } from './pinterest-side';
 import { loadIngressConfig } from './role-config';
@@ -13,6 +14,9 @@ import { connectTemporalClient, openMigratedDatabase, payloadCrypto } from './ro
 await runRole('ingress', async (onStop) => {
   const config = loadIngressConfig();
   const logger = createLogger(config.ROUTY_LOG_LEVEL);
+  // Stopped last: the spans of the shutdown itself are exported too.
+  const tracing = installTracingOnce('ingress');
+  onStop(() => tracing.shutdown());
   const db = await openMigratedDatabase({ kind: 'postgres', url: config.DATABASE_URL }, 'DATABASE_URL');
   onStop(() => db.destroy());
   const { keys, cipher, dataConverter } = payloadCrypto(config.ROUTY_ENCRYPTION_KEYS, false);

@@ -7,12 +7,16 @@ import { loadWorkerConfig } from './role-config';
 import { runRole } from './role-process';
 import { openMigratedDatabase, payloadCrypto } from './role-parts';
 import { installRuntimeOnce } from './sdk-runtime';
+import { installTracingOnce } from '../observability/tracing';
 import { startWorkerRole, workerGraceSeconds } from './worker-role';
 import { prebuiltWorkflowBundle } from '../worker/create-worker';
 
 await runRole('worker', async (onStop) => {
   const config = loadWorkerConfig();
   installRuntimeOnce(createLogger(config.ROUTY_LOG_LEVEL), config.ROUTY_SDK_METRICS_PORT);
+  // Stopped last: the spans of the shutdown itself are exported too.
+  const tracing = installTracingOnce('worker');
+  onStop(() => tracing.shutdown());
   const db = await openMigratedDatabase({ kind: 'postgres', url: config.DATABASE_URL }, 'DATABASE_URL');
   onStop(() => db.destroy());
   const { cipher, dataConverter } = payloadCrypto(config.ROUTY_ENCRYPTION_KEYS, false);
@@ -21,7 +25,7 @@ await runRole('worker', async (onStop) => {
   const http = new PinterestHttp(apiBaseUrl, new SharedRequestBudget(db, config.PINTEREST_REQUESTS_PER_MINUTE), undefined, config.PINTEREST_REQUEST_TIMEOUT_SECONDS * 1000);
   // Token refreshes need the app's id and secret only; the redirect URI belongs to the ingress's code exchange.
   const app = { appId: config.PINTEREST_APP_ID, appSecret: config.PINTEREST_APP_SECRET, redirectUri: '' };
-  const worker = await startWorkerRole(config, { db, cipher, http, app, dataConverter, temporalAddress: config.TEMPORAL_ADDRESS });
+  const worker = await startWorkerRole(config, { db, cipher, http, app, dataConverter, temporalAddress: config.TEMPORAL_ADDRESS, tracing });
   onStop(() => worker.stop());
   return {
     banner: `  temporal:   ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})\n  database:   PostgreSQL (DATABASE_URL)\n  pinterest:  ${apiBaseUrl}\n  workflows:  ${prebuiltWorkflowBundle() ?? 'bundled at start'}`,

@@ -4,6 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { ActivityDeps } from '../activities/index';
+import type { Tracing } from '../observability/tracing';
 import type { PinterestHttp } from '../pinterest/http';
 import type { PinterestApp } from '../pinterest/oauth';
 import type { TokenCipher } from '../secrets/token-cipher';
@@ -27,12 +28,13 @@ export interface RunningWorker {
 
 /**
  * Connects to Temporal at `temporalAddress` (host:port) and runs the worker: workflows bundled
- * from `workflows/` (compiled or not), activities on the given database, cipher and Pinterest.
+ * from `workflows/` (compiled or not), activities on the given database, cipher and Pinterest;
+ * workflow spans go to `tracing` (observability/tracing.ts), when given.
  * @throws Error naming `TEMPORAL_ADDRESS` when the frontend cannot be reached.
  */
 export async function startWorkerRole(
   settings: WorkerSettings,
-  parts: { db: Kysely<Database>; cipher: TokenCipher; http: PinterestHttp; app: PinterestApp; dataConverter: DataConverter; temporalAddress: string },
+  parts: { db: Kysely<Database>; cipher: TokenCipher; http: PinterestHttp; app: PinterestApp; dataConverter: DataConverter; temporalAddress: string; tracing?: Tracing },
 ): Promise<RunningWorker> {
   const connection = await naming('TEMPORAL_ADDRESS', () => NativeConnection.connect({ address: parts.temporalAddress }));
   const stopping = new AbortController();
@@ -53,6 +55,7 @@ export async function startWorkerRole(
       deps: activityDeps,
       dataConverter: parts.dataConverter,
       shutdownGraceSeconds: workerGraceSeconds(settings),
+      tracing: parts.tracing,
     });
   } catch (error) {
     await connection.close();

@@ -6,6 +6,8 @@ import { userDataWithoutRawFields } from './personal-data-store';
 /** A claimed conversion ready to be built into an event, with its winning click's match keys (whatever the match key was). */
 export interface ClaimedConversion extends StoredConversion {
   fallback?: ClickFallback;
+  /** When the ingress received it (the Conversions API delivery lag starts here). */
+  received_at: Date;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function claimConversionsToSend(
         .forUpdate()
         .skipLocked(),
     )
-    .returning(['event_id', 'event_name', 'event_time', 'action_source', 'value', 'currency', 'order_id', 'click_id', 'user_data', 'custom_data', 'opt_out', 'event_source_url'])
+    .returning(['event_id', 'event_name', 'event_time', 'action_source', 'value', 'currency', 'order_id', 'click_id', 'user_data', 'custom_data', 'opt_out', 'event_source_url', 'received_at'])
     .execute();
   if (claimed.length === 0) return [];
   const clicks = await db

@@ -9,21 +9,24 @@ import { buildOpenApiDocument } from '../openapi-document';
 
 /**
  * Operating routes: `GET /healthz` `{status: "ok"}`; `GET /metrics` (bearer token) in Prometheus
- * text: our counters, conversions by state (read now) and the Temporal SDK's runtime metrics
+ * text: our counters, conversions by state and the pending holds (read now) and the Temporal SDK's runtime metrics
  * from `sdkMetricsUrl` (2 s timeout; a comment line when unavailable); `GET /openapi.json`.
  */
 export function adminRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; guard: AuthHook; sdkMetricsUrl?: string }): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   const conversionsByState = new Gauge({ name: 'routy_pinterest_conversions', help: 'Conversions by attribution state and Conversions API state', labelNames: ['attribution_state', 'capi_state'], registers: [] });
+  const pendingHolds = new Gauge({ name: 'routy_pinterest_pending_holds', help: 'Conversions held waiting for a touchpoint to match (attribution state pending) until their hold ends', registers: [] });
   const scrape = Registry.merge([metricsRegistry, new Registry()]);
   scrape.registerMetric(conversionsByState);
+  scrape.registerMetric(pendingHolds);
   app.get('/metrics', {
     onRequest: deps.guard,
     handler: async (_request, reply) => {
       const states = await countConversionsByState(deps.db);
       conversionsByState.reset();
       for (const s of states) conversionsByState.set({ attribution_state: s.attribution_state, capi_state: s.capi_state }, Number(s.n));
+      pendingHolds.set(states.filter((s) => s.attribution_state === 'pending').reduce((n, s) => n + Number(s.n), 0));
       let sdk = '';
       if (deps.sdkMetricsUrl) sdk = await fetch(deps.sdkMetricsUrl, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => '# Temporal SDK metrics unavailable\n');
       return reply.type(scrape.contentType).send(`${await scrape.metrics()}\n${sdk}`);

@@ -8,7 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { addDays } from '../../domain/dates';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { adAccountWorkflowId } from '../../workflows/shared';
-import { workflowsPath } from '../../worker/create-worker';
+import { replayWorkerOptions } from '../../worker/create-worker';
 import { startConnectedApp, type ConnectedTestApp } from '../support/connected-app';
 import { postJson } from '../support/ingress-requests';
 import { continuedAsNewInputs, workflowRuns } from '../support/workflow-runs';
@@ -97,7 +97,7 @@ describe('continue-as-new', { timeout: 300_000 }, () => {
     const closedRunId = closed[0]?.runId;
     assert.ok(closedRunId);
     const history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT), closedRunId).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath, dataConverter: app.dataConverter }, history, adAccountWorkflowId(ACCOUNT));
+    await Worker.runReplayHistory(replayWorkerOptions(app.dataConverter), history, adAccountWorkflowId(ACCOUNT));
     // RECORD_HISTORY=1 npm test refreshes the fixture that test/integration/replay.test.ts replays.
     // Its payloads decrypted: the replay test has no key.
     if (process.env.RECORD_HISTORY === '1') {

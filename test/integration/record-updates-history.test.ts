@@ -16,7 +16,7 @@ import { addDays } from '../../domain/dates';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { DEMO_AD_ACCOUNT_ID } from '../../emulator/seed';
 import { connectThroughOAuth } from '../../service/oauth-connect';
-import { workflowsPath } from '../../worker/create-worker';
+import { replayWorkerOptions } from '../../worker/create-worker';
 import type { AdAccountStatus } from '../../workflows/ad-account-types';
 import { adAccountWorkflowId, connectedSignal, recordsWaitingSignal } from '../../workflows/shared';
 import { capiEventsWithId } from '../support/capi-requests';
@@ -225,7 +225,7 @@ describe('an ad account history through every update, a refused grant and a cont
     // recorded fixture (older code) still holds the `continue-as-new-with-small-buffers` marker.
     for (const id of ['pinterest-reads-beside-records', 'bounded-rounds', 'stale-reauth-ignored', 'records-pump', 'pinterest-read-health']) assert.ok(patches.includes(id), id);
     const replayable = historyFromJSON(history);
-    await Worker.runReplayHistory({ workflowsPath }, replayable, adAccountWorkflowId(ACCOUNT));
+    await Worker.runReplayHistory(replayWorkerOptions(), replayable, adAccountWorkflowId(ACCOUNT));
     if (process.env.RECORD_HISTORY === '1') {
       await writeFile(new URL('../fixtures/ad-account-workflow-history-updates.json', import.meta.url), historyToJSON(replayable));
     }

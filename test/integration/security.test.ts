@@ -19,7 +19,7 @@ import { loadConfig } from '../../service/config';
 import { startApp, type RunningApp } from '../../service/app';
 import { connectThroughOAuth, DEMO_ADVERTISER_ID } from '../../service/oauth-connect';
 import { startEmulatedPinterest, type EmulatedPinterest } from '../../demo/emulated-pinterest';
-import { workflowsPath } from '../../worker/create-worker';
+import { replayWorkerOptions } from '../../worker/create-worker';
 import { PayloadEncryptionCodec } from '../../temporal/payload-codec';
 import { adAccountWorkflowId } from '../../workflows/shared';
 import { createTestDatabase } from '../support/postgres';
@@ -139,7 +139,7 @@ describe('no raw personal data or secret at rest, in history or in logs', { time
       haystackOf(history, haystack);
       runs += 1;
       // The same history decodes with the keys: the codec did its work, the workflow still replays.
-      await Worker.runReplayHistory({ workflowsPath, dataConverter: app.dataConverter }, history, execution.workflowId);
+      await Worker.runReplayHistory(replayWorkerOptions(app.dataConverter), history, execution.workflowId);
     }
     assert.ok(runs >= 1);
     const text = haystack.join('\n');
@@ -273,6 +273,6 @@ describe('key rotation', { timeout: 240_000 }, () => {
     }
     assert.ok(keyIds.has('k1') && keyIds.has('k2'), `payload keys: ${[...keyIds].join(', ')}`);
     history = await app.temporalClient.workflow.getHandle(adAccountWorkflowId(ACCOUNT)).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath, dataConverter: app.dataConverter }, history, adAccountWorkflowId(ACCOUNT));
+    await Worker.runReplayHistory(replayWorkerOptions(app.dataConverter), history, adAccountWorkflowId(ACCOUNT));
   });
 });

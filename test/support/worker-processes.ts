@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { parseEncryptionKeys } from '../../secrets/token-cipher';
 import { createDataConverter } from '../../temporal/data-converter';
-import { workflowsPath } from '../../worker/create-worker';
+import { bundleWorkflows } from '../../worker/create-worker';
 
 /** Worker processes started by a test (test/support/worker-child.ts), each with its process id. */
 export interface WorkerProcesses {
@@ -20,7 +19,7 @@ export interface WorkerProcesses {
  */
 export async function startWorkerProcesses(count: number, dir: string, env: Record<string, string>): Promise<WorkerProcesses> {
   const converter = createDataConverter(parseEncryptionKeys(env.ROUTY_ENCRYPTION_KEYS!));
-  const bundle = await bundleWorkflowCode({ workflowsPath, failureConverterPath: converter.failureConverterPath, logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflows(converter.failureConverterPath);
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);
   const children: ChildProcess[] = [];
