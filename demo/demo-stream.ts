@@ -1,5 +1,6 @@
 // A realistic, deterministic stream of Routy touchpoints and conversions for the demo account.
 import { prng, type SeedData } from '../emulator/seed';
+import { SEED_CATALOG } from '../emulator/product-seed';
 import type { ConversionInput, TouchpointInput } from '../domain/routy-records';
 
 const DAY = 86_400_000;
@@ -100,15 +101,12 @@ export function buildDemoStream(seed: SeedData, nowMs: number, users = 240): Dem
   return stream;
 }
 
-/** The demo shop's catalog: SKU and price in the account's currency (decimal string). */
-const CATALOG = [
-  ['EH-LINEN-THROW', '89.00'],
-  ['EH-OAK-SHELF', '149.00'],
-  ['EH-CERAMIC-VASE', '42.50'],
-  ['EH-WOOL-RUG', '320.00'],
-  ['EH-BRASS-LAMP', '118.00'],
-  ['EH-PLANTER-SET', '36.00'],
-] as const;
+/**
+ * The demo shop's catalog: the emulator's catalog (the SKUs its brand / category / SKU report
+ * answers for), SKU and price in the account's currency (decimal string), so the products report
+ * shows Pinterest's figures beside Routy's.
+ */
+const CATALOG = SEED_CATALOG.map((product) => [product.sku, product.price_usd.toFixed(2)] as const);
 
 type Basket = { contents: NonNullable<ConversionInput['contents']> } | { content_ids: string[] };
 

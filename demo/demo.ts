@@ -9,6 +9,7 @@ import { loadConfig } from '../service/config';
 import { startApp } from '../service/app';
 import { connectWithLink } from '../service/oauth-connect';
 import { countMsotBacklog } from '../store/msot-store';
+import { countProductMetricRows } from '../store/product-metrics-store';
 import { startEmulatedPinterest } from './emulated-pinterest';
 import { buildDemoReport } from './demo-report';
 import { getAdAccount } from '../store/entities-store';
@@ -59,6 +60,8 @@ try {
   await feedDemoTraffic(app, adAccountId, options.users);
   // Each conversion sent is then posted as an MSOT event: wait for those too.
   await until(async () => (await countMsotBacklog(app.db, adAccountId)) === 0);
+  // Pinterest's own product figures: the brand / category / SKU report, asked for after the first pull.
+  await until(async () => (await countProductMetricRows(app.db, adAccountId, 'sku')) > 0);
 
   const account = await getAdAccount(app.db, adAccountId);
   const today = dateInTimeZone(new Date(), account.time_zone ?? 'UTC');

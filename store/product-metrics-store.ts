@@ -87,3 +87,17 @@ export async function upsertProductMetrics(
   }
   return values.length;
 }
+
+/**
+ * How many product rows of `source` (`product_group` analytics or the `sku` report) are stored for
+ * the ad account, over every date and setting: the demo waits on it for the SKU report.
+ */
+export async function countProductMetricRows(db: Kysely<Database>, adAccountId: string, source: 'product_group' | 'sku'): Promise<number> {
+  const row = await db
+    .selectFrom('product_metrics_daily')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('ad_account_id', '=', adAccountId)
+    .where('source', '=', source)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import type { DemoReport } from '../../demo/demo-report';
+import { SEED_CATALOG } from '../../emulator/product-seed';
 
 const exec = promisify(execFile);
 
@@ -16,8 +17,14 @@ describe('demo --json', { timeout: 400_000 }, () => {
       timeout: 380_000,
     });
     const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as DemoReport;
-    const skus = ['EH-BRASS-LAMP', 'EH-CERAMIC-VASE', 'EH-LINEN-THROW', 'EH-OAK-SHELF', 'EH-PLANTER-SET', 'EH-WOOL-RUG'];
+    // The demo shop sells the emulator's catalog.
+    const skus = SEED_CATALOG.map((p) => p.sku).sort();
     assert.deepEqual(report.products.map((p) => p.sku), skus, 'every catalog product was bought, one row each (all USD), sorted by SKU');
+    // Pinterest's brand / category / SKU report lines up with the demo's SKUs: its figures beside Routy's on every row.
+    for (const row of report.product_rows) {
+      assert.ok(row.pinterest_conversions !== null && row.pinterest_conversions > 0, `${row.sku}: Pinterest's conversions ${row.pinterest_conversions}`);
+      assert.ok(row.pinterest_conversion_value_micro !== null && row.pinterest_conversion_value_micro > 0, `${row.sku}: Pinterest's value ${row.pinterest_conversion_value_micro}`);
+    }
     // Every attributed order carries one or two products: the SKU rows add up to between 1 and 2 per attributed conversion.
     const credited = report.products.reduce((n, p) => n + p.conversions, 0);
     assert.ok(credited >= report.counts.attributed && credited <= 2 * report.counts.attributed, `${credited} SKU conversions for ${report.counts.attributed} attributed`);
