@@ -12,7 +12,7 @@ import { prebuiltWorkflowBundle } from '../worker/create-worker';
 
 await runRole('worker', async (onStop) => {
   const config = loadWorkerConfig();
-  installRuntimeOnce(createLogger(config.ROUTY_LOG_LEVEL), config.ROUTY_SDK_METRICS_PORT);
+  await installRuntimeOnce(createLogger(config.ROUTY_LOG_LEVEL), config.ROUTY_SDK_METRICS_PORT);
   const db = await openMigratedDatabase({ kind: 'postgres', url: config.DATABASE_URL }, 'DATABASE_URL');
   onStop(() => db.destroy());
   const { cipher, dataConverter } = payloadCrypto(config.ROUTY_ENCRYPTION_KEYS, false);
