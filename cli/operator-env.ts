@@ -22,7 +22,7 @@ const shape = configSchema.shape;
  */
 const operatorEnvSchema = z.object({
   TEMPORAL_ADDRESS: shape.TEMPORAL_ADDRESS.pipe(z.string().regex(/^\S+:\d{1,5}$/, 'must be host:port').optional()),
-  TEMPORAL_PORT: shape.TEMPORAL_PORT,
+  TEMPORAL_PORT: shape.TEMPORAL_PORT.refine((port) => port > 0, 'is 0 (a free port, known only to the running service): set TEMPORAL_ADDRESS to the address `npm start` printed'),
   TEMPORAL_NAMESPACE: shape.TEMPORAL_NAMESPACE,
   ROUTY_ENCRYPTION_KEYS: shape.ROUTY_ENCRYPTION_KEYS,
   ROUTY_DATA_DIR: shape.ROUTY_DATA_DIR,

@@ -6,11 +6,13 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { addDays, dateInTimeZone } from '../domain/dates';
 import { loadConfig } from '../service/config';
-import { startApp } from '../service/app';
+import { startApp, type RunningApp } from '../service/app';
+import { reportStartUpFailure, wantsStackTraces } from '../service/start-up-failure';
+import { choosePort } from '../temporal/ports';
 import { connectWithLink } from '../service/oauth-connect';
 import { countMsotBacklog } from '../store/msot-store';
 import { countProductMetricRows } from '../store/product-metrics-store';
-import { startEmulatedPinterest } from './emulated-pinterest';
+import { startEmulatedPinterest, type EmulatedPinterest } from './emulated-pinterest';
 import { buildDemoReport } from './demo-report';
 import { getAdAccount } from '../store/entities-store';
 import { feedDemoTraffic } from './demo-traffic';
@@ -22,30 +24,42 @@ const options = new Command()
   .option('--json', 'print the report as one JSON object on the last line of stdout')
   .option('--users <n>', 'simulated shoppers', (v) => Number.parseInt(v, 10), 240)
   .option('--keep', 'keep the service running afterwards (report page, CLI, Temporal UI) until Ctrl-C')
+  .option('--verbose', 'show the stack trace when start-up fails')
   .parse()
-  .opts<{ json?: boolean; users: number; keep?: boolean }>();
+  .opts<{ json?: boolean; users: number; keep?: boolean; verbose?: boolean }>();
 
 // Progress goes to stderr so `--json` leaves stdout to the report.
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-pinterest-demo-'));
-const config = loadConfig({
-  ...process.env,
-  // Embedded defaults, whatever the shell has set: a fresh PGlite, a dev server, the emulator.
-  DATABASE_URL: '',
-  TEMPORAL_ADDRESS: '',
-  PINTEREST_APP_ID: '',
-  PINTEREST_APP_SECRET: '',
-  PINTEREST_REDIRECT_URI: '',
-  PINTEREST_API_BASE_URL: '',
-  ROUTY_INGRESS_TOKEN: 'demo-ingress-token',
-  ROUTY_HTTP_PORT: '0',
-  ROUTY_DATA_DIR: dataDir,
-  ROUTY_LOG_LEVEL: process.env.ROUTY_LOG_LEVEL ?? 'WARN',
-});
-
-say('Starting PGlite, the Temporal dev server, the worker, the ingress and the Pinterest emulator...');
-const app = await startApp(config, { log: say, pinterest: await startEmulatedPinterest(config) });
+let app: RunningApp<EmulatedPinterest>;
+try {
+  const config = loadConfig({
+    ...process.env,
+    // Embedded defaults, whatever the shell has set: a fresh PGlite, a dev server, the emulator.
+    DATABASE_URL: '',
+    TEMPORAL_ADDRESS: '',
+    PINTEREST_APP_ID: '',
+    PINTEREST_APP_SECRET: '',
+    PINTEREST_REDIRECT_URI: '',
+    PINTEREST_API_BASE_URL: '',
+    ROUTY_INGRESS_TOKEN: 'demo-ingress-token',
+    // Free ports for everything, so a demo runs beside `npm start` or another demo; the dev
+    // server's (gRPC, HTTP API, metrics, and the UI with --keep) are free ones too. The SDK's
+    // metrics only matter to a kept service's GET /metrics.
+    ROUTY_HTTP_PORT: '0',
+    ROUTY_SDK_METRICS_PORT: options.keep ? String(await choosePort({ variable: 'ROUTY_SDK_METRICS_PORT', port: 0, fixed: false })) : '0',
+    ROUTY_DATA_DIR: dataDir,
+    ROUTY_LOG_LEVEL: process.env.ROUTY_LOG_LEVEL ?? 'WARN',
+  });
+  say(`Starting PGlite, the Temporal dev server${options.keep ? ' with its UI' : ''}, the worker, the ingress and the Pinterest emulator...`);
+  app = await startApp(config, { log: say, pinterest: await startEmulatedPinterest(config), temporalUi: options.keep, movablePorts: ['ROUTY_SDK_METRICS_PORT'] });
+} catch (error) {
+  // One line naming the cause (the stack with --verbose), and no demo folder left behind.
+  reportStartUpFailure('the demo', error, Boolean(options.verbose) || wantsStackTraces());
+  await rm(dataDir, { recursive: true, force: true });
+  process.exit(1);
+}
 let exitCode = 0;
 try {
   // The link asks for msot:write too: the demo account opts in to Measurement Source of Truth events.
@@ -82,7 +96,8 @@ try {
     say(`  CLI:          ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest report --url ${app.ingressUrl} --level pin --window 30 --compare 7`);
     say(`                ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest slow-burn --url ${app.ingressUrl} --level campaign`);
     say(`                ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest report --url ${app.ingressUrl} --level product`);
-    if (app.temporalUiUrl) say(`  Temporal UI:  ${app.temporalUiUrl}`);
+    say(`  Temporal UI:  ${app.temporalUiUrl ?? 'none'}  (workflow pinterest-ad-account-${adAccountId}; its payloads show encrypted, the codec endpoint needs the token)`);
+    say(`  temporal:     ${app.temporalAddress}  (operator CLI: TEMPORAL_ADDRESS=${app.temporalAddress} ROUTY_DATA_DIR=${dataDir} npx routy-pinterest accounts)`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -1,8 +1,6 @@
-import net from 'node:net';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Kysely } from 'kysely';
 import type { ActivityDeps } from '../activities/index';
 import { PinterestHttp } from '../pinterest/http';
@@ -11,15 +9,16 @@ import { SharedRequestBudget } from '../store/request-budget-store';
 import type { Database } from '../store/database-schema';
 import type { RoutyPinterestClient } from '../client/routy-client';
 import type { ScheduleSettings } from '../workflows/ad-account-types';
-import { usesRealPinterest, type Config } from './config';
+import { usesRealPinterest, type Config, type PortVariable } from './config';
 import { realPinterest, type PinterestSide } from './pinterest-side';
 import { createLogger } from '../observability/logger';
 import { installTracingOnce } from '../observability/tracing';
 import type { DestinationStream } from 'pino';
 import type { DataConverter } from '@temporalio/common';
-import { startLocalTemporal } from '../temporal/dev-server';
+import { startLocalTemporal, type DevServerPorts } from '../temporal/dev-server';
+import { choosePort, type PortRequest } from '../temporal/ports';
 import { connectTemporalClient, openMigratedDatabase, payloadCrypto } from './role-parts';
-import { installRuntimeOnce, sdkMetricsUrl } from './sdk-runtime';
+import { installRuntimeOnce, sdkMetricsPortRequest, sdkMetricsUrl } from './sdk-runtime';
 import { startWorkerRole } from './worker-role';
 import { startIngressRole } from './ingress-role';
 
@@ -34,6 +33,8 @@ export interface RunningApp<P extends PinterestSide = PinterestSide> {
   ingressUrl: string;
   temporalAddress: string;
   temporalUiUrl?: string;
+  /** The ports of the dev server this app started, if it started one. */
+  temporalPorts?: DevServerPorts;
   /** The Pinterest the app talks to (the emulator's handle, when the caller started one). */
   pinterest: P;
   /** Bearer token Routy sends to the ingress (`ROUTY_INGRESS_TOKEN`). */
@@ -49,8 +50,19 @@ export interface RunningApp<P extends PinterestSide = PinterestSide> {
 export interface AppOptions<P extends PinterestSide = PinterestSide> {
   /** Where Pinterest is; default: the real API from the configured credentials. */
   pinterest?: P;
-  /** Keep the dev server's state in `<data dir>/temporal.sqlite` and serve the UI. */
+  /**
+   * `npm start`'s dev server: its state in `<data dir>/temporal.sqlite`, on the configured ports
+   * (`TEMPORAL_PORT`, `TEMPORAL_UI_PORT`, `TEMPORAL_HTTP_PORT`, `TEMPORAL_METRICS_PORT`), with the
+   * UI decoding payloads through the ingress's codec endpoint. Otherwise: in memory, every port free.
+   */
   persistTemporal?: boolean;
+  /** Serve the Temporal UI (always with `persistTemporal`; the demo's `--keep` asks for it). */
+  temporalUi?: boolean;
+  /**
+   * Port variables left unset (`npm start`): their default port gives way to a free one when taken.
+   * Every other configured port is fixed: taken, it stops start-up naming its variable.
+   */
+  movablePorts?: readonly PortVariable[];
   /** Durations for newly connected accounts (tests and the demo shorten them). */
   schedule?: Partial<ScheduleSettings>;
   /** Progress lines (the demo prints them); default: the JSON log at info. */
@@ -84,13 +96,7 @@ async function demoEncryptionKeys(dataDir: string): Promise<string> {
 export async function startApp<P extends PinterestSide = PinterestSide>(config: Config, options: AppOptions<P> = {}): Promise<RunningApp<P>> {
   const logger = createLogger(config.ROUTY_LOG_LEVEL, options.logDestination);
   const log = options.log ?? ((line: string) => logger.info(line));
-  installRuntimeOnce(logger, config.ROUTY_SDK_METRICS_PORT);
   const tracing = installTracingOnce('all');
-  const real = usesRealPinterest(config);
-  if (real && !config.ROUTY_ENCRYPTION_KEYS) throw new Error('ROUTY_ENCRYPTION_KEYS is required with Pinterest credentials');
-  if (real && !config.ROUTY_INGRESS_TOKEN) throw new Error('ROUTY_INGRESS_TOKEN is required with Pinterest credentials');
-  const dataDir = path.resolve(config.ROUTY_DATA_DIR);
-  await fs.mkdir(dataDir, { recursive: true });
   const pinterest = (options.pinterest ?? realPinterest(config)) as P;
   const stops: Array<() => Promise<unknown>> = [];
   if (pinterest.stop) stops.push(() => pinterest.stop!());
@@ -101,6 +107,18 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
   };
 
   try {
+    const ports = portRequests(config, options.movablePorts ?? []);
+    await installRuntimeOnce(logger, config.ROUTY_SDK_METRICS_PORT > 0 ? sdkMetricsPortRequest(config.ROUTY_SDK_METRICS_PORT, ports.sdkMetrics.fixed) : 0);
+    const real = usesRealPinterest(config);
+    if (real && !config.ROUTY_ENCRYPTION_KEYS) throw new Error('ROUTY_ENCRYPTION_KEYS is required with Pinterest credentials');
+    if (real && !config.ROUTY_INGRESS_TOKEN) throw new Error('ROUTY_INGRESS_TOKEN is required with Pinterest credentials');
+    const persist = Boolean(options.persistTemporal && !config.TEMPORAL_ADDRESS);
+    const ui = !config.TEMPORAL_ADDRESS && (persist || Boolean(options.temporalUi));
+    // The UI's codec endpoint names the ingress, so its port is chosen before the dev server starts
+    // (a set one checked now: a taken port stops start-up before anything is opened).
+    const ingressPort = ports.ingress.port === 0 && !persist ? 0 : await choosePort(ports.ingress, config.ROUTY_HTTP_HOST);
+    const dataDir = path.resolve(config.ROUTY_DATA_DIR);
+    await fs.mkdir(dataDir, { recursive: true });
     if (!config.DATABASE_URL) {
       // PGlite takes one process at a time: `rotate-keys` checks this file before it opens the folder.
       const pidFile = path.join(dataDir, 'service.pid');
@@ -120,24 +138,22 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | undefined;
-    let testEnv: TestWorkflowEnvironment | undefined;
+    let temporalPorts: DevServerPorts | undefined;
     if (!temporalAddress) {
-      if (options.persistTemporal) {
-        await ensurePortFree(config.TEMPORAL_PORT, 'TEMPORAL_PORT', 'set TEMPORAL_ADDRESS to use the server already there, or another TEMPORAL_PORT');
-        await ensurePortFree(config.TEMPORAL_UI_PORT, 'TEMPORAL_UI_PORT', 'choose another TEMPORAL_UI_PORT');
-      }
-      testEnv = await startLocalTemporal({
+      const free = (variable: PortVariable): PortRequest => ({ variable, port: 0, fixed: false });
+      const local = await startLocalTemporal({
         namespace: config.TEMPORAL_NAMESPACE,
         // The UI decodes payloads through the ingress's codec endpoint.
-        extraArgs: [...(options.temporalExtraArgs ?? []), ...(options.persistTemporal ? ['--ui-codec-endpoint', `http://${config.ROUTY_HTTP_HOST}:${config.ROUTY_HTTP_PORT}/codec`] : [])],
-        ...(options.persistTemporal
-          ? { dbFilename: path.join(dataDir, 'temporal.sqlite'), port: config.TEMPORAL_PORT, uiPort: config.TEMPORAL_UI_PORT }
-          : {}),
+        extraArgs: [...(options.temporalExtraArgs ?? []), ...(persist ? ['--ui-codec-endpoint', `http://${config.ROUTY_HTTP_HOST}:${ingressPort}/codec`] : [])],
+        ...(persist
+          ? { dbFilename: path.join(dataDir, 'temporal.sqlite'), port: ports.temporal, httpPort: ports.temporalHttp, metricsPort: ports.temporalMetrics }
+          : { port: free('TEMPORAL_PORT'), httpPort: free('TEMPORAL_HTTP_PORT'), metricsPort: free('TEMPORAL_METRICS_PORT') }),
+        ...(ui ? { uiPort: persist ? ports.temporalUi : free('TEMPORAL_UI_PORT') } : {}),
       });
-      const env = testEnv;
-      stops.push(() => env.teardown());
-      temporalAddress = testEnv.address;
-      if (options.persistTemporal) temporalUiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
+      stops.push(() => local.teardown());
+      temporalAddress = local.address;
+      temporalPorts = local.ports;
+      if (local.ports.ui) temporalUiUrl = `http://127.0.0.1:${local.ports.ui}`;
     }
     if (allowPlaintext) log('demo mode: no ROUTY_ENCRYPTION_KEYS, so the payload codec accepts unencrypted payloads (a Temporal client without the keys can send updates)');
     // Per-user budgets live in the database, so every worker process spends the same ones.
@@ -148,12 +164,14 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
     const temporal = await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE, dataConverter);
     stops.push(() => temporal.close());
 
-    const ingress = await startIngressRole(config, {
+    const ingress = await startIngressRole({ ...config, ROUTY_HTTP_PORT: ingressPort }, {
       db, cipher, keys, http, pinterest, dataConverter, logger,
       temporalClient: temporal.client,
       schedule: options.schedule,
       sdkMetricsUrl: sdkMetricsUrl(),
       temporalUiUrl,
+      portMayMove: !ports.ingress.fixed,
+      onPortMoved: (taken) => log(`ROUTY_HTTP_PORT: port ${taken} was taken meanwhile; listening on a free port instead (the Temporal UI's codec endpoint still names ${taken})`),
     });
     stops.push(() => ingress.stop());
     // loadConfig refuses any other address without a token: open means open to this machine only.
@@ -167,6 +185,7 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
       ingressUrl: ingress.ingressUrl,
       temporalAddress,
       temporalUiUrl,
+      temporalPorts,
       pinterest,
       ingressToken: config.ROUTY_INGRESS_TOKEN,
       activityDeps: worker.activityDeps,
@@ -179,13 +198,15 @@ export async function startApp<P extends PinterestSide = PinterestSide>(config: 
   }
 }
 
-/** Fails fast, naming the variable, when a port the dev server needs is taken (it would hang otherwise). */
-async function ensurePortFree(port: number, variable: string, hint: string): Promise<void> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(`${variable}: port ${port} is in use (${error.code}); ${hint}`)),
-    );
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
-  });
+/** Each configured port as a request: fixed unless its variable is one of `movable`. */
+function portRequests(config: Config, movable: readonly PortVariable[]) {
+  const request = (variable: PortVariable, hint?: string): PortRequest => ({ variable, port: config[variable], fixed: !movable.includes(variable), ...(hint ? { hint } : {}) });
+  return {
+    ingress: request('ROUTY_HTTP_PORT'),
+    sdkMetrics: request('ROUTY_SDK_METRICS_PORT'),
+    temporal: request('TEMPORAL_PORT', 'set TEMPORAL_ADDRESS to use the server already there, or another TEMPORAL_PORT (0: a free one)'),
+    temporalUi: request('TEMPORAL_UI_PORT'),
+    temporalHttp: request('TEMPORAL_HTTP_PORT'),
+    temporalMetrics: request('TEMPORAL_METRICS_PORT'),
+  };
 }

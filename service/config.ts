@@ -8,6 +8,7 @@ const optionalString = z
   .optional();
 
 const positiveSeconds = (fallback: number, max: number) => z.coerce.number().int().positive().max(max).default(fallback);
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 /** An http:// or https:// URL (no other scheme: file:, javascript:, ftp: are refused). */
 export const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
@@ -25,8 +26,14 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_CLI_PATH: optionalString,
-  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
-  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  /** The local dev server's ports (127.0.0.1) when `TEMPORAL_ADDRESS` is unset; 0: a free one. */
+  TEMPORAL_PORT: port(7233),
+  /** Its Temporal UI. */
+  TEMPORAL_UI_PORT: port(8233),
+  /** Its HTTP API. */
+  TEMPORAL_HTTP_PORT: port(0),
+  /** Its own Prometheus `/metrics`. */
+  TEMPORAL_METRICS_PORT: port(0),
   PINTEREST_APP_ID: optionalString,
   PINTEREST_APP_SECRET: optionalString,
   PINTEREST_REDIRECT_URI: optionalString.pipe(httpUrl().optional()),
@@ -51,7 +58,8 @@ export const configSchema = z.object({
     }),
   ROUTY_INGRESS_TOKEN: optionalString,
   ROUTY_ENCRYPTION_KEYS: optionalString,
-  ROUTY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** The ingress's port; 0: a free one. */
+  ROUTY_HTTP_PORT: port(8080),
   ROUTY_HTTP_HOST: z.string().default('127.0.0.1'),
   /** Whole request (headers and body) must arrive within this many seconds, or the client gets 408 and is cut off. */
   ROUTY_HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
@@ -65,7 +73,7 @@ export const configSchema = z.object({
   /** Level of the JSON log (ours and the Temporal SDK's). */
   ROUTY_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** Port (127.0.0.1) where the Temporal SDK exports its runtime metrics for `GET /metrics` to include; 0: off. */
-  ROUTY_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  ROUTY_SDK_METRICS_PORT: port(9464),
   /** How often report pulls run, in seconds (production: 4 hours; at most a day). */
   ROUTY_PULL_INTERVAL_SECONDS: positiveSeconds(4 * 3600, 86_400),
   /** How long an unmatched conversion is held before it expires, in seconds (30 days; at most 60, the longest window). */
@@ -82,6 +90,16 @@ export const configSchema = z.object({
    */
   ROUTY_CAPI_REPOST_MARGIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(3000),
 });
+
+/** The variables that name a port `npm start` opens (the emulator's is always a free one). */
+export const PORT_VARIABLES = ['ROUTY_HTTP_PORT', 'ROUTY_SDK_METRICS_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'TEMPORAL_HTTP_PORT', 'TEMPORAL_METRICS_PORT'] as const;
+/** One of {@link PORT_VARIABLES}. */
+export type PortVariable = (typeof PORT_VARIABLES)[number];
+
+/** The port variables `env` leaves unset (or empty): their defaults may give way to free ports in `npm start`. */
+export function unsetPortVariables(env: NodeJS.ProcessEnv = process.env): PortVariable[] {
+  return PORT_VARIABLES.filter((name) => (env[name] ?? '').trim() === '');
+}
 
 /** Validated configuration; see {@link configSchema} for each variable. */
 export type Config = z.infer<typeof configSchema>;

@@ -17,6 +17,7 @@ import type { ScheduleSettings } from '../workflows/ad-account-types';
 import type { Config } from './config';
 import type { PinterestSide } from './pinterest-side';
 import { naming } from './role-parts';
+import { isAddressInUse } from '../temporal/ports';
 
 /** The configuration the ingress role reads. */
 export type IngressSettings = Pick<
@@ -44,6 +45,7 @@ export interface RunningIngress {
  * Builds the ingress on the given parts and listens on `ROUTY_HTTP_HOST`:`ROUTY_HTTP_PORT`.
  * `schedule` goes to accounts connected through it; `sdkMetricsUrl` (this process's worker's SDK
  * metrics) is appended to `GET /metrics`; `temporalUiUrl` may call the codec endpoint from a browser.
+ * With `portMayMove`, a port taken since it was chosen gives way to any free one.
  * @throws Error naming `ROUTY_HTTP_HOST / ROUTY_HTTP_PORT` when it cannot listen.
  */
 export async function startIngressRole(
@@ -60,6 +62,9 @@ export async function startIngressRole(
     schedule?: Partial<ScheduleSettings>;
     sdkMetricsUrl?: string;
     temporalUiUrl?: string;
+    /** A chosen (not configured) port: taken meanwhile, any free one will do, and `onPortMoved` is told. */
+    portMayMove?: boolean;
+    onPortMoved?: (taken: number) => void;
   },
 ): Promise<RunningIngress> {
   const { db, cipher, keys, http, pinterest } = parts;
@@ -89,7 +94,14 @@ export async function startIngressRole(
     },
     ...(temporalUiUrl ? { temporalUiOrigins: [temporalUiUrl, temporalUiUrl.replace('127.0.0.1', 'localhost')] } : {}),
   });
-  const ingressUrl = await naming('ROUTY_HTTP_HOST / ROUTY_HTTP_PORT', () => ingress.listen({ host: settings.ROUTY_HTTP_HOST, port: settings.ROUTY_HTTP_PORT }));
+  const listen = (port: number) => ingress.listen({ host: settings.ROUTY_HTTP_HOST, port });
+  const ingressUrl = await naming('ROUTY_HTTP_HOST / ROUTY_HTTP_PORT', () =>
+    listen(settings.ROUTY_HTTP_PORT).catch((error: unknown) => {
+      if (!parts.portMayMove || settings.ROUTY_HTTP_PORT === 0 || !isAddressInUse(error)) throw error;
+      parts.onPortMoved?.(settings.ROUTY_HTTP_PORT);
+      return listen(0);
+    }),
+  );
   pinterest.ingressListening?.(ingressUrl);
   return { ingressUrl, client, stop: () => ingress.close() };
 }

@@ -1,6 +1,7 @@
 // One role in its own process: start, say so on stderr, stop in reverse order on SIGINT/SIGTERM
 // (or when the role ends by itself), and exit 1 naming the variable when start-up fails.
 import type { Role } from './role-config';
+import { reportStartUpFailure, wantsStackTraces } from './start-up-failure';
 
 /** What a started role hands back. */
 export interface StartedRole {
@@ -26,7 +27,7 @@ export async function runRole(role: Role, start: (onStop: (stop: () => Promise<u
     started = await start((stop) => stops.push(stop));
   } catch (error) {
     // A configuration or start-up problem: its message names the variable; no stack trace needed.
-    console.error(`routy-pinterest ${role} did not start: ${error instanceof Error ? error.message : String(error)}`);
+    reportStartUpFailure(`routy-pinterest ${role}`, error, wantsStackTraces());
     await stopAll();
     process.exit(1);
   }

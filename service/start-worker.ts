@@ -13,7 +13,7 @@ import { prebuiltWorkflowBundle } from '../worker/create-worker';
 
 await runRole('worker', async (onStop) => {
   const config = loadWorkerConfig();
-  installRuntimeOnce(createLogger(config.ROUTY_LOG_LEVEL), config.ROUTY_SDK_METRICS_PORT);
+  await installRuntimeOnce(createLogger(config.ROUTY_LOG_LEVEL), config.ROUTY_SDK_METRICS_PORT);
   // Stopped last: the spans of the shutdown itself are exported too.
   const tracing = installTracingOnce('worker');
   onStop(() => tracing.shutdown());

@@ -1,8 +1,9 @@
 // `npm start`: the whole service on the configured (or embedded) parts; Ctrl-C stops it cleanly.
-import { loadConfig, usesRealPinterest, type Config } from './config';
+import { loadConfig, unsetPortVariables, usesRealPinterest, type Config } from './config';
 import { choosePinterest } from '../demo/emulated-pinterest';
 import { startApp, workerGraceSeconds, type RunningApp } from './app';
 import { connectThroughOAuth } from './oauth-connect';
+import { reportStartUpFailure, wantsStackTraces } from './start-up-failure';
 
 let config: Config;
 let app: RunningApp;
@@ -12,11 +13,14 @@ try {
     // Without Pinterest credentials, the demo's emulator.
     pinterest: await choosePinterest(config),
     persistTemporal: true,
+    // An unset port variable whose default is taken (a second copy, another dev server) moves to a
+    // free port; the ingress's does not with Pinterest credentials (PINTEREST_REDIRECT_URI names it).
+    movablePorts: unsetPortVariables().filter((name) => name !== 'ROUTY_HTTP_PORT' || !usesRealPinterest(config)),
     schedule: { pull_interval_seconds: config.ROUTY_PULL_INTERVAL_SECONDS, hold_seconds: config.ROUTY_HOLD_SECONDS },
   });
 } catch (error) {
   // A configuration or start-up problem: its message names the variable; no stack trace needed.
-  console.error(`routy-pinterest did not start: ${error instanceof Error ? error.message : String(error)}`);
+  reportStartUpFailure('routy-pinterest', error, wantsStackTraces());
   process.exit(1);
 }
 
@@ -36,7 +40,7 @@ console.error(`routy-pinterest is running.
   ingress:      ${app.ingressUrl}  (POST /v1/conversions, POST /v1/touchpoints, GET /v1/conversions/{event_id}; API described at /openapi.json)
   connect:      POST ${app.ingressUrl}/v1/connect-links {"advertiser_id": ...} gives a signed link to send the advertiser to
   reports:      ${app.ingressUrl}/reports  (page; API at /v1/reports/performance and /v1/reports/slow-burn)
-  temporal:     ${app.temporalAddress}${app.temporalUiUrl ? `\n  temporal UI:  ${app.temporalUiUrl}` : ''}
+  temporal:     ${app.temporalAddress}${app.temporalPorts ? ` (dev server; HTTP API on port ${app.temporalPorts.http}, its metrics on http://127.0.0.1:${app.temporalPorts.metrics}/metrics)` : ''}${app.temporalUiUrl ? `\n  temporal UI:  ${app.temporalUiUrl}` : ''}
   database:     ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.ROUTY_DATA_DIR}/pglite`}
   pinterest:    ${app.pinterest.label}`);
 

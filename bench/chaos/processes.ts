@@ -4,8 +4,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startLocalTemporal } from '../../temporal/dev-server';
+import { startLocalTemporal, type LocalTemporal } from '../../temporal/dev-server';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -15,7 +14,8 @@ export class WorkerProcess {
   kills = 0;
 
   constructor(
-    private readonly env: NodeJS.ProcessEnv,
+    /** Its environment, read at each start (the dev server's address is known once it runs). */
+    private readonly env: () => NodeJS.ProcessEnv,
     private readonly logFile: string,
     private readonly healthUrl: string,
   ) {}
@@ -23,7 +23,7 @@ export class WorkerProcess {
   /** Starts it and waits until its ingress answers /healthz. */
   async start(): Promise<void> {
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'service/start.ts'], { cwd: root, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'service/start.ts'], { cwd: root, env: { ...process.env, ...this.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.pipe(log);
     this.child.stderr!.pipe(log);
     const deadline = Date.now() + 120_000;
@@ -57,22 +57,27 @@ export class WorkerProcess {
   }
 }
 
-/** The dev server with its state in a file: a restart keeps every workflow and its history. */
+/**
+ * The dev server with its state in a file: a restart keeps every workflow and its history, and its
+ * gRPC port (the worker's `TEMPORAL_ADDRESS`); its HTTP API and metrics ports are chosen free at
+ * each start, and a start that loses one to another process is tried again on new ones.
+ */
 export class TemporalServer {
-  private env?: TestWorkflowEnvironment;
+  private env?: LocalTemporal;
+  private port = 0;
   restarts = 0;
 
-  constructor(
-    private readonly dbFilename: string,
-    readonly port: number,
-  ) {}
+  constructor(private readonly dbFilename: string) {}
 
+  /** `127.0.0.1:<port>`, known once started. */
   get address(): string {
     return `127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
-    this.env = await startLocalTemporal({ dbFilename: this.dbFilename, port: this.port });
+    // The first start takes any free gRPC port; restarts keep it.
+    this.env = await startLocalTemporal({ dbFilename: this.dbFilename, port: { variable: 'TEMPORAL_PORT', port: this.port, fixed: this.port !== 0 } });
+    this.port = this.env.ports.grpc;
   }
 
   async restart(downMs: number): Promise<void> {

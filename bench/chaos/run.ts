@@ -45,13 +45,14 @@ const database = await createTestDatabase();
 const db = await openDatabase({ kind: 'postgres', url: database.url });
 const emulator = new PinterestEmulator();
 const origin = await emulator.listen(0);
-const temporal = new TemporalServer(path.join(dir, 'temporal.sqlite'), await getPort({ host: '127.0.0.1' }));
+const temporal = new TemporalServer(path.join(dir, 'temporal.sqlite'));
 const postgres = new PostgresCluster();
 const keys = generateEncryptionKeyEntry('chaos1');
-const ingressPort = await getPort({ host: '127.0.0.1' });
+// Reserved for the whole run: the dev server's ports, chosen in this process at each (re)start, never take it.
+const ingressPort = await getPort({ host: '127.0.0.1', reserve: true });
 const ingressUrl = `http://127.0.0.1:${ingressPort}`;
 const worker = new WorkerProcess(
-  {
+  () => ({
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: temporal.address,
     PINTEREST_APP_ID: EMULATOR_APP.appId,
@@ -67,7 +68,7 @@ const worker = new WorkerProcess(
     ROUTY_LOG_LEVEL: 'WARN',
     ROUTY_SDK_METRICS_PORT: '0',
     ROUTY_PULL_INTERVAL_SECONDS: '20',
-  },
+  }),
   path.join(dir, 'worker.log'),
   `${ingressUrl}/healthz`,
 );
@@ -75,8 +76,8 @@ const worker = new WorkerProcess(
 let exitCode = 0;
 let client: Client | undefined;
 try {
-  say(`PostgreSQL database, Pinterest emulator at ${origin}, Temporal dev server on ${temporal.address}...`);
   await temporal.start();
+  say(`PostgreSQL database, Pinterest emulator at ${origin}, Temporal dev server on ${temporal.address}...`);
   await worker.start();
   client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: createDataConverter(parseEncryptionKeys(keys)) });
   const handle = client.workflow.getHandle(adAccountWorkflowId(ACCOUNT));
