@@ -45,7 +45,7 @@ function figuresOf(row: ReportRow, level: 'campaign' | 'pin', campaigns: Readonl
 }
 
 /** The webhook's body for one alert: the alert's figures, without the fields that change after it was opened. */
-export function alertWebhookBody(alert: CpaAlert): string {
+function alertWebhookBody(alert: CpaAlert): string {
   const { last_seen_at: _seen, cleared_at: _cleared, delivered_at: _delivered, ...figures } = alert;
   return JSON.stringify({ type: 'cpa_alert', ...figures });
 }

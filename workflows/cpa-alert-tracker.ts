@@ -3,7 +3,7 @@
 import type { CpaAlertsSummary } from '../domain/cpa-alerts';
 
 /** After a record pump that attributed conversions, alerts are evaluated again only when the last evaluation is older than this (ms); every pull evaluates. */
-export const CPA_ALERTS_PUMP_INTERVAL_MS = 15 * 60_000;
+const CPA_ALERTS_PUMP_INTERVAL_MS = 15 * 60_000;
 
 /** Whether an evaluation is due, and the last one's summary. Times are epoch ms of workflow time. */
 export class CpaAlertTracker {
