@@ -156,7 +156,7 @@ describe('CPA alerts', { timeout: 300_000 }, () => {
     assert.match(accounts.stdout, new RegExp(`^${ACCOUNT}\\s.*\\s1\\s+-$`, 'm'), 'the alerts column counts one open alert');
   });
 
-  it('the webhook gets one signed POST per alert, retried after its 500, and nothing more on the next round', async () => {
+  it('the webhook gets one signed POST per alert, retried after its 500, and nothing more on the next round', async (t) => {
     await waitFor('the delivery', async () => ((await alertsRoute())[0]?.delivered_at ? true : undefined));
     assert.deepEqual(received.map((r) => r.answered), [500, 200], 'the refused post was retried by Temporal, once');
     const [refused, taken] = received;
@@ -164,6 +164,7 @@ describe('CPA alerts', { timeout: 300_000 }, () => {
     for (const r of received) assert.ok(signedCorrectly(r.signature, r.body, SECRET, new Date()), `signature ${r.signature}`);
     const { last_seen_at: _s, cleared_at: _c, delivered_at: _d, ...figures } = first;
     assert.deepEqual(JSON.parse(taken!.body), { type: 'cpa_alert', ...figures });
+    t.diagnostic(`delivered: X-Routy-Signature: ${taken!.signature} body: ${taken!.body}`);
     assert.equal((await status()).cpa_alerts!.undelivered, 0);
 
     const since = (await status()).cpa_alerts!.evaluated_at;
