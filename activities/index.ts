@@ -10,6 +10,7 @@ import type { Database } from '../store/database-schema';
 import { createAdSyncActivities } from './ad-sync-activities';
 import { createCapiActivities } from './capi-activities';
 import { createCapiSender } from './capi-sender';
+import { createCpaAlertActivities, type AlertWebhook } from './cpa-alert-activities';
 import { keepAlive } from './heartbeat';
 import { createPinterestGrant } from './pinterest-grant';
 import { createProductActivities } from './product-activities';
@@ -39,10 +40,12 @@ export interface ActivityDeps {
   stopping?: AbortSignal;
   /** The record pump's pacing, in milliseconds (`fillMs` from `ROUTY_CAPI_FILL_MS`); defaults in `DEFAULT_PUMP_TIMING`. */
   pumpTiming?: Partial<PumpTiming>;
+  /** Where CPA alerts are posted, signed (`ROUTY_ALERT_WEBHOOK_URL`, `ROUTY_ALERT_WEBHOOK_SECRET`); unset: alerts are only stored. */
+  alertWebhook?: AlertWebhook;
 }
 
 /**
- * Builds every activity (pulls, the on-demand ad sync, records, Conversions API) over one grant policy and clock, each
+ * Builds every activity (pulls, the on-demand ad sync, records, Conversions API, CPA alerts) over one grant policy and clock, each
  * wrapped by `withKeepAlive`. Names, arguments and results are a contract with running workflows.
  */
 export function createActivities(deps: ActivityDeps) {
@@ -70,6 +73,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProductActivities({ db: deps.db, http: deps.http, grant, now }),
     ...createRecordActivities({ db: deps.db, now }),
     ...createCapiActivities(capi),
+    ...createCpaAlertActivities({ db: deps.db, now, webhook: deps.alertWebhook }),
     ...createRecordPump({
       db: deps.db,
       drain: createInboxDrain({ db: deps.db, now }),

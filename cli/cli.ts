@@ -16,6 +16,7 @@ import { formatExplanation, type ConversionExplanation, type RejectedExplanation
 import { addExchangeRateCommands } from './exchange-rates-cli';
 import { addOperatorCommands } from './operator-commands';
 import { addBackfillCommand } from './backfill-command';
+import { addCpaAlertCommands } from './cpa-alert-commands';
 import { terminalSafe } from '../domain/terminal-text';
 
 /** The running service, its default report range (the last 30 days, UTC). */
@@ -214,6 +215,7 @@ addExchangeRateCommands(program, askService, serviceUrl);
 // Operators steer the account workflows through the typed client (Temporal, the service's keys).
 addOperatorCommands(program);
 addBackfillCommand(program);
+addCpaAlertCommands(program);
 
 // The production roles, one per process (README "Past one machine"); `npm start` runs both at once.
 program

@@ -20,12 +20,12 @@ function stateOf(row: Pick<AdAccountListing, 'run' | 'connection_status' | 'paus
 /**
  * The `accounts` table: ad account, status, health (`-` when the worker reports none), last and
  * next pull (UTC), pending and unsent conversions (`-` when unknown: unsent needs `DATABASE_URL`),
- * backfill pieces queued, `rate_limited_until`; under it a line per pause reason, last error and
+ * backfill pieces queued, open CPA alerts (`-` before the first evaluation), `rate_limited_until`; under it a line per pause reason, last error and
  * failed status query.
  */
 export function formatAccountsTable(rows: AdAccountListing[]): string {
   if (rows.length === 0) return 'no ad accounts';
-  const header = ['ad account', 'status', 'health', 'last pull (UTC)', 'next pull (UTC)', 'pending', 'unsent', 'backfill', 'rate limited until'];
+  const header = ['ad account', 'status', 'health', 'last pull (UTC)', 'next pull (UTC)', 'pending', 'unsent', 'backfill', 'alerts', 'rate limited until'];
   const body = rows.map((r) => [
     r.ad_account_id,
     stateOf(r),
@@ -35,6 +35,7 @@ export function formatAccountsTable(rows: AdAccountListing[]): string {
     r.conversions_pending === undefined ? '-' : String(r.conversions_pending),
     r.conversions_unsent === null ? '-' : String(r.conversions_unsent),
     r.backfill_pieces === undefined ? '-' : String(r.backfill_pieces),
+    r.cpa_alerts_open === undefined ? '-' : String(r.cpa_alerts_open),
     time(r.rate_limited_until),
   ]);
   const notes = rows.flatMap((r) => [
@@ -42,7 +43,7 @@ export function formatAccountsTable(rows: AdAccountListing[]): string {
     ...(r.last_error ? [`last error: ${r.last_error}`] : []),
     ...(r.query_error ? [`status query failed: ${r.query_error}`] : []),
   ].map((note) => terminalSafe(`  ${r.ad_account_id}: ${note}`)));
-  return [fixedWidthTable(header, body, new Set([5, 6, 7])), ...notes].join('\n');
+  return [fixedWidthTable(header, body, new Set([5, 6, 7, 8])), ...notes].join('\n');
 }
 
 /** `30-day click, 30-day engagement, 1-day view, TIME_OF_AD_ACTION` (a window of 0: `no view`). */

@@ -45,6 +45,8 @@ export interface AdAccountListing {
   conversions_unsent: number | null;
   /** Pieces still in the backfill queue. */
   backfill_pieces?: number;
+  /** Open CPA alerts as of the last evaluation (`status.cpa_alerts.open`); absent before the first. */
+  cpa_alerts_open?: number;
   last_error?: string;
   /** Why the `status` query failed (e.g. no worker is polling). */
   query_error?: string;
@@ -124,6 +126,7 @@ async function runningRow(temporal: Client, info: WorkflowExecutionInfo, unsent:
     rate_limited_until: status.rate_limited_until,
     conversions_pending: status.counters.conversions_pending ?? 0,
     backfill_pieces: status.backfill_queue.length,
+    cpa_alerts_open: status.cpa_alerts?.open,
     last_error: status.last_error,
   });
 }

@@ -1,10 +1,11 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Kysely } from 'kysely';
-import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, connectedSignal, disconnectUpdate, pauseUpdate, recordsWaitingSignal, resumeUpdate, pullNowSignal, setAnalyticsColumnsUpdate, setMsotOptInUpdate, statusQuery, TASK_QUEUE, updateSettingsUpdate } from '../workflows/shared';
+import { AD_ACCOUNT_ID, adAccountWorkflowId, backfillUpdate, CONNECTION_STATUS, connectedSignal, disconnectUpdate, pauseUpdate, recordsWaitingSignal, resumeUpdate, pullNowSignal, setAnalyticsColumnsUpdate, setCpaTargetsUpdate, setMsotOptInUpdate, statusQuery, TASK_QUEUE, updateSettingsUpdate } from '../workflows/shared';
 import type { AnalyticsColumnsRequest, ExtraAnalyticsColumns } from '../domain/analytics-columns';
 import { DEFAULT_ATTRIBUTION_SETTINGS, type AttributionSettings } from '../domain/attribution-settings';
 import type { MsotOptIn, MsotOptInRequest } from '../domain/msot-opt-in';
+import type { CpaTargets, CpaTargetsRequest } from '../domain/cpa-targets';
 import { DEFAULT_SCHEDULE, type AdAccountStatus, type CallOrigin, type ScheduleSettings, type SettingsUpdateAnswer } from '../workflows/ad-account-types';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { QueuedBackfillRange } from '../workflows/backfill-queue';
@@ -12,6 +13,7 @@ import type { adAccountWorkflow } from '../workflows/ad-account-workflow';
 import { prepareConversions, prepareTouchpoints } from '../domain/routy-records';
 import type { Database } from '../store/database-schema';
 import { inboxHasRecords } from '../store/record-inbox-store';
+import { listCpaAlerts, type CpaAlert } from '../store/cpa-alerts-store';
 import { conversionWarningsFor, screenRepeatedEventIds } from './conversion-screening';
 import { handOver, type BatchResult } from './record-handover';
 import { listAdAccounts, type AdAccountListing } from './ad-account-listing';
@@ -117,6 +119,16 @@ export class RoutyPinterestClient {
   }
 
   /**
+   * Sets the account's target cost per conversion, in currency units of the account's currency,
+   * and per campaign or pin (ad id) overrides, through the workflow's validated `setCpaTargets`
+   * update (`null` clears one; `{}` reads them); alerts are evaluated right after (`status.cpa_alerts`).
+   * @returns the targets in force. @throws Error naming the field, e.g. `account: must be a positive decimal ...`, or `currency: ...`.
+   */
+  setCpaTargets(adAccountId: string, request: CpaTargetsRequest): Promise<CpaTargets> {
+    return this.executeUpdate(adAccountId, setCpaTargetsUpdate, request);
+  }
+
+  /**
    * Validates and hashes conversions and puts them in the inbox (PostgreSQL) for their accounts'
    * workflows, nudging a workflow that waits (`recordsWaiting` signal); a bad record is reported by
    * index and field, the rest accepted. A conversion whose `event_id` the account already received
@@ -147,6 +159,16 @@ export class RoutyPinterestClient {
    */
   listAdAccounts(): Promise<AdAccountListing[]> {
     return listAdAccounts(this.temporal, this.maybeDb);
+  }
+
+  /**
+   * The account's CPA alerts from the database, newest first: open ones, or all with
+   * `include_cleared` (at most 100). @returns null when the client has no database (the operator
+   * CLI without `DATABASE_URL`: `status.cpa_alerts` then has the newest open ones).
+   */
+  async cpaAlerts(adAccountId: string, options: { include_cleared?: boolean } = {}): Promise<CpaAlert[] | null> {
+    if (!this.maybeDb) return null;
+    return listCpaAlerts(this.maybeDb, { ad_account_id: adAccountId, include_cleared: options.include_cleared });
   }
 
   /** The account workflow's `status` query. @throws WorkflowNotFoundError when not connected. */

@@ -6,6 +6,8 @@ import { countMsotPosted } from '../store/msot-store';
 import { performanceReport, type ReportRow } from '../reports/performance-report';
 import { slowBurnReport, type SlowBurnRow } from '../reports/slow-burn-report';
 import { productReport, type ProductRow } from '../reports/product-report';
+import { cpaTargets, listCpaAlerts, type CpaAlert } from '../store/cpa-alerts-store';
+import type { CpaTargets } from '../domain/cpa-targets';
 
 /** What `npm run demo` prints: the same reports the HTTP API and CLI give, plus processing counts. */
 export interface DemoReport {
@@ -27,6 +29,10 @@ export interface DemoReport {
   products: DemoProduct[];
   /** The products report's own rows (30 days beside 7), as the API and `report --level product` give them. */
   product_rows: ProductRow[];
+  /** The account's target cost per conversion (the demo sets it: `ROUTY_DEMO_CPA_TARGET`, default DEMO_CPA_TARGET). */
+  cpa_targets: CpaTargets;
+  /** The CPA alerts the evaluation after the target was set opened (open ones, newest first; see CpaAlert). */
+  alerts: CpaAlert[];
   /** `msot_posted`: Measurement Source of Truth events Pinterest took (the demo account opts in). */
   counts: Omit<ConversionCounts, 'attributed_with_capi_outcome'> & { msot_posted: number };
 }
@@ -46,7 +52,7 @@ export interface DemoProduct {
 /**
  * The demo's report for one ad account over [startDate, endDate] (account-timezone dates): the
  * performance report at campaign and pin level (30-day window against 7 days), the slow-burn
- * curve by campaign, the products report (per SKU), and how many conversions were received, attributed, held, sent, and posted as MSOT events.
+ * curve by campaign, the products report (per SKU), the CPA targets and open alerts, and how many conversions were received, attributed, held, sent, and posted as MSOT events.
  */
 export async function buildDemoReport(db: Kysely<Database>, adAccountId: string, startDate: string, endDate: string): Promise<DemoReport> {
   const account = await getAdAccount(db, adAccountId);
@@ -77,6 +83,8 @@ export async function buildDemoReport(db: Kysely<Database>, adAccountId: string,
       pins: r.pins.map((p) => p.pin_id ?? p.id),
     })),
     product_rows: productRows,
+    cpa_targets: await cpaTargets(db, adAccountId),
+    alerts: await listCpaAlerts(db, { ad_account_id: adAccountId }),
     counts: { ...counts, msot_posted: await countMsotPosted(db, adAccountId) },
   };
 }

@@ -17,6 +17,8 @@ import { buildDemoReport } from './demo-report';
 import { getAdAccount } from '../store/entities-store';
 import { feedDemoTraffic } from './demo-traffic';
 import { formatProductTable, formatReportTable, formatSlowBurnTable } from '../reports/report-table';
+import { formatAlertTable } from '../reports/cpa-alert-table';
+import { demoCpaTarget } from './demo-cpa-target';
 
 const options = new Command()
   .name('npm run demo --')
@@ -76,6 +78,11 @@ try {
   await until(async () => (await countMsotBacklog(app.db, adAccountId)) === 0);
   // Pinterest's own product figures: the brand / category / SKU report, asked for after the first pull.
   await until(async () => (await countProductMetricRows(app.db, adAccountId, 'sku')) > 0);
+  // The account's target cost per conversion; setting it evaluates the alerts (status.cpa_alerts).
+  const target = demoCpaTarget(process.env);
+  const asked = Date.now();
+  await app.client.setCpaTargets(adAccountId, { account: target });
+  await until(async () => Date.parse((await app.client.status(adAccountId)).cpa_alerts?.evaluated_at ?? '1970-01-01') >= asked);
 
   const account = await getAdAccount(app.db, adAccountId);
   const today = dateInTimeZone(new Date(), account.time_zone ?? 'UTC');
@@ -84,6 +91,7 @@ try {
   console.log(`\nPer campaign: cost per conversion when conversions up to 30 days after the click or save count, beside 7 days\n${formatReportTable(report.campaigns)}`);
   console.log(`\nPer pin\n${formatReportTable(report.pins)}`);
   console.log(`\nPer product (SKU): conversions, units, revenue and cost share up to 30 days after the touch, beside 7 days, and the pins that drove them\n${formatProductTable(report.product_rows)}`);
+  console.log(`\nCPA alerts at a target of ${target} ${report.currency} per conversion: 30 days and 7 days on different sides of it\n${formatAlertTable(report.alerts)}`);
   console.log(`\nSlow burn per campaign: share of conversions by days since the click or save\n${formatSlowBurnTable(report.slow_burn)}`);
   const c = report.counts;
   console.log(

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { routySignatureHex } from '../domain/routy-signature';
 
 /** How far a signature's timestamp may be from now, in seconds. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -67,7 +68,7 @@ function signatureClaim(header: string | undefined, now: Date): SignatureClaim |
  * body's bytes, compared in constant time. One pass over the bytes; nothing is decoded or parsed.
  */
 export function bodyMatchesClaim(claim: SignatureClaim, rawBody: Buffer, secret: string): boolean {
-  const expected = createHmac('sha256', secret).update(`${claim.t}.`).update(rawBody).digest('hex');
+  const expected = routySignatureHex(claim.t, rawBody, secret);
   return sameBytes(Buffer.from(claim.v1), Buffer.from(expected));
 }
 

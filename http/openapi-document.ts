@@ -158,6 +158,21 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { '200': { description: '`{request, rows}` or CSV' }, '400': errorResponse('A parameter is wrong.') },
         },
       },
+      '/v1/alerts': {
+        get: {
+          summary: 'CPA alerts: pins (ads) and campaigns whose 30-day and 7-day costs per conversion lie on different sides of their target (setCpaTargets), newest first',
+          security: [{ bearer: [] }],
+          parameters: queryParameters(['ad_account_id', 'include_cleared', 'limit'], []),
+          responses: {
+            '200': {
+              description:
+                '`{request, alerts}`: each `{alert_id, ad_account_id, level (campaign, pin), entity_id (campaign id, or ad id), name, pin_id, direction (pays_back_long, misses_long), currency, target, cpa_30d, cpa_7d, spend, conversions_30d, conversions_7d, start_date, end_date, first_seen_at, last_seen_at, cleared_at, delivered_at}`; ' +
+                'money in units of `currency` (the account\'s), costs per conversion null without conversions in that window; open alerts only unless `include_cleared=true`; `limit` 1 to 500 (100).',
+            },
+            '400': errorResponse('A parameter is wrong.'),
+          },
+        },
+      },
       '/v1/reports/products': {
         get: {
           summary: "Routy's product attribution per SKU: conversions, units, revenue and cost share under a window beside 7 days (or compare), the pins that drove them, Pinterest's product figures; JSON, or CSV with format=csv",

@@ -89,6 +89,10 @@ export const configSchema = z.object({
    * Pinterest treats an event as offline and cannot deduplicate it; 0 never posts again).
    */
   ROUTY_CAPI_REPOST_MARGIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(3000),
+  /** Where each CPA alert is posted (JSON, signed with ROUTY_ALERT_WEBHOOK_SECRET); unset: alerts are only stored. */
+  ROUTY_ALERT_WEBHOOK_URL: optionalString.pipe(httpUrl().optional()),
+  /** Keys the alert webhook's `X-Routy-Signature` (HMAC-SHA256); required with ROUTY_ALERT_WEBHOOK_URL. */
+  ROUTY_ALERT_WEBHOOK_SECRET: optionalString,
 });
 
 /** The variables that name a port `npm start` opens (the emulator's is always a free one). */

@@ -14,7 +14,8 @@ import type { Config } from './config';
 import { naming } from './role-parts';
 
 /** The configuration the worker role reads. */
-export type WorkerSettings = Pick<Config, 'TEMPORAL_NAMESPACE' | 'PINTEREST_REQUEST_TIMEOUT_SECONDS' | 'ROUTY_CAPI_FILL_MS' | 'ROUTY_CAPI_REPOST_MARGIN_SECONDS'>;
+export type WorkerSettings = Pick<Config, 'TEMPORAL_NAMESPACE' | 'PINTEREST_REQUEST_TIMEOUT_SECONDS' | 'ROUTY_CAPI_FILL_MS' | 'ROUTY_CAPI_REPOST_MARGIN_SECONDS'> &
+  Partial<Pick<Config, 'ROUTY_ALERT_WEBHOOK_URL' | 'ROUTY_ALERT_WEBHOOK_SECRET'>>;
 
 /** A running worker. */
 export interface RunningWorker {
@@ -36,6 +37,7 @@ export async function startWorkerRole(
   settings: WorkerSettings,
   parts: { db: Kysely<Database>; cipher: TokenCipher; http: PinterestHttp; app: PinterestApp; dataConverter: DataConverter; temporalAddress: string; tracing?: Tracing },
 ): Promise<RunningWorker> {
+  const alertWebhook = alertWebhookOf(settings);
   const connection = await naming('TEMPORAL_ADDRESS', () => NativeConnection.connect({ address: parts.temporalAddress }));
   const stopping = new AbortController();
   const activityDeps: ActivityDeps = {
@@ -46,6 +48,7 @@ export async function startWorkerRole(
     capiRepostMarginSeconds: settings.ROUTY_CAPI_REPOST_MARGIN_SECONDS,
     stopping: stopping.signal,
     pumpTiming: { fillMs: settings.ROUTY_CAPI_FILL_MS },
+    ...(alertWebhook ? { alertWebhook } : {}),
   };
   let worker;
   try {
@@ -82,4 +85,14 @@ export async function startWorkerRole(
  */
 export function workerGraceSeconds(config: Pick<Config, 'PINTEREST_REQUEST_TIMEOUT_SECONDS'>): number {
   return config.PINTEREST_REQUEST_TIMEOUT_SECONDS + 10;
+}
+
+/**
+ * The CPA alert webhook from `ROUTY_ALERT_WEBHOOK_URL` and `ROUTY_ALERT_WEBHOOK_SECRET`; undefined when no URL is set.
+ * @throws Error naming `ROUTY_ALERT_WEBHOOK_SECRET` when the URL is set without it (posts are always signed).
+ */
+function alertWebhookOf(settings: WorkerSettings): { url: string; secret: string } | undefined {
+  if (!settings.ROUTY_ALERT_WEBHOOK_URL) return undefined;
+  if (!settings.ROUTY_ALERT_WEBHOOK_SECRET) throw new Error('Invalid configuration:\n  ROUTY_ALERT_WEBHOOK_SECRET: required with ROUTY_ALERT_WEBHOOK_URL (each alert is signed with it)');
+  return { url: settings.ROUTY_ALERT_WEBHOOK_URL, secret: settings.ROUTY_ALERT_WEBHOOK_SECRET };
 }

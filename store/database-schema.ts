@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { AdAccountAnalyticsColumnsTable } from './analytics-columns-schema';
 import type { AttributionProductsTable } from './attribution-products-schema';
+import type { CpaAlertsTable, CpaTargetsTable } from './cpa-alerts-schema';
 import type { ExchangeRatesTable } from './exchange-rates-schema';
 import type { PinterestRequestBudgetsTable } from './request-budget-schema';
 import type { MetricsCumulativeTable, MetricsDailyTable } from './metrics-schema';
@@ -241,6 +242,8 @@ export interface Database {
   pinterest_request_budgets: PinterestRequestBudgetsTable;
   msot_events: MsotEventsTable;
   msot_attempts: MsotAttemptsTable;
+  cpa_targets: CpaTargetsTable;
+  cpa_alerts: CpaAlertsTable;
 }
 
 export type { Generated };

@@ -7,6 +7,7 @@ import type * as activityTypes from '../activities/index';
 import { failureOf, read, showHealth } from './ad-account-reads';
 import type { AdAccountState } from './ad-account-state';
 import { BACKFILL_PROGRESS_PATCH } from './backfill-progress';
+import { cpaAlertsAfterPull, cpaAlertsAfterPump } from './cpa-alerts';
 import { parks, type CallFailure, type FailureMeaning } from './failure-types';
 import { PRODUCT_PULLS_PATCH, pullProducts } from './product-pulls';
 import { ACTIVITY_OPTIONS, CONNECTION_STATUS, LAST_SUCCESSFUL_PULL } from './shared';
@@ -84,6 +85,7 @@ export async function readPinterest(state: AdAccountState): Promise<void> {
         // A refused grant or a daily cap parks the account; any other failure shows in last_error and the next pull tries again.
         await pullProducts(state).catch((error: unknown) => noted(state, state.adSyncFailed(Date.now(), ...pinterestFailure(state, error, reconnects), 'product pull')));
       }
+      cpaAlertsAfterPull(state);
     } catch (error) {
       noted(state, state.pullFailed(Date.now(), ...pinterestFailure(state, error, reconnects)));
     }
@@ -124,6 +126,7 @@ export async function pumpInbox(state: AdAccountState): Promise<void> {
   try {
     const result = await records.pumpRecords({ ad_account_id: input.ad_account_id, settings: state.settings, hold_seconds: input.schedule.hold_seconds, send });
     state.pumped(Date.now(), result, send);
+    cpaAlertsAfterPump(state, result.matched);
     const failed = result.send_failure;
     if (failed) showHealth(state, state.health.failed('pumpRecords', undefined, failed.message, Date.now()));
     else if (send) showHealth(state, state.health.succeeded('pumpRecords', Date.now()));

@@ -10,6 +10,7 @@ import { pauseProblems, type CallOrigin } from './ad-account-types';
 import { registerAnalyticsColumnsUpdate } from './analytics-columns-update';
 import { BACKFILL_BOUNDS_PATCH } from './backfill-queue';
 import type { CallGuard } from './call-guards';
+import { registerCpaTargetsUpdate } from './cpa-alerts';
 import { registerMsotOptInUpdate } from './msot-opt-in-update';
 import {
   backfillUpdate,
@@ -126,6 +127,7 @@ export function registerHandlers(state: AdAccountState, guard: CallGuard, origin
   });
   registerAnalyticsColumnsUpdate(state, guard);
   registerMsotOptInUpdate(state, guard);
+  registerCpaTargetsUpdate(state, guard);
   // Last: setting it hands it every signal still buffered, so the handlers above must take theirs
   // first (a `connected` or `recordsWaiting` sent before the first workflow task would be lost).
   if (originsRequired) setDefaultSignalHandler((name) => guard.unknownSignal(name));

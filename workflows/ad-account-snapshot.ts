@@ -59,6 +59,7 @@ export function statusOf(state: AdAccountState, nowMs = Date.now()): AdAccountSt
     ...(overdue ? { pull_overdue_reason: overdue } : {}),
     ...(state.health.currentRead ? { current_read: state.health.currentRead } : {}),
     ...(pending ? { pending_settings: pending } : {}),
+    ...(state.cpaAlerts.summary ? { cpa_alerts: state.cpaAlerts.summary } : {}),
   };
 }
 
@@ -90,6 +91,7 @@ export function carryOf(state: AdAccountState): AdAccountWorkflowInput {
       ...(state.backfill.history.account_created_date ? { account_created_date: state.backfill.history.account_created_date } : {}),
       ...(state.backfill.history.history_dropped ? { history_dropped: state.backfill.history.history_dropped } : {}),
       health: state.health.carry(),
+      ...(state.cpaAlerts.summary ? { cpa_alerts: state.cpaAlerts.summary } : {}),
     },
   };
 }

@@ -9,6 +9,7 @@ import { AdAccountFailureRules } from './ad-account-failure-rules';
 import { AdAccountSchedule } from './ad-account-schedule';
 import type { AdAccountCounters, AdAccountWorkflowInput, PendingSettingsReason, PumpCounts } from './ad-account-types';
 import { BackfillQueue } from './backfill-queue';
+import { CpaAlertTracker } from './cpa-alert-tracker';
 import { RecordBuffers } from './record-buffers';
 import { UnsyncedAds } from './unsynced-ads';
 
@@ -47,6 +48,8 @@ export class AdAccountState extends AdAccountFailureRules {
   recordsWaiting: boolean;
   /** The record pump runs. */
   pumping = false;
+  /** When CPA alerts are due and what the last evaluation found. */
+  readonly cpaAlerts: CpaAlertTracker;
   /** Matches of the records stored this round, counted once they are all stored. */
   private roundMatches = 0;
 
@@ -63,6 +66,7 @@ export class AdAccountState extends AdAccountFailureRules {
     this.backfill = new BackfillQueue(carried?.backfill_queue ?? [], { account_created_date: carried?.account_created_date, history_dropped: carried?.history_dropped });
     this.unsyncedAds = new UnsyncedAds(carried?.unsynced_ads);
     this.health = new AccountHealth(carried?.health, nowMs);
+    this.cpaAlerts = new CpaAlertTracker(carried?.cpa_alerts);
     this.settings = input.settings;
     this.pendingSettings = carried?.pending_settings;
     this.lastError = carried?.last_error;

@@ -2,6 +2,7 @@
 // running workflows (change them only with `patched`).
 import { z } from 'zod';
 import type { AttributionSettings } from '../domain/attribution-settings';
+import type { CpaAlertsSummary } from '../domain/cpa-alerts';
 import { problemLines } from '../domain/field-issues';
 import type { DroppedDays } from '../domain/history-bounds';
 import type { BackfillRange } from '../domain/pull-plan';
@@ -87,6 +88,8 @@ export interface AdAccountWorkflowInput {
     history_dropped?: DroppedDays;
     /** Calls that failed for good and have not succeeded since, and since when the health holds (absent before health existed). */
     health?: AccountHealthCarry;
+    /** The last CPA alert evaluation (absent before the `cpa-alerts` patch or before the first evaluation). */
+    cpa_alerts?: CpaAlertsSummary;
   };
 }
 
@@ -166,6 +169,12 @@ export interface AdAccountStatus {
   current_read?: string;
   /** Settings `updateSettings` accepted that are not in effect yet (`settings` are those in effect). */
   pending_settings?: PendingSettings;
+  /**
+   * The last CPA alert evaluation (after each pull, a target change, or a pump that attributed
+   * conversions when the last evaluation is 15 minutes old): open alerts, opened and cleared by it,
+   * waiting for the webhook, and the newest open ones (ids and figures only). Absent until the first.
+   */
+  cpa_alerts?: CpaAlertsSummary;
 }
 
 /** What the workflow reads of a `pumpRecords` result (activities/record-pump.ts `PumpResult`). */

@@ -11,6 +11,7 @@ import { AdAccountState } from './ad-account-state';
 import { adSyncDue } from './unsynced-ads';
 import type { AdAccountWorkflowInput } from './ad-account-types';
 import { CallGuard, ORIGIN_PATCH, refuseUnusableInput } from './call-guards';
+import { runCpaAlerts } from './cpa-alerts';
 import { AD_ACCOUNT_ID, CONNECTION_STATUS, HEALTH } from './shared';
 
 /**
@@ -55,6 +56,10 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   // never reach its `sync-unsynced-ads` patch.
   let adSync: Promise<void> | undefined;
   let adSyncEnded = false;
+  // CPA alerts (evaluation, then webhook deliveries) run beside the loop too, once a pull, a target
+  // change or a pump made them due: only runs with the `cpa-alerts` patch ever make them due.
+  let alerts: Promise<void> | undefined;
+  let alertsEnded = false;
   const storeTouchpoints = async (touchpoints: TouchpointRecord[]) => {
     state.touchpointsRecorded(await records.recordTouchpoints({ ad_account_id: id, touchpoints, settings: state.settings }));
   };
@@ -73,6 +78,8 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
           readsEnded ||
           pumpEnded ||
           adSyncEnded ||
+          alertsEnded ||
+          (!alerts && state.cpaAlerts.due && !workflowInfo().continueAsNewSuggested) ||
           (!adSync && adSyncDue(state, Date.now()) && !workflowInfo().continueAsNewSuggested) ||
           // Waiting records start a pump, or, once continue-as-new is suggested, the continue-as-new
           // that carries them (after the reads under way end).
@@ -88,6 +95,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       readsEnded = false;
       pumpEnded = false;
       adSyncEnded = false;
+      alertsEnded = false;
     } else {
       await condition(
         () => state.hasBufferedWork() || connection.disconnected || state.pullDue(Date.now()) || state.backfillDue(Date.now()),
@@ -133,6 +141,12 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
         state.unsyncedAds.dropped();
       }
     }
+    if (!alerts && state.cpaAlerts.due && !workflowInfo().continueAsNewSuggested) {
+      alerts = runCpaAlerts(state).finally(() => {
+        alerts = undefined;
+        alertsEnded = true;
+      });
+    }
     // Each call below is awaited here, in the loop itself: an await moved into a helper would shift
     // how the loop interleaves with the reads beside it, and replays of running workflows with it.
     if (boundedRounds) {
@@ -165,6 +179,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
       !reads &&
       !pump &&
       !adSync &&
+      !alerts &&
       (boundedRounds
         ? buffers.fitCarry()
         : !state.hasBufferedWork() || (buffers.fitCarry() && patched('continue-as-new-with-small-buffers')))
@@ -176,6 +191,7 @@ export async function adAccountWorkflow(input: AdAccountWorkflowInput): Promise<
   if (reads) await reads;
   if (pump) await pump;
   if (adSync) await adSync;
+  if (alerts) await alerts;
   showConnectionStatus(state);
   await condition(allHandlersFinished);
 }

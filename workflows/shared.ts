@@ -6,6 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AnalyticsColumnsRequest, ExtraAnalyticsColumns } from '../domain/analytics-columns';
 import type { AttributionSettings } from '../domain/attribution-settings';
+import type { CpaTargets, CpaTargetsRequest } from '../domain/cpa-targets';
 import type { MsotOptIn, MsotOptInRequest } from '../domain/msot-opt-in';
 import type { BackfillRange } from '../domain/pull-plan';
 import type { ConversionRecord, TouchpointRecord } from '../domain/routy-records';
@@ -78,6 +79,13 @@ export const setAnalyticsColumnsUpdate = defineUpdate<ExtraAnalyticsColumns, [An
  * opt-in time and whether the grant has the scope (without it: reconnect through a connect link).
  */
 export const setMsotOptInUpdate = defineUpdate<MsotOptIn, [MsotOptInRequest]>('setMsotOptIn');
+/**
+ * Sets the account's target cost per conversion (`account`, currency units of the account's
+ * currency) and per campaign or pin (ad) overrides (`campaigns`, `pins`: id to target; `null`
+ * clears one). Validated; refused when disconnected; a `currency` other than the account's fails
+ * the update (`InvalidCpaTargets`). Alerts are evaluated right after. Returns the targets in force.
+ */
+export const setCpaTargetsUpdate = defineUpdate<CpaTargets, [CpaTargetsRequest]>('setCpaTargets');
 /** The account's connection, schedule, queue, last error and counters. */
 export const statusQuery = defineQuery<AdAccountStatus>('status');
 
@@ -118,6 +126,18 @@ export const ACTIVITY_OPTIONS = {
     startToCloseTimeout: '5 minutes',
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+  },
+  /** Evaluating CPA alerts (a report and a few writes): a few tries, then `last_error`; the next round tries again. */
+  cpaAlerts: {
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+  },
+  /** Posting CPA alerts to the webhook: retried with backoff (a 5xx, a timeout), then left for the next evaluation. */
+  alertWebhook: {
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
   },
   /** Storing Routy's records and expiring holds: retried until PostgreSQL takes them. */
   records: {

@@ -1,4 +1,4 @@
-// The report page: reads GET /v1/reports/performance, GET /v1/reports/products and GET /v1/reports/slow-burn with the API
+// The report page: reads GET /v1/alerts, GET /v1/reports/performance, GET /v1/reports/products and GET /v1/reports/slow-burn with the API
 // token kept in this tab (sessionStorage), and draws them with Chart.js. Names from Pinterest are
 // set as text, never as HTML.
 'use strict';
@@ -157,6 +157,20 @@ function drawProductsTable(rows, windowDays, compareDays) {
   );
 }
 
+// Open CPA alerts, newest first: what a 7-day report would decide wrongly about each pin or campaign.
+const DIRECTION = { pays_back_long: 'pays back within 30 days, not 7', misses_long: 'pays back within 7 days, not 30' };
+function drawAlerts(alerts) {
+  document.getElementById('alerts-empty').hidden = alerts.length > 0;
+  fillTable(
+    document.getElementById('alerts-table'),
+    ['Id', 'Name', 'Alert', 'Level', 'Cost/conv 30d', 'Cost/conv 7d', 'Target', 'Spend', 'Conv 30d', 'Conv 7d', 'First seen'],
+    alerts.map((a) => [
+      a.pin_id ?? a.entity_id, a.name, { text: DIRECTION[a.direction] ?? a.direction, className: a.direction === 'pays_back_long' ? 'better' : 'worse' }, a.level,
+      money(a.cpa_30d), money(a.cpa_7d), `${money(a.target)} ${a.currency}`, `${money(a.spend)} ${a.currency}`, a.conversions_30d, a.conversions_7d, a.first_seen_at.slice(0, 16).replace('T', ' '),
+    ]),
+  );
+}
+
 function drawCurve(curves) {
   const top = [...curves].sort((a, b) => b.conversions - a.conversions).slice(0, 8);
   const days = top[0] ? top[0].cumulative_share.map((_, d) => d) : [];
@@ -199,7 +213,7 @@ function drawCurve(curves) {
 function clear() {
   while (charts.length) charts.pop().destroy();
   document.getElementById('cost-charts').replaceChildren();
-  for (const id of ['performance-table', 'products-table', 'curve-table']) document.getElementById(id).replaceChildren();
+  for (const id of ['alerts-table', 'performance-table', 'products-table', 'curve-table']) document.getElementById(id).replaceChildren();
   for (const span of document.querySelectorAll('.window-label')) span.textContent = '';
 }
 
@@ -213,16 +227,18 @@ async function show() {
   if (form.ad_account_id) curveQuery.set('ad_account_id', form.ad_account_id);
   const productQuery = new URLSearchParams({ start_date: form.start_date, end_date: form.end_date, window: form.window, compare: form.compare });
   if (form.ad_account_id) productQuery.set('ad_account_id', form.ad_account_id);
+  const alertQuery = new URLSearchParams(form.ad_account_id ? { ad_account_id: form.ad_account_id } : {});
   history.replaceState(null, '', `?${new URLSearchParams({ ...form }).toString()}`);
   say('Loading…');
   try {
-    const [performance, curve, products] = await Promise.all([getJson('/v1/reports/performance', query), getJson('/v1/reports/slow-burn', curveQuery), getJson('/v1/reports/products', productQuery)]);
+    const [performance, curve, products, alerts] = await Promise.all([getJson('/v1/reports/performance', query), getJson('/v1/reports/slow-burn', curveQuery), getJson('/v1/reports/products', productQuery), getJson('/v1/alerts', alertQuery)]);
     tokenForm.hidden = true;
     clear();
     const rows = performance.rows;
     const windowDays = rows[0]?.routy.window_days ?? form.window;
     const compareDays = Number(form.compare);
     for (const span of document.querySelectorAll('.window-label')) span.textContent = `${windowDays}-day against ${compareDays}-day window`;
+    drawAlerts(alerts.alerts);
     drawCostCharts(rows, windowDays, compareDays);
     drawPerformanceTable(rows, windowDays, compareDays);
     drawProductsTable(products.rows, windowDays, compareDays);

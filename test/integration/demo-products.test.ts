@@ -1,5 +1,6 @@
 // `npm run demo -- --json` as a user runs it (its own process, embedded PGlite and dev server):
-// the JSON's `products` come from the demo shop's orders, which carry `contents` with SKUs.
+// the JSON's `products` come from the demo shop's orders, which carry `contents` with SKUs, and its
+// `alerts` from the CPA target the demo sets.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -12,7 +13,7 @@ const exec = promisify(execFile);
 describe('demo --json', { timeout: 400_000 }, () => {
   it('adds products: per SKU, conversions, units, revenue, cost share and pins, under 30 days beside 7', async () => {
     const { stdout } = await exec('node', ['--import', 'tsx', 'demo/demo.ts', '--json', '--users', '60'], {
-      env: { ...process.env, ROUTY_SDK_METRICS_PORT: '0' },
+      env: { ...process.env, ROUTY_SDK_METRICS_PORT: '0', ROUTY_DEMO_CPA_TARGET: '75' },
       maxBuffer: 64 * 1024 * 1024,
       timeout: 380_000,
     });
@@ -36,5 +37,17 @@ describe('demo --json', { timeout: 400_000 }, () => {
     }
     assert.equal(report.product_rows.length, report.products.length);
     assert.ok(stdout.includes('Per product (SKU)'), 'the text report prints the products table');
+
+    // The target the demo set (ROUTY_DEMO_CPA_TARGET): every pin and campaign whose 30-day cost per
+    // conversion is at or under it while its 7-day one is over it (or has no conversions) has an alert.
+    assert.equal(report.cpa_targets.account, 75);
+    const expected = [...report.campaigns, ...report.pins]
+      .filter((r) => r.spend !== null && r.routy.cost_per_conversion !== null && r.routy.cost_per_conversion <= 75 && (r.compare!.cost_per_conversion === null || r.compare!.cost_per_conversion > 75))
+      .map((r) => `${r.level}:${r.id}:${r.routy.cost_per_conversion}:${r.compare!.cost_per_conversion}:${r.spend}`)
+      .sort();
+    assert.ok(expected.length >= 1, 'the demo data has a slow-burn pin that pays back within 30 days but not 7');
+    assert.deepEqual(report.alerts.map((a) => `${a.level}:${a.entity_id}:${a.cpa_30d}:${a.cpa_7d}:${a.spend}`).sort(), expected);
+    assert.ok(report.alerts.every((a) => a.direction === 'pays_back_long' && a.target === 75 && a.currency === 'USD' && a.cleared_at === null));
+    assert.ok(stdout.includes('CPA alerts at a target of 75 USD per conversion'), 'the text report prints the alerts');
   });
 });

@@ -50,6 +50,7 @@ describe('operator CLI', { timeout: 180_000 }, () => {
     const now = Date.now();
     await app().client.recordConversions([{ event_id: 'cli-pending', event_name: 'checkout', event_time: new Date(now - 60_000).toISOString(), ad_account_id: ACCOUNT, click_id: 'nobody-clicked' }]);
     await waitFor('the pending count', async () => ((await statusOf()).counters.conversions_pending === 1 ? true : undefined));
+    await waitFor('the CPA alert evaluation after the first pull', async () => ((await statusOf()).cpa_alerts ? true : undefined));
     const row = await waitFor('the account in visibility', async () => accountRow().catch(() => undefined));
     const status = await statusOf();
     assert.equal(row.run, 'running');
@@ -60,13 +61,14 @@ describe('operator CLI', { timeout: 180_000 }, () => {
     assert.equal(row.conversions_pending, 1);
     assert.equal(row.conversions_unsent, 0);
     assert.equal(row.backfill_pieces, 0);
+    assert.equal(row.cpa_alerts_open, 0, 'no target is set: the evaluation after the first pull found no alert');
     assert.ok(row.health === undefined || ['healthy', 'retrying', 'failing'].includes(row.health), `health: ${row.health}`);
 
     const table = (await ok('accounts')).split('\n');
-    assert.match(table[0]!, /^ad account\s+status\s+health\s+last pull \(UTC\)\s+next pull \(UTC\)\s+pending\s+unsent\s+backfill\s+rate limited until$/);
+    assert.match(table[0]!, /^ad account\s+status\s+health\s+last pull \(UTC\)\s+next pull \(UTC\)\s+pending\s+unsent\s+backfill\s+alerts\s+rate limited until$/);
     const line = table.find((l) => l.startsWith(ACCOUNT));
     const lastPull = status.last_pull_at!.replace('T', ' ').replace(/\.\d+Z$/, '');
-    assert.match(line!, new RegExp(`^${ACCOUNT}\\s+connected\\s+(healthy|retrying|failing|-)\\s+${lastPull}\\s+\\S+ \\S+\\s+1\\s+0\\s+0\\s+-$`));
+    assert.match(line!, new RegExp(`^${ACCOUNT}\\s+connected\\s+(healthy|retrying|failing|-)\\s+${lastPull}\\s+\\S+ \\S+\\s+1\\s+0\\s+0\\s+0\\s+-$`));
   });
 
   it('pause shows in accounts (with the conversions it keeps unsent); resume is refused twice, not once', async () => {

@@ -48,6 +48,10 @@ describe('report page in the browser', { skip, timeout: 180_000 }, () => {
     await feedDemoTraffic(testApp.app, adAccountId!, 120);
     // Pinterest's SKU figures (the brand / category / SKU report after the first pull) for the products view.
     await waitFor('the SKU report', async () => ((await countProductMetricRows(testApp.app.db, adAccountId!, 'sku')) > 0 ? true : undefined));
+    // A target the demo's slow-burn pins meet under 30 days and miss under 7: the alerts panel has rows.
+    const asked = new Date().toISOString();
+    await testApp.app.client.setCpaTargets(adAccountId!, { account: 60 });
+    await waitFor('the CPA alert evaluation', async () => ((await testApp.app.client.status(adAccountId!)).cpa_alerts?.evaluated_at ?? '') >= asked ? true : undefined);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
@@ -108,6 +112,18 @@ describe('report page in the browser', { skip, timeout: 180_000 }, () => {
       assert.ok(Number(units30) >= Number(conv30) && Number(conv30) >= Number(conv7), `${sku}: units ${units30} >= conv 30d ${conv30} >= conv 7d ${conv7}`);
       assert.ok(Number(pinterestConv) > 0, `${sku}: Pinterest's conversions ${pinterestConv}`);
     }
+
+    // The alerts panel, above the table: the open alerts of GET /v1/alerts, newest first.
+    const api = (await (await fetch(`${testApp.app.ingressUrl}/v1/alerts`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { alerts: Array<{ pin_id: string | null; entity_id: string; name: string; level: string; direction: string; cpa_30d: number; cpa_7d: number | null; target: number }> };
+    assert.ok(api.alerts.length >= 1, 'the target of 60 USD raises alerts on the demo data');
+    const alertRows = await page.$$eval('#alerts-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+    assert.deepEqual(
+      alertRows.map((r) => r.slice(0, 7)),
+      api.alerts.map((a) => [a.pin_id ?? a.entity_id, a.name, a.direction === 'pays_back_long' ? 'pays back within 30 days, not 7' : 'pays back within 7 days, not 30', a.level, a.cpa_30d.toFixed(2), a.cpa_7d === null ? '–' : a.cpa_7d.toFixed(2), '60.00 USD']),
+    );
+    assert.equal(await page.isVisible('#alerts-empty'), false);
+    const [panel, table] = await Promise.all([page.locator('#alerts-section').boundingBox(), page.locator('#performance-table').boundingBox()]);
+    assert.ok(panel!.y + panel!.height <= table!.y, 'the alerts panel is above the table');
 
     await mkdir(new URL('../output/', import.meta.url), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
