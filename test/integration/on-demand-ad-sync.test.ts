@@ -97,13 +97,19 @@ describe('the on-demand ad sync', { timeout: 300_000 }, () => {
     const fullListings = emulator.requestCounts.get('GET /ad_accounts/{ad_account_id}/ads') ?? 0;
     const click = { ad_account_id: ACCOUNT, type: 'click', occurred_at: at(3_600_000), click_id: 'epik-garland', pin_id: pinned.pin_id };
     assert.equal((await postJson(app, '/v1/touchpoints', { touchpoints: [click] })).status, 202);
-    const conversion = { event_id: 'garland-3001', event_name: 'checkout', event_time: at(60_000), ad_account_id: ACCOUNT, click_id: 'epik-garland', user: { email: 'garland@example.com' } };
+    const conversion = {
+      event_id: 'garland-3001', event_name: 'checkout', event_time: at(60_000), ad_account_id: ACCOUNT, click_id: 'epik-garland', user: { email: 'garland@example.com' },
+      contents: [{ id: 'GARLAND-1', item_price: '24.00', quantity: 2 }],
+    };
     assert.equal((await postJson(app, '/v1/conversions', { conversions: [conversion] })).status, 202);
     const filled = await waitFor('the attribution to get its ad', async () => {
       const row = await attribution('garland-3001');
       return row?.ad_id ? row : undefined;
     });
     assert.deepEqual([filled.ad_id, filled.ad_group_id, filled.campaign_id, filled.pin_id], [pinned.id, LATE.adGroup.id, LATE.campaign.id, pinned.pin_id]);
+    // The conversion's product carries the same ad and pin (attribution_products copies them), filled in the same statement.
+    const product = await app.db.selectFrom('attribution_products').select(['sku', 'ad_id', 'pin_id', 'lag_seconds']).where('event_id', '=', 'garland-3001').execute();
+    assert.deepEqual(product, [{ sku: 'GARLAND-1', ad_id: pinned.id, pin_id: pinned.pin_id, lag_seconds: String(filled.lag_seconds) }]);
     assert.equal(emulator.requestCounts.get('GET /ad_accounts/{ad_account_id}/ads'), fullListings + 1, 'one listing of the ads of the account');
   });
 
