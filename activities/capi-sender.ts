@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { toCapiEvent, type CapiEvent } from '../domain/capi-event';
 import { decideRepost } from '../domain/capi-repost';
+import { withBatchTraces } from '../observability/batch-tracing';
 import { conversionsApiDeliveryLag, conversionsApiFailures, conversionsReposted, conversionsUnconfirmed } from '../observability/metrics';
 import { MAX_EVENTS_PER_REQUEST, sendConversionEvents } from '../pinterest/conversions';
 import { PinterestApiError, type PinterestHttp } from '../pinterest/http';
@@ -80,6 +81,7 @@ export function createCapiSender(deps: { db: Kysely<Database>; http: PinterestHt
       return 0;
     }
     const at = now();
+    const traceOf = new Map(claimed.map((c) => [c.event_id, c.traceparent]));
     const prior = await priorAttempts(db, id, claimed.map((c) => c.event_id));
     const outcomes: CapiOutcome[] = [];
     const toSend: CapiEvent[] = [];
@@ -117,11 +119,16 @@ export function createCapiSender(deps: { db: Kysely<Database>; http: PinterestHt
       const observeLag = (eventId: string, outcome: 'sent' | 'failed' | 'refused') =>
         conversionsApiDeliveryLag.observe({ outcome }, Math.max(0, now().getTime() - receivedAt.get(eventId)!) / 1000);
       try {
-        const response = await grant.withCapiToken(id, account, (token) =>
-          sendConversionEvents(http, token, id, toSend, { test: account.capi_test_mode || deps.capiTestMode }).catch((error: unknown) => {
-            if (error instanceof PinterestApiError) httpStatus = error.status;
-            throw error;
-          }),
+        // The request joins the trace of the batches its events came from (see withBatchTraces).
+        const response = await withBatchTraces(
+          toSend.map((e) => traceOf.get(e.event_id)),
+          () =>
+            grant.withCapiToken(id, account, (token) =>
+              sendConversionEvents(http, token, id, toSend, { test: account.capi_test_mode || deps.capiTestMode }).catch((error: unknown) => {
+                if (error instanceof PinterestApiError) httpStatus = error.status;
+                throw error;
+              }),
+            ),
         );
         const answers: AttemptAnswer[] = toSend.map((event, index) => {
           const result = response.events[index] ?? { status: 'failed' as const, error_message: 'no per-event result returned' };
@@ -150,7 +157,7 @@ export function createCapiSender(deps: { db: Kysely<Database>; http: PinterestHt
       }
     }
     await recordOutcomes(id, outcomes, totals);
-    await msot.post(id, account, outcomes.filter((o) => o.capi_state === 'sent').map((o) => o.event_id));
+    await msot.post(id, account, outcomes.filter((o) => o.capi_state === 'sent').map((o) => o.event_id), traceOf);
     return claimed.length;
     },
   };

@@ -10,6 +10,7 @@ import { countPending, insertConversions } from '../store/conversions-store';
 import type { Database } from '../store/database-schema';
 import { takeFromInbox } from '../store/record-inbox-store';
 import { insertTouchpoints } from '../store/touchpoints-store';
+import { startDrainSpans, type DrainSpans } from '../observability/batch-tracing';
 import { conversionsOrderDuplicates } from '../observability/metrics';
 import { asInvalidRecordFailure } from './activity-failures';
 
@@ -64,9 +65,25 @@ export function createInboxDrain(deps: { db: Kysely<Database>; now: () => Date }
 
   /** Takes and stores up to `max` records in one transaction. @throws whatever the store throws (the batch stays in the inbox). */
   async function storeBatch(input: DrainInput, max: number): Promise<DrainedBatch & { inbox_ids: string[] }> {
+    // A `drain batch` span per batch taken, ended once the transaction commits or rolls back.
+    let traced: DrainSpans | undefined;
+    try {
+      const counts = await transact(input, max, (spans) => (traced = spans));
+      traced?.end(true);
+      return counts;
+    } catch (error) {
+      traced?.end(false);
+      throw error;
+    }
+  }
+
+  /** The transaction of `storeBatch`; `traced` gets the drain spans of the batches it took. */
+  async function transact(input: DrainInput, max: number, traced: (spans: DrainSpans) => void): Promise<DrainedBatch & { inbox_ids: string[] }> {
     return db.transaction().execute(async (trx) => {
       const id = input.ad_account_id;
       const taken = await takeFromInbox(trx, id, max);
+      const spans = startDrainSpans(taken.batches);
+      traced(spans);
       const counts = {
         ...noDrain(),
         conversions_taken: taken.conversions.length,
@@ -80,7 +97,7 @@ export function createInboxDrain(deps: { db: Kysely<Database>; now: () => Date }
         counts.matched += (await attributeConversions(trx, id, candidates, input.settings)).length;
       }
       if (taken.conversions.length > 0) {
-        const inserted = await insertConversions(trx, taken.conversions, input.hold_seconds, now());
+        const inserted = await insertConversions(trx, taken.conversions, input.hold_seconds, now(), spans.conversionTraceparents);
         counts.conversions_inserted = inserted.fresh.length;
         counts.duplicates = taken.conversions.length - inserted.fresh.length;
         counts.order_duplicates = inserted.order_duplicates.length;

@@ -4,6 +4,7 @@
 // batch, so both the record pump and `sendMatchedConversions` post through it.
 import type { Kysely } from 'kysely';
 import { MSOT_SCOPE } from '../domain/msot-event';
+import { withBatchTraces } from '../observability/batch-tracing';
 import { msotEvents } from '../observability/metrics';
 import { PinterestApiError, type PinterestHttp } from '../pinterest/http';
 import { sendMsotEvent } from '../pinterest/msot';
@@ -58,10 +59,12 @@ export function createMsotSender(deps: { db: Kysely<Database>; http: PinterestHt
      * pending ones (`POST /v5/ad_accounts/{id}/msot/events`), each claimed with its attempt stored
      * before its request. A request told to wait stops this call (the rest wait for the next). Once
      * Pinterest refuses the scope, the rest of the call's events are refused without a request.
-     * Never throws for Pinterest's answers (they are stored); @throws what the store throws.
+     * Never throws for Pinterest's answers (they are stored); @throws what the store throws. An
+     * event's request joins its conversion's trace when `traceOf` (event_id → drain span
+     * `traceparent`) has it.
      * @returns how many events Pinterest took in this call.
      */
-    async post(adAccountId: string, account: { msot_opted_in_at: Date | null }, sentEventIds: string[]): Promise<number> {
+    async post(adAccountId: string, account: { msot_opted_in_at: Date | null }, sentEventIds: string[], traceOf: ReadonlyMap<string, string | null> = new Map()): Promise<number> {
       if (!account.msot_opted_in_at) return 0;
       const unconfirmed = await recoverMsotPosts(db, adAccountId);
       if (unconfirmed > 0) msotEvents.inc({ outcome: 'unconfirmed' }, unconfirmed);
@@ -76,15 +79,17 @@ export function createMsotSender(deps: { db: Kysely<Database>; http: PinterestHt
         let retryAfter: number | undefined;
         try {
           if (scopeRefusal) throw scopeRefusal;
-          await grant.withToken(adAccountId, (token) =>
-            sendMsotEvent(http, token, adAccountId, claimed.body).catch((error: unknown) => {
-              if (error instanceof PinterestApiError) {
-                httpStatus = error.status;
-                retryAfter = error.retryAfterSeconds;
-                if (error.status === 401 && error.code === 3) throw new MsotScopeMissing(error.pinterestMessage);
-              }
-              throw error;
-            }),
+          await withBatchTraces([traceOf.get(claimed.event_id)], () =>
+            grant.withToken(adAccountId, (token) =>
+              sendMsotEvent(http, token, adAccountId, claimed.body).catch((error: unknown) => {
+                if (error instanceof PinterestApiError) {
+                  httpStatus = error.status;
+                  retryAfter = error.retryAfterSeconds;
+                  if (error.status === 401 && error.code === 3) throw new MsotScopeMissing(error.pinterestMessage);
+                }
+                throw error;
+              }),
+            ),
           );
           answer = { state: 'posted', outcome: 'posted', http_status: 200, error: null };
           posted += 1;

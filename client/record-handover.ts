@@ -4,6 +4,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { ConversionRecord, PreparedBatch, RecordRejection, TouchpointRecord } from '../domain/routy-records';
+import { currentTraceparent } from '../observability/batch-tracing';
 import type { Database } from '../store/database-schema';
 import type { DuplicateAnswer, RecordWarning } from './conversion-screening';
 import { putInInbox, withdrawFromInbox, type InboxKind } from '../store/record-inbox-store';
@@ -23,7 +24,8 @@ export interface BatchResult {
 
 /** Per account: true when its records are durable in the inbox, false when its workflow does not exist. */
 async function handOverAccount(db: Kysely<Database>, temporal: Client, by: string, adAccountId: string, kind: InboxKind, records: Array<ConversionRecord | TouchpointRecord>): Promise<boolean> {
-  const put = await putInInbox(db, adAccountId, kind, records);
+  // The batch's trace (the ingress request's span) goes with its records, for the drain to continue.
+  const put = await putInInbox(db, adAccountId, kind, records, currentTraceparent());
   if (!put.nudge) return true;
   try {
     await temporal.workflow.getHandle(adAccountWorkflowId(adAccountId)).signal(recordsWaitingSignal, { call: 'recordsWaiting', by });

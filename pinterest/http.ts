@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { batchSpanOptions } from '../observability/batch-tracing';
 import { pinterestApiCalls } from '../observability/metrics';
 import { z } from 'zod';
 import { InMemoryRequestBudget, type RateLimitCategory, type RequestBudget } from './request-budget';
@@ -155,14 +156,17 @@ export class PinterestHttp {
    * /ad_accounts/{ad_account_id}/campaigns`, see routeTemplate) with `http.request.method`,
    * `url.template`, `http.response.status_code` and RATE_LIMIT_CATEGORY_ATTRIBUTE, and on failure
    * `error.type` (the status, `invalid_answer`, or the error's name); never the URL's ids or query,
-   * a header, a token or a body. The span covers the wait for the rate budget.
+   * a header, a token or a body. The span covers the wait for the rate budget. Inside
+   * `withBatchTraces` (observability/batch-tracing.ts) it also takes the links to the batches its
+   * events came from and `routy.batches`.
    * @throws PinterestApiError on a non-2xx answer; z.ZodError when a 2xx body does not match
    * `schema`; TypeError on network failure.
    */
   request<T>(req: PinterestRequest<T>): Promise<T> {
     const route = routeTemplate(req.path);
-    const attributes = { 'http.request.method': req.method, 'url.template': route, [RATE_LIMIT_CATEGORY_ATTRIBUTE]: req.category };
-    return tracer.startActiveSpan(`${req.method} ${route}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    const batches = batchSpanOptions();
+    const attributes = { 'http.request.method': req.method, 'url.template': route, [RATE_LIMIT_CATEGORY_ATTRIBUTE]: req.category, ...batches.attributes };
+    return tracer.startActiveSpan(`${req.method} ${route}`, { kind: SpanKind.CLIENT, attributes, links: batches.links }, async (span) => {
       try {
         return await this.send(req, span);
       } catch (error) {

@@ -8,6 +8,8 @@ export interface ClaimedConversion extends StoredConversion {
   fallback?: ClickFallback;
   /** When the ingress received it (the Conversions API delivery lag starts here). */
   received_at: Date;
+  /** Its drain span's W3C `traceparent`, which the requests that send it join; null: not traced. */
+  traceparent: string | null;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function claimConversionsToSend(
         .forUpdate()
         .skipLocked(),
     )
-    .returning(['event_id', 'event_name', 'event_time', 'action_source', 'value', 'currency', 'order_id', 'click_id', 'user_data', 'custom_data', 'opt_out', 'event_source_url', 'received_at'])
+    .returning(['event_id', 'event_name', 'event_time', 'action_source', 'value', 'currency', 'order_id', 'click_id', 'user_data', 'custom_data', 'opt_out', 'event_source_url', 'received_at', 'traceparent'])
     .execute();
   if (claimed.length === 0) return [];
   const clicks = await db

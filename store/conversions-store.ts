@@ -51,12 +51,14 @@ async function storedOrders(db: Kysely<Database>, adAccountId: string, conversio
  * `event_name` and `order_id` and its hold has not ended, as `duplicate` of it: never attributed,
  * counted or sent. An `event_id` already stored is skipped, so a repeated batch changes nothing.
  * Call inside a transaction: the account's record pump is the only writer of its conversions.
+ * `traceparents` (by event_id) is each one's drain span, stored for the requests that send it.
  */
 export async function insertConversions(
   db: Kysely<Database>,
   conversions: ConversionRecord[],
   holdSeconds: number,
   now: Date,
+  traceparents: ReadonlyMap<string, string> = new Map(),
 ): Promise<InsertedConversions> {
   const inserted: InsertedConversions = { fresh: [], order_duplicates: [] };
   if (conversions.length === 0) return inserted;
@@ -96,6 +98,7 @@ export async function insertConversions(
       ...(original ? { capi_state: 'duplicate', capi_result: JSON.stringify({ reason: `the same order as ${original} (event_name and order_id): Pinterest gets that one` }) } : {}),
       // The hold counts from when we received it: Routy can deliver late.
       hold_until: holdUntil,
+      traceparent: traceparents.get(c.event_id) ?? null,
     });
   }
   for (let i = 0; i < rows.length; i += 1000) {

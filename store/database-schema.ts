@@ -154,6 +154,8 @@ export interface ConversionsTable {
   capi_attempted_at: Timestamp | null;
   capi_result: JSONColumnType<Record<string, unknown>> | null;
   received_at: ColumnType<Date, never, never>;
+  /** W3C `traceparent` of the drain span that stored it (see observability/batch-tracing.ts); null: not traced (migration 2026-12-06T05-00). */
+  traceparent: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AttributionsTable {

@@ -9,6 +9,8 @@ export interface RecordInboxTable {
   /** A `ConversionRecord` or `TouchpointRecord` as the ingress prepared it (user data already hashed). */
   record: JSONColumnType<object, string, string>;
   received_at: ColumnType<Date, never, never>;
+  /** W3C `traceparent` of the ingress request that stored it (trace id, span id, flags only); null: not traced (migration 2026-12-06T05-00). */
+  traceparent: ColumnType<string | null, string | null | undefined, never>;
 }
 
 /** Per ad account: true when its workflow has taken everything and waits for a nudge signal. */

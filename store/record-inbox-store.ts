@@ -10,7 +10,7 @@ import type { Database } from './database-schema';
 /** Which record a row holds. */
 export type InboxKind = 'conversion' | 'touchpoint';
 
-/** Rows per INSERT: 4 parameters each stays far below PostgreSQL's 65,535 per statement. */
+/** Rows per INSERT: 5 parameters each stays far below PostgreSQL's 65,535 per statement. */
 const INSERT_CHUNK = 2000;
 
 /** What the ingress's put did: the new rows' ids, and whether this caller must nudge the workflow. */
@@ -26,15 +26,17 @@ export interface InboxPut {
  * transaction, claims the nudge: when the account's workflow waits for one (or the account has no
  * row yet) it is marked as nudged and `nudge` is true; otherwise the running pump takes these too.
  * Committing both together, with the account's row locked, is what keeps a pump from parking
- * between them (see `parkInbox`).
+ * between them (see `parkInbox`). `traceparent` (the ingress request's span, W3C, see
+ * observability/batch-tracing.ts) is stored with each row, so the drain continues the batch's trace.
  */
 export async function putInInbox(
   db: Kysely<Database>,
   adAccountId: string,
   kind: InboxKind,
   records: Array<ConversionRecord | TouchpointRecord>,
+  traceparent?: string,
 ): Promise<InboxPut> {
-  const rowsOf = (chunk: typeof records) => chunk.map((record) => ({ ad_account_id: adAccountId, kind, record: JSON.stringify(record) }));
+  const rowsOf = (chunk: typeof records) => chunk.map((record) => ({ ad_account_id: adAccountId, kind, record: JSON.stringify(record), traceparent: traceparent ?? null }));
   const claim = (q: Kysely<Database>) =>
     q
       .insertInto('record_inbox_accounts')
@@ -79,6 +81,8 @@ export interface InboxRecords {
   inbox_ids: string[];
   /** When the oldest of them was put in the inbox (the database's clock), if any was taken. */
   oldest_received_at?: Date;
+  /** Per stored `traceparent` (the batch's ingress request): its conversions' event ids and its touchpoint count. Untraced rows are not in it. */
+  batches: Map<string, { conversion_event_ids: string[]; touchpoints: number }>;
 }
 
 /**
@@ -91,13 +95,20 @@ export async function takeFromInbox(trx: Kysely<Database>, adAccountId: string, 
     .where('inbox_id', 'in', (eb) =>
       eb.selectFrom('record_inbox').select('inbox_id').where('ad_account_id', '=', adAccountId).orderBy('inbox_id').limit(max).forUpdate().skipLocked(),
     )
-    .returning(['inbox_id', 'kind', 'record', 'received_at'])
+    .returning(['inbox_id', 'kind', 'record', 'received_at', 'traceparent'])
     .execute();
   rows.sort((a, b) => (BigInt(a.inbox_id) < BigInt(b.inbox_id) ? -1 : 1));
-  const taken: InboxRecords = { touchpoints: [], conversions: [], inbox_ids: rows.map((r) => r.inbox_id), oldest_received_at: rows[0]?.received_at };
+  const taken: InboxRecords = { touchpoints: [], conversions: [], inbox_ids: rows.map((r) => r.inbox_id), oldest_received_at: rows[0]?.received_at, batches: new Map() };
   for (const row of rows) {
-    if (row.kind === 'touchpoint') taken.touchpoints.push(row.record as TouchpointRecord);
-    else taken.conversions.push(row.record as ConversionRecord);
+    const batch = row.traceparent === null ? undefined : (taken.batches.get(row.traceparent) ?? { conversion_event_ids: [], touchpoints: 0 });
+    if (batch) taken.batches.set(row.traceparent!, batch);
+    if (row.kind === 'touchpoint') {
+      taken.touchpoints.push(row.record as TouchpointRecord);
+      if (batch) batch.touchpoints += 1;
+    } else {
+      taken.conversions.push(row.record as ConversionRecord);
+      batch?.conversion_event_ids.push((row.record as ConversionRecord).event_id);
+    }
   }
   return taken;
 }

@@ -61,6 +61,10 @@ const chainNamed = (rootName: string, names: Array<string | RegExp>) => {
   return undefined;
 };
 
+/** A span as one printable line: name, ids, parent, links and attributes. */
+const describeSpan = (s: ReadableSpan) =>
+  `${s.name} [trace ${s.spanContext().traceId} span ${idOf(s)} parent ${s.parentSpanId ?? '-'}${s.links.map((l) => ` link ${l.context.traceId}/${l.context.spanId}`).join('')}] ${JSON.stringify(s.attributes)}`;
+
 /** A printable line per span of a chain: name, kind, parent and attributes. */
 const describeChain = (chain: ReadableSpan[]) => chain.map((s, i) => `${'  '.repeat(i)}${s.name} [trace ${s.spanContext().traceId} span ${idOf(s)} parent ${s.parentSpanId ?? '-'}] ${JSON.stringify(s.attributes)}`).join('\n');
 
@@ -99,7 +103,7 @@ describe('traces', { timeout: 180_000 }, () => {
     assert.deepEqual([token?.attributes['url.template'], token?.attributes['http.response.status_code'], token?.attributes['pinterest.rate_limit_category']], ['/oauth/token', 200, 'oauth']);
   });
 
-  it('follows a batch from the ingress request through the typed client signal into the workflow, and the conversion to the Conversions API request', async () => {
+  it('follows a batch from the ingress request through the signal into the workflow, and through the inbox to its drain and the Conversions API request', async () => {
     const { app } = testApp;
     const click = { ad_account_id: ACCOUNT, type: 'click', occurred_at: new Date(NOW - 120_000).toISOString(), click_id: 'trace-click', pin_id: '987654321012345603' };
     assert.equal((await postJson(app, '/v1/touchpoints', { touchpoints: [click] })).status, 202);
@@ -117,16 +121,27 @@ describe('traces', { timeout: 180_000 }, () => {
     assert.equal(stored.capi_state, 'sent');
     // The workflow took every traced signal: none refused by its call guards.
     assert.equal((await app.client.status(ACCOUNT)).counters.signals_refused ?? 0, 0);
-    const capi = await waitFor('the Conversions API request span', async () =>
-      named('POST /ad_accounts/{ad_account_id}/events').find((s) => s.attributes['http.response.status_code'] === 200),
+    // The touchpoint batch's trace continues past the inbox into the pump's drain.
+    const touchDrain = await waitFor('the touchpoint batch drained in its trace', async () => chainNamed('POST /v1/touchpoints', ['drain batch']));
+    assert.deepEqual([touchDrain[1]!.attributes['routy.batch.touchpoints'], touchDrain[1]!.attributes['routy.batch.conversions']], [1, 0]);
+    // The conversion batch's trace: its drain, and under it the Conversions API request carrying its event.
+    const chain = await waitFor('the conversion batch trace down to the Conversions API request', async () =>
+      chainNamed('POST /v1/conversions', ['drain batch', 'POST /ad_accounts/{ad_account_id}/events']),
     );
-    assert.equal(capi.attributes['pinterest.rate_limit_category'], 'ads_conversions');
-    // Its activity's span is exported when the activity ends (the record pump's, after the request).
-    const activity = await waitFor('the activity span of the Conversions API request', async () => spans().find((s) => idOf(s) === capi.parentSpanId));
-    console.log(`Conversions API request:\n${describeChain([activity, capi])}`);
-    assert.match(activity.name, /^RunActivity:/, 'the Conversions API request is a child of its activity');
-    assert.equal(activity.spanContext().traceId, capi.spanContext().traceId);
-    assert.equal(activity.attributes.temporalWorkflowId, `pinterest-ad-account-${ACCOUNT}`);
+    const [ingress, drain, capi] = chain as [ReadableSpan, ReadableSpan, ReadableSpan];
+    const traceId = ingress.spanContext().traceId;
+    console.log(`conversion batch trace, every span:\n${spans().filter((s) => s.spanContext().traceId === traceId).map(describeSpan).join('\n')}`);
+    assert.equal(new Set(chain.map((s) => s.spanContext().traceId)).size, 1, 'one trace');
+    assert.deepEqual([drain.attributes['routy.batch.conversions'], drain.attributes['routy.batch.touchpoints']], [1, 0]);
+    assert.deepEqual([capi.attributes['http.response.status_code'], capi.attributes['pinterest.rate_limit_category'], capi.attributes['routy.batches']], [200, 'ads_conversions', 1]);
+    // (A pump still running takes the batch without a nudge signal: the drain is then the trace's only way on.)
+    // The drain and the request link to the record pump's activity span, in the run's trace (exported when the pump ends).
+    for (const span of [drain, capi]) {
+      const activity = await waitFor(`the activity span ${span.name} links to`, async () => spans().find((s) => span.links.some((l) => l.context.spanId === idOf(s))));
+      assert.equal(activity.name, 'RunActivity:pumpRecords');
+      assert.equal(activity.attributes.temporalWorkflowId, `pinterest-ad-account-${ACCOUNT}`);
+      assert.notEqual(activity.spanContext().traceId, traceId, 'the pump runs in the workflow run\'s trace');
+    }
   });
 
   it('puts no token, header value, personal data or concrete id in any span', async () => {
@@ -136,7 +151,7 @@ describe('traces', { timeout: 180_000 }, () => {
     const all = spans();
     assert.ok(all.length > 20, `spans were exported (${all.length})`);
     for (const span of all) {
-      const text = JSON.stringify({ name: span.name, attributes: span.attributes, events: span.events, resource: span.resource.attributes });
+      const text = JSON.stringify({ name: span.name, attributes: span.attributes, events: span.events, links: span.links, resource: span.resource.attributes });
       for (const secret of secrets) assert.ok(!text.toLowerCase().includes(secret.toLowerCase()), `span ${span.name} carries a secret or personal value`);
       if (span.attributes['url.template'] !== undefined) assert.doesNotMatch(span.name, /\d{6,}|\?/, `Pinterest span ${span.name} names a concrete id or query`);
     }
