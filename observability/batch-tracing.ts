@@ -89,9 +89,10 @@ export function startDrainSpans(batches: ReadonlyMap<string, DrainedBatchRecords
 /**
  * Runs `fn` (which makes Pinterest requests) in the trace of the batches whose stored
  * `traceparent`s its events carry: all from one batch, `fn` runs as that batch's child (its
- * requests join the batch's trace, linked to the active span); from several, `fn` stays in the
- * active trace and its request spans link to up to 32 of the batches, with `routy.batches` the count
- * of distinct batches. Without any stored context, `fn` runs as it is.
+ * requests join the batch's trace, linked to the active span); from several, `fn` runs under a
+ * `shared request` span in the active trace, its request spans link to up to 32 of the batches,
+ * and each of those batches' traces gets an `in a shared request` span linked to the shared one;
+ * `routy.batches` counts the distinct batches. Without any stored context, `fn` runs as it is.
  */
 export function withBatchTraces<T>(traceparents: Iterable<string | null | undefined>, fn: () => T): T {
   const distinct = new Map<string, SpanContext>();
@@ -106,8 +107,28 @@ export function withBatchTraces<T>(traceparents: Iterable<string | null | undefi
     const options: BatchSpanOptions = { links: activeLink(), attributes };
     return context.with(trace.setSpanContext(ROOT_CONTEXT, batches[0]!).setValue(BATCH_OPTIONS, options), fn);
   }
-  const options: BatchSpanOptions = { links: batches.slice(0, MAX_BATCH_LINKS).map((c) => ({ context: c })), attributes };
-  return context.with(context.active().setValue(BATCH_OPTIONS, options), fn);
+  // Several batches: a `shared request` span in the active trace holds the requests (each linked to
+  // up to 32 batches), and each of those batches' traces gets an `in a shared request` span linked
+  // to it, so every batch's trace reaches the request that carried it.
+  const linked = batches.slice(0, MAX_BATCH_LINKS);
+  return tracer.startActiveSpan('shared request', { attributes }, (shared) => {
+    const end = () => {
+      const toShared = [{ context: shared.spanContext() }];
+      for (const batch of linked) tracer.startSpan('in a shared request', { links: toShared, attributes }, trace.setSpanContext(ROOT_CONTEXT, batch)).end();
+      shared.end();
+    };
+    const options: BatchSpanOptions = { links: linked.map((c) => ({ context: c })), attributes };
+    let result: T;
+    try {
+      result = context.with(context.active().setValue(BATCH_OPTIONS, options), fn);
+    } catch (error) {
+      end();
+      throw error;
+    }
+    if (result instanceof Promise) return result.finally(end) as T;
+    end();
+    return result;
+  });
 }
 
 /** The links and attributes a Pinterest request span started now takes from `withBatchTraces` (none outside it). */

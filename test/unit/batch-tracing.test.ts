@@ -1,5 +1,5 @@
 // A batch's stored traceparent: the drain spans continue it, and a request carrying events of
-// several batches links to at most 32 of them (one batch: the request is its child).
+// several batches links to at most 32 of them, which link back to it (one batch: the request is its child).
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { context, trace } from '@opentelemetry/api';
@@ -75,8 +75,15 @@ it('makes a one-batch request the batch\'s child, and links a many-batch one to 
   const [single, linked, plain] = named('POST /ad_accounts/{ad_account_id}/events') as [ReadableSpan, ReadableSpan, ReadableSpan];
   assert.equal(`00-${single.spanContext().traceId}-${single.parentSpanId}-01`, one);
   assert.deepEqual([single.links.map((l) => l.context.spanId), single.attributes['routy.batches']], [[activity.spanContext().spanId], 1]);
-  assert.equal(linked.parentSpanId, activity.spanContext().spanId);
+  // Several batches: the request sits under a shared span in the activity's trace, linked to 32 of
+  // them, and each of those batches' traces links back to the shared span.
+  const [shared] = named('shared request') as [ReadableSpan];
+  assert.equal(shared.parentSpanId, activity.spanContext().spanId);
+  assert.equal(linked.parentSpanId, shared.spanContext().spanId);
   assert.equal(linked.attributes['routy.batches'], 40);
   assert.deepEqual(linked.links.map((l) => `00-${l.context.traceId}-${l.context.spanId}-01`), many.slice(0, 32));
+  const inShared = named('in a shared request');
+  assert.deepEqual(inShared.map((s) => `00-${s.spanContext().traceId}-${s.parentSpanId}-01`), many.slice(0, 32));
+  assert.ok(inShared.every((s) => s.links.length === 1 && s.links[0]!.context.spanId === shared.spanContext().spanId));
   assert.deepEqual([plain.parentSpanId, plain.links.length, plain.attributes['routy.batches']], [activity.spanContext().spanId, 0, undefined]);
 });
