@@ -20,7 +20,7 @@ type Intercepting = (input: unknown, next: (input: unknown) => unknown) => unkno
  * metric attributes, which may send none) follow it once made and pass through before.
  */
 function gated<T extends object>(target: T, decides: ReadonlySet<string>, isTraced: (decide: boolean) => boolean): Partial<T> {
-  const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(target)).filter((name) => name !== 'constructor');
+  const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(target)).filter((name) => name !== 'constructor' && !UNTRACED.has(name));
   const gate: Record<string, Intercepting> = {};
   for (const name of methods) {
     const method = (target as Record<string, Intercepting>)[name]!.bind(target);
@@ -28,6 +28,15 @@ function gated<T extends object>(target: T, decides: ReadonlySet<string>, isTrac
   }
   return gate as Partial<T>;
 }
+
+/**
+ * Methods left out (Temporal calls the workflow's own handlers directly): the package instruments
+ * them only under the SDK flag `OpenTelemetryInterceptorsInstrumentsAllMethods`, which a `status`
+ * query would mark as used without any workflow task recording it, so a replay would run updates
+ * without the span (and its yields) they ran with, and fail as non-deterministic
+ * (test/integration/update-replay.test.ts). Updates keep the client's span.
+ */
+const UNTRACED = new Set(['handleQuery', 'handleUpdate', 'validateUpdate', 'startNexusOperation']);
 
 /** Methods that may record the patch: each runs where the workflow may send a command. */
 const DECIDING = new Set(['execute', 'handleSignal', 'handleUpdate', 'scheduleActivity', 'scheduleLocalActivity', 'startNexusOperation', 'startChildWorkflowExecution', 'continueAsNew', 'signalWorkflow']);
