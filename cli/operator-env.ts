@@ -20,14 +20,20 @@ const shape = configSchema.shape;
  * `ROUTY_ENCRYPTION_KEYS` (unset: the demo key `npm start` keeps in `<ROUTY_DATA_DIR>/demo-encryption-keys`,
  * if there) and `DATABASE_URL` (optional: `accounts` counts unsent conversions with it).
  */
-const operatorEnvSchema = z.object({
-  TEMPORAL_ADDRESS: shape.TEMPORAL_ADDRESS.pipe(z.string().regex(/^\S+:\d{1,5}$/, 'must be host:port').optional()),
-  TEMPORAL_PORT: shape.TEMPORAL_PORT.refine((port) => port > 0, 'is 0 (a free port, known only to the running service): set TEMPORAL_ADDRESS to the address `npm start` printed'),
-  TEMPORAL_NAMESPACE: shape.TEMPORAL_NAMESPACE,
-  ROUTY_ENCRYPTION_KEYS: shape.ROUTY_ENCRYPTION_KEYS,
-  ROUTY_DATA_DIR: shape.ROUTY_DATA_DIR,
-  DATABASE_URL: shape.DATABASE_URL,
-});
+const operatorEnvSchema = z
+  .object({
+    TEMPORAL_ADDRESS: shape.TEMPORAL_ADDRESS.pipe(z.string().regex(/^\S+:\d{1,5}$/, 'must be host:port').optional()),
+    TEMPORAL_PORT: shape.TEMPORAL_PORT,
+    TEMPORAL_NAMESPACE: shape.TEMPORAL_NAMESPACE,
+    ROUTY_ENCRYPTION_KEYS: shape.ROUTY_ENCRYPTION_KEYS,
+    ROUTY_DATA_DIR: shape.ROUTY_DATA_DIR,
+    DATABASE_URL: shape.DATABASE_URL,
+  })
+  // Only the default address needs the port: with TEMPORAL_ADDRESS set, TEMPORAL_PORT=0 is the service's business.
+  .refine((env) => env.TEMPORAL_ADDRESS !== undefined || env.TEMPORAL_PORT > 0, {
+    path: ['TEMPORAL_PORT'],
+    message: 'is 0 (a free port, known only to the running service): set TEMPORAL_ADDRESS to the address `npm start` printed',
+  });
 
 /** A command's failure: printed as one line (`message`), then the process exits with `code`. */
 export class CommandFailure extends Error {

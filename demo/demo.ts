@@ -35,7 +35,10 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'routy-pinterest-demo-'));
 let app: RunningApp<EmulatedPinterest>;
+let target: ReturnType<typeof demoCpaTarget>;
 try {
+  // Checked before anything starts: a bad value fails in one line, not after the whole demo.
+  target = demoCpaTarget(process.env);
   const config = loadConfig({
     ...process.env,
     // Embedded defaults, whatever the shell has set: a fresh PGlite, a dev server, the emulator.
@@ -79,7 +82,6 @@ try {
   // Pinterest's own product figures: the brand / category / SKU report, asked for after the first pull.
   await until(async () => (await countProductMetricRows(app.db, adAccountId, 'sku')) > 0);
   // The account's target cost per conversion; setting it evaluates the alerts (status.cpa_alerts).
-  const target = demoCpaTarget(process.env);
   const asked = Date.now();
   await app.client.setCpaTargets(adAccountId, { account: target });
   await until(async () => Date.parse((await app.client.status(adAccountId)).cpa_alerts?.evaluated_at ?? '1970-01-01') >= asked);

@@ -71,6 +71,17 @@ describe('operator CLI', { timeout: 180_000 }, () => {
     assert.match(line!, new RegExp(`^${ACCOUNT}\\s+connected\\s+(healthy|retrying|failing|-)\\s+${lastPull}\\s+\\S+ \\S+\\s+1\\s+0\\s+0\\s+0\\s+-$`));
   });
 
+  it('TEMPORAL_PORT=0 (the service chose a free port) is refused only when TEMPORAL_ADDRESS does not name the address', async () => {
+    const env = { ROUTY_ENCRYPTION_KEYS: KEYS, USER: 'ana', TEMPORAL_PORT: '0' };
+    const withAddress = await runCliWithEnv(['accounts', '--json'], { ...env, TEMPORAL_ADDRESS: app().temporalAddress });
+    assert.equal(withAddress.code, 0, withAddress.stderr);
+    assert.deepEqual((JSON.parse(withAddress.stdout) as AdAccountListing[]).map((r) => r.ad_account_id), [ACCOUNT]);
+    const without = await runCliWithEnv(['accounts'], env);
+    assert.equal(without.code, 2);
+    assert.match(without.stderr, /^TEMPORAL_PORT: is 0 \(a free port, known only to the running service\): set TEMPORAL_ADDRESS/);
+    noStackTrace(without.stderr);
+  });
+
   it('pause shows in accounts (with the conversions it keeps unsent); resume is refused twice, not once', async () => {
     const paused = await ok('pause', '--ad-account', ACCOUNT, '--reason', 'budget review');
     assert.match(paused, new RegExp(`^ad account ${ACCOUNT}: paused \\(budget review\\)$`, 'm'));

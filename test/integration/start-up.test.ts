@@ -93,6 +93,15 @@ describe('npm run demo', { timeout: 300_000 }, () => {
     assert.deepEqual(failed.left, [], 'no routy-pinterest-demo-* folder remains');
   });
 
+  it('a bad ROUTY_DEMO_CPA_TARGET fails before anything starts, in one line', async () => {
+    const failed = await demoFailing([], { ROUTY_DEMO_CPA_TARGET: 'abc' });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr.trim(), /^the demo did not start: ROUTY_DEMO_CPA_TARGET: /);
+    assert.doesNotMatch(failed.stderr, /Starting PGlite/, 'nothing was started');
+    assert.doesNotMatch(failed.stderr + failed.stdout, STACK_FRAME);
+    assert.deepEqual(failed.left, []);
+  });
+
   it('--verbose adds the stack; a bad setting also leaves no folder', async () => {
     const failed = await demoFailing(['--verbose'], { PINTEREST_REQUEST_TIMEOUT_SECONDS: 'soon' });
     assert.equal(failed.code, 1);
