@@ -45,8 +45,14 @@ describe('the Grafana dashboard', { timeout: 180_000 }, () => {
     const { app } = testApp;
     // A pull Pinterest rate-limits once (retried after its 1 s wait): the pull outcomes, the
     // rate-limited accounts and the SDK's activity failures have series.
-    const pullsBefore = (await app.client.status(ACCOUNT)).counters.pulls;
-    app.pinterest.emulator.inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 1 }, { pathContains: '/analytics' });
+    // The round before must be over (its product group analytics would take the fault otherwise),
+    // and the fault hits the metrics pull's campaign analytics only.
+    const idle = await waitFor('the round before to end', async () => {
+      const status = await app.client.status(ACCOUNT);
+      return status.counters.pulls >= 1 && !status.current_read ? status : undefined;
+    });
+    const pullsBefore = idle.counters.pulls;
+    app.pinterest.emulator.inject({ kind: 'rate_limit', hint: 'header', retry_after_seconds: 1 }, { pathContains: '/campaigns/analytics' });
     await app.client.pullNow(ACCOUNT);
     await waitFor('the rate-limited pull done on its retry', async () => ((await app.client.status(ACCOUNT)).counters.pulls > pullsBefore ? true : undefined));
     // A conversion through to the Conversions API, so its counters and histogram have series.
