@@ -6,7 +6,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { addDays } from '../domain/dates';
-import { migrateToLatest, openDatabase } from '../store/database';
+import { migrateToLatest, openDatabase, POSTGRES_SESSION_OPTIONS } from '../store/database';
 import { refreshCumulativeMetrics } from '../store/metrics-store';
 import { performanceReport } from '../reports/performance-report';
 import { slowBurnReport } from '../reports/slow-burn-report';
@@ -32,7 +32,7 @@ const ms = (n: number) => Math.round(n * 10) / 10;
  */
 async function databaseTimes(url: string, shape: (db: Kysely<Database>) => Promise<unknown>): Promise<{ statements: number; p50_ms: number; p95_ms: number }> {
   const captured: Array<{ sql: string; parameters: readonly unknown[] }> = [];
-  const pool = new pg.Pool({ connectionString: url, max: 2, options: '-c jit=off -c work_mem=32MB' });
+  const pool = new pg.Pool({ connectionString: url, max: 2, options: POSTGRES_SESSION_OPTIONS });
   const capture = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => void captured.push({ sql: event.query.sql, parameters: event.query.parameters }) });
   try {
     await shape(capture);

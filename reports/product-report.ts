@@ -75,21 +75,38 @@ type Grouped = {
   entity_key: string;
   pin_id: string | null;
   date: string;
-} & { [figure in `${'w' | 'c'}_${'conversions' | 'units' | 'unpriced'}`]: number | null } & { [figure in `${'w' | 'c'}_revenue`]: string | null };
+} & { [figure in `${'w' | 'c'}_${'conversions' | 'units' | 'unpriced' | 'revenue'}`]: number | null };
 
 const round = (n: number) => Math.round(n * 100) / 100;
-const units = (micro: bigint | null) => (micro === null ? null : round(Number(micro) / 1_000_000));
-const sumOrNull = (values: Array<bigint | null>) => values.reduce<bigint | null>((sum, v) => (v === null ? sum : (sum ?? 0n) + v), null);
+const units = (micro: number | null) => (micro === null ? null : round(micro / 1_000_000));
 
-/** Figures of the groups of one row (or one pin of it) with their cost shares. */
-function figures(windowDays: number, groups: ProductGroup[], shares: Array<bigint | null>): ProductFigures {
+/** Running figures of the groups of one row (or one pin of it); micro-currency sums null until a priced one is added. */
+interface Tally {
+  conversions: number;
+  units: number;
+  revenue_micro: number | null;
+  unpriced_conversions: number;
+  cost_share_micro: number | null;
+}
+
+const emptyTally = (): Tally => ({ conversions: 0, units: 0, revenue_micro: null, unpriced_conversions: 0, cost_share_micro: null });
+
+function add(tally: Tally, group: ProductGroup, share: number | null): void {
+  tally.conversions += group.conversions;
+  tally.units += group.units;
+  if (group.revenue_micro !== null) tally.revenue_micro = (tally.revenue_micro ?? 0) + group.revenue_micro;
+  tally.unpriced_conversions += group.unpriced_conversions;
+  if (share !== null) tally.cost_share_micro = (tally.cost_share_micro ?? 0) + share;
+}
+
+function figures(windowDays: number, tally: Tally): ProductFigures {
   return {
     window_days: windowDays,
-    conversions: groups.reduce((n, g) => n + g.conversions, 0),
-    units: groups.reduce((n, g) => n + g.units, 0),
-    revenue: units(sumOrNull(groups.map((g) => g.revenue_micro))),
-    unpriced_conversions: groups.reduce((n, g) => n + g.unpriced_conversions, 0),
-    cost_share: units(sumOrNull(shares)),
+    conversions: tally.conversions,
+    units: tally.units,
+    revenue: units(tally.revenue_micro),
+    unpriced_conversions: tally.unpriced_conversions,
+    cost_share: units(tally.cost_share_micro),
   };
 }
 
@@ -113,9 +130,9 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
     const foreign = sql`(p.currency IS DISTINCT FROM ${account.currency})`;
     const within = (prefix: 'w' | 'c', days: number) => {
       const fits = sql`p.lag_seconds <= ${days * 86_400}`;
-      // Counts and units as numbers (int4, float8), revenue as a bigint string summed exactly.
+      // As numbers (int4, float8: sums exact below 2^53 micro-currency units), not strings to parse.
       return sql`(count(*) filter (where ${fits}))::int4 AS ${sql.id(`${prefix}_conversions`)}, (sum(p.units) filter (where ${fits}))::float8 AS ${sql.id(`${prefix}_units`)},
-                 sum(p.revenue_micro) filter (where ${fits}) AS ${sql.id(`${prefix}_revenue`)}, (count(*) filter (where ${fits} AND p.revenue_micro IS NULL))::int4 AS ${sql.id(`${prefix}_unpriced`)}`;
+                 (sum(p.revenue_micro) filter (where ${fits}))::float8 AS ${sql.id(`${prefix}_revenue`)}, (count(*) filter (where ${fits} AND p.revenue_micro IS NULL))::int4 AS ${sql.id(`${prefix}_unpriced`)}`;
     };
     const [entities, { rows: grouped }, pinterest] = await Promise.all([
       entityMetrics(db, account, 'pin', request.start_date, request.end_date, ['spend_micro']),
@@ -130,14 +147,14 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
     ]);
     const foreignCurrencies = [...new Set(grouped.flatMap((g) => (g.currency !== null && g.currency !== account.currency ? [g.currency] : [])))];
     const rates = await ratesForReport(db, account.currency, foreignCurrencies, request.start_date, request.end_date);
-    const spend = new Map(entities.flatMap((e) => (e.spend_micro === null ? [] : [[e.id, BigInt(e.spend_micro)] as const])));
+    const spend = new Map<string, number>();
+    for (const e of entities) if (e.spend_micro !== null) spend.set(e.id, e.spend_micro);
     const names = new Map(entities.map((e) => [e.id, e]));
     const windowGroups = (prefix: 'w' | 'c') => {
       // The column names once, not per row.
       const [conversions, units, revenue, unpriced] = [`${prefix}_conversions`, `${prefix}_units`, `${prefix}_revenue`, `${prefix}_unpriced`] as const;
-      return grouped.map((g): ProductGroup => {
-        const value = g[revenue];
-        return {
+      return grouped.map(
+        (g): ProductGroup => ({
           sku: g.sku,
           currency: g.currency,
           entity_key: g.entity_key,
@@ -145,65 +162,70 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
           date: g.date,
           conversions: g[conversions] ?? 0,
           units: g[units] ?? 0,
-          revenue_micro: value === null ? null : BigInt(value),
+          revenue_micro: g[revenue],
           unpriced_conversions: g[unpriced] ?? 0,
-        };
-      });
+        }),
+      );
     };
     const chosen = windowGroups('w');
     const compared = windowGroups('c');
     const chosenShares = costShares(account.currency, chosen, spend, rates);
     const comparedShares = costShares(account.currency, compared, spend, rates);
-    const rowKey = (g: { sku: string; currency: string | null }) => JSON.stringify([g.sku, g.currency]);
-    // Indexes of each row's groups (the same in both windows: one list, two figure sets).
-    const indexesByKey = new Map<string, number[]>();
-    grouped.forEach((g, i) => {
-      const key = rowKey(g);
-      if (!indexesByKey.has(key)) indexesByKey.set(key, []);
-      indexesByKey.get(key)!.push(i);
-    });
-    const keys = [...indexesByKey.keys()];
-    const pinterestShown = new Set<string>();
-    const ordered = keys
-      .map((key) => JSON.parse(key) as [string, string | null])
-      .sort(([skuA, curA], [skuB, curB]) => (skuA !== skuB ? (skuA < skuB ? -1 : 1) : curA === account.currency ? -1 : curB === account.currency ? 1 : (curA ?? '~') < (curB ?? '~') ? -1 : 1));
-    for (const [sku, currency] of ordered) {
-      const key = rowKey({ sku, currency });
-      const mine = (groups: ProductGroup[], shares: Array<bigint | null>) => {
-        const at = indexesByKey.get(key)!.filter((i) => groups[i]!.conversions > 0);
-        return { groups: at.map((i) => groups[i]!), shares: at.map((i) => shares[i]!) };
-      };
-      const w = mine(chosen, chosenShares);
-      const c = mine(compared, comparedShares);
-      if (w.groups.length === 0 && c.groups.length === 0) continue;
-      // Each pin's groups, in one pass.
-      const byPin = new Map<string, number[]>();
-      w.groups.forEach((g, i) => {
-        const at = byPin.get(g.entity_key);
-        if (at) at.push(i);
-        else byPin.set(g.entity_key, [i]);
-      });
-      const pins: ProductPin[] = [];
-      for (const [entityKey, at] of byPin) {
-        const f = figures(windowDays, at.map((i) => w.groups[i]!), at.map((i) => w.shares[i]!));
-        const entity = names.get(entityKey);
-        const shown = entity ? { id: entityKey, name: entity.name, pin_id: entity.pin_id } : unsyncedEntity(entityKey, 'ad', w.groups[at[0]!]!.pin_id);
-        pins.push({ id: shown.id, name: shown.name, pin_id: shown.pin_id, synced: entity !== undefined, conversions: f.conversions, units: f.units, revenue: f.revenue, cost_share: f.cost_share });
+    // One pass: each SKU and currency's tallies under both windows, and per pin under the chosen one.
+    interface Row {
+      sku: string;
+      currency: string | null;
+      w: Tally;
+      c: Tally;
+      pins: Map<string, { tally: Tally; pin_id: string | null }>;
+    }
+    const bySku = new Map<string, Map<string | null, Row>>();
+    for (let i = 0; i < grouped.length; i += 1) {
+      const g = grouped[i]!;
+      let currencies = bySku.get(g.sku);
+      if (!currencies) bySku.set(g.sku, (currencies = new Map()));
+      let row = currencies.get(g.currency);
+      if (!row) currencies.set(g.currency, (row = { sku: g.sku, currency: g.currency, w: emptyTally(), c: emptyTally(), pins: new Map() }));
+      const w = chosen[i]!;
+      if (w.conversions > 0) {
+        add(row.w, w, chosenShares[i]!);
+        let pin = row.pins.get(g.entity_key);
+        if (!pin) row.pins.set(g.entity_key, (pin = { tally: emptyTally(), pin_id: g.pin_id }));
+        add(pin.tally, w, chosenShares[i]!);
       }
-      pins.sort((a, b) => b.conversions - a.conversions || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const theirs = pinterestShown.has(sku) ? undefined : pinterest.get(sku);
-      pinterestShown.add(sku);
-      rows.push({
-        ad_account_id: account.ad_account_id,
-        account_currency: account.currency,
-        sku,
-        currency,
-        routy: figures(windowDays, w.groups, w.shares),
-        compare: figures(request.compare, c.groups, c.shares),
-        pins,
-        pinterest_conversions: theirs?.conversions ?? null,
-        pinterest_conversion_value_micro: theirs?.conversion_value_micro ?? null,
-      });
+      const c = compared[i]!;
+      if (c.conversions > 0) add(row.c, c, comparedShares[i]!);
+    }
+    // By SKU (code units), the account's currency first, then the others, none last.
+    const currencyOrder = (a: string | null, b: string | null) => (a === account.currency ? -1 : b === account.currency ? 1 : (a ?? '~') < (b ?? '~') ? -1 : 1);
+    for (const sku of [...bySku.keys()].sort()) {
+      const currencies = bySku.get(sku)!;
+      let pinterestShown = false;
+      for (const currency of [...currencies.keys()].sort(currencyOrder)) {
+        const row = currencies.get(currency)!;
+        if (row.w.conversions === 0 && row.c.conversions === 0) continue;
+        const pins: ProductPin[] = [];
+        for (const [entityKey, { tally, pin_id }] of row.pins) {
+          const f = figures(windowDays, tally);
+          const entity = names.get(entityKey);
+          const shown = entity ? { id: entityKey, name: entity.name, pin_id: entity.pin_id } : unsyncedEntity(entityKey, 'ad', pin_id);
+          pins.push({ id: shown.id, name: shown.name, pin_id: shown.pin_id, synced: entity !== undefined, conversions: f.conversions, units: f.units, revenue: f.revenue, cost_share: f.cost_share });
+        }
+        pins.sort((a, b) => b.conversions - a.conversions || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const theirs = pinterestShown ? undefined : pinterest.get(sku);
+        pinterestShown = true;
+        rows.push({
+          ad_account_id: account.ad_account_id,
+          account_currency: account.currency,
+          sku,
+          currency,
+          routy: figures(windowDays, row.w),
+          compare: figures(request.compare, row.c),
+          pins,
+          pinterest_conversions: theirs?.conversions ?? null,
+          pinterest_conversion_value_micro: theirs?.conversion_value_micro ?? null,
+        });
+      }
     }
   }
   return rows;

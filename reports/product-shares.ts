@@ -12,8 +12,8 @@ export interface ProductGroup {
   date: string;
   conversions: number;
   units: number;
-  /** Micro-`currency`; null: no item of these carried a price. */
-  revenue_micro: bigint | null;
+  /** Micro-`currency` as a number (exact below 2^53, about 9 billion currency units); null: no item of these carried a price. */
+  revenue_micro: number | null;
   /** Conversions among these whose SKU carried no price. */
   unpriced_conversions: number;
 }
@@ -24,32 +24,37 @@ export interface ProductGroup {
  * revenue in the account's currency over every SKU. Values in another currency are converted at
  * `rateOn` their conversion date for the share only. Null for a group whose entity has no spend
  * pulled, whose revenue is unknown (no price) or cannot be converted (no rate), or whose entity
- * has no known revenue at all. Rounded half up to the micro unit.
+ * has no known revenue at all. Computed in floating point and rounded to the micro unit (half up):
+ * reports show cents, so the rounding of a share that lies within a millionth of a micro unit of
+ * a half may go either way.
  * @param spendByEntity spend in micro-currency of the account by entity key (absent: not pulled).
  * @param rates by currency, rates into the account's currency sorted by date (ratesForReport).
  */
 export function costShares(
   accountCurrency: string,
   groups: readonly ProductGroup[],
-  spendByEntity: ReadonlyMap<string, bigint>,
+  spendByEntity: ReadonlyMap<string, number>,
   rates: ReadonlyMap<string, readonly DatedRate[]>,
-): Array<bigint | null> {
+): Array<number | null> {
   const inAccountCurrency = groups.map((g) => {
     if (g.revenue_micro === null || g.currency === null) return null;
     if (g.currency === accountCurrency) return g.revenue_micro;
     const rate = rateOn(rates.get(g.currency) ?? [], g.date);
-    return rate ? convertMicro(g.revenue_micro, rate.rate) : null;
+    return rate ? Number(convertMicro(BigInt(g.revenue_micro), rate.rate)) : null;
   });
-  const entityRevenue = new Map<string, bigint>();
-  groups.forEach((g, i) => {
+  const entityRevenue = new Map<string, number>();
+  for (let i = 0; i < groups.length; i += 1) {
     const value = inAccountCurrency[i];
-    if (value !== null && value !== undefined) entityRevenue.set(g.entity_key, (entityRevenue.get(g.entity_key) ?? 0n) + value);
-  });
+    if (value !== null && value !== undefined) {
+      const key = groups[i]!.entity_key;
+      entityRevenue.set(key, (entityRevenue.get(key) ?? 0) + value);
+    }
+  }
   return groups.map((g, i) => {
     const value = inAccountCurrency[i];
     const spend = spendByEntity.get(g.entity_key);
-    const total = entityRevenue.get(g.entity_key) ?? 0n;
-    if (value === null || value === undefined || spend === undefined || total === 0n) return null;
-    return (2n * spend * value + total) / (2n * total);
+    const total = entityRevenue.get(g.entity_key) ?? 0;
+    if (value === null || value === undefined || spend === undefined || total === 0) return null;
+    return Math.round((spend * value) / total);
   });
 }

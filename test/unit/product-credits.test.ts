@@ -24,17 +24,17 @@ describe('productCredits', () => {
 });
 
 describe('costShares', () => {
-  const group = (sku: string, entity_key: string, currency: string | null, revenue: bigint | null, date = ''): ProductGroup => ({ sku, currency, entity_key, pin_id: null, date, conversions: 1, units: 1, revenue_micro: revenue, unpriced_conversions: revenue === null ? 1 : 0 });
+  const group = (sku: string, entity_key: string, currency: string | null, revenue: number | null, date = ''): ProductGroup => ({ sku, currency, entity_key, pin_id: null, date, conversions: 1, units: 1, revenue_micro: revenue, unpriced_conversions: revenue === null ? 1 : 0 });
 
   it("splits each pin's spend by the SKUs' revenue in the account currency, converting other currencies for the share only", () => {
-    const groups = [group('A', 'ad1', 'USD', 30_000_000n), group('B', 'ad1', 'USD', 10_000_000n), group('A', 'ad2', 'JPY', 1_000_000_000n, '2026-11-25'), group('C', 'ad2', 'USD', 10_000_000n), group('D', 'ad2', 'USD', null)];
-    const shares = costShares('USD', groups, new Map([['ad1', 8_000_000n], ['ad2', 3_000_000n]]), new Map([['JPY', [{ date: '2026-11-24', rate: '0.02' }]]]));
+    const groups = [group('A', 'ad1', 'USD', 30_000_000), group('B', 'ad1', 'USD', 10_000_000), group('A', 'ad2', 'JPY', 1_000_000_000, '2026-11-25'), group('C', 'ad2', 'USD', 10_000_000), group('D', 'ad2', 'USD', null)];
+    const shares = costShares('USD', groups, new Map([['ad1', 8_000_000], ['ad2', 3_000_000]]), new Map([['JPY', [{ date: '2026-11-24', rate: '0.02' }]]]));
     // ad1: 30 and 10 of 40 → 6 and 2; ad2: 1,000 JPY × 0.02 = 20 and 10 of 30 → 2 and 1; no price: no share.
-    assert.deepEqual(shares, [6_000_000n, 2_000_000n, 2_000_000n, 1_000_000n, null]);
+    assert.deepEqual(shares, [6_000_000, 2_000_000, 2_000_000, 1_000_000, null]);
   });
 
   it('gives no share without spend, without a rate, or without a currency', () => {
-    const groups = [group('A', 'ad1', 'USD', 5_000_000n), group('B', 'ad1', 'GBP', 5_000_000n), group('C', 'ad1', null, 5_000_000n), group('D', 'ad9', 'USD', 5_000_000n)];
-    assert.deepEqual(costShares('USD', groups, new Map([['ad1', 7_000_000n]]), new Map()), [7_000_000n, null, null, null]);
+    const groups = [group('A', 'ad1', 'USD', 5_000_000), group('B', 'ad1', 'GBP', 5_000_000), group('C', 'ad1', null, 5_000_000), group('D', 'ad9', 'USD', 5_000_000)];
+    assert.deepEqual(costShares('USD', groups, new Map([['ad1', 7_000_000]]), new Map()), [7_000_000, null, null, null]);
   });
 });
