@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { pinterestIdSchema } from '../domain/routy-records';
 import type { Database } from '../store/database-schema';
 import { ratesForReport } from '../store/exchange-rates-store';
-import { attributionKey, entityMetrics, unsyncedEntity } from './entity-metrics';
+import { entityMetrics, unsyncedEntity } from './entity-metrics';
 import { pinterestProductFigures } from './pinterest-product-figures';
 import { costShares, type ProductGroup } from './product-shares';
 import { reportDate, reportWindow, reportWindowOrAccount, startNotAfterEnd } from './report-params';
@@ -69,13 +69,20 @@ export interface ProductRow {
   pinterest_conversion_value_micro: number | null;
 }
 
-type Grouped = {
-  sku: string;
-  currency: string | null;
-  entity_key: string;
-  pin_id: string | null;
-  date: string;
-} & { [figure in `${'w' | 'c'}_${'conversions' | 'units' | 'unpriced' | 'revenue'}`]: number | null };
+/**
+ * Attributed products grouped by SKU, currency, ad (or, without one, pin) and, in a foreign
+ * currency, conversion date: one array per column, element i of each describing group i.
+ */
+type GroupColumns = {
+  sku: string[];
+  currency: Array<string | null>;
+  ad_id: Array<string | null>;
+  pin_id: Array<string | null>;
+  /** `YYYY-MM-DD` for values in another currency than the account's (converted at that date's rate), else null. */
+  date: Array<string | null>;
+} & { [figure in `${'w' | 'c'}_${'conversions' | 'units' | 'unpriced' | 'revenue'}`]: Array<number | null> };
+
+const GROUP_COLUMNS = ['sku', 'currency', 'ad_id', 'pin_id', 'date', ...(['w', 'c'] as const).flatMap((p) => ['conversions', 'units', 'revenue', 'unpriced'].map((f) => `${p}_${f}`))];
 
 const round = (n: number) => Math.round(n * 100) / 100;
 const units = (micro: number | null) => (micro === null ? null : round(micro / 1_000_000));
@@ -134,36 +141,44 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
       return sql`(count(*) filter (where ${fits}))::int4 AS ${sql.id(`${prefix}_conversions`)}, (sum(p.units) filter (where ${fits}))::float8 AS ${sql.id(`${prefix}_units`)},
                  (sum(p.revenue_micro) filter (where ${fits}))::float8 AS ${sql.id(`${prefix}_revenue`)}, (count(*) filter (where ${fits} AND p.revenue_micro IS NULL))::int4 AS ${sql.id(`${prefix}_unpriced`)}`;
     };
-    const [entities, { rows: grouped }, pinterest] = await Promise.all([
+    const [entities, { rows: columnRows }, pinterest] = await Promise.all([
       entityMetrics(db, account, 'pin', request.start_date, request.end_date, ['spend_micro']),
-      sql<Grouped>`
-        SELECT p.sku, p.currency, ${attributionKey('ad_id', 'p')} AS entity_key, min(p.pin_id) AS pin_id,
-               CASE WHEN ${foreign} THEN to_char(p.conversion_date, 'YYYY-MM-DD') ELSE '' END AS date,
-               ${within('w', windowDays)}, ${within('c', request.compare)}
-        FROM attribution_products p
-        WHERE p.ad_account_id = ${account.ad_account_id} AND p.conversion_date >= ${request.start_date}::date AND p.conversion_date <= ${request.end_date}::date
-        GROUP BY 1, 2, 3, 5`.execute(db),
+      // Column by column, as JSON arrays: JSON.parse reads 10,000 groups natively, where as many
+      // rows of 13 fields would be parsed field by field in JavaScript.
+      sql<GroupColumns>`
+        SELECT ${sql.join(GROUP_COLUMNS.map((c) => sql`coalesce(json_agg(${sql.ref(`g.${c}`)}), '[]') AS ${sql.id(c)}`))}
+        FROM (
+          SELECT p.sku, p.currency, p.ad_id, p.pin_id, CASE WHEN ${foreign} THEN to_char(p.conversion_date, 'YYYY-MM-DD') END AS date,
+                 ${within('w', windowDays)}, ${within('c', request.compare)}
+          FROM attribution_products p
+          WHERE p.ad_account_id = ${account.ad_account_id} AND p.conversion_date >= ${request.start_date}::date AND p.conversion_date <= ${request.end_date}::date
+          -- By the plain columns: keys built per row (attributionKey) or min(pin_id) cost a sixth of the statement.
+          GROUP BY 1, 2, 3, 4, 5) g`.execute(db),
       pinterestProductFigures(db, account, request.start_date, request.end_date),
     ]);
-    const foreignCurrencies = [...new Set(grouped.flatMap((g) => (g.currency !== null && g.currency !== account.currency ? [g.currency] : [])))];
+    const g = columnRows[0]!;
+    const count = g.sku.length;
+    const foreignCurrencies = [...new Set(g.currency.filter((c): c is string => c !== null && c !== account.currency))];
     const rates = await ratesForReport(db, account.currency, foreignCurrencies, request.start_date, request.end_date);
     const spend = new Map<string, number>();
     for (const e of entities) if (e.spend_micro !== null) spend.set(e.id, e.spend_micro);
     const names = new Map(entities.map((e) => [e.id, e]));
+    // attributionKey('ad_id') of each group: the ad's id, else `pin:<pin id>`, else ''.
+    const entityKeys = g.ad_id.map((ad, i) => ad ?? (g.pin_id[i] != null ? `pin:${g.pin_id[i]}` : ''));
     const windowGroups = (prefix: 'w' | 'c') => {
       // The column names once, not per row.
       const [conversions, units, revenue, unpriced] = [`${prefix}_conversions`, `${prefix}_units`, `${prefix}_revenue`, `${prefix}_unpriced`] as const;
-      return grouped.map(
-        (g): ProductGroup => ({
-          sku: g.sku,
-          currency: g.currency,
-          entity_key: g.entity_key,
-          pin_id: g.pin_id,
-          date: g.date,
-          conversions: g[conversions] ?? 0,
-          units: g[units] ?? 0,
-          revenue_micro: g[revenue],
-          unpriced_conversions: g[unpriced] ?? 0,
+      return g.sku.map(
+        (sku, i): ProductGroup => ({
+          sku,
+          currency: g.currency[i] ?? null,
+          entity_key: entityKeys[i]!,
+          pin_id: g.pin_id[i] ?? null,
+          date: g.date[i] ?? '',
+          conversions: g[conversions][i] ?? 0,
+          units: g[units][i] ?? 0,
+          revenue_micro: g[revenue][i] ?? null,
+          unpriced_conversions: g[unpriced][i] ?? 0,
         }),
       );
     };
@@ -180,17 +195,17 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
       pins: Map<string, { tally: Tally; pin_id: string | null }>;
     }
     const bySku = new Map<string, Map<string | null, Row>>();
-    for (let i = 0; i < grouped.length; i += 1) {
-      const g = grouped[i]!;
-      let currencies = bySku.get(g.sku);
-      if (!currencies) bySku.set(g.sku, (currencies = new Map()));
-      let row = currencies.get(g.currency);
-      if (!row) currencies.set(g.currency, (row = { sku: g.sku, currency: g.currency, w: emptyTally(), c: emptyTally(), pins: new Map() }));
+    for (let i = 0; i < count; i += 1) {
       const w = chosen[i]!;
+      let currencies = bySku.get(w.sku);
+      if (!currencies) bySku.set(w.sku, (currencies = new Map()));
+      let row = currencies.get(w.currency);
+      if (!row) currencies.set(w.currency, (row = { sku: w.sku, currency: w.currency, w: emptyTally(), c: emptyTally(), pins: new Map() }));
       if (w.conversions > 0) {
         add(row.w, w, chosenShares[i]!);
-        let pin = row.pins.get(g.entity_key);
-        if (!pin) row.pins.set(g.entity_key, (pin = { tally: emptyTally(), pin_id: g.pin_id }));
+        // An ad's groups are one pin (a group per pin id the touches carried): its first pin id names it.
+        let pin = row.pins.get(w.entity_key);
+        if (!pin) row.pins.set(w.entity_key, (pin = { tally: emptyTally(), pin_id: w.pin_id }));
         add(pin.tally, w, chosenShares[i]!);
       }
       const c = compared[i]!;

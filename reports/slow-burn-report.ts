@@ -46,84 +46,57 @@ export interface SlowBurnRow {
 export async function slowBurnReport(db: Kysely<Database>, request: SlowBurnRequest): Promise<SlowBurnRow[]> {
   // The campaign or pin; for an attribution without one, its ad (or pin) to name an unsynced row.
   const entity = attributionKey(request.level === 'campaign' ? 'campaign_id' : 'pin_id');
-  // One row per entity with the lag day of each of its conversions: 5,000 rows for 5,000 pins
-  // rather than one per entity and day. As JSON: JSON.parse reads it natively, where an int[]
-  // would be parsed character by character in JavaScript.
-  const grouped = db
-    .selectFrom('attributions as a')
-    .select([
-      'a.ad_account_id',
-      sql<string>`${entity}`.as('entity_id'),
-      // Lag in days rounded up: day d holds lags in ((d − 1) × 86,400 s, d × 86,400 s].
-      sql<number[]>`json_agg(((a.lag_seconds + 86399) / 86400)::int4)`.as('lag_days'),
-    ])
-    .where('a.lag_seconds', '<=', String(request.window * 86_400))
-    .where('a.conversion_date', '>=', request.start_date)
-    .where('a.conversion_date', '<=', request.end_date)
-    .$if(request.ad_account_id !== undefined, (q) => q.where('a.ad_account_id', '=', request.ad_account_id!))
-    .groupBy(['a.ad_account_id', sql`${entity}`])
-    .execute();
-  const [rows, names] = await Promise.all([grouped, entityNames(db, request)]);
+  const account = request.ad_account_id === undefined ? sql`true` : sql`a.ad_account_id = ${request.ad_account_id}`;
+  // Names: campaign names, or pin titles (else the ad's name; of a pin in several ads, the lowest ad id's).
+  const names =
+    request.level === 'campaign'
+      ? sql`SELECT ad_account_id, campaign_id AS id, coalesce(name, '') AS name FROM campaigns`
+      : sql`SELECT DISTINCT ON (ads.ad_account_id, ads.pin_id) ads.ad_account_id, ads.pin_id AS id, coalesce(pins.title, ads.name, '') AS name
+            FROM ads LEFT JOIN pins ON pins.pin_id = ads.pin_id AND pins.ad_account_id = ads.ad_account_id
+            WHERE ads.pin_id IS NOT NULL ORDER BY ads.ad_account_id, ads.pin_id, ads.ad_id`;
+  // One row per entity with its name and the lag day of each of its conversions: 5,000 rows for
+  // 5,000 pins rather than one per entity and day, named in the same statement. The lag days as
+  // JSON: JSON.parse reads them natively, where an int[] is parsed character by character.
+  const { rows } = await sql<{ ad_account_id: string; entity_id: string; name: string | null; lag_days: number[] }>`
+    SELECT g.ad_account_id, g.entity_id, n.name, g.lag_days
+    FROM (
+      SELECT a.ad_account_id, ${entity} AS entity_id,
+             -- Lag in days rounded up: day d holds lags in ((d − 1) × 86,400 s, d × 86,400 s].
+             json_agg(((a.lag_seconds + 86399) / 86400)::int4) AS lag_days
+      FROM attributions a
+      WHERE ${account} AND a.conversion_date >= ${request.start_date}::date AND a.conversion_date <= ${request.end_date}::date
+        AND a.lag_seconds <= ${request.window * 86_400}
+      GROUP BY 1, 2) g
+    LEFT JOIN (${names}) n ON n.ad_account_id = g.ad_account_id AND n.id = g.entity_id`.execute(db);
   const window = request.window;
+  const perDay = new Int32Array(window + 1);
   const curves = rows.map((row): SlowBurnRow => {
-    const perDay = new Int32Array(window + 1);
+    perDay.fill(0);
     for (const day of row.lag_days) perDay[day < window ? day : window]! += 1;
     const total = row.lag_days.length;
     const cumulative = new Array<number>(window + 1);
     let running = 0;
+    let upToSeven = total;
     for (let d = 0; d <= window; d += 1) {
       running += perDay[d]!;
       cumulative[d] = Math.round((running / total) * 10_000) / 10_000;
+      if (d === 7) upToSeven = running;
     }
-    const name = names.get(row.ad_account_id)?.get(row.entity_id);
-    const shown = name !== undefined ? { id: row.entity_id, name } : unsyncedEntity(row.entity_id, request.level, null);
-    // Lags over 7 days: what a 7-day window misses (days 8 onwards).
-    const upToSeven = window >= 7 ? sumTo(perDay, 7) : total;
+    const shown = row.name !== null ? { id: row.entity_id, name: row.name } : unsyncedEntity(row.entity_id, request.level, null);
     return {
       ad_account_id: row.ad_account_id,
       level: request.level,
       id: shown.id,
       name: shown.name,
-      synced: name !== undefined,
+      synced: row.name !== null,
       conversions: total,
       cumulative_share: cumulative,
+      // Lags over 7 days: what a 7-day window misses (days 8 onwards).
       share_after_day_7: Math.round(((total - upToSeven) / total) * 10_000) / 10_000,
     };
   });
   // Code-unit order (ids are digits): localeCompare is ten times slower over 5,000 pins.
   return curves.sort((a, b) => (a.ad_account_id === b.ad_account_id ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.ad_account_id < b.ad_account_id ? -1 : 1));
-}
-
-/** Conversions with a lag of at most `day` days. */
-function sumTo(perDay: Int32Array, day: number): number {
-  let sum = 0;
-  for (let d = 0; d <= day; d += 1) sum += perDay[d]!;
-  return sum;
-}
-
-/** Names by ad account, then campaign id or pin id: campaign names, or pin titles (else the ad's name). */
-async function entityNames(db: Kysely<Database>, request: SlowBurnRequest): Promise<Map<string, Map<string, string>>> {
-  const rows =
-    request.level === 'campaign'
-      ? await db
-          .selectFrom('campaigns')
-          .select(['ad_account_id', 'campaign_id as id', 'name'])
-          .$if(request.ad_account_id !== undefined, (q) => q.where('ad_account_id', '=', request.ad_account_id!))
-          .execute()
-      : await db
-          .selectFrom('ads')
-          .leftJoin('pins', (join) => join.onRef('pins.pin_id', '=', 'ads.pin_id').onRef('pins.ad_account_id', '=', 'ads.ad_account_id'))
-          .select(['ads.ad_account_id', sql<string>`ads.pin_id`.as('id'), sql<string>`coalesce(pins.title, ads.name, '')`.as('name')])
-          .where('ads.pin_id', 'is not', null)
-          .$if(request.ad_account_id !== undefined, (q) => q.where('ads.ad_account_id', '=', request.ad_account_id!))
-          .execute();
-  const byAccount = new Map<string, Map<string, string>>();
-  for (const r of rows) {
-    let names = byAccount.get(r.ad_account_id);
-    if (!names) byAccount.set(r.ad_account_id, (names = new Map()));
-    names.set(r.id, r.name ?? '');
-  }
-  return byAccount;
 }
 
 /** CSV: one line per campaign or pin, the share after day 7, then the cumulative share on each lag day. */

@@ -10,6 +10,7 @@ import type { Database } from '../../store/database-schema';
 import { upsertMetrics } from '../../store/metrics-store';
 import { performanceReport } from '../../reports/performance-report';
 import { slowBurnReport } from '../../reports/slow-burn-report';
+import { productReport } from '../../reports/product-report';
 import { DEFAULT_ATTRIBUTION_SETTINGS } from '../../domain/attribution-settings';
 import { createTestDatabase } from '../support/postgres';
 
@@ -57,8 +58,26 @@ async function reportsWork(db: Kysely<Database>) {
     .execute();
   const [report] = await performanceReport(db, { ad_account_id: A, level: 'pin', start_date: '2026-11-02', end_date: '2026-11-04', window: 30, compare: 7 });
   assert.deepEqual([report?.spend, report?.routy.conversions, report?.routy.revenue, report?.compare?.conversions], [1.5, 1, 42, 0]);
-  const [curve] = await slowBurnReport(db, { ad_account_id: A, level: 'pin', start_date: '2026-11-01', end_date: '2026-11-04', window: 14 });
-  assert.deepEqual([curve?.conversions, curve?.cumulative_share[8], curve?.cumulative_share[9], curve?.share_after_day_7], [1, 0, 1, 1]);
+  // A second conversion credited to a pin no synced ad shows: its curve is named as not synced.
+  await db
+    .insertInto('attributions')
+    .values({ ad_account_id: A, event_id: 'e2', touchpoint_id: touchpoint.touchpoint_id, touch_type: 'click', match_key: 'click_id', pin_id: 'p9', lag_seconds: 2 * 86_400, conversion_date: '2026-11-02', conversion_value_micro: null, conversion_currency: null })
+    .execute();
+  const curves = await slowBurnReport(db, { ad_account_id: A, level: 'pin', start_date: '2026-11-01', end_date: '2026-11-04', window: 14 });
+  assert.deepEqual(
+    curves.map((c) => [c.id, c.name, c.synced, c.conversions, c.cumulative_share[1], c.cumulative_share[2], c.cumulative_share[8], c.cumulative_share[9], c.share_after_day_7]),
+    [
+      ['p1', 'Pin one', true, 1, 0, 0, 0, 1, 1],
+      ['p9', 'pin p9, not synced yet', false, 1, 0, 1, 1, 1, 0],
+    ],
+  );
+  // The products report's groups arrive column by column (JSON arrays) on this engine too.
+  await db.insertInto('attribution_products').values({ ad_account_id: A, event_id: 'e', sku: 'SKU-1', units: 2, revenue_micro: 42_000_000, currency: 'EUR', conversion_date: '2026-11-03', lag_seconds: 9 * 86_400, ad_id: 'a1', pin_id: 'p1' }).execute();
+  const products = await productReport(db, { ad_account_id: A, start_date: '2026-11-02', end_date: '2026-11-04', window: 30, compare: 7 });
+  assert.deepEqual(
+    products.map((p) => [p.sku, p.currency, p.routy.conversions, p.routy.units, p.routy.revenue, p.routy.cost_share, p.compare.conversions, p.pins.map((pin) => [pin.id, pin.name, pin.conversions])]),
+    [['SKU-1', 'EUR', 1, 2, 42, 1.5, 0, [['a1', 'Pin one', 1]]]],
+  );
 }
 
 describe('migrations', () => {

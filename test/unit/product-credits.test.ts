@@ -37,4 +37,12 @@ describe('costShares', () => {
     const groups = [group('A', 'ad1', 'USD', 5_000_000), group('B', 'ad1', 'GBP', 5_000_000), group('C', 'ad1', null, 5_000_000), group('D', 'ad9', 'USD', 5_000_000)];
     assert.deepEqual(costShares('USD', groups, new Map([['ad1', 7_000_000]]), new Map()), [7_000_000, null, null, null]);
   });
+
+  it('rounds each share to the micro unit, half up', () => {
+    // 8 USD over three SKUs of equal revenue: 2.666666⅔ each; 1 micro over two: 0.5 each, up to 1.
+    const thirds = [group('A', 'ad1', 'USD', 1_000_000), group('B', 'ad1', 'USD', 1_000_000), group('C', 'ad1', 'USD', 1_000_000)];
+    assert.deepEqual(costShares('USD', thirds, new Map([['ad1', 8_000_000]]), new Map()), [2_666_667, 2_666_667, 2_666_667]);
+    const halves = [group('A', 'ad1', 'USD', 5), group('B', 'ad1', 'USD', 5)];
+    assert.deepEqual(costShares('USD', halves, new Map([['ad1', 1]]), new Map()), [1, 1]);
+  });
 });
