@@ -10,6 +10,7 @@ import { ratesForReport } from '../store/exchange-rates-store';
 import { attributionKey, entityMetrics, REPORT_LEVELS, unsyncedEntity } from './entity-metrics';
 import { CUMULATIVE_COLUMNS } from '../store/metrics-store';
 import { extraColumnTotals, type ExtraColumnValue } from './extra-column-totals';
+import { columnarRows } from './columnar-rows';
 
 /** A report request, validated at every way in (HTTP, CLI). Dates are `YYYY-MM-DD`. */
 export const reportRequestSchema = z
@@ -109,7 +110,7 @@ interface AttributionGroup {
   pin_id: string | null;
   currency: string | null;
   date: string;
-  /** Counts come as numbers (int4), revenue in micro-currency as a bigint string (summed exactly). */
+  /** Counts come as numbers (int4), revenue in micro-currency as a string of digits (summed exactly). */
   conversions: number;
   revenue: string | null;
   compare_conversions: number;
@@ -178,19 +179,24 @@ export async function performanceReport(db: Kysely<Database>, request: ReportReq
     const within = (days: number) => sql`(count(*) filter (where a.lag_seconds <= ${days * 86_400}))::int4`;
     const revenueWithin = (days: number) => sql`sum(a.conversion_value_micro) filter (where a.lag_seconds <= ${days * 86_400})`;
     // Two independent queries: on a pool they run side by side.
-    const [entities, { rows: groups }, extra, explained] = await Promise.all([
+    const [entities, groups, extra, explained] = await Promise.all([
       entityMetrics(db, account, request.level, request.start_date, request.end_date, CUMULATIVE_COLUMNS),
-      sql<AttributionGroup>`
+      // Column by column (columnarRows); revenue as text, summed exactly as a bigint here.
+      columnarRows<AttributionGroup>(
+        db,
+        ['entity_key', 'pin_id', 'currency', 'date', 'conversions', 'revenue', 'compare_conversions', 'compare_revenue', 'engagement', 'view_checkouts'],
+        sql`
         SELECT ${key} AS entity_key, min(a.pin_id) AS pin_id,
                CASE WHEN ${foreign} THEN a.conversion_currency ELSE ${account.currency} END AS currency,
                CASE WHEN ${foreign} THEN to_char(a.conversion_date, 'YYYY-MM-DD') ELSE '' END AS date,
-               ${within(windowDays)} AS conversions, ${revenueWithin(windowDays)} AS revenue,
-               ${within(compareDays)} AS compare_conversions, ${revenueWithin(compareDays)} AS compare_revenue,
+               ${within(windowDays)} AS conversions, ${revenueWithin(windowDays)}::text AS revenue,
+               ${within(compareDays)} AS compare_conversions, ${revenueWithin(compareDays)}::text AS compare_revenue,
                (count(*) filter (where a.lag_seconds <= ${windowDays * 86_400} AND a.touch_type = 'engagement'))::int4 AS engagement,
                (count(*) filter (where a.lag_seconds <= ${windowDays * 86_400} AND a.touch_type = 'view' AND a.conversion_event_name = 'checkout'))::int4 AS view_checkouts
         FROM attributions a
         WHERE a.ad_account_id = ${account.ad_account_id} AND a.conversion_date >= ${request.start_date}::date AND a.conversion_date <= ${request.end_date}::date
-        GROUP BY 1, 3, 4`.execute(db),
+        GROUP BY 1, 3, 4`,
+      ),
       extraColumnTotals(db, account, request.level, request.start_date, request.end_date),
       reconciliationInputs(db, account, request.level, request.start_date, request.end_date, windowDays),
     ]);

@@ -72,7 +72,7 @@ async function reportsWork(db: Kysely<Database>) {
     ],
   );
   // The products report's groups arrive column by column (JSON arrays) on this engine too.
-  await db.insertInto('attribution_products').values({ ad_account_id: A, event_id: 'e', sku: 'SKU-1', units: 2, revenue_micro: 42_000_000, currency: 'EUR', conversion_date: '2026-11-03', lag_seconds: 9 * 86_400, ad_id: 'a1', pin_id: 'p1' }).execute();
+  await db.insertInto('attribution_products').values({ ad_account_id: A, event_id: 'e', sku: 'SKU-1', units: 2, revenue_micro: '42000000', currency: 'EUR', conversion_date: '2026-11-03', lag_seconds: 9 * 86_400, ad_id: 'a1', pin_id: 'p1' }).execute();
   const products = await productReport(db, { ad_account_id: A, start_date: '2026-11-02', end_date: '2026-11-04', window: 30, compare: 7 });
   assert.deepEqual(
     products.map((p) => [p.sku, p.currency, p.routy.conversions, p.routy.units, p.routy.revenue, p.routy.cost_share, p.compare.conversions, p.pins.map((pin) => [pin.id, pin.name, pin.conversions])]),
