@@ -108,9 +108,20 @@ try {
     say(`                ROUTY_INGRESS_TOKEN=${app.ingressToken} npx routy-pinterest report --url ${app.ingressUrl} --level product`);
     say(`  Temporal UI:  ${app.temporalUiUrl ?? 'none'}  (workflow pinterest-ad-account-${adAccountId}; its payloads show encrypted, the codec endpoint needs the token)`);
     say(`  temporal:     ${app.temporalAddress}  (operator CLI: TEMPORAL_ADDRESS=${app.temporalAddress} ROUTY_DATA_DIR=${dataDir} npx routy-pinterest accounts)`);
+    // Ctrl-C in a terminal signals the whole process group, and npm and tsx pass it on again: the
+    // first signal stops the demo, the copies that follow it are heard and ignored (unheard, one
+    // would kill the process before the demo data is deleted); a Ctrl-C 2 s later forces an exit.
     await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+      let firstAt: number | undefined;
+      const stop = () => {
+        if (firstAt === undefined) {
+          firstAt = Date.now();
+          say('Stopping; deleting the demo data (Ctrl-C again in 2 s forces an exit)...');
+          resolve();
+        } else if (Date.now() - firstAt > 2_000) process.exit(130);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
   }
 } catch (error) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { clickIdSchema, epikOfUrl } from './click-ids';
+import { decimalToMicro } from './money';
 import { boundedFieldIssues, keyFloodIssues } from './field-issues';
 import { hashedUserDataSchema, hashUser, rawUserSchema, text, type HashedUserData, type RawUser } from './user-data';
 
@@ -98,6 +99,9 @@ const decimalValueSchema = z
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
+/** The largest product revenue of one conversion and id, in micro-currency: what `value` may be at most. */
+const MAX_PRODUCT_REVENUE_MICRO = 999_999_999_999_999_999n;
+
 /** One conversion as Routy sends it (raw user data). */
 export const conversionInputSchema = z
   .object({
@@ -144,6 +148,18 @@ export const conversionInputSchema = z
     if (conversion.value !== undefined && !conversion.currency) {
       ctx.addIssue({ code: 'custom', path: ['currency'], message: 'is required when value is set' });
     }
+    // A product's revenue (item_price × quantity over the items of its id) is stored in
+    // micro-currency in a bigint column: bounded like `value`, so an accepted order is never refused
+    // by the database later.
+    const revenueById = new Map<string, bigint>();
+    conversion.contents?.forEach((item, i) => {
+      if (item.item_price === undefined) return;
+      const revenue = (revenueById.get(item.id) ?? 0n) + BigInt(decimalToMicro(item.item_price)!) * BigInt(item.quantity ?? 1);
+      revenueById.set(item.id, revenue);
+      if (revenue > MAX_PRODUCT_REVENUE_MICRO) {
+        ctx.addIssue({ code: 'custom', path: ['contents', i, 'quantity'], message: 'item_price × quantity, summed over the items with this id, must be at most 999999999999.999999' });
+      }
+    });
   })
   .transform(({ event_source_url, ...conversion }, ctx) => {
     if (event_source_url === undefined) return conversion;

@@ -203,9 +203,10 @@ export async function productReport(db: Kysely<Database>, request: ProductReport
       if (!row) currencies.set(w.currency, (row = { sku: w.sku, currency: w.currency, w: emptyTally(), c: emptyTally(), pins: new Map() }));
       if (w.conversions > 0) {
         add(row.w, w, chosenShares[i]!);
-        // An ad's groups are one pin (a group per pin id the touches carried): its first pin id names it.
+        // An ad's groups are one per pin id its touches carried: the lowest one names an unsynced ad.
         let pin = row.pins.get(w.entity_key);
         if (!pin) row.pins.set(w.entity_key, (pin = { tally: emptyTally(), pin_id: w.pin_id }));
+        else if (w.pin_id !== null && (pin.pin_id === null || w.pin_id < pin.pin_id)) pin.pin_id = w.pin_id;
         add(pin.tally, w, chosenShares[i]!);
       }
       const c = compared[i]!;

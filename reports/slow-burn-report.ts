@@ -47,13 +47,13 @@ export async function slowBurnReport(db: Kysely<Database>, request: SlowBurnRequ
   // The campaign or pin; for an attribution without one, its ad (or pin) to name an unsynced row.
   const entity = attributionKey(request.level === 'campaign' ? 'campaign_id' : 'pin_id');
   const account = request.ad_account_id === undefined ? sql`true` : sql`a.ad_account_id = ${request.ad_account_id}`;
-  // Names: campaign names, or pin titles (else the ad's name; of a pin in several ads, the lowest ad id's).
+  // Names: campaign names, or pin titles (else the ad's name; of a pin in several ads, the lowest ad id's: ids are digits).
   const names =
     request.level === 'campaign'
       ? sql`SELECT ad_account_id, campaign_id AS id, coalesce(name, '') AS name FROM campaigns`
       : sql`SELECT DISTINCT ON (ads.ad_account_id, ads.pin_id) ads.ad_account_id, ads.pin_id AS id, coalesce(pins.title, ads.name, '') AS name
             FROM ads LEFT JOIN pins ON pins.pin_id = ads.pin_id AND pins.ad_account_id = ads.ad_account_id
-            WHERE ads.pin_id IS NOT NULL ORDER BY ads.ad_account_id, ads.pin_id, ads.ad_id`;
+            WHERE ads.pin_id IS NOT NULL ORDER BY ads.ad_account_id, ads.pin_id, length(ads.ad_id), ads.ad_id`;
   // One row per entity with its name and the lag day of each of its conversions: 5,000 rows for
   // 5,000 pins rather than one per entity and day, named in the same statement. The lag days as
   // JSON: JSON.parse reads them natively, where an int[] is parsed character by character.

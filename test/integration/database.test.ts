@@ -71,6 +71,11 @@ async function reportsWork(db: Kysely<Database>) {
       ['p9', 'pin p9, not synced yet', false, 1, 0, 1, 1, 1, 0],
     ],
   );
+  // Once ads promote that pin it is named by one: of several, the lowest ad id's (numerically: 9 before 10).
+  const ad = { ad_account_id: A, ad_group_id: 'g1', campaign_id: 'c1', pin_id: 'p9', creative_type: 'REGULAR', status: 'ACTIVE', raw: '{}', synced_at: new Date() };
+  await db.insertInto('ads').values([{ ...ad, ad_id: '10', name: 'Ten' }, { ...ad, ad_id: '9', name: 'Nine' }]).execute();
+  const named = await slowBurnReport(db, { ad_account_id: A, level: 'pin', start_date: '2026-11-01', end_date: '2026-11-04', window: 14 });
+  assert.deepEqual(named.map((c) => [c.id, c.name, c.synced]), [['p1', 'Pin one', true], ['p9', 'Nine', true]]);
   // The products report's groups arrive column by column (JSON arrays) on this engine too.
   await db.insertInto('attribution_products').values({ ad_account_id: A, event_id: 'e', sku: 'SKU-1', units: 2, revenue_micro: '42000000', currency: 'EUR', conversion_date: '2026-11-03', lag_seconds: 9 * 86_400, ad_id: 'a1', pin_id: 'p1' }).execute();
   const products = await productReport(db, { ad_account_id: A, start_date: '2026-11-02', end_date: '2026-11-04', window: 30, compare: 7 });
@@ -78,6 +83,16 @@ async function reportsWork(db: Kysely<Database>) {
     products.map((p) => [p.sku, p.currency, p.routy.conversions, p.routy.units, p.routy.revenue, p.routy.cost_share, p.compare.conversions, p.pins.map((pin) => [pin.id, pin.name, pin.conversions])]),
     [['SKU-1', 'EUR', 1, 2, 42, 1.5, 0, [['a1', 'Pin one', 1]]]],
   );
+  // An ad not synced yet whose touches carried two pin ids is shown with the lowest.
+  for (const [event_id, pin_id] of [['e3', 'p8'], ['e4', 'p7']] as const) {
+    await db
+      .insertInto('attributions')
+      .values({ ad_account_id: A, event_id, touchpoint_id: touchpoint.touchpoint_id, touch_type: 'click', match_key: 'click_id', ad_id: 'ax', pin_id, lag_seconds: 86_400, conversion_date: '2026-11-03', conversion_value_micro: null, conversion_currency: null })
+      .execute();
+    await db.insertInto('attribution_products').values({ ad_account_id: A, event_id, sku: 'SKU-2', units: 1, revenue_micro: null, currency: null, conversion_date: '2026-11-03', lag_seconds: 86_400, ad_id: 'ax', pin_id }).execute();
+  }
+  const [, unsynced] = await productReport(db, { ad_account_id: A, start_date: '2026-11-02', end_date: '2026-11-04', window: 30, compare: 7 });
+  assert.deepEqual(unsynced?.pins.map((pin) => [pin.id, pin.name, pin.pin_id, pin.synced, pin.conversions]), [['ax', 'ad ax, not synced yet', 'p7', false, 2]]);
 }
 
 describe('migrations', () => {

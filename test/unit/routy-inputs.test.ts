@@ -72,6 +72,14 @@ describe('numbers as ids', () => {
     assert.deepEqual(refusal({ content_ids: [1.5] }), [`content_ids.0: ${inexact}`]);
   });
 
+  it("refuses a product whose revenue (item_price × quantity, over the items of its id) passes value's maximum, naming the item", () => {
+    const most = '999999999999.999999';
+    assert.deepEqual(conversion({ contents: [{ id: 'a', item_price: most, quantity: 1 }, { id: 'b', item_price: '1', quantity: 1_000_000 }] }).contents?.length, 2);
+    const passes = 'item_price × quantity, summed over the items with this id, must be at most 999999999999.999999';
+    assert.deepEqual(refusal({ contents: [{ id: 'OVERFLOW', item_price: most, quantity: 1_000_000 }] }), [`contents.0.quantity: ${passes}`]);
+    assert.deepEqual(refusal({ contents: [{ id: 'a', item_price: '600000000000' }, { id: 'b', item_price: most }, { id: 'a', item_price: '400000000000' }] }), [`contents.2.quantity: ${passes}`]);
+  });
+
   it('keeps the 256-character limit and the non-empty rule', () => {
     assert.deepEqual(refusal({ order_id: 'x'.repeat(257) }), ['order_id: must be at most 256 characters']);
     assert.deepEqual(refusal({ content_ids: ['x'.repeat(257)] }), ['content_ids.0: must be at most 256 characters']);
