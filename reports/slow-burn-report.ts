@@ -46,14 +46,15 @@ export interface SlowBurnRow {
 export async function slowBurnReport(db: Kysely<Database>, request: SlowBurnRequest): Promise<SlowBurnRow[]> {
   // The campaign or pin; for an attribution without one, its ad (or pin) to name an unsynced row.
   const entity = attributionKey(request.level === 'campaign' ? 'campaign_id' : 'pin_id');
-  const account = request.ad_account_id === undefined ? sql`true` : sql`a.ad_account_id = ${request.ad_account_id}`;
+  // The requested account's rows (of the table aliased `alias`), or every account's.
+  const account = (alias: string) => (request.ad_account_id === undefined ? sql`true` : sql`${sql.ref(`${alias}.ad_account_id`)} = ${request.ad_account_id}`);
   // Names: campaign names, or pin titles (else the ad's name; of a pin in several ads, the lowest ad id's: ids are digits).
   const names =
     request.level === 'campaign'
-      ? sql`SELECT ad_account_id, campaign_id AS id, coalesce(name, '') AS name FROM campaigns`
+      ? sql`SELECT c.ad_account_id, c.campaign_id AS id, coalesce(c.name, '') AS name FROM campaigns c WHERE ${account('c')}`
       : sql`SELECT DISTINCT ON (ads.ad_account_id, ads.pin_id) ads.ad_account_id, ads.pin_id AS id, coalesce(pins.title, ads.name, '') AS name
             FROM ads LEFT JOIN pins ON pins.pin_id = ads.pin_id AND pins.ad_account_id = ads.ad_account_id
-            WHERE ads.pin_id IS NOT NULL ORDER BY ads.ad_account_id, ads.pin_id, length(ads.ad_id), ads.ad_id`;
+            WHERE ads.pin_id IS NOT NULL AND ${account('ads')} ORDER BY ads.ad_account_id, ads.pin_id, length(ads.ad_id), ads.ad_id`;
   // One row per entity with its name and the lag day of each of its conversions: 5,000 rows for
   // 5,000 pins rather than one per entity and day, named in the same statement. The lag days as
   // JSON: JSON.parse reads them natively, where an int[] is parsed character by character.
@@ -64,7 +65,7 @@ export async function slowBurnReport(db: Kysely<Database>, request: SlowBurnRequ
              -- Lag in days rounded up: day d holds lags in ((d − 1) × 86,400 s, d × 86,400 s].
              json_agg(((a.lag_seconds + 86399) / 86400)::int4) AS lag_days
       FROM attributions a
-      WHERE ${account} AND a.conversion_date >= ${request.start_date}::date AND a.conversion_date <= ${request.end_date}::date
+      WHERE ${account('a')} AND a.conversion_date >= ${request.start_date}::date AND a.conversion_date <= ${request.end_date}::date
         AND a.lag_seconds <= ${request.window * 86_400}
       GROUP BY 1, 2) g
     LEFT JOIN (${names}) n ON n.ad_account_id = g.ad_account_id AND n.id = g.entity_id`.execute(db);
